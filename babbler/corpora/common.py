@@ -1,0 +1,50 @@
+"""What every corpus writes per dialogue: the stereo WAV, its VA table and an info record."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from babbler.fileio import silent_channels, write_json, write_va, write_wav
+
+log = logging.getLogger(__name__)
+
+
+def write_dialogue(
+    dialogue: str,
+    audio: np.ndarray,
+    sample_rate: int,
+    va: pd.DataFrame | None,
+    wav_out: str | Path,
+    va_out: str | Path | None,
+    info_out: str | Path,
+    extra: dict | None = None,
+    subtype: str = "PCM_16",
+    source: str | None = None,
+) -> dict:
+    """Write one dialogue's stereo WAV, VA CSV (if any) and info JSON; warn about silent channels."""
+    silent = silent_channels(audio)
+    for c in silent:
+        log.warning("%s: channel %d (speaker %s) is digital silence; flagged in the manifest",
+                    source or dialogue, c, "AB"[c])
+    duration = audio.shape[0] / sample_rate
+    if va is not None:
+        va = va.assign(start=va["start"].clip(0, duration), end=va["end"].clip(0, duration))
+        va = va[va["end"] > va["start"]]
+    info = {
+        "dialogue": dialogue,
+        "duration": round(duration, 6),
+        "sample_rate": int(sample_rate),
+        "silent_A": 0 in silent,
+        "silent_B": 1 in silent,
+        "has_va": va is not None,
+        **(extra or {}),
+    }
+    write_wav(wav_out, audio, sample_rate, subtype=subtype)
+    if va_out is not None:
+        write_va(va_out, va if va is not None else pd.DataFrame(columns=["speaker", "start", "end"]))
+    write_json(info_out, info)
+    return info

@@ -1,0 +1,200 @@
+"""The embedded `demo` corpus: seeded two-party dialogues with human-like turn-taking, rendered as babble."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from babbler.mixing import mix_stereo
+from babbler.va import FRAME_RATE, segments_to_frames
+from babbler.voices.source_filter import SpeakerVoice, Tracks, render_source_filter
+
+
+@dataclass(frozen=True)
+class DemoParams:
+    """Settings of the demo synthesizer (config section `corpus.demo`)."""
+
+    n_dialogues: int = 16
+    duration: float = 120.0
+    sample_rate: int = 16000
+    ipu_median: float = 1.3  # s, lognormal IPU durations
+    ipu_sigma: float = 0.55
+    ipus_per_turn: float = 2.2  # mean of a geometric count
+    pause_median: float = 0.5  # s, within-turn pauses (lognormal, ≥ 0.25 s so they survive the 200 ms fill)
+    pause_sigma: float = 0.5
+    fto_mean: float = 0.07  # s, floor-transfer offsets ~ N(mean, sd), clipped
+    fto_sd: float = 0.4
+    backchannel_prob: float = 0.35  # per IPU of the floor holder long enough to host one
+    bleed_db: tuple[float, float] = (-30.0, -20.0)  # cross-talk range, dB relative to the talker
+    noise_db: tuple[float, float] = (26.0, 34.0)  # background noise range, dB re 20 µPa
+
+
+@dataclass
+class DemoDialogue:
+    """One synthesized dialogue: stereo audio, its true VA and the draws that made it."""
+
+    audio: np.ndarray
+    sample_rate: int
+    va: pd.DataFrame
+    info: dict = field(default_factory=dict)
+
+
+def dialogue_ids(n: int) -> list[str]:
+    """Ids of the demo dialogues: d001, d002, …"""
+    return [f"d{i:03d}" for i in range(1, n + 1)]
+
+
+def _turn_timeline(p: DemoParams, rng: np.random.Generator) -> dict[int, list[list[float]]]:
+    """Alternating turns of IPUs and pauses, with gaps and overlaps at speaker changes; no backchannels yet."""
+    segs: dict[int, list[list[float]]] = {0: [], 1: []}
+    t = rng.uniform(0.3, 1.5)
+    spk = int(rng.integers(2))
+    end_limit = p.duration - 0.5
+    while t < end_limit - 0.5:
+        n_ipus = int(rng.geometric(1.0 / p.ipus_per_turn))
+        for i in range(n_ipus):
+            dur = max(0.25, rng.lognormal(np.log(p.ipu_median), p.ipu_sigma))
+            if segs[spk] and t < segs[spk][-1][1] + 0.25:
+                t = segs[spk][-1][1] + 0.25  # keep one speaker's IPUs apart by more than the 200 ms fill
+            segs[spk].append([t, min(t + dur, end_limit)])
+            t += dur
+            if i < n_ipus - 1:
+                t += float(np.clip(rng.lognormal(np.log(p.pause_median), p.pause_sigma), 0.25, 3.0))
+            if t >= end_limit:
+                break
+        last_start, last_end = segs[spk][-1]
+        fto = float(np.clip(rng.normal(p.fto_mean, p.fto_sd), -1.2, 2.0))
+        if abs(fto) < 0.04:
+            fto = 0.04 if fto >= 0 else -0.04
+        # An overlapping start lies inside the last IPU; the newcomer's IPU outlasts it (overlap_between).
+        fto = max(fto, -(last_end - last_start - 0.1))
+        t = last_end + fto
+        spk = 1 - spk
+        if fto < 0:
+            dur = max(rng.lognormal(np.log(p.ipu_median), p.ipu_sigma), -fto + 0.4)
+            if segs[spk] and t < segs[spk][-1][1] + 0.25:
+                t = segs[spk][-1][1] + 0.25
+            segs[spk].append([t, min(t + dur, end_limit)])
+            t += dur
+            if t < end_limit:
+                t += float(np.clip(rng.lognormal(np.log(p.pause_median), p.pause_sigma), 0.25, 3.0))
+    return {s: [seg for seg in v if seg[1] - seg[0] >= 0.1] for s, v in segs.items()}
+
+
+def _isolated(own: list[list[float]], start: float, end: float) -> bool:
+    """True if a speaker has no speech from 1 s before `start` to 2 s after `end`."""
+    return all(e <= start - 1.0 or s >= end + 2.0 for s, e in own)
+
+
+def _add_backchannels(segs: dict[int, list[list[float]]], p: DemoParams, rng: np.random.Generator) -> int:
+    """Place short isolated listener IPUs inside the floor holder's IPUs or pauses; return how many."""
+    added = 0
+    for holder in (0, 1):
+        listener = 1 - holder
+        holder_segs = sorted(segs[holder])
+        for i, (s, e) in enumerate(holder_segs):
+            if rng.random() >= p.backchannel_prob:
+                continue
+            dur = rng.uniform(0.18, 0.6)
+            if rng.random() < 0.8 and e - s > dur + 0.8:  # during the holder's speech: an overlap_within
+                start = rng.uniform(s + 0.5, e - dur - 0.1)
+            elif i + 1 < len(holder_segs) and holder_segs[i + 1][0] - e > dur + 0.35:  # in a pause
+                start = e + rng.uniform(0.1, 0.2)
+            else:
+                continue
+            start, end = round(start, 2), round(start + dur, 2)
+            if end <= p.duration - 2.0 and start >= 1.0 and _isolated(segs[listener], start, end):
+                segs[listener].append([start, end])
+                added += 1
+    return added
+
+
+def _prosody(
+    segs: list[list[float]], n: int, base_f0: float, level_db: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """F0 (Hz, NaN unvoiced) and intensity (dB) frame tracks with syllables, declination and boundary tones."""
+    f0 = np.full(n, np.nan)
+    inten = np.full(n, np.nan)
+    for s, e in segs:
+        a, b = int(round(s * FRAME_RATE)), int(round(e * FRAME_RATE))
+        m = b - a
+        if m <= 0:
+            continue
+        x = np.linspace(0.0, 1.0, m)
+        wiggle = np.interp(np.arange(m), np.linspace(0, m, max(2, m // 25 + 2)), rng.normal(0, 1.0, max(2, m // 25 + 2)))
+        st = rng.normal(1.5, 1.0) - 3.5 * x + wiggle
+        tail = min(m, 25)
+        tone = rng.choice([-4.0, 0.0, 4.0], p=[0.5, 0.25, 0.25])
+        st[m - tail :] += tone * np.linspace(0, 1, tail) ** 2
+        f0_seg = base_f0 * 2 ** (st / 12)
+        db = level_db + rng.normal(0, 2.0) - 4.0 * x
+        # syllables: raised-cosine intensity bumps; some start with a voiceless consonant
+        k = 0
+        while k < m:
+            syl = max(8, int(rng.gamma(8.0, 20.0 / 8.0)))
+            sl = slice(k, min(m, k + syl))
+            width = sl.stop - sl.start
+            db[sl] -= 8.0 * (1 - np.sin(np.pi * (np.arange(width) + 0.5) / width)) ** 2
+            if rng.random() < 0.4 and width >= 8:
+                f0_seg[sl.start : sl.start + max(2, width // 4)] = np.nan
+            k += syl
+        f0[a:b] = f0_seg
+        inten[a:b] = db
+    return f0, inten
+
+
+def synthesize_dialogue(p: DemoParams, seed: np.random.SeedSequence) -> DemoDialogue:
+    """Synthesize one seeded dialogue: timeline → prosody tracks → two source-filter voices → stereo mix."""
+    rng = np.random.default_rng(seed)
+    segs = _turn_timeline(p, rng)
+    n_bc = _add_backchannels(segs, p, rng)
+    total = int(round(p.duration * FRAME_RATE))
+    rows = [("AB"[s], round(a, 2), round(b, 2)) for s in (0, 1) for a, b in segs[s]]
+    va = pd.DataFrame(rows, columns=["speaker", "start", "end"]).sort_values(["start", "speaker"]).reset_index(drop=True)
+
+    voices, info = [], {"backchannels_placed": n_bc}
+    for s, spk in enumerate("AB"):
+        female = bool(rng.random() < 0.5)
+        base_f0 = rng.normal(205, 20) if female else rng.normal(110, 12)
+        level = rng.uniform(66, 72)
+        voice = SpeakerVoice(
+            formant_scale=rng.uniform(1.12, 1.22) if female else rng.uniform(0.95, 1.05),
+            syllable_rate=rng.uniform(4.0, 6.0),
+        )
+        track_va = segments_to_frames(va, spk, total)
+        f0, inten = _prosody(sorted(segs[s]), total, base_f0, level, rng)
+        tracks = Tracks(track_va, f0, np.where(track_va, inten, np.nan))
+        voices.append(render_source_filter(tracks, p.sample_rate, voice, seed=rng.integers(2**63)))
+        info[f"{spk}_f0_base"] = round(float(base_f0), 1)
+        info[f"{spk}_level_db"] = round(float(level), 1)
+    bleed_db = tuple(float(x) for x in rng.uniform(*p.bleed_db, size=2))
+    noise_db = tuple(float(x) for x in rng.uniform(*p.noise_db, size=2))
+    audio = mix_stereo(voices[0], voices[1], p.sample_rate, rng, bleed_db=bleed_db, noise_db=noise_db)
+    peak = float(np.abs(audio).max())
+    if peak > 0.99:  # keep 16-bit output unclipped; loudness is relative anyway
+        audio *= 0.99 / peak
+    info.update(bleed_db=[round(x, 1) for x in bleed_db], noise_db=[round(x, 1) for x in noise_db])
+    return DemoDialogue(audio=audio, sample_rate=p.sample_rate, va=va, info=info)
+
+
+def params_from_config(section: dict) -> DemoParams:
+    """DemoParams from the `corpus.demo` config section (unknown keys were rejected by the schema)."""
+    known = set(asdict(DemoParams()))
+    kw = {k: (tuple(v) if isinstance(v, list) else v) for k, v in section.items() if k in known}
+    return DemoParams(**kw)
+
+
+def dialogue_seed(corpus_seed: int, dialogue_id: str) -> np.random.SeedSequence:
+    """A seed per dialogue that depends only on the corpus seed and the dialogue's number."""
+    return np.random.SeedSequence([int(corpus_seed), int(dialogue_id.lstrip("d"))])
+
+
+def prepare_dialogue(section: dict, corpus_seed: int, dialogue: str, wav_out, va_out, info_out) -> dict:
+    """Synthesize demo dialogue `dialogue` and write its WAV, true VA and info."""
+    from babbler.corpora.common import write_dialogue
+
+    p = params_from_config(section)
+    d = synthesize_dialogue(p, dialogue_seed(corpus_seed, dialogue))
+    return write_dialogue(dialogue, d.audio, d.sample_rate, d.va, wav_out, va_out, info_out, extra=d.info)

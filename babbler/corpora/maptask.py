@@ -1,0 +1,154 @@
+"""The HCRC Map Task corpus: dialogue ids, word-timed voice activity, and the giver-channel check."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from babbler.errors import InputError
+from babbler.va import FRAME_RATE, segments_to_frames
+
+# 8 quads × {eye contact, no eye contact} × 8 conversations (Anderson et al. 1991): 128 dialogues.
+DIALOGUE_IDS: tuple[str, ...] = tuple(f"q{q}{e}c{c}" for q in range(1, 9) for e in "en" for c in range(1, 9))
+ROLES = {"g": "giver", "f": "follower"}
+
+
+def audio_url(base: str, dialogue: str) -> str:
+    """URL of a dialogue's stereo `{id}.mix.wav` under the configured base URL."""
+    return base.rstrip("/") + f"/{dialogue}.mix.wav"
+
+
+def _local(tag: str) -> str:
+    """XML tag without its namespace."""
+    return tag.rsplit("}", 1)[-1]
+
+
+def parse_timed_units(xml_bytes: bytes, source: str) -> pd.DataFrame:
+    """Word segments (start, end in s) of one speaker from an NXT `timed-units.xml` document."""
+    try:
+        root = ET.fromstring(xml_bytes)
+    except ET.ParseError as exc:
+        raise InputError(source, f"not well-formed XML ({exc})") from exc
+    rows = []
+    for el in root.iter():
+        if _local(el.tag) != "tu":
+            continue
+        try:
+            start, end = float(el.attrib["start"]), float(el.attrib["end"])
+        except (KeyError, ValueError) as exc:
+            raise InputError(source, f"a <tu> element lacks a numeric start/end ({exc})") from exc
+        if end > start:
+            rows.append((start, end))
+    return pd.DataFrame(rows, columns=["start", "end"])
+
+
+def merge_segments(seg: pd.DataFrame) -> pd.DataFrame:
+    """Union of possibly overlapping or touching segments."""
+    out: list[list[float]] = []
+    for s, e in sorted(zip(seg["start"], seg["end"])):
+        if out and s <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], e)
+        else:
+            out.append([s, e])
+    return pd.DataFrame(out, columns=["start", "end"])
+
+
+def timed_units_from_zip(zip_path: str | Path, dialogue: str) -> dict[str, pd.DataFrame]:
+    """Word segments of the giver ('g') and follower ('f') of one dialogue, read from the NXT zip."""
+    out = {}
+    with zipfile.ZipFile(zip_path) as zf:
+        names = {Path(n).name: n for n in zf.namelist() if "timed-units" in n}
+        for role in ROLES:
+            fname = f"{dialogue}.{role}.timed-units.xml"
+            if fname not in names:
+                raise InputError(zip_path, f"has no {fname} (expected under Data/timed-units/)")
+            out[role] = merge_segments(parse_timed_units(zf.read(names[fname]), f"{zip_path}:{names[fname]}"))
+    return out
+
+
+def verify_annotations_zip(path: Path) -> None:
+    """Raise if a downloaded NXT zip is corrupt or holds no timed-units files."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            bad = zf.testzip()
+            if bad:
+                raise InputError(path, f"zip member {bad} is corrupt")
+            if not any(n.endswith(".timed-units.xml") for n in zf.namelist()):
+                raise InputError(path, "zip holds no *.timed-units.xml files")
+    except zipfile.BadZipFile as exc:
+        raise InputError(path, f"not a zip file ({exc})") from exc
+
+
+def channel_log_energy(audio: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Per-channel log energy on 10 ms frames (frames × channels)."""
+    hop = sample_rate // FRAME_RATE
+    n = audio.shape[0] // hop
+    frames = audio[: n * hop].reshape(n, hop, audio.shape[1]).astype(np.float64)
+    return 10 * np.log10(np.mean(frames**2, axis=1) + 1e-10)
+
+
+@dataclass(frozen=True)
+class ChannelCheck:
+    """Which input channel carries the giver, and how clearly the audio says so."""
+
+    giver_channel: int
+    margin: float  # correlation advantage of the chosen mapping over the swapped one
+
+
+def giver_channel(audio: np.ndarray, sample_rate: int, words: dict[str, pd.DataFrame]) -> ChannelCheck:
+    """Correlate each channel's energy with each role's word activity and pick the better assignment."""
+    energy = channel_log_energy(audio, sample_rate)
+    n = energy.shape[0]
+    corr = np.zeros((2, 2))
+    for r, role in enumerate(("g", "f")):
+        seg = words[role].assign(speaker="X")
+        act = segments_to_frames(seg, "X", n).astype(float)
+        for c in range(2):
+            if act.std() == 0 or energy[:, c].std() == 0:
+                continue
+            corr[r, c] = np.corrcoef(act, energy[:, c])[0, 1]
+    straight = corr[0, 0] + corr[1, 1]
+    swapped = corr[0, 1] + corr[1, 0]
+    return ChannelCheck(0 if straight >= swapped else 1, float(abs(straight - swapped)))
+
+
+def va_from_words(words: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Design VA table: giver as speaker A, follower as speaker B."""
+    parts = [words["g"].assign(speaker="A"), words["f"].assign(speaker="B")]
+    return pd.concat(parts, ignore_index=True)[["speaker", "start", "end"]]
+
+
+def verify_mix_wav(path: Path) -> None:
+    """Raise if a downloaded `mix.wav` does not open as complete two-channel audio."""
+    from babbler.fileio import read_stereo
+
+    read_stereo(path)
+
+
+def prepare_dialogue(raw_wav, annotations_zip, dialogue: str, wav_out, va_out, info_out, min_margin: float = 0.05) -> dict:
+    """Check which channel holds the giver, swap so that A = giver, and write WAV, word-timed VA and info."""
+    import logging
+
+    from babbler.corpora.common import write_dialogue
+    from babbler.fileio import audio_info, read_stereo
+
+    log = logging.getLogger(__name__)
+    audio, sr = read_stereo(raw_wav)
+    words = timed_units_from_zip(annotations_zip, dialogue)
+    check = giver_channel(audio, sr, words)
+    if check.margin < min_margin:
+        log.warning("%s: giver channel is unclear (correlation margin %.3f); kept channel %d as the giver",
+                    raw_wav, check.margin, check.giver_channel)
+    if check.giver_channel == 1:
+        log.info("%s: giver is on channel 1; swapping so that speaker A is the giver", raw_wav)
+        audio = audio[:, ::-1]
+    subtype = audio_info(raw_wav).subtype
+    extra = {"giver_channel": check.giver_channel, "channel_margin": round(check.margin, 4),
+             "n_words_giver": len(words["g"]), "n_words_follower": len(words["f"])}
+    return write_dialogue(dialogue, audio, sr, va_from_words(words), wav_out, va_out, info_out, extra=extra,
+                          subtype=subtype if subtype.startswith("PCM") else "PCM_16", source=str(raw_wav))

@@ -1,0 +1,153 @@
+"""Atomic writes and validated reading/writing of the audio and table files the stages exchange."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import pandas as pd
+import soundfile as sf
+
+from babbler.errors import InputError
+
+
+@contextmanager
+def atomic_path(dest: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside `dest` and rename it onto `dest` only if the block succeeds."""
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp" + dest.suffix, dir=dest.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, dest)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def write_wav(dest: str | Path, audio: np.ndarray, sample_rate: int, subtype: str = "PCM_16") -> None:
+    """Write float audio (frames × channels, or 1-D) in [-1, 1] to a WAV file atomically."""
+    audio = np.asarray(audio, dtype=np.float64)
+    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
+    if peak > 1.0:
+        raise ValueError(f"{dest}: audio peak {peak:.3f} exceeds full scale; scale it before writing")
+    with atomic_path(dest) as tmp:
+        sf.write(tmp, audio, sample_rate, subtype=subtype, format="WAV")
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """What a validated audio file holds."""
+
+    path: str
+    sample_rate: int
+    channels: int
+    frames: int
+    subtype: str
+
+    @property
+    def duration(self) -> float:
+        """Duration in seconds."""
+        return self.frames / self.sample_rate
+
+
+def _wav_shortfall(path: Path) -> int:
+    """Bytes missing from a RIFF/WAVE file's data chunk (0 if complete or not a plain RIFF file)."""
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        head = fh.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            return 0
+        pos = 12
+        while pos + 8 <= size:
+            fh.seek(pos)
+            chunk = fh.read(8)
+            cid, clen = chunk[:4], int.from_bytes(chunk[4:8], "little")
+            if cid == b"data":
+                if clen == 0xFFFFFFFF or clen == 0:  # streamed WAV with an unknown length
+                    return 0
+                return max(0, pos + 8 + clen - size)
+            pos += 8 + clen + (clen & 1)
+    return 0
+
+
+def audio_info(path: str | Path) -> AudioInfo:
+    """Open an audio file's header, raising InputError naming the file if it is unreadable or empty."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, "file does not exist")
+    if path.stat().st_size == 0:
+        raise InputError(path, "file is empty (0 bytes)")
+    try:
+        info = sf.info(str(path))
+    except Exception as exc:  # libsndfile raises several types for bad files
+        raise InputError(path, f"not a readable audio file ({exc})") from exc
+    if info.frames <= 0:
+        raise InputError(path, "audio file holds no samples")
+    missing = _wav_shortfall(path)
+    if missing:
+        raise InputError(path, f"truncated: the WAV data chunk is {missing} bytes short of what its header promises")
+    return AudioInfo(str(path), int(info.samplerate), int(info.channels), int(info.frames), str(info.subtype))
+
+
+def read_stereo(path: str | Path) -> tuple[np.ndarray, int]:
+    """Read a two-channel recording as float32 (frames × 2), raising InputError if it is not stereo."""
+    info = audio_info(path)
+    if info.channels != 2:
+        kind = "mono" if info.channels == 1 else f"{info.channels}-channel"
+        raise InputError(path, f"expected a stereo file with one speaker per channel, found {kind} audio")
+    try:
+        audio, sr = sf.read(str(path), dtype="float32", always_2d=True)
+    except Exception as exc:
+        raise InputError(path, f"audio data cannot be decoded ({exc})") from exc
+    if audio.shape[0] < info.frames:
+        raise InputError(path, f"truncated: header promises {info.frames} frames, file holds {audio.shape[0]}")
+    return audio, sr
+
+
+def silent_channels(audio: np.ndarray) -> list[int]:
+    """Indices of the channels that are digital silence (every sample exactly zero)."""
+    audio = np.atleast_2d(audio.T).T if audio.ndim == 1 else audio
+    return [c for c in range(audio.shape[1]) if not np.any(audio[:, c])]
+
+
+VA_COLUMNS = ["speaker", "start", "end"]
+
+
+def write_va(dest: str | Path, va: pd.DataFrame) -> None:
+    """Write a voice-activity table (speaker, start, end in seconds) atomically, sorted by time."""
+    va = va.loc[:, VA_COLUMNS].sort_values(["start", "speaker"], kind="stable").reset_index(drop=True)
+    with atomic_path(dest) as tmp:
+        va.to_csv(tmp, index=False, float_format="%.3f")
+
+
+def read_va(path: str | Path) -> pd.DataFrame:
+    """Read and check a voice-activity CSV (columns speaker, start, end; speaker A or B)."""
+    path = Path(path)
+    try:
+        va = pd.read_csv(path, dtype={"speaker": str})
+    except Exception as exc:
+        raise InputError(path, f"not a readable CSV ({exc})") from exc
+    missing = [c for c in VA_COLUMNS if c not in va.columns]
+    if missing:
+        raise InputError(path, f"voice-activity file lacks column(s) {', '.join(missing)}")
+    bad = ~va["speaker"].isin(["A", "B"])
+    if bad.any():
+        raise InputError(path, f"speaker must be A or B, found {sorted(set(va.loc[bad, 'speaker']))}")
+    if (va["end"] < va["start"]).any():
+        raise InputError(path, "a segment ends before it starts")
+    return va.loc[:, VA_COLUMNS].astype({"start": float, "end": float})
+
+
+def write_json(dest: str | Path, data: dict) -> None:
+    """Write a JSON document atomically."""
+    with atomic_path(dest) as tmp:
+        tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")

@@ -1,0 +1,37 @@
+"""Route a rule script's logging, warnings, tqdm progress and any exception into the rule's log file."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+
+@contextmanager
+def rule_logging(log_path: str | Path, level: int = logging.INFO) -> Iterator[logging.Logger]:
+    """Log to `log_path` (and keep stderr for tqdm inside it) for the duration of a rule's script."""
+    log_path = Path(log_path)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    stream = open(log_path, "w", buffering=1)
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    old_level, old_stderr = root.level, sys.stderr
+    root.addHandler(handler)
+    root.setLevel(level)
+    logging.captureWarnings(True)
+    sys.stderr = stream  # tqdm and warnings write here
+    logger = logging.getLogger("babbler.rule")
+    try:
+        yield logger
+    except BaseException:
+        logger.exception("rule failed")
+        raise
+    finally:
+        sys.stderr = old_stderr
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+        logging.captureWarnings(False)
+        stream.close()

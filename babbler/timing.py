@@ -1,0 +1,108 @@
+"""Turn-taking events and statistics from two speakers' voice activity (design: Timing definitions)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from babbler.va import FRAME_RATE, SPEAKERS, n_frames, runs, segments_to_frames
+
+MIN_SPEECH_FRAMES = 5  # speech runs shorter than 50 ms are dropped
+MIN_PAUSE_FRAMES = 20  # silences shorter than 200 ms between two speech runs are filled
+BC_MAX = 1.0  # s, longest backchannel
+BC_PRE_SILENT = 1.0  # s the backchanneller is silent before
+BC_POST_SILENT = 2.0  # s the backchanneller is silent after
+BC_PARTNER_WINDOW = 1.0  # s around the backchannel in which the partner must speak
+EVENT_TYPES = ["ipu", "pause", "gap", "overlap_within", "overlap_between", "backchannel"]
+EVENT_COLUMNS = ["type", "speaker", "start", "end", "duration"]
+
+
+def ipu_track(track: np.ndarray) -> np.ndarray:
+    """Drop speech runs < 50 ms, then fill silences < 200 ms lying between two speech runs."""
+    out = np.asarray(track, dtype=bool).copy()
+    for s, e in zip(*runs(out)):
+        if e - s < MIN_SPEECH_FRAMES:
+            out[s:e] = False
+    starts, ends = runs(out)
+    for e, s_next in zip(ends[:-1], starts[1:]):
+        if s_next - e < MIN_PAUSE_FRAMES:
+            out[e:s_next] = True
+    return out
+
+
+def _classify_joint(a: np.ndarray, b: np.ndarray) -> list[tuple[str, str, int, int]]:
+    """Pauses, gaps and overlaps as (type, speaker, start_frame, end_frame) from two IPU tracks."""
+    n = len(a)
+    state = a.astype(np.int8) + 2 * b.astype(np.int8)  # 0 none, 1 A, 2 B, 3 both
+    events = []
+    for kind, mask in (("silence", state == 0), ("overlap", state == 3)):
+        for s, e in zip(*runs(mask)):
+            if s == 0 or e == n:
+                continue  # runs at the very start or end of the dialogue are not counted
+            before, after = state[s - 1], state[e]
+            if before not in (1, 2) or after not in (1, 2):
+                continue  # both stop or both start on the same frame: ambiguous
+            spk_before, spk_after = SPEAKERS[before - 1], SPEAKERS[after - 1]
+            if kind == "silence":
+                events.append(("pause" if before == after else "gap", spk_after, s, e))
+            else:
+                events.append(("overlap_within" if before == after else "overlap_between", spk_after, s, e))
+    return events
+
+
+def _backchannels(tracks: dict[str, np.ndarray]) -> list[tuple[str, str, int, int]]:
+    """IPUs that satisfy the backchannel conditions of timing definition 4."""
+    out = []
+    n = len(tracks["A"])
+    pre, post, win = (int(round(x * FRAME_RATE)) for x in (BC_PRE_SILENT, BC_POST_SILENT, BC_PARTNER_WINDOW))
+    for spk, partner in (("A", "B"), ("B", "A")):
+        own, other = tracks[spk], tracks[partner]
+        for s, e in zip(*runs(own)):
+            if e - s > BC_MAX * FRAME_RATE or s - pre < 0 or e + post > n:
+                continue
+            if own[s - pre : s].any() or own[e : e + post].any():
+                continue
+            if other[s - win : s].any() and other[s : e + win].any():
+                out.append(("backchannel", spk, s, e))
+    return out
+
+
+def extract_events(va: pd.DataFrame, duration: float) -> pd.DataFrame:
+    """All events of one dialogue (columns type, speaker, start, end, duration; seconds), sorted by start."""
+    total = n_frames(duration)
+    tracks = {spk: ipu_track(segments_to_frames(va, spk, total)) for spk in SPEAKERS}
+    rows = [("ipu", spk, s, e) for spk in SPEAKERS for s, e in zip(*runs(tracks[spk]))]
+    rows += _classify_joint(tracks["A"], tracks["B"])
+    rows += _backchannels(tracks)
+    events = pd.DataFrame(rows, columns=["type", "speaker", "start", "end"])
+    events["start"] = events["start"].astype(float) / FRAME_RATE
+    events["end"] = events["end"].astype(float) / FRAME_RATE
+    events["duration"] = (events["end"] - events["start"]).round(6)
+    order = {t: i for i, t in enumerate(EVENT_TYPES)}
+    events["_o"] = events["type"].map(order)
+    events = events.sort_values(["start", "_o", "speaker"], kind="stable").drop(columns="_o")
+    return events.reset_index(drop=True)[EVENT_COLUMNS]
+
+
+def fto_values(events: pd.DataFrame) -> np.ndarray:
+    """Floor-transfer offsets: gap durations and negated overlap_between durations (s)."""
+    gaps = events.loc[events["type"] == "gap", "duration"].to_numpy(float)
+    obs = events.loc[events["type"] == "overlap_between", "duration"].to_numpy(float)
+    return np.concatenate([gaps, -obs])
+
+
+def dialogue_stats(events: pd.DataFrame, duration: float) -> dict[str, float]:
+    """One stats.csv row: per-minute rates, seconds per minute and mean durations of each type; FTO summary."""
+    minutes = duration / 60.0
+    row: dict[str, float] = {"minutes": minutes}
+    for t in EVENT_TYPES:
+        d = events.loc[events["type"] == t, "duration"].to_numpy(float)
+        row[f"{t}_per_min"] = len(d) / minutes if minutes > 0 else 0.0
+        row[f"{t}_sec_per_min"] = float(d.sum()) / minutes if minutes > 0 else 0.0
+        row[f"{t}_mean"] = float(d.mean()) if len(d) else float("nan")
+    fto = fto_values(events)
+    n_gap = int((events["type"] == "gap").sum())
+    n_ob = int((events["type"] == "overlap_between").sum())
+    row["fto_median"] = float(np.median(fto)) if len(fto) else float("nan")
+    row["overlap_share"] = n_ob / (n_gap + n_ob) if (n_gap + n_ob) else float("nan")
+    return row

@@ -1,0 +1,42 @@
+"""Conversions between voice-activity segments and 10 ms frame tracks (design, timing definition 1)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+FRAME_RATE = 100  # frames per second of the VA tracks the timing definitions use
+SPEAKERS = ("A", "B")
+
+
+def n_frames(duration: float, rate: int = FRAME_RATE) -> int:
+    """Number of whole frames in a dialogue of `duration` seconds."""
+    return int(round(duration * rate))
+
+
+def segments_to_frames(va: pd.DataFrame, speaker: str, total: int, rate: int = FRAME_RATE) -> np.ndarray:
+    """Boolean frame track of one speaker: segment [s, e) covers frames round(rate·s) … round(rate·e) − 1."""
+    track = np.zeros(total, dtype=bool)
+    rows = va[va["speaker"] == speaker]
+    starts = np.rint(rows["start"].to_numpy(float) * rate).astype(int)
+    ends = np.rint(rows["end"].to_numpy(float) * rate).astype(int)
+    for s, e in zip(np.clip(starts, 0, total), np.clip(ends, 0, total)):
+        track[s:e] = True
+    return track
+
+
+def runs(track: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end (exclusive) frame indices of the maximal True runs of a boolean track."""
+    padded = np.concatenate([[False], np.asarray(track, dtype=bool), [False]])
+    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
+    return edges[0::2], edges[1::2]
+
+
+def frames_to_segments(tracks: dict[str, np.ndarray], rate: int = FRAME_RATE) -> pd.DataFrame:
+    """Segments table (speaker, start, end) from boolean frame tracks keyed by speaker."""
+    rows = []
+    for spk, track in tracks.items():
+        for s, e in zip(*runs(track)):
+            rows.append((spk, s / rate, e / rate))
+    va = pd.DataFrame(rows, columns=["speaker", "start", "end"])
+    return va.sort_values(["start", "speaker"], kind="stable").reset_index(drop=True)

@@ -1,0 +1,164 @@
+"""The `source_filter` babble voice: harmonic + noise source, syllable-rate formants, intensity-following gain."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import librosa
+import numpy as np
+from scipy.ndimage import uniform_filter1d
+
+P_REF = 2e-5  # Praat's intensity reference: samples are read as pascal, dB re 20 µPa
+
+# Male vowel formant targets F1–F3 in Hz (Peterson & Barney 1952 averages, rounded): i, ɛ, a, ɔ, u, ʌ.
+VOWELS = np.array(
+    [[270, 2290, 3010], [530, 1840, 2480], [730, 1090, 2440], [570, 840, 2410], [300, 870, 2240], [640, 1190, 2390]],
+    dtype=float,
+)
+BANDWIDTHS = np.array([80.0, 100.0, 140.0, 200.0, 250.0])
+UPPER_FORMANTS = np.array([3500.0, 4500.0])
+
+
+@dataclass
+class Tracks:
+    """Frame tracks of one speaker: VA (bool), F0 in Hz (NaN unvoiced) and intensity in dB re 20 µPa."""
+
+    va: np.ndarray
+    f0: np.ndarray
+    intensity: np.ndarray
+    frame_rate: float = 100.0
+
+    def __post_init__(self) -> None:
+        self.va = np.asarray(self.va, dtype=bool)
+        self.f0 = np.asarray(self.f0, dtype=float)
+        self.intensity = np.asarray(self.intensity, dtype=float)
+        if not (len(self.va) == len(self.f0) == len(self.intensity)):
+            raise ValueError("va, f0 and intensity tracks must have the same length")
+
+    @property
+    def duration(self) -> float:
+        """Duration covered by the tracks, in seconds."""
+        return len(self.va) / self.frame_rate
+
+
+@dataclass(frozen=True)
+class SpeakerVoice:
+    """The identity of one babbling speaker: vocal-tract scale, syllable rate, breathiness, jitter."""
+
+    formant_scale: float = 1.0
+    syllable_rate: float = 5.0
+    breathiness: float = 0.04
+    jitter: float = 0.006
+    max_harmonic_hz: float = 5000.0
+
+
+def _per_sample(frame_values: np.ndarray, frame_rate: float, n: int, sample_rate: int) -> np.ndarray:
+    """Linearly interpolate per-frame values (given at frame centres) to every sample."""
+    centres = (np.arange(len(frame_values)) + 0.5) / frame_rate
+    t = np.arange(n) / sample_rate
+    return np.interp(t, centres, frame_values)
+
+
+def _fill_nan(x: np.ndarray, default: float) -> np.ndarray:
+    """Replace NaNs by linear interpolation between valid neighbours (constant at the ends)."""
+    ok = np.isfinite(x)
+    if not ok.any():
+        return np.full_like(x, default)
+    idx = np.arange(len(x))
+    return np.interp(idx, idx[ok], x[ok])
+
+
+def _smooth_noise(rng: np.random.Generator, n: int, width: int) -> np.ndarray:
+    """Unit-variance low-pass noise: white noise averaged over `width` samples."""
+    x = uniform_filter1d(rng.standard_normal(n + 2 * width), max(width, 1))[width : width + n]
+    return x / (x.std() + 1e-12)
+
+
+def _harmonic_source(f0: np.ndarray, sample_rate: int, voice: SpeakerVoice) -> np.ndarray:
+    """Band-limited glottal-like source: Σ_k sin(k·φ)/k over harmonics below the limit, by complex rotation."""
+    phase = 2 * np.pi * np.cumsum(f0) / sample_rate
+    z = np.exp(1j * phase)
+    zk = z.copy()
+    fmax = min(voice.max_harmonic_hz, 0.45 * sample_rate)
+    k_max = int(fmax / max(float(f0.min()), 40.0)) + 1
+    out = np.zeros(len(f0))
+    for k in range(1, k_max + 1):
+        # weight 1/k, faded out over the last 10% below the harmonic limit (no aliasing, no clicks)
+        weight = np.clip((fmax - k * f0) / (0.1 * fmax), 0.0, 1.0) / k
+        out += weight * zk.imag
+        zk *= z
+    return out
+
+
+def _formant_tracks(n_frames: int, hop_s: float, voice: SpeakerVoice, rng: np.random.Generator) -> np.ndarray:
+    """F1–F5 (Hz) per STFT frame, moving between vowel targets at the speaker's syllable rate."""
+    duration = n_frames * hop_s
+    mean = 1.0 / voice.syllable_rate
+    times, t = [0.0], 0.0
+    while t < duration + mean:
+        t += rng.gamma(8.0, mean / 8.0)
+        times.append(t)
+    vowels = [int(rng.integers(len(VOWELS)))]
+    for _ in range(len(times) - 1):
+        choices = [v for v in range(len(VOWELS)) if v != vowels[-1]]
+        vowels.append(int(rng.choice(choices)))
+    centres = np.array(times)
+    targets = VOWELS[vowels] * voice.formant_scale * rng.uniform(0.95, 1.05, size=(len(vowels), 1))
+    frame_t = np.arange(n_frames) * hop_s
+    low = np.stack([np.interp(frame_t, centres, targets[:, j]) for j in range(3)], axis=1)
+    high = np.broadcast_to(UPPER_FORMANTS * voice.formant_scale, (n_frames, 2))
+    return np.concatenate([low, high], axis=1)
+
+
+def _cascade_gain(freqs: np.ndarray, formants: np.ndarray) -> np.ndarray:
+    """Magnitude response (frames × bins) of a cascade of second-order resonators (Klatt 1980)."""
+    log_gain = np.zeros((formants.shape[0], len(freqs)), dtype=np.float32)
+    f2 = (freqs**2)[None, :]
+    for j in range(formants.shape[1]):
+        fj = formants[:, j : j + 1]
+        denom = np.sqrt((fj**2 - f2) ** 2 + (freqs[None, :] * BANDWIDTHS[j]) ** 2)
+        log_gain += np.log(fj**2 / np.maximum(denom, 1e-9)).astype(np.float32)
+    return np.exp(log_gain)
+
+
+def render_source_filter(
+    tracks: Tracks, sample_rate: int, voice: SpeakerVoice = SpeakerVoice(), seed: int | np.random.SeedSequence = 0
+) -> np.ndarray:
+    """Render one speaker's tracks to a float waveform (pascal scale); exact zeros where VA is off."""
+    rng = np.random.default_rng(seed)
+    n = int(round(tracks.duration * sample_rate))
+    if n == 0 or not tracks.va.any():
+        return np.zeros(n)
+    fr = tracks.frame_rate
+    active = _per_sample(tracks.va.astype(float), fr, n, sample_rate)
+    voiced_frames = (tracks.va & np.isfinite(tracks.f0)).astype(float)
+    voiced = _per_sample(voiced_frames, fr, n, sample_rate)
+    f0_frames = _fill_nan(np.where(tracks.va, tracks.f0, np.nan), default=120.0)
+    f0 = _per_sample(f0_frames, fr, n, sample_rate)
+    f0 *= 1.0 + voice.jitter * _smooth_noise(rng, n, max(1, sample_rate // 200))
+
+    source = np.zeros(n)
+    idx = np.flatnonzero(voiced > 0)
+    if idx.size:
+        harm = _harmonic_source(f0, sample_rate, voice)  # whole-signal phase keeps pitch periods continuous
+        source[idx] = harm[idx] * voiced[idx]
+    noise = rng.standard_normal(n)
+    fricative = np.concatenate([[noise[0]], noise[1:] - 0.85 * noise[:-1]])  # high-frequency tilt
+    source += voice.breathiness * voiced * noise + 0.5 * np.clip(active - voiced, 0.0, 1.0) * fricative
+
+    n_fft = 2 ** int(math.ceil(math.log2(0.032 * sample_rate)))
+    hop = n_fft // 4
+    spec = librosa.stft(source, n_fft=n_fft, hop_length=hop, window="hann", center=True)
+    formants = _formant_tracks(spec.shape[1], hop / sample_rate, voice, rng)
+    freqs = librosa.fft_frequencies(sr=sample_rate, n_fft=n_fft)
+    y = librosa.istft(spec * _cascade_gain(freqs, formants).T, hop_length=hop, window="hann", length=n)
+
+    # Gain: follow the intensity track (dB re 20 µPa) measured over a 30 ms window, gated by VA.
+    target = P_REF * 10.0 ** (_per_sample(np.nan_to_num(tracks.intensity, nan=0.0), fr, n, sample_rate) / 20.0)
+    win = max(1, int(0.03 * sample_rate))
+    local_rms = np.sqrt(uniform_filter1d(y**2, win) + 1e-12)
+    floor = 1e-3 * (np.sqrt(np.mean(y[active > 0.5] ** 2)) if (active > 0.5).any() else 1.0)
+    out = y * target / np.maximum(local_rms, floor) * active
+    out[active <= 0] = 0.0
+    return out

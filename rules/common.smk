@@ -1,0 +1,64 @@
+import os
+import sys
+
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+# Parse-time helpers live in the babbler package beside this workflow; the rule scripts get it
+# through PYTHONPATH, so they import it in the venv and in a per-rule conda env alike.
+sys.path.insert(0, workflow.basedir)
+os.environ.update(
+    PYTHONPATH=os.pathsep.join(p for p in (workflow.basedir, os.environ.get("PYTHONPATH")) if p)
+)
+
+from babbler.config import check_config, dialogue_ids, local_dialogue_files  # noqa: E402
+from babbler.corpora.maptask import audio_url  # noqa: E402
+
+validate(config, schema="../schemas/config.schema.yaml")
+check_config(config)
+
+CORPUS = config["corpus"]["name"]
+DIALOGUES = dialogue_ids(config)
+RESULTS = "results"
+LOCAL_VA = CORPUS == "local" and bool(config["corpus"]["local"]["va"])
+
+
+wildcard_constraints:
+    dlg=r"[^/.]+",
+    source=r"[^/]+",
+    corpus=r"[^/.]+",
+
+
+def manifest_path(corpus=CORPUS):
+    """The manifest of a corpus."""
+    return f"{RESULTS}/corpus/{corpus}/manifest.csv"
+
+
+def mono_outputs(source=CORPUS, dialogues=DIALOGUES):
+    """Both speakers' mono tracks of every dialogue of a source."""
+    return expand(f"{RESULTS}/audio/{source}/{{dlg}}.{{spk}}.wav", dlg=dialogues, spk=["A", "B"])
+
+
+def local_audio(wildcards):
+    """The user's audio file behind a local-corpus dialogue id."""
+    return str(local_dialogue_files(config["corpus"]["local"]["path"])[wildcards.dlg])
+
+
+def local_inputs(wildcards):
+    """Audio (and VA, when the config names a VA folder) of a local-corpus dialogue."""
+    inputs = {"audio": local_audio(wildcards)}
+    if LOCAL_VA:
+        inputs["va"] = os.path.join(config["corpus"]["local"]["va"], f"{wildcards.dlg}.csv")
+    return inputs
+
+
+def dialogue_outputs(corpus, with_va=True):
+    """The per-dialogue outputs every corpus rule writes."""
+    out = {
+        "wav": f"{RESULTS}/corpus/{corpus}/wav/{{dlg}}.wav",
+        "info": f"{RESULTS}/corpus/{corpus}/info/{{dlg}}.json",
+    }
+    if with_va:
+        out["va"] = f"{RESULTS}/corpus/{corpus}/va/{{dlg}}.csv"
+    return out

@@ -1,0 +1,141 @@
+"""Test helpers: a local HTTP server with fault injection, and made-up Map Task files."""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+import zipfile
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import numpy as np
+import soundfile as sf
+
+
+@dataclass
+class Faults:
+    """What the test server does wrong, per path."""
+
+    drop_after: dict[str, int] = field(default_factory=dict)  # close the stream after N bytes ...
+    drops_left: dict[str, int] = field(default_factory=dict)  # ... this many times
+    ignore_range: set[str] = field(default_factory=set)
+    status: dict[str, int] = field(default_factory=dict)  # answer with this HTTP status instead
+
+
+class FileServer:
+    """A threaded HTTP server on 127.0.0.1 serving in-memory files, with Range support and faults."""
+
+    def __init__(self, files: dict[str, bytes]):
+        self.files = files
+        self.faults = Faults()
+        self.requests: list[tuple[str, str | None]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # keep test output clean
+                pass
+
+            def do_GET(self):  # noqa: N802
+                path = self.path
+                rng = self.headers.get("Range")
+                server.requests.append((path, rng))
+                if path in server.faults.status:
+                    self.send_error(server.faults.status[path])
+                    return
+                if path not in server.files:
+                    self.send_error(404, "Not Found")
+                    return
+                data = server.files[path]
+                start = 0
+                if rng and path not in server.faults.ignore_range:
+                    m = re.match(r"bytes=(\d+)-$", rng)
+                    start = int(m.group(1))
+                    if start >= len(data):
+                        self.send_response(416)
+                        self.send_header("Content-Range", f"bytes */{len(data)}")
+                        self.send_header("Content-Length", "0")
+                        self.end_headers()
+                        return
+                    self.send_response(206)
+                    self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+                else:
+                    self.send_response(200)
+                body = data[start:]
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Accept-Ranges", "bytes")
+                self.end_headers()
+                left = server.faults.drops_left.get(path, 0)
+                if left > 0 and path in server.faults.drop_after:
+                    server.faults.drops_left[path] = left - 1
+                    self.wfile.write(body[: server.faults.drop_after[path]])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
+                self.wfile.write(body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        """Base URL of the server."""
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def __enter__(self) -> "FileServer":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def bursts(n: int, sr: int, segments: list[tuple[float, float]], freq: float, amp: float = 0.3) -> np.ndarray:
+    """A signal of tone bursts (with harmonics) at the given segments, silent elsewhere."""
+    t = np.arange(n) / sr
+    tone = sum(np.sin(2 * np.pi * k * freq * t) / k for k in range(1, 6))
+    mask = np.zeros(n)
+    for s, e in segments:
+        mask[int(s * sr) : int(e * sr)] = 1.0
+    return amp * tone / np.abs(tone).max() * mask
+
+
+GIVER_WORDS = [(0.5, 0.9), (0.95, 1.6), (3.0, 4.2), (6.1, 6.8)]
+FOLLOWER_WORDS = [(1.9, 2.7), (4.5, 5.6), (7.0, 7.6)]
+
+
+def timed_units_xml(dialogue: str, role: str, words: list[tuple[float, float]]) -> bytes:
+    """An NXT timed-units document in the Map Task layout (tu words, with a sil element between)."""
+    lines = ['<?xml version="1.0" encoding="ISO-8859-1"?>',
+             f'<nite:root nite:id="{dialogue}.{role}.timed-units" xmlns:nite="http://nite.sourceforge.net/">']
+    for i, (s, e) in enumerate(words, 1):
+        lines.append(f'<tu nite:id="{dialogue}.{role}.timed-unit.{i}" start="{s}" end="{e}" utt="{i}">word</tu>')
+        lines.append(f'<sil nite:id="{dialogue}.{role}.sil.{i}" start="{e}" end="{e + 0.05:.2f}"/>')
+    lines.append("</nite:root>")
+    return "\n".join(lines).encode("latin-1")
+
+
+def maptask_zip(dialogues: list[str]) -> bytes:
+    """A small NXT-like zip with timed-units for giver and follower of each dialogue."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("maptaskv2-1/Data/README.txt", "made-up test annotations\n")
+        for d in dialogues:
+            zf.writestr(f"maptaskv2-1/Data/timed-units/{d}.g.timed-units.xml", timed_units_xml(d, "g", GIVER_WORDS))
+            zf.writestr(f"maptaskv2-1/Data/timed-units/{d}.f.timed-units.xml",
+                        timed_units_xml(d, "f", FOLLOWER_WORDS))
+    return buf.getvalue()
+
+
+def maptask_wav(giver_channel: int, sr: int = 20000, duration: float = 8.0, seed: int = 0) -> bytes:
+    """A made-up 16-bit stereo `mix.wav`: giver bursts on `giver_channel`, follower on the other, bleed, noise."""
+    rng = np.random.default_rng(seed)
+    n = int(sr * duration)
+    g = bursts(n, sr, GIVER_WORDS, 140.0)
+    f = bursts(n, sr, FOLLOWER_WORDS, 220.0)
+    own = [g, f] if giver_channel == 0 else [f, g]
+    audio = np.stack([own[0] + 0.03 * own[1], own[1] + 0.03 * own[0]], axis=1) + 1e-3 * rng.standard_normal((n, 2))
+    buf = io.BytesIO()
+    sf.write(buf, audio, sr, subtype="PCM_16", format="WAV")
+    return buf.getvalue()

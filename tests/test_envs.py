@@ -1,0 +1,90 @@
+"""Each rule's conda env declares every third-party package its script imports (through babbler too)."""
+
+import ast
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+# import name -> conda-forge package name
+CONDA_NAME = {
+    "numpy": "numpy", "scipy": "scipy", "pandas": "pandas", "soundfile": "pysoundfile", "librosa": "librosa",
+    "soxr": "soxr-python", "tqdm": "tqdm", "pyarrow": "pyarrow", "parselmouth": "praat-parselmouth",
+    "matplotlib": "matplotlib", "torch": "pytorch", "yaml": "pyyaml", "silero_vad": "silero-vad",
+}
+
+
+def _imports(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names |= {f"{node.module}.{a.name}" for a in node.names}
+    return names
+
+
+def _module_file(name: str) -> Path | None:
+    base = ROOT.joinpath(*name.split("."))
+    for cand in (base.with_suffix(".py"), base / "__init__.py"):
+        if cand.exists():
+            return cand
+    return None
+
+
+def third_party_imports(script: Path) -> set[str]:
+    """Top-level third-party modules reached from a script, following babbler's own modules."""
+    seen, todo, found = set(), [script], set()
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        for name in _imports(path):
+            top = name.split(".")[0]
+            if top == "babbler":
+                f = _module_file(name)
+                if f:
+                    todo.append(f)
+            elif top not in sys.stdlib_module_names and not top.startswith("_"):
+                found.add(top)
+    return found
+
+
+def rule_envs() -> list[tuple[str, Path, Path]]:
+    """(rule, env file, script) for every rule that runs a script."""
+    out = []
+    for smk in sorted((ROOT / "rules").glob("*.smk")):
+        for block in re.split(r"\n(?=rule |checkpoint )", smk.read_text()):
+            name = re.match(r"(?:rule|checkpoint) (\w+):", block)
+            env = re.search(r"conda:\s*\n\s*\"([^\"]+)\"", block)
+            script = re.search(r"script:\s*\n\s*\"([^\"]+)\"", block)
+            if name and script:
+                assert env, f"rule {name.group(1)} runs a script but declares no conda env"
+                out.append((name.group(1), (smk.parent / env.group(1)).resolve(), (smk.parent / script.group(1)).resolve()))
+    return out
+
+
+def test_every_rule_has_a_log_and_an_env():
+    for smk in (ROOT / "rules").glob("*.smk"):
+        for block in re.split(r"\n(?=rule )", smk.read_text()):
+            if block.startswith("rule "):
+                assert "log:" in block and "conda:" in block, block.splitlines()[0]
+
+
+def test_envs_declare_what_scripts_import():
+    pairs = rule_envs()
+    assert len(pairs) >= 6
+    for rule, env_file, script in pairs:
+        env = yaml.safe_load(env_file.read_text())
+        assert env["channels"][:1] == ["conda-forge"] and "nodefaults" in env["channels"]
+        declared = {re.split(r"[=<> ]", d)[0] for d in env["dependencies"] if isinstance(d, str)}
+        assert all(re.search(r"=\d", d) for d in env["dependencies"] if isinstance(d, str)), f"{env_file} unpinned"
+        needed = third_party_imports(script)
+        unknown = needed - set(CONDA_NAME)
+        assert not unknown, f"{script.name} imports {unknown}: add them to CONDA_NAME"
+        missing = {CONDA_NAME[n] for n in needed} - declared
+        assert not missing, f"rule {rule}: {env_file.name} lacks {sorted(missing)} imported by {script.name}"

@@ -1,0 +1,59 @@
+"""Map Task: ids, timed-units parsing, and the per-dialogue giver-channel check."""
+
+import io
+
+import pandas as pd
+import pytest
+import soundfile as sf
+
+from babbler.corpora import maptask
+from babbler.errors import InputError
+from tests.helpers import FOLLOWER_WORDS, GIVER_WORDS, maptask_wav, maptask_zip, timed_units_xml
+
+
+def test_dialogue_ids():
+    ids = maptask.DIALOGUE_IDS
+    assert len(ids) == len(set(ids)) == 128
+    assert ids[0] == "q1ec1" and "q8nc8" in ids and "q4nc3" in ids
+    assert maptask.audio_url("http://x/dialogues/", "q1ec1") == "http://x/dialogues/q1ec1.mix.wav"
+
+
+def test_parse_timed_units_reads_tu_elements_only():
+    seg = maptask.parse_timed_units(timed_units_xml("q1ec1", "g", GIVER_WORDS), "mem")
+    assert list(zip(seg["start"], seg["end"])) == GIVER_WORDS  # the <sil> elements are ignored
+    with pytest.raises(InputError, match="not well-formed"):
+        maptask.parse_timed_units(b"<root><tu start='1'", "broken.xml")
+
+
+def test_merge_segments_unions_touching_words():
+    seg = pd.DataFrame({"start": [0.0, 0.5, 0.4, 2.0], "end": [0.5, 0.9, 0.6, 2.1]})
+    merged = maptask.merge_segments(seg)
+    assert merged.values.tolist() == [[0.0, 0.9], [2.0, 2.1]]
+
+
+@pytest.mark.parametrize("giver_channel", [0, 1])
+def test_prepare_dialogue_puts_the_giver_on_channel_0(tmp_path, giver_channel):
+    raw = tmp_path / "q1ec1.mix.wav"
+    raw.write_bytes(maptask_wav(giver_channel))
+    zpath = tmp_path / "nxt.zip"
+    zpath.write_bytes(maptask_zip(["q1ec1"]))
+    out = {k: tmp_path / "out" / f"q1ec1.{k}" for k in ("wav", "csv", "json")}
+    info = maptask.prepare_dialogue(raw, zpath, "q1ec1", out["wav"], out["csv"], out["json"])
+    assert info["giver_channel"] == giver_channel
+    assert info["channel_margin"] > 0.5
+    audio, sr = sf.read(out["wav"])
+    assert sr == 20000 and audio.shape[1] == 2
+    va = pd.read_csv(out["csv"])
+    assert va[va.speaker == "A"][["start", "end"]].values.tolist() == [list(w) for w in GIVER_WORDS]
+    assert va[va.speaker == "B"][["start", "end"]].values.tolist() == [list(w) for w in FOLLOWER_WORDS]
+    # after the swap, channel 0 is loud exactly where the giver speaks
+    s, e = GIVER_WORDS[2]
+    seg = audio[int(s * sr) : int(e * sr)]
+    assert (seg[:, 0] ** 2).mean() > 100 * (seg[:, 1] ** 2).mean()
+
+
+def test_missing_dialogue_in_zip_names_the_file(tmp_path):
+    zpath = tmp_path / "nxt.zip"
+    zpath.write_bytes(maptask_zip(["q1ec1"]))
+    with pytest.raises(InputError, match=r"nxt.zip: has no q2ec1\.g\.timed-units\.xml"):
+        maptask.timed_units_from_zip(zpath, "q2ec1")

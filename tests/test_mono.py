@@ -1,0 +1,96 @@
+"""Mono stage and audio input checks: known two-tone input, resampling, and bad files."""
+
+import logging
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from babbler.errors import InputError
+from babbler.fileio import read_stereo
+from babbler.mono import split_channels
+
+
+def _peak_hz(y: np.ndarray, sr: int) -> float:
+    spec = np.abs(np.fft.rfft(y * np.hanning(len(y))))
+    return float(np.fft.rfftfreq(len(y), 1 / sr)[spec.argmax()])
+
+
+def _tone_level_db(y: np.ndarray, sr: int, hz: float) -> float:
+    spec = np.abs(np.fft.rfft(y * np.hanning(len(y))))
+    freqs = np.fft.rfftfreq(len(y), 1 / sr)
+    band = np.abs(freqs - hz) < 5
+    return 20 * np.log10(spec[band].max() + 1e-12)
+
+
+@pytest.mark.parametrize("src_rate", [20000, 16000, 44100])
+def test_two_tone_stereo_splits_and_resamples(tmp_path, src_rate):
+    dur = 2.0
+    t = np.arange(int(src_rate * dur)) / src_rate
+    stereo = np.stack([0.5 * np.sin(2 * np.pi * 440 * t), 0.5 * np.sin(2 * np.pi * 1250 * t)], axis=1)
+    src = tmp_path / "d.wav"
+    sf.write(src, stereo, src_rate, subtype="PCM_16")
+    out_a, out_b = tmp_path / "d.A.wav", tmp_path / "d.B.wav"
+    split_channels(src, out_a, out_b, 16000)
+    a, sr_a = sf.read(out_a)
+    b, sr_b = sf.read(out_b)
+    assert sr_a == sr_b == 16000
+    assert sf.info(out_a).subtype == "PCM_16" and sf.info(out_a).channels == 1
+    assert len(a) == len(b) == 32000
+    assert _peak_hz(a, 16000) == pytest.approx(440, abs=1)
+    assert _peak_hz(b, 16000) == pytest.approx(1250, abs=1)
+    # each output holds only its own channel: the other tone is > 60 dB down
+    assert _tone_level_db(a, 16000, 440) - _tone_level_db(a, 16000, 1250) > 60
+    assert _tone_level_db(b, 16000, 1250) - _tone_level_db(b, 16000, 440) > 60
+    assert np.sqrt(np.mean(a**2)) == pytest.approx(0.5 / np.sqrt(2), rel=0.01)
+
+
+def _expect_bad(tmp_path, src, match):
+    out_a, out_b = tmp_path / "o.A.wav", tmp_path / "o.B.wav"
+    with pytest.raises(InputError, match=match) as err:
+        split_channels(src, out_a, out_b, 16000)
+    assert str(src) in str(err.value)
+    assert not out_a.exists() and not out_b.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".o.")]
+
+
+def test_mono_file_is_rejected(tmp_path):
+    src = tmp_path / "mono.wav"
+    sf.write(src, np.zeros(1600) + 0.1, 16000)
+    _expect_bad(tmp_path, src, "found mono audio")
+
+
+def test_three_channel_file_is_rejected(tmp_path):
+    src = tmp_path / "three.wav"
+    sf.write(src, np.zeros((1600, 3)) + 0.1, 16000)
+    _expect_bad(tmp_path, src, "found 3-channel audio")
+
+
+def test_empty_and_unreadable_files_are_rejected(tmp_path):
+    empty = tmp_path / "empty.wav"
+    empty.write_bytes(b"")
+    _expect_bad(tmp_path, empty, "file is empty")
+    junk = tmp_path / "junk.wav"
+    junk.write_bytes(b"RIFF this is not really a wave file" * 10)
+    _expect_bad(tmp_path, junk, "not a readable audio file")
+    _expect_bad(tmp_path, tmp_path / "absent.wav", "does not exist")
+
+
+def test_truncated_wav_is_rejected(tmp_path):
+    src = tmp_path / "full.wav"
+    sf.write(src, np.random.default_rng(0).uniform(-0.5, 0.5, (16000, 2)), 16000, subtype="PCM_16")
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(src.read_bytes()[:30000])  # header promises 16000 frames
+    with pytest.raises(InputError, match="cut.wav"):
+        read_stereo(cut)
+
+
+def test_silent_channel_warns_but_writes(tmp_path, caplog):
+    src = tmp_path / "half.wav"
+    stereo = np.zeros((16000, 2))
+    stereo[:, 0] = 0.3 * np.sin(2 * np.pi * 300 * np.arange(16000) / 16000)
+    sf.write(src, stereo, 16000, subtype="PCM_16")
+    with caplog.at_level(logging.WARNING):
+        split_channels(src, tmp_path / "h.A.wav", tmp_path / "h.B.wav", 16000)
+    assert "channel 1 (speaker B) is digital silence" in caplog.text
+    assert not np.any(sf.read(tmp_path / "h.B.wav")[0])

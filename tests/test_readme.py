@@ -1,0 +1,15 @@
+"""The README's quickstart is what CI runs."""
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_quickstart_has_two_commands_and_ci_runs_the_test_one():
+    readme = (ROOT / "README.md").read_text()
+    quick = readme.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
+    commands = re.findall(r"```bash\n(.+?)\n```", quick, flags=re.S)
+    assert len(commands) == 2
+    assert commands[0].endswith("snakemake --cores 8")
+    assert commands[1] in (ROOT / ".ci" / "run").read_text()

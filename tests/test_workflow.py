@@ -1,0 +1,153 @@
+"""The real `snakemake` command on tiny configs: demo, Map Task (local server) and local corpora."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import soundfile as sf
+import yaml
+
+from tests.helpers import FileServer, maptask_wav, maptask_zip
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+
+def run_snakemake(workdir: Path, config: dict, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run the workflow in `workdir` with `config` written beside it; return the finished process."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    cfg = workdir / "config.yaml"
+    cfg.write_text(yaml.safe_dump(config))
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(workdir),
+           "--configfile", str(cfg), "--cores", "2", *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}")
+    return proc
+
+
+def jobs_planned(workdir: Path, config: dict) -> dict[str, int]:
+    """Rule → job count of a dry run ({} when nothing is to be done)."""
+    proc = run_snakemake(workdir, config, "-n", "--quiet", "rules")
+    out = proc.stdout + proc.stderr
+    if "Nothing to be done" in out:
+        return {}
+    counts = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].isdigit() and parts[0] not in ("total", "job"):
+            counts[parts[0]] = int(parts[1])
+    return counts
+
+
+TINY_DEMO = {"corpus": {"name": "demo", "demo": {"n_dialogues": 3, "duration": 15}}}
+
+
+def test_demo_dag_to_mono_then_nothing_to_do(tmp_path):
+    run_snakemake(tmp_path, TINY_DEMO)
+    res = tmp_path / "results"
+    manifest = pd.read_csv(res / "corpus/demo/manifest.csv")
+    assert manifest["dialogue"].tolist() == ["d001", "d002", "d003"]
+    assert manifest[["duration", "sample_rate"]].values.tolist() == [[15.0, 16000]] * 3
+    assert sorted(manifest["split"]) == ["test", "train", "val"]
+    for dlg in manifest["dialogue"]:
+        for spk in "AB":
+            info = sf.info(res / f"audio/demo/{dlg}.{spk}.wav")
+            assert (info.channels, info.samplerate, info.frames) == (1, 16000, 15 * 16000)
+        assert (res / f"logs/mono/demo/{dlg}.log").read_text().strip()
+    assert jobs_planned(tmp_path, TINY_DEMO) == {}
+    # a setting that only the manifest uses reruns only the manifest (and the `all` target)
+    changed = {"corpus": {**TINY_DEMO["corpus"], "split": {"val": 0.0, "test": 0.34}}}
+    assert jobs_planned(tmp_path, changed) == {"manifest": 1, "all": 1}
+    # the mono rate reruns every mono job and nothing upstream
+    resampled = {**TINY_DEMO, "audio": {"sample_rate": 8000}}
+    assert jobs_planned(tmp_path, resampled) == {"mono": 3, "all": 1}
+
+
+def test_maptask_dag_downloads_resumes_and_orients_channels(tmp_path):
+    files = {
+        "/dialogues/q1ec1.mix.wav": maptask_wav(giver_channel=0, seed=1),
+        "/dialogues/q1ec2.mix.wav": maptask_wav(giver_channel=1, seed=2),
+        "/nxt.zip": maptask_zip(["q1ec1", "q1ec2"]),
+    }
+    with FileServer(files) as server:
+        server.faults.drop_after["/dialogues/q1ec2.mix.wav"] = 50_000
+        server.faults.drops_left["/dialogues/q1ec2.mix.wav"] = 1
+        config = {"corpus": {"name": "maptask", "maptask": {
+            "audio_url": server.url + "/dialogues/", "annotations_url": server.url + "/nxt.zip",
+            "dialogues": ["q1ec1", "q1ec2"], "backoff": 0.05}}}
+        run_snakemake(tmp_path, config)
+        assert ("/dialogues/q1ec2.mix.wav", "bytes=50000-") in server.requests
+    res = tmp_path / "results"
+    for path, data in files.items():
+        if path.endswith(".wav"):
+            assert (res / "corpus/maptask/download" / Path(path).name).read_bytes() == data
+    manifest = pd.read_csv(res / "corpus/maptask/manifest.csv")
+    assert manifest.set_index("dialogue")["giver_channel"].to_dict() == {"q1ec1": 0, "q1ec2": 1}
+    assert (manifest["sample_rate"] == 20000).all()
+    a, sr = sf.read(res / "audio/maptask/q1ec2.A.wav")
+    assert sr == 16000
+    va = pd.read_csv(res / "corpus/maptask/va/q1ec2.csv")
+    s, e = va[va.speaker == "A"].iloc[2][["start", "end"]]
+    b, _ = sf.read(res / "audio/maptask/q1ec2.B.wav")
+    seg = slice(int(s * sr), int(e * sr))
+    assert (a[seg] ** 2).mean() > 100 * (b[seg] ** 2).mean()  # speaker A (giver) is loud when the giver talks
+    assert "swapping" in (res / "logs/corpus/maptask/q1ec2.log").read_text()
+
+
+def _local_folder(tmp_path: Path) -> tuple[Path, Path]:
+    audio_dir, va_dir = tmp_path / "my_corpus", tmp_path / "my_va"
+    audio_dir.mkdir()
+    va_dir.mkdir()
+    rng = np.random.default_rng(0)
+    t = np.arange(44100 * 3) / 44100
+    speech = 0.2 * np.sin(2 * np.pi * 200 * t) * (t > 1)
+    sf.write(audio_dir / "chat1.flac", np.stack([speech, 0.01 * rng.standard_normal(len(t))], 1), 44100)
+    sf.write(audio_dir / "chat2.wav", np.stack([speech, np.zeros(len(t))], 1), 44100, subtype="PCM_24")
+    for d in ("chat1", "chat2"):
+        (va_dir / f"{d}.csv").write_text("speaker,start,end\nA,1.0,3.0\n")
+    return audio_dir, va_dir
+
+
+def test_local_corpus_with_va_and_silent_channel(tmp_path):
+    audio_dir, va_dir = _local_folder(tmp_path)
+    config = {"corpus": {"name": "local", "local": {"path": str(audio_dir), "va": str(va_dir)}}}
+    run_snakemake(tmp_path / "run", config)
+    res = tmp_path / "run/results"
+    manifest = pd.read_csv(res / "corpus/local/manifest.csv").set_index("dialogue")
+    assert manifest["silent_B"].to_dict() == {"chat1": False, "chat2": True}
+    assert (manifest["duration"] == 3.0).all() and (manifest["sample_rate"] == 44100).all()
+    assert sf.info(res / "corpus/local/wav/chat2.wav").subtype == "PCM_24"
+    assert sf.info(res / "audio/local/chat1.A.wav").samplerate == 16000
+    assert pd.read_csv(res / "corpus/local/va/chat1.csv").values.tolist() == [["A", 1.0, 3.0]]
+    assert "digital silence" in (res / "logs/corpus/local/chat2.log").read_text()
+
+
+def test_bad_local_file_fails_naming_it_and_leaves_no_output(tmp_path):
+    audio_dir, _ = _local_folder(tmp_path)
+    sf.write(audio_dir / "solo.wav", np.zeros(16000) + 0.1, 16000)
+    config = {"corpus": {"name": "local", "local": {"path": str(audio_dir)}}}
+    proc = run_snakemake(tmp_path / "run", config, "--keep-going", check=False)
+    assert proc.returncode != 0
+    log = (tmp_path / "run/results/logs/corpus/local/solo.log").read_text()
+    assert "solo.wav: expected a stereo file with one speaker per channel, found mono audio" in log
+    wav_dir = tmp_path / "run/results/corpus/local/wav"
+    assert sorted(p.name for p in wav_dir.iterdir()) == ["chat1.wav", "chat2.wav"]
+
+
+@pytest.mark.parametrize(
+    "config, message",
+    [
+        ({"corpus": {"name": "switchboard"}}, "'switchboard' is not one of"),
+        ({"corpus": {"name": "local"}}, "corpus.local.path"),
+        ({"audio": {"sample_rate": 12345}}, "sample_rate"),
+    ],
+)
+def test_bad_config_fails_at_parse_time_naming_the_key(tmp_path, config, message):
+    proc = run_snakemake(tmp_path, config, "-n", check=False)
+    assert proc.returncode != 0
+    assert message in proc.stdout + proc.stderr
+    assert not (tmp_path / "results").exists()
