@@ -15,6 +15,7 @@ import pandas as pd
 import soundfile as sf
 
 from babbler.errors import InputError
+from babbler.va import FRAME_RATE, SPEAKERS
 
 
 @contextmanager
@@ -151,3 +152,11 @@ def write_json(dest: str | Path, data: dict) -> None:
     """Write a JSON document atomically."""
     with atomic_path(dest) as tmp:
         tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def read_prosody_va(paths: dict[str, str | Path]) -> tuple[dict[str, np.ndarray], float]:
+    """The VA tracks of both speakers from their prosody parquets, and the dialogue duration."""
+    tracks = {s: pd.read_parquet(paths[s], columns=["va"])["va"].to_numpy(bool) for s in SPEAKERS}
+    if len(tracks["A"]) != len(tracks["B"]):
+        raise InputError(paths["A"], f"has {len(tracks['A'])} frames but {paths['B']} has {len(tracks['B'])}")
+    return tracks, len(tracks["A"]) / FRAME_RATE

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from babbler.va import FRAME_RATE, SPEAKERS, n_frames, runs, segments_to_frames
+from babbler.fileio import atomic_path
+from babbler.va import FRAME_RATE, SPEAKERS, frames_to_segments, n_frames, runs, segments_to_frames
 
 MIN_SPEECH_FRAMES = 5  # speech runs shorter than 50 ms are dropped
 MIN_PAUSE_FRAMES = 20  # silences shorter than 200 ms between two speech runs are filled
@@ -106,3 +107,26 @@ def dialogue_stats(events: pd.DataFrame, duration: float) -> dict[str, float]:
     row["fto_median"] = float(np.median(fto)) if len(fto) else float("nan")
     row["overlap_share"] = n_ob / (n_gap + n_ob) if (n_gap + n_ob) else float("nan")
     return row
+
+
+def events_from_tracks(tracks: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Events of a dialogue given as 10 ms VA tracks of A and B."""
+    n = len(tracks["A"])
+    return extract_events(frames_to_segments(tracks), n / FRAME_RATE)
+
+
+def source_stats(per_dialogue: dict[str, tuple[pd.DataFrame, float]]) -> pd.DataFrame:
+    """stats.csv of a source: one row per dialogue (events table, duration in s)."""
+    rows = [{"dialogue": d, **dialogue_stats(ev, dur)} for d, (ev, dur) in sorted(per_dialogue.items())]
+    return pd.DataFrame(rows)
+
+
+def write_events(dest, events: pd.DataFrame) -> None:
+    """Write an events table atomically."""
+    with atomic_path(dest) as tmp:
+        events.to_csv(tmp, index=False, float_format="%.3f")
+
+
+def read_events(path) -> pd.DataFrame:
+    """Read an events table written by write_events."""
+    return pd.read_csv(path, dtype={"type": str, "speaker": str})

@@ -62,3 +62,43 @@ def dialogue_outputs(corpus, with_va=True):
     if with_va:
         out["va"] = f"{RESULTS}/corpus/{corpus}/va/{{dlg}}.csv"
     return out
+
+
+def source_dialogues(source):
+    """Dialogue ids of a source (the configured corpus; generated sets are added with the sample stage)."""
+    if source == CORPUS:
+        return DIALOGUES
+    raise ValueError(f"unknown source {source!r}")
+
+
+def source_has_reference(source):
+    """Whether a source has reference VA (demo truth, Map Task words, a local corpus's VA folder)."""
+    return source != "local" or LOCAL_VA
+
+
+def prosody_inputs(wildcards):
+    """Both speakers' mono tracks, plus the reference VA when vad.method is 'reference'."""
+    inputs = {
+        "a": f"{RESULTS}/audio/{wildcards.source}/{wildcards.dlg}.A.wav",
+        "b": f"{RESULTS}/audio/{wildcards.source}/{wildcards.dlg}.B.wav",
+    }
+    if config["vad"]["method"] == "reference":
+        inputs["reference"] = f"{RESULTS}/corpus/{wildcards.source}/va/{wildcards.dlg}.csv"
+    return inputs
+
+
+def prosody_files(source, spk="{spk}"):
+    """Prosody parquets of every dialogue of a source."""
+    return expand(
+        f"{RESULTS}/prosody/{source}/{{dlg}}.{{spk}}.parquet",
+        dlg=source_dialogues(source),
+        spk=["A", "B"] if spk == "{spk}" else [spk],
+    )
+
+
+def timing_outputs(source=CORPUS):
+    """The timing stage's per-source outputs (VAD accuracy only where reference VA exists)."""
+    out = [f"{RESULTS}/timing/{source}/stats.csv"]
+    if source_has_reference(source):
+        out.append(f"{RESULTS}/timing/{source}/vad_accuracy.csv")
+    return out

@@ -81,8 +81,10 @@ def test_envs_declare_what_scripts_import():
     for rule, env_file, script in pairs:
         env = yaml.safe_load(env_file.read_text())
         assert env["channels"][:1] == ["conda-forge"] and "nodefaults" in env["channels"]
-        declared = {re.split(r"[=<> ]", d)[0] for d in env["dependencies"] if isinstance(d, str)}
-        assert all(re.search(r"=\d", d) for d in env["dependencies"] if isinstance(d, str)), f"{env_file} unpinned"
+        conda_deps = [d for d in env["dependencies"] if isinstance(d, str)]
+        pip_deps = [p for d in env["dependencies"] if isinstance(d, dict) for p in d.get("pip", [])]
+        assert all(re.search(r"=\d", d) for d in conda_deps + pip_deps), f"{env_file} has an unpinned package"
+        declared = {re.split(r"[=<> ]", d)[0] for d in conda_deps + pip_deps}
         needed = third_party_imports(script)
         unknown = needed - set(CONDA_NAME)
         assert not unknown, f"{script.name} imports {unknown}: add them to CONDA_NAME"

@@ -58,13 +58,26 @@ def test_demo_dag_to_mono_then_nothing_to_do(tmp_path):
             info = sf.info(res / f"audio/demo/{dlg}.{spk}.wav")
             assert (info.channels, info.samplerate, info.frames) == (1, 16000, 15 * 16000)
         assert (res / f"logs/mono/demo/{dlg}.log").read_text().strip()
+    stats = pd.read_csv(res / "timing/demo/stats.csv")
+    assert stats["dialogue"].tolist() == ["d001", "d002", "d003"]
+    for col in ["minutes", "ipu_per_min", "gap_sec_per_min", "overlap_between_mean", "backchannel_per_min",
+                "fto_median", "overlap_share"]:
+        assert col in stats.columns
+    assert (stats["ipu_per_min"] > 10).all() and (stats["minutes"] == 0.25).all()
+    events = pd.read_csv(res / "timing/demo/d001.events.csv")
+    assert list(events.columns) == ["type", "speaker", "start", "end", "duration"]
+    accuracy = pd.read_csv(res / "timing/demo/vad_accuracy.csv").set_index("dialogue")
+    assert accuracy.loc["ALL", "A_f1"] > 0.95 and accuracy.loc["ALL", "B_f1"] > 0.95
     assert jobs_planned(tmp_path, TINY_DEMO) == {}
+    downstream = {"prosody": 3, "events": 3, "timing_stats": 1, "vad_accuracy": 1, "all": 1}
     # a setting that only the manifest uses reruns only the manifest (and the `all` target)
     changed = {"corpus": {**TINY_DEMO["corpus"], "split": {"val": 0.0, "test": 0.34}}}
     assert jobs_planned(tmp_path, changed) == {"manifest": 1, "all": 1}
-    # the mono rate reruns every mono job and nothing upstream
+    # the mono rate reruns every mono job and what reads it, nothing upstream
     resampled = {**TINY_DEMO, "audio": {"sample_rate": 8000}}
-    assert jobs_planned(tmp_path, resampled) == {"mono": 3, "all": 1}
+    assert jobs_planned(tmp_path, resampled) == {"mono": 3, **downstream}
+    # the VAD method reruns prosody and the timing stage, not the audio
+    assert jobs_planned(tmp_path, {**TINY_DEMO, "vad": {"method": "reference"}}) == downstream
 
 
 def test_maptask_dag_downloads_resumes_and_orients_channels(tmp_path):

@@ -1,0 +1,18 @@
+# Prosody stage: F0, intensity and voice activity of both speakers of a dialogue on 10 ms frames.
+# The VAD looks at both channels at once, so partner bleed is not taken for speech.
+
+
+rule prosody:
+    input:
+        unpack(prosody_inputs),
+    output:
+        a=f"{RESULTS}/prosody/{{source}}/{{dlg}}.A.parquet",
+        b=f"{RESULTS}/prosody/{{source}}/{{dlg}}.B.parquet",
+    params:
+        vad=config["vad"],
+    log:
+        f"{RESULTS}/logs/prosody/{{source}}/{{dlg}}.log",
+    conda:
+        "../envs/prosody.yaml"
+    script:
+        "../workflow_scripts/prosody.py"

@@ -1,0 +1,131 @@
+"""Prosody and VAD on known synthetic signals: F0 of tones and glides, bursts with partner bleed."""
+
+import logging
+
+import numpy as np
+import pandas as pd
+import pytest
+import soundfile as sf
+
+from babbler.extract import extract_dialogue
+from babbler.prosody import adaptive_range, extract_prosody, first_pass
+from babbler.timing import dialogue_stats, events_from_tracks
+from babbler.va import segments_to_frames
+from babbler.accuracy import frame_scores
+from babbler.vad import intensity_vad
+from tests.helpers import bursts
+
+SR = 16000
+
+
+def harmonic(f0_of_t: np.ndarray, sr: int = SR, n_harm: int = 8) -> np.ndarray:
+    """A harmonic complex following an F0 contour (one value per sample)."""
+    phase = 2 * np.pi * np.cumsum(f0_of_t) / sr
+    return 0.1 * sum(np.sin(k * phase) / k for k in range(1, n_harm + 1))
+
+
+@pytest.mark.parametrize("f0", [85.0, 120.0, 210.0, 330.0])
+def test_f0_of_steady_tones_within_one_percent(f0):
+    y = harmonic(np.full(2 * SR, f0))
+    p = extract_prosody(y, SR)
+    voiced = p.f0[np.isfinite(p.f0)]
+    assert len(voiced) > 0.9 * len(p.f0)
+    assert np.max(np.abs(voiced / f0 - 1)) < 0.01
+    assert p.pitch_floor < f0 < p.pitch_ceiling
+
+
+def test_f0_of_a_glide_within_one_percent():
+    t = np.arange(3 * SR) / SR
+    contour = 110 * 2 ** (t / 3)  # one octave up in 3 s
+    p = extract_prosody(harmonic(contour), SR)
+    centres = (np.arange(len(p.f0)) + 0.5) / 100
+    truth = 110 * 2 ** (centres / 3)
+    ok = np.isfinite(p.f0)
+    assert ok.mean() > 0.9
+    assert np.max(np.abs(p.f0[ok] / truth[ok] - 1)) < 0.01
+
+
+def test_adaptive_range_follows_the_speaker():
+    assert adaptive_range(np.full(100, 100.0)) == pytest.approx((72.0, 190.0))
+    assert adaptive_range(np.array([np.nan] * 100)) == (60.0, 600.0)
+
+
+SEG_A = [(0.5, 1.7), (2.0, 3.1), (6.0, 7.2), (8.5, 9.0)]
+SEG_B = [(3.4, 5.6), (6.8, 8.0), (9.5, 10.5)]
+
+
+def two_channels(f_a=140.0, f_b=230.0, bleed_db=-20.0, dur=11.0, seed=0):
+    rng = np.random.default_rng(seed)
+    n = int(dur * SR)
+    a, b = bursts(n, SR, SEG_A, f_a, 0.2), bursts(n, SR, SEG_B, f_b, 0.2)
+    g = 10 ** (bleed_db / 20)
+    noise = 3e-4 * rng.standard_normal((2, n))
+    return a + g * b + noise[0], b + g * a + noise[1]
+
+
+def truth(n):
+    ref = pd.DataFrame([("A", s, e) for s, e in SEG_A] + [("B", s, e) for s, e in SEG_B],
+                       columns=["speaker", "start", "end"])
+    return {s: segments_to_frames(ref, s, n) for s in "AB"}
+
+
+@pytest.mark.parametrize("f_a", [140.0, 80.0])
+def test_intensity_vad_ignores_partner_bleed_at_minus_20_db(f_a):
+    ch_a, ch_b = two_channels(f_a=f_a)
+    p = {"A": first_pass(ch_a, SR), "B": first_pass(ch_b, SR)}
+    va = intensity_vad({s: p[s].vad_intensity for s in "AB"}, {s: p[s].voiced for s in "AB"})
+    ref = truth(len(va["A"]))
+    for s, other in (("A", "B"), ("B", "A")):
+        assert frame_scores(va[s], ref[s])["f1"] > 0.97
+        only_partner = ref[other] & ~ref[s]
+        assert va[s][only_partner].mean() < 0.02  # bleed is not taken for speech
+
+
+def test_silent_channel_gives_silence_a_warning_and_finite_rates(tmp_path, caplog):
+    ch_a, _ = two_channels()
+    paths = {"A": tmp_path / "d.A.wav", "B": tmp_path / "d.B.wav"}
+    sf.write(paths["A"], ch_a, SR, subtype="PCM_16")
+    sf.write(paths["B"], np.zeros_like(ch_a), SR, subtype="PCM_16")
+    outs = {s: tmp_path / f"d.{s}.parquet" for s in "AB"}
+    with caplog.at_level(logging.WARNING):
+        summary = extract_dialogue(paths, outs, "intensity")
+    assert "digital silence" in caplog.text
+    assert summary["B"]["speech_share"] == 0.0 and summary["A"]["speech_share"] > 0.2
+    b = pd.read_parquet(outs["B"])
+    assert list(b.columns) == ["time", "f0", "intensity", "va"]
+    assert not b["va"].any() and b["f0"].isna().all() and np.isfinite(b["intensity"]).all()
+    tracks = {s: pd.read_parquet(outs[s])["va"].to_numpy() for s in "AB"}
+    st = dialogue_stats(events_from_tracks(tracks), len(tracks["A"]) / 100)
+    rates = {k: v for k, v in st.items() if k.endswith(("_per_min", "_sec_per_min"))}
+    assert all(np.isfinite(v) for v in rates.values())
+    assert st["ipu_per_min"] > 0 and st["gap_per_min"] == 0
+
+
+def test_extract_dialogue_rejects_stereo_track_and_writes_nothing(tmp_path):
+    ch_a, ch_b = two_channels(dur=3.0)
+    paths = {"A": tmp_path / "d.A.wav", "B": tmp_path / "d.B.wav"}
+    sf.write(paths["A"], np.stack([ch_a, ch_b], 1), SR)
+    sf.write(paths["B"], ch_b, SR)
+    outs = {s: tmp_path / f"d.{s}.parquet" for s in "AB"}
+    with pytest.raises(Exception, match="d.A.wav: expected a mono track"):
+        extract_dialogue(paths, outs, "intensity")
+    assert not any(o.exists() for o in outs.values())
+
+
+@pytest.mark.parametrize("method", ["intensity", "silero", "reference"])
+def test_vad_methods_on_a_demo_dialogue(tmp_path, method):
+    from babbler.accuracy import accuracy_table
+    from babbler.corpora import demo
+    from babbler.mono import split_channels
+
+    d = tmp_path / "corpus"
+    demo.prepare_dialogue({"duration": 20}, 5, "d001", d / "d001.wav", d / "d001.csv", d / "d001.json")
+    mono = {s: tmp_path / f"d001.{s}.wav" for s in "AB"}
+    split_channels(d / "d001.wav", mono["A"], mono["B"], 16000)
+    outs = {s: tmp_path / f"d001.{s}.parquet" for s in "AB"}
+    extract_dialogue(mono, outs, method, reference=d / "d001.csv")
+    tracks = {s: pd.read_parquet(outs[s])["va"].to_numpy() for s in "AB"}
+    total = accuracy_table({"d001": (tracks, pd.read_csv(d / "d001.csv"))}).iloc[-1]
+    assert total["A_f1"] > 0.95 and total["B_f1"] > 0.95
+    if method == "reference":
+        assert total["A_f1"] == total["B_f1"] == 1.0
