@@ -1,5 +1,5 @@
 # babbler: a babbling agent that captures human dialogue timing.
-# Stages: corpus -> mono -> prosody -> timing (-> dataset -> train -> sample -> evaluate -> report).
+# Stages: corpus -> mono -> prosody -> timing -> dataset -> train -> sample (-> render -> evaluate -> report).
 
 
 configfile: "config.yaml"
@@ -10,6 +10,9 @@ include: "rules/corpus.smk"
 include: "rules/mono.smk"
 include: "rules/prosody.smk"
 include: "rules/timing.smk"
+include: "rules/dataset.smk"
+include: "rules/train.smk"
+include: "rules/sample.smk"
 
 
 rule all:
@@ -17,4 +20,6 @@ rule all:
         manifest_path(),
         mono_outputs(),
         timing_outputs(),
+        frame_model_outputs(),
+        generated_va(),
     default_target: True

@@ -1,6 +1,7 @@
 import os
 import sys
 
+from snakemake.logging import logger
 from snakemake.utils import min_version, validate
 
 min_version("9.0")
@@ -102,3 +103,56 @@ def timing_outputs(source=CORPUS):
     if source_has_reference(source):
         out.append(f"{RESULTS}/timing/{source}/vad_accuracy.csv")
     return out
+
+
+# Frame models and the generated systems they sample (design: systems compared in the report).
+from babbler.splits import assign_splits  # noqa: E402
+
+SPLIT = assign_splits(
+    DIALOGUES, config["corpus"]["seed"], config["corpus"]["split"]["val"], config["corpus"]["split"]["test"]
+)
+TEST_IDS = sorted(d for d, s in SPLIT.items() if s == "test")
+# Models need training dialogues and held-out test dialogues; a tiny corpus stops after the timing stage.
+HAS_MODELS = bool(TEST_IDS) and any(s == "train" for s in SPLIT.values())
+if not HAS_MODELS:
+    logger.warning(
+        f"corpus '{CORPUS}' has {len(DIALOGUES)} dialogue(s): too few for train and test splits, "
+        "so the workflow stops after the timing stage (no models, no sampling)"
+    )
+MODELS = ["transformer", "markov", "independent"]
+SYSTEM_MODEL = {
+    "selfplay": "transformer",
+    "continuation": "transformer",
+    "listen": "transformer",
+    "independent": "independent",
+    "markov": "markov",
+}
+
+
+wildcard_constraints:
+    model="|".join(MODELS),
+    system="|".join(SYSTEM_MODEL),
+
+
+def model_params(wildcards):
+    """The config section of one frame model (its own rerun trigger)."""
+    return config["model"].get(wildcards.model, {})
+
+
+def train_params(wildcards):
+    """Optimisation settings; only the neural model uses them."""
+    return config["train"] if wildcards.model == "transformer" else {}
+
+
+def frame_model_outputs(corpus=CORPUS):
+    """Every frame model's test evaluation (none when the corpus is too small for models)."""
+    if not HAS_MODELS:
+        return []
+    return expand(f"{RESULTS}/models/{corpus}/{{model}}.test.json", model=MODELS)
+
+
+def generated_va(corpus=CORPUS):
+    """The driving VA of every generated set (one file per test dialogue; none without models)."""
+    if not HAS_MODELS:
+        return []
+    return expand(f"{RESULTS}/corpus/{corpus}.{{system}}/va/{{k}}.csv", system=list(SYSTEM_MODEL), k=TEST_IDS)

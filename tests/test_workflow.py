@@ -1,5 +1,6 @@
 """The real `snakemake` command on tiny configs: demo, Map Task (local server) and local corpora."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -43,7 +44,14 @@ def jobs_planned(workdir: Path, config: dict) -> dict[str, int]:
     return counts
 
 
-TINY_DEMO = {"corpus": {"name": "demo", "demo": {"n_dialogues": 3, "duration": 15}}}
+TINY_DEMO = {
+    "corpus": {"name": "demo", "demo": {"n_dialogues": 3, "duration": 15}},
+    "model": {"transformer": {"d_model": 16, "layers": 1, "heads": 2, "context": 64}, "markov": {"order": 4}},
+    "train": {"steps": 20, "batch_size": 4, "crop": 64, "warmup": 5, "epoch_steps": 10},
+    "frame_eval": {"max_events": 10},
+    "sample": {"prompt_seconds": 5},
+}
+SYSTEMS = ["selfplay", "continuation", "listen", "independent", "markov"]
 
 
 def test_demo_dag_to_mono_then_nothing_to_do(tmp_path):
@@ -68,11 +76,27 @@ def test_demo_dag_to_mono_then_nothing_to_do(tmp_path):
     assert list(events.columns) == ["type", "speaker", "start", "end", "duration"]
     accuracy = pd.read_csv(res / "timing/demo/vad_accuracy.csv").set_index("dialogue")
     assert accuracy.loc["ALL", "A_f1"] > 0.95 and accuracy.loc["ALL", "B_f1"] > 0.95
+    test_id = manifest.loc[manifest["split"] == "test", "dialogue"].item()
+    for system in SYSTEMS:
+        tracks = pd.read_parquet(res / f"corpus/demo.{system}/tracks/{test_id}.parquet")
+        assert len(tracks) == 15 * 50 and {"va_A", "f0_B", "intensity_A", "token_B"} <= set(tracks.columns)
+        assert (res / f"corpus/demo.{system}/va/{test_id}.csv").exists()
+    for model in ("transformer", "markov", "independent"):
+        result = json.loads((res / f"models/demo/{model}.test.json").read_text())
+        assert 0 < result["test_bits_per_frame"] < (10 if model == "transformer" else 1)  # 20 steps learn little
+    metrics = pd.read_csv(res / "models/demo/transformer.metrics.csv")
+    assert metrics["step"].max() == 20 and metrics["val_loss"].notna().sum() == 2
     assert jobs_planned(tmp_path, TINY_DEMO) == {}
-    downstream = {"prosody": 3, "events": 3, "timing_stats": 1, "vad_accuracy": 1, "all": 1}
-    # a setting that only the manifest uses reruns only the manifest (and the `all` target)
-    changed = {"corpus": {**TINY_DEMO["corpus"], "split": {"val": 0.0, "test": 0.34}}}
-    assert jobs_planned(tmp_path, changed) == {"manifest": 1, "all": 1}
+    models = {"dataset": 1, "train": 3, "frame_eval": 3, "sample": 5}
+    downstream = {"prosody": 3, "events": 3, "timing_stats": 1, "vad_accuracy": 1, **models, "all": 1}
+    # the sampling seed reruns sampling only: not training, not the human data's extraction
+    assert jobs_planned(tmp_path, {**TINY_DEMO, "sample": {"prompt_seconds": 5, "seed": 2}}) == {"sample": 5, "all": 1}
+    # a model's own setting reruns that model and what it drives
+    markov = {**TINY_DEMO, "model": {**TINY_DEMO["model"], "markov": {"order": 3}}}
+    assert jobs_planned(tmp_path, markov) == {"train": 1, "frame_eval": 1, "sample": 1, "all": 1}
+    # a setting that only the manifest and the dataset use reruns the models, not the audio
+    changed = {**TINY_DEMO, "corpus": {**TINY_DEMO["corpus"], "split": {"val": 0.34, "test": 0.34}}}
+    assert jobs_planned(tmp_path, changed) == {"manifest": 1, **models, "all": 1}
     # the mono rate reruns every mono job and what reads it, nothing upstream
     resampled = {**TINY_DEMO, "audio": {"sample_rate": 8000}}
     assert jobs_planned(tmp_path, resampled) == {"mono": 3, **downstream}

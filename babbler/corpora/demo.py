@@ -111,13 +111,29 @@ def _add_backchannels(segs: dict[int, list[list[float]]], p: DemoParams, rng: np
     return added
 
 
+def _turn_final(own: list[list[float]], other: list[list[float]]) -> list[bool]:
+    """For each of a speaker's IPUs (sorted): does the partner take the floor next (backchannels aside)?"""
+    floor_taking = sorted(s for s, e in other if e - s > 1.0)
+    finals = []
+    own = sorted(own)
+    for i, (s, _e) in enumerate(own):
+        next_own = own[i + 1][0] if i + 1 < len(own) else np.inf
+        next_other = next((t for t in floor_taking if t > s), np.inf)
+        finals.append(bool(next_other < next_own))
+    return finals
+
+
 def _prosody(
-    segs: list[list[float]], n: int, base_f0: float, level_db: float, rng: np.random.Generator
+    segs: list[list[float]], finals: list[bool], n: int, base_f0: float, level_db: float, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    """F0 (Hz, NaN unvoiced) and intensity (dB) frame tracks with syllables, declination and boundary tones."""
+    """F0 (Hz, NaN unvoiced) and intensity (dB) frame tracks with syllables, declination and boundary tones.
+
+    Turn-final IPUs mostly end in a fall with a drop in loudness, turn-holding ones mostly in a
+    rise or level tone: the turn-yielding cues of human dialogue (Gravano & Hirschberg 2011).
+    """
     f0 = np.full(n, np.nan)
     inten = np.full(n, np.nan)
-    for s, e in segs:
+    for (s, e), final in zip(segs, finals):
         a, b = int(round(s * FRAME_RATE)), int(round(e * FRAME_RATE))
         m = b - a
         if m <= 0:
@@ -126,10 +142,12 @@ def _prosody(
         wiggle = np.interp(np.arange(m), np.linspace(0, m, max(2, m // 25 + 2)), rng.normal(0, 1.0, max(2, m // 25 + 2)))
         st = rng.normal(1.5, 1.0) - 3.5 * x + wiggle
         tail = min(m, 25)
-        tone = rng.choice([-4.0, 0.0, 4.0], p=[0.5, 0.25, 0.25])
+        tone = rng.choice([-5.0, 0.0, 4.0], p=[0.8, 0.15, 0.05] if final else [0.15, 0.35, 0.5])
         st[m - tail :] += tone * np.linspace(0, 1, tail) ** 2
         f0_seg = base_f0 * 2 ** (st / 12)
         db = level_db + rng.normal(0, 2.0) - 4.0 * x
+        if final:
+            db[m - tail :] -= 5.0 * np.linspace(0, 1, tail)
         # syllables: raised-cosine intensity bumps; some start with a voiceless consonant
         k = 0
         while k < m:
@@ -164,7 +182,8 @@ def synthesize_dialogue(p: DemoParams, seed: np.random.SeedSequence) -> DemoDial
             syllable_rate=rng.uniform(4.0, 6.0),
         )
         track_va = segments_to_frames(va, spk, total)
-        f0, inten = _prosody(sorted(segs[s]), total, base_f0, level, rng)
+        finals = _turn_final(segs[s], segs[1 - s])
+        f0, inten = _prosody(sorted(segs[s]), finals, total, base_f0, level, rng)
         tracks = Tracks(track_va, f0, np.where(track_va, inten, np.nan))
         voices.append(render_source_filter(tracks, p.sample_rate, voice, seed=rng.integers(2**63)))
         info[f"{spk}_f0_base"] = round(float(base_f0), 1)

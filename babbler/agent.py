@@ -1,0 +1,42 @@
+"""The live babbling agent: one network, one speaker, one 20 ms frame per step."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from babbler.models.transformer import FrameTransformer
+
+
+class Agent:
+    """A streaming agent: `step(partner_token)` takes the partner's last frame and returns its own next frame.
+
+    Both speakers act simultaneously: the token returned for frame t depends on both speakers'
+    frames up to t − 1. The KV cache keeps the last `context` frames, so each step costs the same.
+    """
+
+    def __init__(self, model: FrameTransformer, temperature: float = 1.0, seed: int = 0):
+        self.model = model.eval()
+        self.temperature = temperature
+        self.rng = np.random.default_rng(seed)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the dialogue so far; the agent starts silent."""
+        self.cache = None
+        self.own = 0
+        self.frames = 0
+
+    def probs(self, partner_token: int) -> np.ndarray:
+        """Advance by one frame and return the distribution of the agent's next token (no sampling)."""
+        own = torch.tensor([self.own])
+        other = torch.tensor([int(partner_token)])
+        logits, _, self.cache = self.model.step(own, other, self.cache)
+        self.frames += 1
+        return torch.softmax(logits[0].float() / self.temperature, dim=-1).numpy().astype(np.float64)
+
+    def step(self, partner_token: int) -> int:
+        """The partner's token of the frame that just ended → this agent's token for the next frame."""
+        p = self.probs(partner_token)
+        self.own = int(min(np.searchsorted(np.cumsum(p), self.rng.random() * p.sum()), len(p) - 1))
+        return self.own

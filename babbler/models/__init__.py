@@ -1,0 +1,29 @@
+"""Frame models of two-speaker turn-taking: baselines and the neural agent, behind one streaming interface."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+
+class Stream(Protocol):
+    """A model's running state over a batch of dialogues, one 50 Hz frame at a time."""
+
+    def next_probs(self) -> np.ndarray:
+        """(batch, 2, VOCAB) probabilities of speaker A's and B's token in the next frame."""
+
+    def va_joint(self) -> np.ndarray:
+        """(batch, 4) probabilities of the next joint VA state 0 none, 1 A, 2 B, 3 both."""
+
+    def push(self, tokens: np.ndarray) -> None:
+        """Append the observed frame: (batch, 2) tokens of A and B."""
+
+    def repeat(self, k: int) -> None:
+        """Replicate every dialogue's state k times (rows i·k … i·k + k − 1 continue dialogue i)."""
+
+
+def joint_from_marginals(p_on: np.ndarray) -> np.ndarray:
+    """Joint VA distribution (batch, 4) of two conditionally independent speakers with P(on) (batch, 2)."""
+    a, b = p_on[:, 0], p_on[:, 1]
+    return np.stack([(1 - a) * (1 - b), a * (1 - b), (1 - a) * b, a * b], axis=1)

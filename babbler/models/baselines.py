@@ -1,0 +1,201 @@
+"""Baseline frame models: `independent` (semi-Markov per speaker) and `markov` (chain over the joint VA state)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from babbler.dataset import VOCAB
+from babbler.models import joint_from_marginals
+from babbler.va import runs
+
+
+def _token_dist(tokens: np.ndarray) -> np.ndarray:
+    """Add-one smoothed distribution over speech tokens 1…VOCAB−1 (index 0 unused)."""
+    counts = np.bincount(tokens[tokens > 0].astype(np.int64), minlength=VOCAB).astype(float)
+    counts[1:] += 1.0
+    counts[0] = 0.0
+    return counts / counts.sum()
+
+
+def _hazard(lengths: np.ndarray, censored: np.ndarray, max_len: int) -> np.ndarray:
+    """Discrete hazard h[d] = P(run ends at length d | length ≥ d), d = 1…max_len, smoothed."""
+    ended = np.bincount(lengths[~censored], minlength=max_len + 2)[1 : max_len + 1].astype(float)
+    at_least = np.array([(lengths >= d).sum() for d in range(1, max_len + 1)], dtype=float)
+    prior = (len(lengths[~censored]) + 1) / (lengths.sum() + 2)  # mean hazard
+    return (ended + 2 * prior) / (at_least + 2)
+
+
+@dataclass
+class IndependentModel:
+    """Each speaker a talk/silence semi-Markov process with empirical run lengths, blind to the partner."""
+
+    hazard_on: np.ndarray  # by run length in frames
+    hazard_off: np.ndarray
+    p_on: float
+    speech_tokens: np.ndarray  # (VOCAB,) distribution of the token given speech
+    name: str = "independent"
+
+    @classmethod
+    def fit(cls, dialogues: list[np.ndarray], max_len: int = 1500) -> "IndependentModel":
+        """Run-length hazards and token distribution from (T, 2) token arrays, both speakers pooled."""
+        lens = {True: [], False: []}
+        cens = {True: [], False: []}
+        all_tokens, on = [], []
+        for tok in dialogues:
+            for s in range(2):
+                va = tok[:, s] > 0
+                on.append(va.mean())
+                all_tokens.append(tok[:, s])
+                for value in (True, False):
+                    st, en = runs(va if value else ~va)
+                    lens[value].append(en - st)
+                    cens[value].append((st == 0) | (en == len(va)))
+        h = {}
+        for value in (True, False):
+            lengths = np.minimum(np.concatenate(lens[value]), max_len)
+            h[value] = _hazard(lengths, np.concatenate(cens[value]), max_len)
+        return cls(h[True], h[False], float(np.mean(on)), _token_dist(np.concatenate(all_tokens)))
+
+    def stream(self, batch: int) -> "IndependentStream":
+        """A fresh stream for `batch` dialogues."""
+        return IndependentStream(self, batch)
+
+    def state_dict(self) -> dict:
+        """Arrays that define the model (for torch.save)."""
+        return {"kind": self.name, "hazard_on": self.hazard_on, "hazard_off": self.hazard_off, "p_on": self.p_on,
+                "speech_tokens": self.speech_tokens}
+
+
+class IndependentStream:
+    """Per speaker: current VA value and how long it has lasted."""
+
+    def __init__(self, model: IndependentModel, batch: int):
+        self.m = model
+        self.value = np.zeros((batch, 2), dtype=bool)
+        self.length = np.zeros((batch, 2), dtype=np.int64)  # 0 = no history yet
+
+    def _p_on(self) -> np.ndarray:
+        d = np.clip(self.length, 1, len(self.m.hazard_on)) - 1
+        p_end_on = self.m.hazard_on[d]
+        p_end_off = self.m.hazard_off[d]
+        p = np.where(self.value, 1 - p_end_on, p_end_off)
+        return np.where(self.length == 0, self.m.p_on, p)
+
+    def next_probs(self) -> np.ndarray:
+        p_on = self._p_on()
+        out = p_on[:, :, None] * self.m.speech_tokens[None, None, :]
+        out[:, :, 0] = 1 - p_on
+        return out
+
+    def va_joint(self) -> np.ndarray:
+        return joint_from_marginals(self._p_on())
+
+    def repeat(self, k: int) -> None:
+        """Replicate every dialogue's state k times."""
+        self.value = np.repeat(self.value, k, axis=0)
+        self.length = np.repeat(self.length, k, axis=0)
+
+    def push(self, tokens: np.ndarray) -> None:
+        va = tokens > 0
+        same = va == self.value
+        self.length = np.where(same & (self.length > 0), self.length + 1, 1)
+        self.value = va
+
+
+@dataclass
+class MarkovModel:
+    """Order-k Markov chain over the joint VA state, hierarchically smoothed; prosody drawn per state."""
+
+    order: int
+    counts: list[np.ndarray]  # counts[j]: (4**j, 4) transitions after j frames of context
+    beta: float
+    speech_tokens: np.ndarray  # (4, 2, VOCAB): token distribution of each speaker given the joint state
+    name: str = "markov"
+
+    @classmethod
+    def fit(cls, dialogues: list[np.ndarray], order: int = 8, beta: float = 2.0) -> "MarkovModel":
+        """Transition counts of every order up to `order` (both role assignments) and per-state token dists."""
+        if not 1 <= order <= 10:
+            raise ValueError(f"markov order must be 1…10, got {order}")
+        counts = [np.zeros((4**j, 4)) for j in range(order + 1)]
+        per_state: list[list[list[np.ndarray]]] = [[[], []] for _ in range(4)]
+        for tok in dialogues:
+            for view in (tok, tok[:, ::-1]):  # speaker-swap: the chain is symmetric in the two roles
+                va = view > 0
+                state = va[:, 0].astype(np.int64) + 2 * va[:, 1].astype(np.int64)
+                for j in range(order + 1):
+                    ctx = np.zeros(len(state) - j, dtype=np.int64)
+                    for i in range(j):  # most recent frame is the lowest digit
+                        ctx += state[j - 1 - i : len(state) - 1 - i] * 4**i
+                    np.add.at(counts[j], (ctx, state[j:]), 1)
+            state = (tok[:, 0] > 0).astype(np.int64) + 2 * (tok[:, 1] > 0).astype(np.int64)
+            for st in range(4):
+                for s in range(2):
+                    per_state[st][s].append(tok[state == st, s])
+        speech = np.zeros((4, 2, VOCAB))
+        for st in range(4):
+            for s in range(2):
+                speech[st, s] = _token_dist(np.concatenate(per_state[st][s]))
+        return cls(order, counts, beta, speech)
+
+    def probs(self, history: np.ndarray) -> np.ndarray:
+        """(batch, 4) next-state distribution given (batch, k) recent states (column 0 = most recent), k ≤ order."""
+        batch, k = history.shape
+        p = np.broadcast_to((self.counts[0][0] + 1) / (self.counts[0][0].sum() + 4), (batch, 4)).copy()
+        ctx = np.zeros(batch, dtype=np.int64)
+        for j in range(1, k + 1):
+            ctx = ctx + history[:, j - 1] * 4 ** (j - 1)
+            c = self.counts[j][ctx]
+            p = (c + self.beta * p) / (c.sum(axis=1, keepdims=True) + self.beta)
+        return p
+
+    def stream(self, batch: int) -> "MarkovStream":
+        """A fresh stream for `batch` dialogues."""
+        return MarkovStream(self, batch)
+
+    def state_dict(self) -> dict:
+        """Arrays that define the model (for torch.save)."""
+        return {"kind": self.name, "order": self.order, "counts": self.counts, "beta": self.beta,
+                "speech_tokens": self.speech_tokens}
+
+
+class MarkovStream:
+    """The last `order` joint states of each dialogue."""
+
+    def __init__(self, model: MarkovModel, batch: int):
+        self.m = model
+        self.history = np.zeros((batch, 0), dtype=np.int64)
+
+    def va_joint(self) -> np.ndarray:
+        return self.m.probs(self.history)
+
+    def next_probs(self) -> np.ndarray:
+        joint = self.va_joint()
+        p_on = np.stack([joint[:, 1] + joint[:, 3], joint[:, 2] + joint[:, 3]], axis=1)
+        # token given speech: mix the per-state distributions by the state's probability
+        out = np.zeros((len(joint), 2, VOCAB))
+        for s, states in ((0, (1, 3)), (1, (2, 3))):
+            w = joint[:, states] / np.maximum(p_on[:, s : s + 1], 1e-12)
+            out[:, s] = p_on[:, s : s + 1] * (w[:, :1] * self.m.speech_tokens[states[0], s]
+                                               + w[:, 1:] * self.m.speech_tokens[states[1], s])
+            out[:, s, 0] = 1 - p_on[:, s]
+        return out
+
+    def repeat(self, k: int) -> None:
+        """Replicate every dialogue's state k times."""
+        self.history = np.repeat(self.history, k, axis=0)
+
+    def push(self, tokens: np.ndarray) -> None:
+        state = (tokens[:, 0] > 0).astype(np.int64) + 2 * (tokens[:, 1] > 0).astype(np.int64)
+        self.history = np.concatenate([state[:, None], self.history], axis=1)[:, : self.m.order]
+
+
+def load_baseline(state: dict):
+    """Rebuild a baseline from its state_dict."""
+    if state["kind"] == "independent":
+        return IndependentModel(state["hazard_on"], state["hazard_off"], state["p_on"], state["speech_tokens"])
+    if state["kind"] == "markov":
+        return MarkovModel(state["order"], state["counts"], state["beta"], state["speech_tokens"])
+    raise ValueError(f"unknown baseline {state['kind']!r}")

@@ -1,0 +1,215 @@
+"""The neural frame model: a causal Transformer with ALiBi over both speakers' 50 Hz tokens.
+
+One network is one agent: its input at each frame is its own token and its partner's token, its
+outputs are the next frame's own token and partner token. Training sees both role assignments of
+every dialogue (speaker-swap weight sharing). Attention is limited to the last `context` frames,
+so training crops, full-sequence evaluation and the cached streaming step all see the same window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from babbler.dataset import VOCAB
+
+
+@dataclass(frozen=True)
+class TransformerConfig:
+    """Sizes of the frame Transformer (config section `model.transformer`)."""
+
+    d_model: int = 64
+    layers: int = 2
+    heads: int = 4
+    ff_mult: int = 4
+    dropout: float = 0.1
+    context: int = 512  # frames of attention window (10.24 s at 50 Hz)
+
+
+def alibi_slopes(heads: int) -> torch.Tensor:
+    """Per-head ALiBi slopes 2^(-8i/h), i = 1…h (Press et al. 2022)."""
+    return torch.tensor([2 ** (-8 * (i + 1) / heads) for i in range(heads)])
+
+
+class Block(nn.Module):
+    """Pre-norm Transformer block: ALiBi self-attention and a GELU feed-forward layer."""
+
+    def __init__(self, cfg: TransformerConfig):
+        super().__init__()
+        self.heads = cfg.heads
+        self.ln1 = nn.LayerNorm(cfg.d_model)
+        self.qkv = nn.Linear(cfg.d_model, 3 * cfg.d_model)
+        self.proj = nn.Linear(cfg.d_model, cfg.d_model)
+        self.ln2 = nn.LayerNorm(cfg.d_model)
+        self.ff = nn.Sequential(nn.Linear(cfg.d_model, cfg.ff_mult * cfg.d_model), nn.GELU(),
+                                nn.Linear(cfg.ff_mult * cfg.d_model, cfg.d_model))
+        self.drop = nn.Dropout(cfg.dropout)
+        self.dropout = cfg.dropout
+
+    def _split(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        b, t, d = x.shape
+        q, k, v = self.qkv(self.ln1(x)).split(d, dim=-1)
+        return tuple(z.view(b, t, self.heads, d // self.heads).transpose(1, 2) for z in (q, k, v))
+
+    def forward(self, x: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+        """Full sequence: x (B, T, D), bias (H, T, T) with −inf outside the causal window."""
+        q, k, v = self._split(x)
+        att = F.scaled_dot_product_attention(q, k, v, attn_mask=bias, dropout_p=self.dropout if self.training else 0.0)
+        x = x + self.drop(self.proj(att.transpose(1, 2).reshape(x.shape)))
+        return x + self.drop(self.ff(self.ln2(x)))
+
+    def step(self, x: torch.Tensor, cache: dict, slopes: torch.Tensor) -> torch.Tensor:
+        """One frame: x (B, 1, D) attends to the ring-buffer cache of the last `context` frames (incl. itself)."""
+        q, k, v = self._split(x)
+        slot = cache["t"] % cache["k"].shape[2]
+        cache["k"][:, :, slot] = k[:, :, 0]
+        cache["v"][:, :, slot] = v[:, :, 0]
+        dist = (cache["t"] - cache["pos"]).to(q.dtype)  # frames back; empty slots hold pos = −inf-like
+        bias = (-slopes[:, None] * dist[None, :]).masked_fill(~cache["filled"][None, :], float("-inf"))
+        # one query: scale the (B, H, 1, L) scores, not the cached keys (SDPA's CPU fallback rescales K)
+        scores = torch.matmul(q, cache["k"].transpose(-1, -2)) * q.shape[-1] ** -0.5 + bias[:, None, :]
+        att = torch.matmul(torch.softmax(scores, dim=-1), cache["v"])
+        x = x + self.proj(att.transpose(1, 2).reshape(x.shape))
+        return x + self.ff(self.ln2(x))
+
+
+class FrameTransformer(nn.Module):
+    """Causal Transformer: (own, partner) tokens up to frame t → logits of own and partner token at t + 1."""
+
+    def __init__(self, cfg: TransformerConfig = TransformerConfig()):
+        super().__init__()
+        if cfg.d_model % cfg.heads:
+            raise ValueError("d_model must be divisible by heads")
+        self.cfg = cfg
+        self.emb_self = nn.Embedding(VOCAB, cfg.d_model)
+        self.emb_other = nn.Embedding(VOCAB, cfg.d_model)
+        self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.layers))
+        self.ln_f = nn.LayerNorm(cfg.d_model)
+        self.head_self = nn.Linear(cfg.d_model, VOCAB)
+        self.head_other = nn.Linear(cfg.d_model, VOCAB)
+        self.register_buffer("slopes", alibi_slopes(cfg.heads), persistent=False)
+        self.apply(self._init)
+
+    @staticmethod
+    def _init(m: nn.Module) -> None:
+        if isinstance(m, (nn.Linear, nn.Embedding)):
+            nn.init.normal_(m.weight, std=0.02)
+        if isinstance(m, nn.Linear) and m.bias is not None:
+            nn.init.zeros_(m.bias)
+
+    def _bias(self, t: int, device) -> torch.Tensor:
+        i = torch.arange(t, device=device)
+        dist = (i[:, None] - i[None, :]).float()
+        allowed = (dist >= 0) & (dist < self.cfg.context)
+        bias = -self.slopes.to(device)[:, None, None] * dist[None]
+        return bias.masked_fill(~allowed[None], float("-inf"))
+
+    def forward(self, own: torch.Tensor, other: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """own, other (B, T) tokens → logits (B, T, VOCAB) of own and partner token at each next frame."""
+        x = self.emb_self(own) + self.emb_other(other)
+        bias = self._bias(own.shape[1], own.device)
+        for blk in self.blocks:
+            x = blk(x, bias)
+        x = self.ln_f(x)
+        return self.head_self(x), self.head_other(x)
+
+    def new_cache(self, batch: int) -> list[dict]:
+        """Empty per-layer ring buffers of `context` frames for a batch of streams."""
+        c = self.cfg
+        dh = c.d_model // c.heads
+        dev = self.slopes.device
+        return [{"k": torch.zeros(batch, c.heads, c.context, dh, device=dev),
+                 "v": torch.zeros(batch, c.heads, c.context, dh, device=dev),
+                 "pos": torch.zeros(c.context, dtype=torch.long, device=dev),
+                 "filled": torch.zeros(c.context, dtype=torch.bool, device=dev), "t": 0} for _ in self.blocks]
+
+    @torch.no_grad()
+    def step(self, own: torch.Tensor, other: torch.Tensor, cache: list | None) -> tuple[torch.Tensor, torch.Tensor, list]:
+        """Streaming forward of one frame: own, other (B,) → logits (B, VOCAB) of own and partner, updated cache."""
+        if cache is None:
+            cache = self.new_cache(own.shape[0])
+        x = (self.emb_self(own) + self.emb_other(other))[:, None, :]
+        for blk, c in zip(self.blocks, cache):
+            slot = c["t"] % self.cfg.context
+            c["pos"][slot] = c["t"]
+            c["filled"][slot] = True
+            x = blk.step(x, c, self.slopes)
+            c["t"] += 1
+        x = self.ln_f(x)[:, 0]
+        return self.head_self(x), self.head_other(x), cache
+
+    def stream(self, batch: int, temperature: float = 1.0) -> "TransformerStream":
+        """A fresh stream for `batch` dialogues (both speakers played by this network)."""
+        return TransformerStream(self, batch, temperature)
+
+    def n_params(self) -> int:
+        """Number of trainable parameters."""
+        return sum(p.numel() for p in self.parameters() if p.requires_grad)
+
+
+class TransformerStream:
+    """Two agents per dialogue: view A (own = A) and view B (own = B) share the network, one batch of 2·B."""
+
+    def __init__(self, model: FrameTransformer, batch: int, temperature: float = 1.0):
+        self.model = model.eval()
+        self.batch = batch
+        self.temperature = temperature
+        self.cache = None
+        self.logits = None
+        self.push(np.zeros((batch, 2), dtype=np.int64))  # dialogues start from a silent frame
+
+    def push(self, tokens: np.ndarray) -> None:
+        t = torch.as_tensor(np.asarray(tokens, dtype=np.int64))
+        own = torch.cat([t[:, 0], t[:, 1]])
+        other = torch.cat([t[:, 1], t[:, 0]])
+        logits_self, _, self.cache = self.model.step(own, other, self.cache)
+        self.logits = logits_self.float() / self.temperature
+
+    def next_probs(self) -> np.ndarray:
+        p = torch.softmax(self.logits, dim=-1).numpy().astype(np.float64)
+        return np.stack([p[: self.batch], p[self.batch :]], axis=1)
+
+    def va_joint(self) -> np.ndarray:
+        from babbler.models import joint_from_marginals
+
+        p = self.next_probs()
+        return joint_from_marginals(1 - p[:, :, 0])
+
+    def repeat(self, k: int) -> None:
+        """Replicate every dialogue's state k times (rows i·k … i·k + k − 1 continue dialogue i)."""
+        def rep(x: torch.Tensor) -> torch.Tensor:
+            a, b = x[: self.batch], x[self.batch :]
+            return torch.cat([a.repeat_interleave(k, dim=0), b.repeat_interleave(k, dim=0)])
+
+        for c in self.cache:
+            c["k"], c["v"] = rep(c["k"]), rep(c["v"])
+        self.logits = rep(self.logits)
+        self.batch *= k
+
+
+def save_transformer(path, model: FrameTransformer, extra: dict | None = None) -> None:
+    """Save config and weights (what sampling needs)."""
+    from babbler.fileio import atomic_path
+
+    with atomic_path(path) as tmp:
+        torch.save({"kind": "transformer", "config": asdict(model.cfg), "state": model.state_dict(),
+                    **(extra or {})}, tmp)
+
+
+def load_transformer(state: dict) -> FrameTransformer:
+    """Rebuild a FrameTransformer from a saved dict."""
+    model = FrameTransformer(TransformerConfig(**state["config"]))
+    model.load_state_dict(state["state"])
+    return model.eval()
+
+
+def param_count_str(model: nn.Module) -> str:
+    """Parameter count, human readable."""
+    n = sum(p.numel() for p in model.parameters())
+    return f"{n / 1e6:.2f} M" if n >= 1e6 else f"{n / 1e3:.1f} k"
+
+

@@ -1,0 +1,93 @@
+"""Generate two-speaker token tracks with any frame model: selfplay, continuation, listen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from babbler.dataset import RATE, SpeakerScale, bin_centres, decode
+from babbler.fileio import atomic_path, write_va
+from babbler.va import frames_to_segments
+
+FREE = -1  # marks a frame/speaker the model generates
+
+
+def sample_token(probs: np.ndarray, rng: np.random.Generator, temperature: float = 1.0) -> np.ndarray:
+    """Draw one token per row of a (…, VOCAB) probability array, after temperature p^(1/τ)."""
+    p = probs if temperature == 1.0 else np.power(np.maximum(probs, 1e-30), 1.0 / temperature)
+    p = p / p.sum(axis=-1, keepdims=True)
+    flat = p.reshape(-1, p.shape[-1])
+    u = rng.random(len(flat))[:, None]
+    idx = (np.cumsum(flat, axis=1) < u).sum(axis=1)
+    return np.minimum(idx, flat.shape[1] - 1).reshape(p.shape[:-1])
+
+
+def generate(
+    stream_factory: Callable[[int], object],
+    fixed: np.ndarray,
+    rng: np.random.Generator,
+    temperature: float = 1.0,
+    desc: str = "sample",
+) -> np.ndarray:
+    """Fill the FREE entries of `fixed` (batch, T, 2) frame by frame; given entries are pushed as they are."""
+    batch, t_max, _ = fixed.shape
+    out = np.zeros_like(fixed)
+    stream = stream_factory(batch)
+    first = fixed[:, 0]
+    out[:, 0] = np.where(first == FREE, 0, first)  # every dialogue starts in silence unless given
+    stream.push(out[:, 0])
+    for t in tqdm(range(1, t_max), desc=desc, mininterval=5.0):
+        drawn = sample_token(stream.next_probs(), rng, temperature)
+        out[:, t] = np.where(fixed[:, t] == FREE, drawn, fixed[:, t])
+        stream.push(out[:, t])
+    return out
+
+
+def selfplay_plan(lengths: list[int]) -> np.ndarray:
+    """Everything free: two agents babble from silence."""
+    plan = np.full((len(lengths), max(lengths), 2), FREE, dtype=np.int64)
+    return plan
+
+
+def continuation_plan(dialogues: list[np.ndarray], prompt_frames: int) -> np.ndarray:
+    """The first `prompt_frames` of each dialogue are given, the rest of both channels is free."""
+    plan = np.full((len(dialogues), max(len(d) for d in dialogues), 2), FREE, dtype=np.int64)
+    for i, d in enumerate(dialogues):
+        plan[i, :prompt_frames] = d[:prompt_frames]
+    return plan
+
+
+def listen_plan(dialogues: list[np.ndarray], agent: int) -> np.ndarray:
+    """The partner channel is the real speaker throughout; the agent's channel is free."""
+    plan = np.full((len(dialogues), max(len(d) for d in dialogues), 2), FREE, dtype=np.int64)
+    for i, d in enumerate(dialogues):
+        plan[i, : len(d), 1 - agent] = d[:, 1 - agent]
+    return plan
+
+
+def tracks_table(tokens: np.ndarray, scales: tuple[SpeakerScale, SpeakerScale]) -> pd.DataFrame:
+    """50 Hz tracks of a generated dialogue: time, then per speaker token, va, f0 (Hz, NaN) and intensity (dB)."""
+    cols = {"time": np.arange(len(tokens)) / RATE}
+    for s, spk in enumerate("AB"):
+        va, f0b, ib = decode(tokens[:, s])
+        f0_c, db_c = bin_centres(scales[s])
+        voiced = va & (f0b < len(f0_c))
+        cols[f"token_{spk}"] = tokens[:, s].astype(np.int16)
+        cols[f"va_{spk}"] = va
+        cols[f"f0_{spk}"] = np.where(voiced, f0_c[np.clip(f0b, 0, len(f0_c) - 1)], np.nan).astype(np.float32)
+        cols[f"intensity_{spk}"] = np.where(va, db_c[np.clip(ib, 0, len(db_c) - 1)], np.nan).astype(np.float32)
+    return pd.DataFrame(cols)
+
+
+def write_generated(folder: str | Path, key: str, tokens: np.ndarray, scales) -> None:
+    """Write `tracks/{key}.parquet` and the VA that drove it, `va/{key}.csv`."""
+    folder = Path(folder)
+    table = tracks_table(tokens, scales)
+    with atomic_path(folder / "tracks" / f"{key}.parquet") as tmp:
+        table.to_parquet(tmp, index=False)
+    va = frames_to_segments({"A": table["va_A"].to_numpy(), "B": table["va_B"].to_numpy()}, rate=RATE)
+    write_va(folder / "va" / f"{key}.csv", va)

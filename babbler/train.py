@@ -1,0 +1,229 @@
+"""Training of the frame Transformer: seeded, resumable, AdamW with warm-up + cosine, early stopping."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from babbler.fileio import atomic_path
+from babbler.models.transformer import FrameTransformer, TransformerConfig, save_transformer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation settings (config section `train`)."""
+
+    steps: int = 1200
+    batch_size: int = 16
+    crop: int = 256
+    lr: float = 3e-3
+    weight_decay: float = 0.01
+    warmup: int = 100
+    grad_clip: float = 1.0
+    epoch_steps: int = 100  # steps between validations and checkpoints
+    patience: int = 4  # validations without improvement before stopping
+    seed: int = 1
+    device: str = "auto"  # auto | cpu | cuda
+    threads: int = 0  # torch CPU threads; 0 = torch's default
+
+
+def pick_device(name: str) -> torch.device:
+    """`auto` → CUDA when present, else CPU."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("train.device is 'cuda' but torch sees no CUDA device")
+    return torch.device(name)
+
+
+def lr_factor(step: int, cfg: TrainConfig) -> float:
+    """Linear warm-up then cosine decay to 10 % of the peak rate."""
+    if step < cfg.warmup:
+        return (step + 1) / cfg.warmup
+    progress = min(1.0, (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup))
+    return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def views(dialogues: list[np.ndarray]) -> list[np.ndarray]:
+    """Both role assignments of every dialogue: (T, 2) with column 0 = own, column 1 = partner."""
+    return [v for tok in dialogues for v in (tok, tok[:, ::-1].copy())]
+
+
+def sample_batch(seqs: list[np.ndarray], cfg: TrainConfig, rng: np.random.Generator) -> np.ndarray:
+    """(batch, crop + 1, 2) random crops, weighted by sequence length."""
+    lengths = np.array([len(s) for s in seqs], dtype=float)
+    usable = np.maximum(lengths - cfg.crop - 1, 0) + 1
+    idx = rng.choice(len(seqs), size=cfg.batch_size, p=usable / usable.sum())
+    out = np.zeros((cfg.batch_size, cfg.crop + 1, 2), dtype=np.int64)
+    for b, i in enumerate(idx):
+        s = seqs[i]
+        if len(s) <= cfg.crop + 1:
+            out[b, : len(s)] = s
+        else:
+            start = rng.integers(0, len(s) - cfg.crop - 1)
+            out[b] = s[start : start + cfg.crop + 1]
+    return out
+
+
+def loss_on(model: FrameTransformer, batch: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy (nats) of the next own and partner tokens over a batch of (B, T + 1, 2) crops."""
+    inp, tgt = batch[:, :-1], batch[:, 1:]
+    logits_self, logits_other = model(inp[..., 0], inp[..., 1])
+    ce_self = F.cross_entropy(logits_self.reshape(-1, logits_self.shape[-1]), tgt[..., 0].reshape(-1))
+    ce_other = F.cross_entropy(logits_other.reshape(-1, logits_other.shape[-1]), tgt[..., 1].reshape(-1))
+    return 0.5 * (ce_self + ce_other)
+
+
+@torch.no_grad()
+def sequence_nll(model: FrameTransformer, seq: np.ndarray, device: torch.device, block: int | None = None) -> np.ndarray:
+    """Per-frame NLL (nats) of the own token at frames 1…T−1, teacher-forced, in windows of `context`."""
+    model.eval()
+    ctx = model.cfg.context
+    block = block or max(1, ctx // 2)
+    t = torch.as_tensor(seq, dtype=torch.long, device=device)
+    out = np.zeros(len(seq) - 1)
+    for start in range(0, len(seq) - 1, block):
+        lo = max(0, start - (ctx - block))
+        end = min(start + block, len(seq) - 1)
+        logits, _ = model(t[None, lo:end, 0], t[None, lo:end, 1])
+        logp = torch.log_softmax(logits[0, start - lo :].float(), dim=-1)
+        target = t[start + 1 : end + 1, 0]
+        out[start:end] = -logp.gather(1, target[:, None])[:, 0].cpu().numpy()
+    return out
+
+
+def validate(model: FrameTransformer, seqs: list[np.ndarray], device: torch.device) -> float:
+    """Mean per-frame NLL (nats) of the own token over validation views."""
+    nll = [sequence_nll(model, s, device) for s in seqs]
+    return float(np.concatenate(nll).mean()) if nll else float("nan")
+
+
+def config_hash(model_cfg: TransformerConfig, train_cfg: TrainConfig, data_id: str) -> str:
+    """Identity of a training run: a checkpoint is resumed only by the run it belongs to."""
+    blob = json.dumps({"model": asdict(model_cfg), "train": asdict(train_cfg), "data": data_id}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _rng_state(rng: np.random.Generator) -> dict:
+    return {"numpy": rng.bit_generator.state, "torch": torch.get_rng_state(),
+            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None}
+
+
+def _set_rng_state(rng: np.random.Generator, state: dict) -> None:
+    rng.bit_generator.state = state["numpy"]
+    torch.set_rng_state(state["torch"])
+    if state.get("cuda") is not None and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def train_transformer(
+    train: list[np.ndarray],
+    val: list[np.ndarray],
+    model_cfg: TransformerConfig,
+    cfg: TrainConfig,
+    out_model: str | Path,
+    out_metrics: str | Path,
+    checkpoint: str | Path,
+    data_id: str = "",
+    stop_after: int | None = None,
+) -> dict:
+    """Train (or resume) and write the best model and the per-step metrics CSV; return a summary.
+
+    `checkpoint` is written at every validation; a later call with the same settings resumes from
+    it (model, optimizer, scheduler, RNG and sampler state, metrics so far). `stop_after` ends the
+    run after that many steps without writing the final outputs, as an interruption would.
+    """
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    device = pick_device(cfg.device)
+    torch.manual_seed(cfg.seed)
+    rng = np.random.default_rng(cfg.seed)
+    model = FrameTransformer(model_cfg).to(device)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, 0.98))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, cfg))
+    train_seqs, val_seqs = views(train), views(val)
+    run_id = config_hash(model_cfg, cfg, data_id)
+    step, best, bad, rows, best_state = 0, float("inf"), 0, [], None
+    checkpoint = Path(checkpoint)
+    if checkpoint.exists():
+        ck = torch.load(checkpoint, map_location=device, weights_only=False)
+        if ck.get("run_id") == run_id:
+            model.load_state_dict(ck["model"])
+            opt.load_state_dict(ck["optimizer"])
+            sched.load_state_dict(ck["scheduler"])
+            _set_rng_state(rng, ck["rng"])
+            step, best, bad, rows, best_state = ck["step"], ck["best"], ck["bad"], ck["rows"], ck["best_state"]
+            log.info("resumed from %s at step %d (best val %.4f)", checkpoint, step, best)
+        else:
+            log.info("ignoring %s: it belongs to other settings", checkpoint)
+    log.info("training %d parameters on %s: %d train / %d val views", model.n_params(), device, len(train_seqs),
+             len(val_seqs))
+    def save_checkpoint() -> None:
+        with atomic_path(checkpoint) as tmp:
+            torch.save({"run_id": run_id, "model": model.state_dict(), "optimizer": opt.state_dict(),
+                        "scheduler": sched.state_dict(), "rng": _rng_state(rng), "step": step, "best": best,
+                        "bad": bad, "rows": rows, "best_state": best_state}, tmp)
+
+    t0, frames = time.perf_counter(), 0
+    bar = tqdm(total=cfg.steps, initial=step, desc="train", mininterval=5.0)
+    stopped_early = False
+    while step < cfg.steps:
+        model.train()
+        batch = torch.as_tensor(sample_batch(train_seqs, cfg, rng), device=device)
+        loss = loss_on(model, batch)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        gnorm = float(torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip))
+        opt.step()
+        sched.step()
+        step += 1
+        frames += batch.shape[0] * (batch.shape[1] - 1)
+        row = {"step": step, "train_loss": float(loss.detach()), "lr": sched.get_last_lr()[0], "grad_norm": gnorm,
+               "val_loss": float("nan")}
+        bar.update(1)
+        if step % cfg.epoch_steps == 0 or step == cfg.steps:
+            val_loss = validate(model, val_seqs, device) if val_seqs else row["train_loss"]
+            row["val_loss"] = val_loss
+            if val_loss < best - 1e-4:
+                best, bad = val_loss, 0
+                best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+            else:
+                bad += 1
+            log.info("step %d: train %.4f val %.4f (best %.4f) lr %.2e", step, row["train_loss"], val_loss, best,
+                     row["lr"])
+            rows.append(row)
+            save_checkpoint()
+            if bad >= cfg.patience:
+                log.info("early stop at step %d: no validation gain in %d checks", step, cfg.patience)
+                stopped_early = True
+                break
+        else:
+            rows.append(row)
+        if stop_after is not None and step >= stop_after:
+            bar.close()
+            save_checkpoint()
+            return {"step": step, "interrupted": True}
+    bar.close()
+    elapsed = time.perf_counter() - t0
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    summary = {"step": step, "best_val_loss": best, "stopped_early": stopped_early, "device": str(device),
+               "train_frames_per_s": frames / elapsed if elapsed > 0 else float("nan"), "params": model.n_params()}
+    save_transformer(out_model, model.cpu(), extra={"summary": summary})
+    with atomic_path(out_metrics) as tmp:
+        pd.DataFrame(rows).to_csv(tmp, index=False)
+    log.info("done: %s", summary)
+    return summary

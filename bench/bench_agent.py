@@ -1,0 +1,107 @@
+"""Benchmark the frame models (issue 4 targets): sampling speed, live step latency, training throughput.
+
+Usage:  python bench/bench_agent.py [--corpus demo] [--device cpu|cuda]
+Uses results/models/{corpus}/transformer.pt when the workflow has trained it (else the default
+config, untrained: speed does not depend on the weights). One CPU thread for sampling and steps.
+Reports, from one run:
+  * selfplay sampling frames/s for 1 dialogue and for 8 dialogues batched (target >= 1000 frames/s),
+  * Agent.step latency, median and p90 over 2000 steps (target median < 5 ms),
+  * training throughput in frames/s (CPU with the default threads, or CUDA),
+  * test bits per frame of every model the workflow evaluated (target transformer < markov < independent).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from babbler.agent import Agent  # noqa: E402
+from babbler.models.io import load_model  # noqa: E402
+from babbler.models.transformer import FrameTransformer, TransformerConfig  # noqa: E402
+from babbler.sampling import generate, selfplay_plan  # noqa: E402
+from babbler.train import TrainConfig, loss_on, sample_batch  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpus", default="demo")
+    ap.add_argument("--results", default=str(ROOT / "results"))
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--frames", type=int, default=3000, help="frames per sampled dialogue")
+    args = ap.parse_args()
+    res = Path(args.results) / "models" / args.corpus
+    path = res / "transformer.pt"
+    model = load_model(path) if path.exists() else FrameTransformer(TransformerConfig()).eval()
+    print(f"model: {path if path.exists() else 'default config, untrained'}; {model.n_params()} parameters")
+
+    torch.set_num_threads(1)
+    for batch in (1, 8):
+        generate(model.stream, selfplay_plan([200] * batch), np.random.default_rng(0), desc="warm-up")
+        t0 = time.perf_counter()
+        generate(model.stream, selfplay_plan([args.frames] * batch), np.random.default_rng(1), desc="bench")
+        dt = time.perf_counter() - t0
+        fps = batch * args.frames / dt
+        print(f"selfplay sampling, {batch} dialogue(s) batched, 1 thread: {fps:.0f} frames/s in all, "
+              f"each dialogue {fps / 50 / batch:.1f}x real time (target >= 1000 frames/s)")
+
+    agent = Agent(model, seed=0)
+    partner = np.random.default_rng(2).integers(0, 2, 2100) * 5
+    lat = []
+    for i, tok in enumerate(partner):
+        t0 = time.perf_counter()
+        agent.step(int(tok))
+        if i >= 100:
+            lat.append(time.perf_counter() - t0)
+    lat_ms = np.array(lat) * 1e3
+    print(f"Agent.step latency, 1 thread: median {np.median(lat_ms):.3f} ms, p90 {np.percentile(lat_ms, 90):.3f} ms,"
+          f" max {lat_ms.max():.3f} ms (target median < 5 ms; a frame is 20 ms)")
+
+    torch.set_num_threads(torch.get_num_threads() if args.device == "cuda" else 2)
+    device = torch.device(args.device)
+    train_model = FrameTransformer(model.cfg).to(device).train()
+    opt = torch.optim.AdamW(train_model.parameters(), lr=1e-3)
+    cfg = TrainConfig()
+    seqs = [np.random.default_rng(i).integers(0, 137, (6000, 2)) for i in range(4)]
+    rng = np.random.default_rng(0)
+    times = []
+    for step in range(25):
+        batch = torch.as_tensor(sample_batch(seqs, cfg, rng), device=device)
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        loss = loss_on(train_model, batch)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        if step >= 5:
+            times.append(time.perf_counter() - t0)
+    fps = cfg.batch_size * cfg.crop / np.median(times)
+    print(f"training throughput on {device} ({torch.get_num_threads()} threads): {fps:.0f} frames/s "
+          f"(median of 20 steps, batch {cfg.batch_size} x {cfg.crop})")
+
+    rows = []
+    for name in ("transformer", "markov", "independent"):
+        f = res / f"{name}.test.json"
+        if f.exists():
+            r = json.loads(f.read_text())
+            rows.append((name, r["test_bits_per_frame"], r["test_token_bits_per_frame"],
+                         r["shift_hold_balanced_accuracy"]))
+    if rows:
+        print(f"{'model':12s} {'VA bits/frame':>14s} {'token bits/frame':>17s} {'shift/hold bal. acc':>20s}")
+        for name, b, tb, acc in rows:
+            print(f"{name:12s} {b:14.4f} {tb:17.4f} {acc:20.3f}")
+
+
+if __name__ == "__main__":
+    main()

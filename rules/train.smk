@@ -1,0 +1,41 @@
+# Train stage: the neural frame model (resumable) and the two baselines, then their test scores.
+
+
+rule train:
+    input:
+        frames=rules.dataset.output.frames,
+        splits=rules.dataset.output.splits,
+    output:
+        model=f"{RESULTS}/models/{{corpus}}/{{model}}.pt",
+        metrics=f"{RESULTS}/models/{{corpus}}/{{model}}.metrics.csv",
+    params:
+        model=model_params,
+        train=train_params,
+        checkpoint=lambda wc: f"{RESULTS}/models/{wc.corpus}/{wc.model}.ckpt",
+    threads: 2
+    resources:
+        gpu=lambda wc: 1 if wc.model == "transformer" and config["train"]["device"] == "cuda" else 0,
+    log:
+        f"{RESULTS}/logs/train/{{corpus}}/{{model}}.log",
+    conda:
+        "../envs/train.yaml"
+    script:
+        "../workflow_scripts/train.py"
+
+
+rule frame_eval:
+    input:
+        model=rules.train.output.model,
+        frames=rules.dataset.output.frames,
+        splits=rules.dataset.output.splits,
+    output:
+        f"{RESULTS}/models/{{corpus}}/{{model}}.test.json",
+    params:
+        frame_eval=config["frame_eval"],
+    threads: 1
+    log:
+        f"{RESULTS}/logs/frame_eval/{{corpus}}/{{model}}.log",
+    conda:
+        "../envs/train.yaml"
+    script:
+        "../workflow_scripts/frame_eval.py"

@@ -1,0 +1,265 @@
+"""Frame models: dataset tokens, the causal Transformer, training/resume, baselines, agent, evaluation."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from babbler.agent import Agent
+from babbler.dataset import (INT_BINS, UNVOICED, VOCAB, SpeakerScale, bin_centres, decode, encode, f0_bin,
+                             intensity_bin, speaker_tokens)
+from babbler.frame_eval import evaluate_frame_model, shift_hold_events
+from babbler.models.baselines import IndependentModel, MarkovModel
+from babbler.models.io import load_model
+from babbler.models.transformer import FrameTransformer, TransformerConfig
+from babbler.sampling import FREE, generate, listen_plan, sample_token, selfplay_plan, tracks_table
+from babbler.train import TrainConfig, train_transformer
+from babbler.va import runs
+
+# ---------------------------------------------------------------- dataset tokens
+
+
+def test_token_round_trip_and_bins():
+    va = np.array([0, 1, 1, 1], dtype=bool)
+    f0b = np.array([3, 0, UNVOICED, 15])
+    ib = np.array([2, 7, 0, 4])
+    tok = encode(va, f0b, ib)
+    assert tok[0] == 0 and tok.max() < VOCAB
+    v2, f2, i2 = decode(tok)
+    assert v2.tolist() == va.tolist()
+    assert f2[1:].tolist() == [0, UNVOICED, 15] and i2[1:].tolist() == [7, 0, 4] and f2[0] == -1
+    assert f0_bin(np.array([200.0, 200 * 2 ** (0.5 / 12), 200 * 2 ** (-8.5 / 12), np.nan]), 200.0).tolist() == [
+        8, 8, 0, UNVOICED]
+    assert intensity_bin(np.array([60.0, 47.0, 65.0]), 60.0).tolist() == [6, 0, INT_BINS - 1]
+    f0c, dbc = bin_centres(SpeakerScale(200.0, 60.0))
+    assert f0_bin(f0c, 200.0).tolist() == list(range(16))
+    assert intensity_bin(dbc, 60.0).tolist() == list(range(INT_BINS))
+
+
+def test_speaker_tokens_from_10ms_prosody():
+    n = 400
+    va = np.zeros(n, dtype=bool)
+    va[100:300] = True
+    f0 = np.where(va, 150.0, np.nan)
+    f0[200:220] = np.nan  # an unvoiced stretch
+    prosody = pd.DataFrame({"time": np.arange(n) / 100, "f0": f0, "intensity": np.where(va, 65.0, 30.0), "va": va})
+    tok, scale = speaker_tokens(prosody)
+    assert len(tok) == 200 and scale.f0_median == pytest.approx(150.0) and scale.db_median == pytest.approx(65.0)
+    v, fb, _ = decode(tok)
+    assert v.sum() == 100 and v[50:150].all()
+    assert (fb[100:110] == UNVOICED).all() and (fb[v & (np.arange(200) < 100)] == 8).all()
+
+
+# ---------------------------------------------------------------- the Transformer
+
+
+def test_causality_and_cached_streaming_equal_full_forward():
+    torch.manual_seed(0)
+    model = FrameTransformer(TransformerConfig(d_model=32, layers=2, heads=4, context=40)).eval()
+    own, other = torch.randint(0, VOCAB, (2, 100)), torch.randint(0, VOCAB, (2, 100))
+    full_self, full_other = model(own, other)
+    changed = own.clone()
+    changed[:, 60] = (changed[:, 60] + 1) % VOCAB
+    again, _ = model(changed, other)
+    assert torch.equal(again[:, :60], full_self[:, :60])  # nothing at t ≤ 59 sees frame 60
+    assert (again[:, 60] - full_self[:, 60]).abs().max() > 1e-3
+    cache, steps_self, steps_other = None, [], []
+    for t in range(100):  # past the 40-frame window: the ring buffer slides
+        ls, lo, cache = model.step(own[:, t], other[:, t], cache)
+        steps_self.append(ls)
+        steps_other.append(lo)
+    assert torch.allclose(torch.stack(steps_self, 1), full_self, atol=1e-5)
+    assert torch.allclose(torch.stack(steps_other, 1), full_other, atol=1e-5)
+
+
+def toy_dialogue(rng: np.random.Generator, n: int = 3000) -> np.ndarray:
+    """A talks for 0.5–2 s; B always answers 200 ms (10 frames) after A stops, for 0.5 s; then a 0.3–1 s gap."""
+    tok = np.zeros((n, 2), dtype=np.int16)
+    t = int(rng.integers(5, 20))
+    while t < n - 200:
+        a = int(rng.integers(25, 100))
+        tok[t : t + a, 0] = 5
+        t += a + 10
+        tok[t : t + 25, 1] = 9
+        t += 25 + int(rng.integers(15, 50))
+    return tok
+
+
+@pytest.fixture(scope="module")
+def toy_model(tmp_path_factory):
+    rng = np.random.default_rng(0)
+    train = [toy_dialogue(rng) for _ in range(6)]
+    val = [toy_dialogue(rng) for _ in range(2)]
+    out = tmp_path_factory.mktemp("toy")
+    torch.manual_seed(0)
+    summary = train_transformer(
+        train, val, TransformerConfig(d_model=32, layers=2, heads=2, context=128, dropout=0.0),
+        TrainConfig(steps=800, batch_size=16, crop=128, lr=3e-3, warmup=30, epoch_steps=50, patience=10, threads=2),
+        out / "m.pt", out / "m.csv", out / "m.ckpt")
+    return load_model(out / "m.pt"), summary, pd.read_csv(out / "m.csv")
+
+
+def b_answer_delays(tokens: np.ndarray) -> np.ndarray:
+    """Frames from each end of A's speech to B's next onset."""
+    a_ends = runs(tokens[:, 0] > 0)[1]
+    b_starts = runs(tokens[:, 1] > 0)[0]
+    return np.array([b_starts[b_starts >= e][0] - e for e in a_ends if (b_starts >= e).any()])
+
+
+def test_toy_rule_is_learned_loss_falls_far_below_chance(toy_model):
+    model, summary, metrics = toy_model
+    assert summary["best_val_loss"] < 0.1 * np.log(VOCAB)  # nats per own token; chance is ln 137 ≈ 4.9
+    assert metrics["train_loss"].iloc[-20:].mean() < 0.2 * metrics["train_loss"].iloc[:5].mean()
+
+
+def test_toy_rule_listen_mode_b_answers_200ms_after_a(toy_model):
+    model, _, _ = toy_model
+    real = [toy_dialogue(np.random.default_rng(s)) for s in (11, 12)]
+    tokens = generate(model.stream, listen_plan(real, agent=1), np.random.default_rng(3))
+    assert (tokens[..., 0] == np.stack(real)[..., 0]).all()  # the real speaker is untouched
+    delays = np.concatenate([b_answer_delays(t) for t in tokens])
+    assert len(delays) > 30
+    assert np.median(delays) == pytest.approx(10, abs=1)
+    assert np.mean(np.abs(delays - 10) <= 2) > 0.8
+
+
+def test_live_agent_follows_the_rule(toy_model):
+    model, _, _ = toy_model
+    real = toy_dialogue(np.random.default_rng(21))
+    agent = Agent(model, temperature=1.0, seed=5)
+    own = [0]
+    for t in range(len(real) - 1):
+        own.append(agent.step(int(real[t, 0])))
+    tokens = np.stack([real[:, 0], np.array(own)], axis=1)
+    delays = b_answer_delays(tokens)
+    assert np.median(delays) == pytest.approx(10, abs=1) and np.mean(np.abs(delays - 10) <= 2) > 0.8
+
+
+def test_selfplay_of_the_toy_agent_keeps_the_structure(toy_model):
+    """Two copies of the agent cannot know who is the answerer (roles are learnt symmetrically), but the
+    toy's symmetric facts must hold: nobody ever overlaps, silences last at most ~1 s, both speakers talk."""
+    model, _, _ = toy_model
+    tokens = generate(model.stream, selfplay_plan([2000, 2000]), np.random.default_rng(4))
+    for t in tokens:
+        on = t > 0
+        assert (on[:, 0] & on[:, 1]).mean() < 0.01
+        assert on[:, 0].mean() > 0.1 and on[:, 1].mean() > 0.1
+        s, e = runs(~on[:, 0] & ~on[:, 1])
+        assert np.percentile(e - s, 95) <= 60 and len(s) > 15
+
+
+# ---------------------------------------------------------------- training and resume
+
+
+def test_interrupted_training_resumes_to_the_same_run(tmp_path):
+    rng = np.random.default_rng(1)
+    train, val = [toy_dialogue(rng, 800) for _ in range(3)], [toy_dialogue(rng, 800)]
+    mcfg = TransformerConfig(d_model=16, layers=1, heads=2, context=64)
+    tcfg = TrainConfig(steps=40, batch_size=4, crop=64, warmup=5, epoch_steps=10, patience=10, threads=1)
+    ref = train_transformer(train, val, mcfg, tcfg, tmp_path / "ref.pt", tmp_path / "ref.csv", tmp_path / "ref.ckpt")
+    part = train_transformer(train, val, mcfg, tcfg, tmp_path / "r.pt", tmp_path / "r.csv", tmp_path / "r.ckpt",
+                             stop_after=20)
+    assert part == {"step": 20, "interrupted": True} and not (tmp_path / "r.pt").exists()
+    ck = torch.load(tmp_path / "r.ckpt", weights_only=False)
+    assert ck["step"] == 20 and "optimizer" in ck and "scheduler" in ck and "numpy" in ck["rng"] and "torch" in ck["rng"]
+    resumed = train_transformer(train, val, mcfg, tcfg, tmp_path / "r.pt", tmp_path / "r.csv", tmp_path / "r.ckpt")
+    assert resumed["step"] == ref["step"] == 40
+    a, b = pd.read_csv(tmp_path / "ref.csv"), pd.read_csv(tmp_path / "r.csv")
+    assert a["step"].tolist() == b["step"].tolist() == list(range(1, 41))
+    assert np.allclose(a["train_loss"], b["train_loss"], atol=1e-5)  # same batches, same dropout, same updates
+    assert resumed["best_val_loss"] == pytest.approx(ref["best_val_loss"], abs=1e-5)
+
+
+def test_checkpoint_of_other_settings_is_not_resumed(tmp_path):
+    rng = np.random.default_rng(2)
+    train = [toy_dialogue(rng, 600) for _ in range(2)]
+    mcfg = TransformerConfig(d_model=16, layers=1, heads=2, context=32)
+    tcfg = TrainConfig(steps=10, batch_size=2, crop=32, warmup=2, epoch_steps=5, threads=1)
+    train_transformer(train, [], mcfg, tcfg, tmp_path / "a.pt", tmp_path / "a.csv", tmp_path / "c.ckpt", stop_after=5)
+    other = TrainConfig(steps=12, batch_size=2, crop=32, warmup=2, epoch_steps=5, threads=1)
+    train_transformer(train, [], mcfg, other, tmp_path / "a.pt", tmp_path / "a.csv", tmp_path / "c.ckpt")
+    assert pd.read_csv(tmp_path / "a.csv")["step"].tolist() == list(range(1, 13))
+
+
+# ---------------------------------------------------------------- baselines
+
+
+def demo_like_tokens(n_dialogues: int, seed: int) -> list[np.ndarray]:
+    """50 Hz VA tokens of demo-synthesizer timelines (no audio), speech token 1."""
+    from babbler.corpora import demo
+    from babbler.va import segments_to_frames
+
+    p = demo.DemoParams()
+    out = []
+    for i in range(n_dialogues):
+        rng = np.random.default_rng(demo.dialogue_seed(seed, f"d{i + 1:03d}"))
+        segs = demo._turn_timeline(p, rng)
+        demo._add_backchannels(segs, p, rng)
+        va = pd.DataFrame([("AB"[s], a, b) for s in (0, 1) for a, b in segs[s]], columns=["speaker", "start", "end"])
+        out.append(np.stack([segments_to_frames(va, s, int(p.duration * 50), rate=50) for s in "AB"], 1).astype(
+            np.int16))
+    return out
+
+
+def joint_rates(tokens: list[np.ndarray]) -> np.ndarray:
+    state = np.concatenate([(t[:, 0] > 0) + 2 * (t[:, 1] > 0) for t in tokens])
+    return np.bincount(state, minlength=4) / len(state)
+
+
+def test_markov_reproduces_marginal_va_rates():
+    train = demo_like_tokens(10, 1)
+    model = MarkovModel.fit(train, order=8)
+    sampled = generate(model.stream, selfplay_plan([6000] * 8), np.random.default_rng(0))
+    want, got = joint_rates(train), joint_rates(list(sampled))
+    assert np.allclose(got, want, atol=0.03), (want, got)
+    p_on = [(np.concatenate([t[:, s] for t in sampled]) > 0).mean() for s in (0, 1)]
+    assert p_on == pytest.approx([(np.concatenate([t[:, s] for t in train]) > 0).mean() for s in (0, 1)], abs=0.03)
+
+
+def test_independent_reproduces_run_lengths_but_ignores_the_partner():
+    train = demo_like_tokens(10, 1)
+    model = IndependentModel.fit(train)
+    sampled = list(generate(model.stream, selfplay_plan([6000] * 8), np.random.default_rng(0)))
+    run_len = [np.median(np.diff(np.stack(runs(t[:, 0] > 0)), axis=0)) for t in (train + sampled)]
+    assert np.median(run_len[10:]) == pytest.approx(np.median(run_len[:10]), rel=0.25)
+    # blind to the partner: overlap is what independence predicts, P(both) ≈ P(A)·P(B)
+    r = joint_rates(sampled)
+    pa, pb = r[1] + r[3], r[2] + r[3]
+    assert r[3] == pytest.approx(pa * pb, abs=0.02)
+
+
+def test_bits_per_frame_order_on_demo_timelines():
+    train, test = demo_like_tokens(10, 1), demo_like_tokens(3, 99)
+    bits = {name: evaluate_frame_model(m.stream, test, name, max_events=20)["test_bits_per_frame"]
+            for name, m in (("markov", MarkovModel.fit(train, order=8)), ("independent", IndependentModel.fit(train)))}
+    assert bits["markov"] < bits["independent"] < 1.0
+
+
+# ---------------------------------------------------------------- sampling and evaluation helpers
+
+
+def test_sample_token_follows_probabilities_and_temperature():
+    rng = np.random.default_rng(0)
+    p = np.tile(np.array([0.7, 0.2, 0.1]), (20000, 1))
+    draws = sample_token(p, rng)
+    assert np.bincount(draws, minlength=3) / 20000 == pytest.approx([0.7, 0.2, 0.1], abs=0.015)
+    cold = sample_token(p, rng, temperature=0.25)  # p^4 normalised: 0.9957, 0.0041, 0.0003
+    assert (cold == 0).mean() > 0.99
+
+
+def test_shift_hold_events_need_one_second_either_side():
+    tok = np.zeros((400, 2), dtype=np.int16)
+    tok[0:100, 0] = 1     # A 2 s
+    tok[110:200, 1] = 1   # silence 100–110 then B ≥ 1 s: a shift
+    tok[215:300, 1] = 1   # B pause 200–215 then B again ≥ 1 s: a hold
+    tok[310:330, 0] = 1   # A only 0.4 s after silence 300–310: not an event
+    assert shift_hold_events(tok) == [(100, 110, 0, 1), (200, 215, 1, 1)]
+
+
+def test_tracks_table_decodes_bins_to_values():
+    tokens = np.array([[0, encode(np.array([True]), np.array([8]), np.array([6]))[0]]] * 3)
+    table = tracks_table(tokens, (SpeakerScale(120.0, 60.0), SpeakerScale(200.0, 65.0)))
+    assert table["va_A"].sum() == 0 and table["va_B"].all()
+    assert table["f0_B"].iloc[0] == pytest.approx(200 * 2 ** (0.5 / 12), rel=1e-4)
+    assert table["intensity_B"].iloc[0] == pytest.approx(65.0 + 1.0)
+    assert np.isnan(table["f0_A"]).all() and FREE == -1

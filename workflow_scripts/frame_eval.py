@@ -1,0 +1,20 @@
+"""Test bits per frame and shift/hold accuracy of one frame model (rule frame_eval)."""
+
+import torch
+
+from babbler.dataset import load_dataset
+from babbler.fileio import write_json
+from babbler.frame_eval import evaluate_frame_model
+from babbler.models.io import load_model
+from babbler.rulelog import rule_logging
+
+with rule_logging(snakemake.log[0]) as log:  # noqa: F821
+    torch.set_num_threads(snakemake.threads)
+    data = load_dataset(snakemake.input.frames, snakemake.input.splits)
+    test = [data.tokens[d] for d in data.ids("test")]
+    model = load_model(snakemake.input.model)
+    opts = snakemake.params.frame_eval
+    result = evaluate_frame_model(model.stream, test, snakemake.wildcards.model, seed=opts["seed"],
+                                  max_events=opts["max_events"])
+    write_json(snakemake.output[0], result)
+    log.info("%s", result)

@@ -1,0 +1,34 @@
+"""Sample one generated system for every test dialogue (rule sample)."""
+
+import zlib
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from babbler.dataset import RATE, load_dataset
+from babbler.models.io import load_model
+from babbler.rulelog import rule_logging
+from babbler.sampling import continuation_plan, generate, listen_plan, selfplay_plan, write_generated
+
+with rule_logging(snakemake.log[0]) as log:  # noqa: F821
+    torch.set_num_threads(snakemake.threads)
+    opts = snakemake.params.sample
+    system = snakemake.wildcards.system
+    data = load_dataset(snakemake.input.frames, snakemake.input.splits)
+    ids = data.ids("test")
+    real = [data.tokens[d] for d in ids]
+    if system == "continuation":
+        plan = continuation_plan(real, int(round(opts["prompt_seconds"] * RATE)))
+    elif system == "listen":
+        plan = listen_plan(real, "AB".index(opts["listen_agent"]))
+    else:  # selfplay, and the baselines (which always babble from silence)
+        plan = selfplay_plan([len(r) for r in real])
+    model = load_model(snakemake.input.model)
+    rng = np.random.default_rng([opts["seed"], zlib.crc32(system.encode())])
+    tokens = generate(model.stream, plan, rng, temperature=opts["temperature"], desc=system)
+    folder = Path(snakemake.output.tracks[0]).parent.parent
+    for i, d in enumerate(ids):
+        write_generated(folder, d, tokens[i, : len(real[i])], data.scales[d])
+    log.info("%s: %d dialogues of %s frames, speech share A %.2f B %.2f", system, len(ids),
+             [len(r) for r in real], (tokens[..., 0] > 0).mean(), (tokens[..., 1] > 0).mean())
