@@ -1,5 +1,6 @@
 # babbler: a babbling agent that captures human dialogue timing.
-# Stages: corpus -> mono -> prosody -> timing -> dataset -> train -> sample (-> render -> evaluate -> report).
+# Stages: corpus -> mono -> prosody -> timing -> dataset -> train -> sample -> render (-> evaluate -> report).
+# Generated sets go through mono -> prosody -> timing like human audio.
 
 
 configfile: "config.yaml"
@@ -13,6 +14,7 @@ include: "rules/timing.smk"
 include: "rules/dataset.smk"
 include: "rules/train.smk"
 include: "rules/sample.smk"
+include: "rules/render.smk"
 
 
 rule all:
@@ -21,5 +23,5 @@ rule all:
         mono_outputs(),
         timing_outputs(),
         frame_model_outputs(),
-        generated_va(),
+        generated_outputs(),
     default_target: True

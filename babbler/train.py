@@ -111,10 +111,38 @@ def validate(model: FrameTransformer, seqs: list[np.ndarray], device: torch.devi
     return float(np.concatenate(nll).mean()) if nll else float("nan")
 
 
-def config_hash(model_cfg: TransformerConfig, train_cfg: TrainConfig, data_id: str) -> str:
-    """Identity of a training run: a checkpoint is resumed only by the run it belongs to."""
+def config_hash(model_cfg, train_cfg, data_id: str) -> str:
+    """Identity of a training run (model and train dataclasses, data): a checkpoint resumes only its own run."""
     blob = json.dumps({"model": asdict(model_cfg), "train": asdict(train_cfg), "data": data_id}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def write_checkpoint(path, run_id: str, model, opt, sched, rng: np.random.Generator, **state) -> None:
+    """Atomically save everything a resumed run needs: weights, optimizer, scheduler, RNG, loop state."""
+    with atomic_path(path) as tmp:
+        torch.save({"run_id": run_id, "model": model.state_dict(), "optimizer": opt.state_dict(),
+                    "scheduler": sched.state_dict(), "rng": _rng_state(rng), **state}, tmp)
+
+
+def load_checkpoint(path, run_id: str, model, opt, sched, rng: np.random.Generator, device) -> dict | None:
+    """Restore a run from `path` if it exists and belongs to `run_id`; return its loop state, else None."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    ck = torch.load(path, map_location=device, weights_only=False)
+    if ck.get("run_id") != run_id:
+        log.info("ignoring %s: it belongs to other settings", path)
+        return None
+    want = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    have = {k: tuple(v.shape) for k, v in ck["model"].items()}
+    if want != have:  # same settings, but the code's architecture changed since it was written
+        log.warning("ignoring %s: its tensors do not fit this model (the code changed); starting afresh", path)
+        return None
+    model.load_state_dict(ck["model"])
+    opt.load_state_dict(ck["optimizer"])
+    sched.load_state_dict(ck["scheduler"])
+    _set_rng_state(rng, ck["rng"])
+    return ck
 
 
 def _rng_state(rng: np.random.Generator) -> dict:
@@ -157,25 +185,15 @@ def train_transformer(
     train_seqs, val_seqs = views(train), views(val)
     run_id = config_hash(model_cfg, cfg, data_id)
     step, best, bad, rows, best_state = 0, float("inf"), 0, [], None
-    checkpoint = Path(checkpoint)
-    if checkpoint.exists():
-        ck = torch.load(checkpoint, map_location=device, weights_only=False)
-        if ck.get("run_id") == run_id:
-            model.load_state_dict(ck["model"])
-            opt.load_state_dict(ck["optimizer"])
-            sched.load_state_dict(ck["scheduler"])
-            _set_rng_state(rng, ck["rng"])
-            step, best, bad, rows, best_state = ck["step"], ck["best"], ck["bad"], ck["rows"], ck["best_state"]
-            log.info("resumed from %s at step %d (best val %.4f)", checkpoint, step, best)
-        else:
-            log.info("ignoring %s: it belongs to other settings", checkpoint)
+    ck = load_checkpoint(checkpoint, run_id, model, opt, sched, rng, device)
+    if ck is not None:
+        step, best, bad, rows, best_state = ck["step"], ck["best"], ck["bad"], ck["rows"], ck["best_state"]
+        log.info("resumed from %s at step %d (best val %.4f)", checkpoint, step, best)
     log.info("training %d parameters on %s: %d train / %d val views", model.n_params(), device, len(train_seqs),
              len(val_seqs))
     def save_checkpoint() -> None:
-        with atomic_path(checkpoint) as tmp:
-            torch.save({"run_id": run_id, "model": model.state_dict(), "optimizer": opt.state_dict(),
-                        "scheduler": sched.state_dict(), "rng": _rng_state(rng), "step": step, "best": best,
-                        "bad": bad, "rows": rows, "best_state": best_state}, tmp)
+        write_checkpoint(checkpoint, run_id, model, opt, sched, rng, step=step, best=best, bad=bad, rows=rows,
+                         best_state=best_state)
 
     t0, frames = time.perf_counter(), 0
     bar = tqdm(total=cfg.steps, initial=step, desc="train", mininterval=5.0)

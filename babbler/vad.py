@@ -22,6 +22,8 @@ class IntensityVadParams:
     noise_percentile: float = 5.0
     min_voiced_frames: int = 3  # a speech run must hold some voicing (drops clicks, coughs, noise bursts)
     min_dynamic_db: float = 10.0  # a channel whose level never rises this far above its floor is silent
+    bleed_percentile: float = 5.0  # of own − partner level over the partner's loudest frames
+    max_bleed_db: float = -6.0  # a close-talk channel never carries its partner within 6 dB of the partner
 
 
 @dataclass
@@ -45,7 +47,8 @@ def estimate_levels(own: np.ndarray, partner: np.ndarray, p: IntensityVadParams)
         return ChannelLevels(noise, -120.0)
     diff = own[loud] - partner[loud]
     # Where the partner is loud and this speaker silent, own − partner is the coupling; take the low end.
-    return ChannelLevels(noise, float(np.percentile(diff, 10)))
+    # Short or overlap-heavy recordings have few such frames: the cap keeps own speech from passing for bleed.
+    return ChannelLevels(noise, float(min(np.percentile(diff, p.bleed_percentile), p.max_bleed_db)))
 
 
 def hysteresis(score: np.ndarray, on: float, off: float) -> np.ndarray:

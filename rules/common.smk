@@ -66,9 +66,11 @@ def dialogue_outputs(corpus, with_va=True):
 
 
 def source_dialogues(source):
-    """Dialogue ids of a source (the configured corpus; generated sets are added with the sample stage)."""
+    """Dialogue ids of a source: the configured corpus, or a generated set (one per test dialogue)."""
     if source == CORPUS:
         return DIALOGUES
+    if source.startswith(f"{CORPUS}.") and source.split(".", 1)[1] in SYSTEM_MODEL:
+        return TEST_IDS
     raise ValueError(f"unknown source {source!r}")
 
 
@@ -121,6 +123,8 @@ if not HAS_MODELS:
     )
 MODELS = ["transformer", "markov", "independent"]
 SYSTEM_MODEL = {
+    "resynth": None,
+    "resynth_wavenet": None,
     "selfplay": "transformer",
     "continuation": "transformer",
     "listen": "transformer",
@@ -151,8 +155,46 @@ def frame_model_outputs(corpus=CORPUS):
     return expand(f"{RESULTS}/models/{corpus}/{{model}}.test.json", model=MODELS)
 
 
-def generated_va(corpus=CORPUS):
-    """The driving VA of every generated set (one file per test dialogue; none without models)."""
+def generated_outputs(corpus=CORPUS):
+    """Every generated set's timing and the voices' fidelity (none without models)."""
     if not HAS_MODELS:
         return []
-    return expand(f"{RESULTS}/corpus/{corpus}.{{system}}/va/{{k}}.csv", system=list(SYSTEM_MODEL), k=TEST_IDS)
+    out = [t for system in SYSTEM_MODEL for t in timing_outputs(f"{corpus}.{system}")]
+    return out + voice_fidelity_outputs(corpus)
+
+
+def system_voice(system):
+    """The voice that renders a generated system."""
+    return "wavenet" if system == "resynth_wavenet" else config["sample"]["voice"]
+
+
+def voice_fidelity_outputs(corpus=CORPUS):
+    """Fidelity of the configured voice (on resynth) and of the WaveNet (on its excerpt)."""
+    voices = {system_voice("resynth"): "resynth", "wavenet": "resynth_wavenet"}
+    return [f"{RESULTS}/eval/{corpus}/voice_{voice}.json" for voice in voices]
+
+
+def sample_model(wildcards):
+    """The frame model a system samples from (none for resynthesis)."""
+    model = SYSTEM_MODEL[wildcards.system]
+    return [f"{RESULTS}/models/{wildcards.corpus}/{model}.pt"] if model else []
+
+
+def render_inputs(wildcards):
+    """Tracks of a generated set, the real audio it keeps, and the WaveNet when that voice renders it."""
+    inputs = {
+        "tracks": expand(f"{RESULTS}/corpus/{wildcards.corpus}.{wildcards.system}/tracks/{{k}}.parquet", k=TEST_IDS),
+        "real": expand(f"{RESULTS}/corpus/{wildcards.corpus}/wav/{{k}}.wav", k=TEST_IDS),
+    }
+    if system_voice(wildcards.system) == "wavenet":
+        inputs["wavenet"] = f"{RESULTS}/models/{wildcards.corpus}/wavenet.pt"
+    return inputs
+
+
+wildcard_constraints:
+    voice="source_filter|wavenet",
+
+
+def fidelity_system(voice):
+    """The resynthesis set a voice's fidelity is measured on."""
+    return "resynth_wavenet" if voice == "wavenet" or system_voice("resynth") != voice else "resynth"

@@ -1,12 +1,13 @@
 # Sample stage: generated dialogues laid out like a corpus, one per test dialogue:
-# selfplay / continuation / listen with the neural agent, and the two baselines in selfplay.
+# selfplay / continuation / listen with the neural agent, the two baselines in selfplay, and the
+# test split's own tracks for resynthesis (resynth; resynth_wavenet is a short excerpt).
 
 
 if TEST_IDS:
 
     rule sample:
         input:
-            model=lambda wc: f"{RESULTS}/models/{wc.corpus}/{SYSTEM_MODEL[wc.system]}.pt",
+            model=sample_model,
             frames=rules.dataset.output.frames,
             splits=rules.dataset.output.splits,
         output:
@@ -14,6 +15,9 @@ if TEST_IDS:
             va=expand(f"{RESULTS}/corpus/{{{{corpus}}}}.{{{{system}}}}/va/{{k}}.csv", k=TEST_IDS),
         params:
             sample=config["sample"],
+            excerpt=lambda wc: (
+                config["voice"]["wavenet"]["excerpt_seconds"] if wc.system == "resynth_wavenet" else None
+            ),
         threads: 1
         log:
             f"{RESULTS}/logs/sample/{{corpus}}.{{system}}.log",

@@ -170,6 +170,26 @@ def test_interrupted_training_resumes_to_the_same_run(tmp_path):
     assert resumed["best_val_loss"] == pytest.approx(ref["best_val_loss"], abs=1e-5)
 
 
+def test_checkpoint_of_another_architecture_is_not_resumed(tmp_path):
+    """Same settings, but the code's model changed: the stale checkpoint is ignored, not half-loaded."""
+    import copy
+
+    from babbler.train import config_hash, load_checkpoint
+
+    mcfg = TransformerConfig(d_model=16, layers=1, heads=2, context=32)
+    tcfg = TrainConfig(steps=10)
+    model = FrameTransformer(mcfg)
+    opt = torch.optim.AdamW(model.parameters())
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0)
+    rid = config_hash(mcfg, tcfg, "x")
+    stale = copy.deepcopy(model.state_dict())
+    stale.pop("head_other.bias")
+    torch.save({"run_id": rid, "model": stale}, tmp_path / "c.ckpt")
+    before = copy.deepcopy(model.state_dict())
+    assert load_checkpoint(tmp_path / "c.ckpt", rid, model, opt, sched, np.random.default_rng(0), "cpu") is None
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+
+
 def test_checkpoint_of_other_settings_is_not_resumed(tmp_path):
     rng = np.random.default_rng(2)
     train = [toy_dialogue(rng, 600) for _ in range(2)]

@@ -129,3 +129,18 @@ def test_vad_methods_on_a_demo_dialogue(tmp_path, method):
     assert total["A_f1"] > 0.95 and total["B_f1"] > 0.95
     if method == "reference":
         assert total["A_f1"] == total["B_f1"] == 1.0
+
+
+def test_short_overlap_heavy_excerpt_is_not_taken_for_bleed():
+    """6 s where A talks through almost all of B's speech: the bleed estimate must not swallow A."""
+    rng = np.random.default_rng(4)
+    n = 6 * SR
+    a = bursts(n, SR, [(0.2, 5.8)], 130.0, 0.2)
+    b = bursts(n, SR, [(0.5, 2.5), (3.0, 5.5)], 220.0, 0.2)
+    g = 10 ** (-30 / 20)
+    ch_a, ch_b = a + g * b + 3e-4 * rng.standard_normal(n), b + g * a + 3e-4 * rng.standard_normal(n)
+    p = {"A": first_pass(ch_a, SR), "B": first_pass(ch_b, SR)}
+    va = intensity_vad({s: p[s].vad_intensity for s in "AB"}, {s: p[s].voiced for s in "AB"})
+    ref = pd.DataFrame([("A", 0.2, 5.8), ("B", 0.5, 2.5), ("B", 3.0, 5.5)], columns=["speaker", "start", "end"])
+    for s in "AB":
+        assert frame_scores(va[s], segments_to_frames(ref, s, len(va[s])))["f1"] > 0.95

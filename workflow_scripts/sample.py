@@ -18,15 +18,23 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     data = load_dataset(snakemake.input.frames, snakemake.input.splits)
     ids = data.ids("test")
     real = [data.tokens[d] for d in ids]
-    if system == "continuation":
+    if system.startswith("resynth"):  # the real tracks; the WaveNet excerpt is kept short
+        frames = int(round((snakemake.params.excerpt or 0) * RATE))
+        real = [r[:frames] for r in real] if system == "resynth_wavenet" else real
+    elif system == "continuation":
         plan = continuation_plan(real, int(round(opts["prompt_seconds"] * RATE)))
     elif system == "listen":
         plan = listen_plan(real, "AB".index(opts["listen_agent"]))
     else:  # selfplay, and the baselines (which always babble from silence)
         plan = selfplay_plan([len(r) for r in real])
-    model = load_model(snakemake.input.model)
     rng = np.random.default_rng([opts["seed"], zlib.crc32(system.encode())])
-    tokens = generate(model.stream, plan, rng, temperature=opts["temperature"], desc=system)
+    if system.startswith("resynth"):
+        tokens = np.zeros((len(real), max(len(r) for r in real), 2), dtype=np.int64)
+        for i, r in enumerate(real):
+            tokens[i, : len(r)] = r
+    else:
+        model = load_model(snakemake.input.model[0])
+        tokens = generate(model.stream, plan, rng, temperature=opts["temperature"], desc=system)
     folder = Path(snakemake.output.tracks[0]).parent.parent
     for i, d in enumerate(ids):
         write_generated(folder, d, tokens[i, : len(real[i])], data.scales[d])

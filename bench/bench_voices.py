@@ -1,0 +1,108 @@
+"""Benchmark the voices (issue 5 targets): real-time factor of each voice and what WaveNet options buy.
+
+Usage:  python bench/bench_voices.py [--corpus demo] [--device cpu|cuda] [--seconds 2]
+One CPU thread unless --device cuda. Reports, from one run:
+  * source_filter RTF per channel on 30 s of tracks (median of 5; target <= 0.05),
+  * WaveNet cached (Fast WaveNet) generation RTF per channel, and its speed-up over recomputing the
+    whole receptive field per sample (target >= 10x),
+  * what each option buys: sample rate 8 vs 16 kHz, residual channels 32 vs 16, batching 1 vs 8 channels,
+  * on CUDA: batched samples/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from babbler.voices.source_filter import SpeakerVoice, Tracks, render_source_filter  # noqa: E402
+from babbler.voices.wavenet import WaveNet, WaveNetConfig, load_wavenet  # noqa: E402
+
+
+def babble_tracks(seconds: float, rate: float = 50.0, seed: int = 0) -> Tracks:
+    """Speech-like tracks: 60 % talk in 0.5–2 s runs, a gliding F0, speech intensity."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * rate)
+    va = np.zeros(n, dtype=bool)
+    t = 0
+    while t < n:
+        d = int(rng.uniform(0.5, 2.0) * rate)
+        va[t : t + d] = True
+        t += d + int(rng.uniform(0.2, 1.0) * rate)
+    f0 = np.where(va, 140 * 2 ** (np.sin(np.arange(n) / 20) / 6), np.nan)
+    return Tracks(va, f0, np.where(va, 65.0, np.nan), frame_rate=rate)
+
+
+def wavenet_rtf(model: WaveNet, batch: int, seconds: float, device: str) -> float:
+    """Seconds of compute per second of audio per channel for cached generation of `batch` channels."""
+    model = model.to(device)
+    frames = int(seconds * 50)
+    local = torch.zeros(batch, 4, frames, device=device)
+    local[:, 0] = 1.0
+    glob = torch.zeros(batch, 2, device=device)
+    n = int(seconds * model.cfg.sample_rate)
+    model.generate(local, glob, min(n, 200))  # warm-up
+    if device == "cuda":
+        torch.cuda.synchronize()
+    t0 = time.perf_counter()
+    model.generate(local, glob, n)
+    if device == "cuda":
+        torch.cuda.synchronize()
+    return (time.perf_counter() - t0) / seconds / batch
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpus", default="demo")
+    ap.add_argument("--results", default=str(ROOT / "results"))
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--seconds", type=float, default=2.0, help="audio generated per WaveNet measurement")
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+
+    tracks = babble_tracks(30.0)
+    rtf = []
+    for seed in range(5):
+        t0 = time.perf_counter()
+        render_source_filter(tracks, 16000, SpeakerVoice(), seed=seed)
+        rtf.append((time.perf_counter() - t0) / tracks.duration)
+    print(f"source_filter at 16 kHz, 1 thread: RTF per channel median {np.median(rtf):.4f} (target <= 0.05)")
+
+    path = Path(args.results) / "models" / args.corpus / "wavenet.pt"
+    trained = load_wavenet(path) if path.exists() else WaveNet(WaveNetConfig()).eval()
+    cfg = trained.cfg
+    print(f"wavenet: {path if path.exists() else 'default config, untrained'}; {cfg.sample_rate} Hz, "
+          f"{cfg.stacks}x{cfg.layers_per_stack} layers, residual {cfg.residual}, receptive field {cfg.receptive_field}")
+    cached = wavenet_rtf(trained, 1, args.seconds, "cpu")
+    n_naive = 300
+    local, glob = torch.zeros(1, 4, 10), torch.zeros(1, 2)
+    t0 = time.perf_counter()
+    trained.generate_naive(local, glob, n_naive)
+    naive = (time.perf_counter() - t0) / (n_naive / cfg.sample_rate)
+    print(f"wavenet cached generation, 1 channel, 1 thread: RTF {cached:.2f}; naive recompute RTF {naive:.1f}; "
+          f"speed-up {naive / cached:.1f}x (target >= 10x)")
+    options = {
+        "batch 8 channels": (trained, 8),
+        "16 kHz (same layers)": (WaveNet(WaveNetConfig(**{**cfg.__dict__, "sample_rate": 16000})).eval(), 1),
+        "residual 16, skip 32": (WaveNet(WaveNetConfig(**{**cfg.__dict__, "residual": 16, "skip": 32})).eval(), 1),
+    }
+    for name, (model, batch) in options.items():
+        r = wavenet_rtf(model, batch, args.seconds, "cpu")
+        print(f"  {name:22s}: RTF per channel {r:.2f} ({cached / r:.2f}x the default's speed)")
+    if args.device == "cuda":
+        torch.set_num_threads(4)
+        for batch in (8, 64, 256):
+            r = wavenet_rtf(trained, batch, args.seconds, "cuda")
+            print(f"wavenet on CUDA, batch {batch}: RTF per channel {r:.4f}, "
+                  f"{cfg.sample_rate / r:.0f} samples/s per channel, {batch * cfg.sample_rate / r:.0f} in all")
+
+
+if __name__ == "__main__":
+    main()

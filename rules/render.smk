@@ -1,0 +1,66 @@
+# Render stage: generated tracks -> stereo audio laid out like a corpus; the WaveNet voice is
+# trained here; the voices' fidelity is measured on resynthesised test dialogues.
+
+
+rule train_wavenet:
+    input:
+        frames=rules.dataset.output.frames,
+        splits=rules.dataset.output.splits,
+        audio=lambda wc: mono_outputs(CORPUS, [d for d, s in SPLIT.items() if s in ("train", "val")]),
+    output:
+        model=f"{RESULTS}/models/{{corpus}}/wavenet.pt",
+        metrics=f"{RESULTS}/models/{{corpus}}/wavenet.metrics.csv",
+    params:
+        model=config["voice"]["wavenet"]["model"],
+        train=config["voice"]["wavenet"]["train"],
+        checkpoint=lambda wc: f"{RESULTS}/models/{wc.corpus}/wavenet.ckpt",
+    threads: 2
+    log:
+        f"{RESULTS}/logs/train/{{corpus}}/wavenet.log",
+    conda:
+        "../envs/render.yaml"
+    script:
+        "../workflow_scripts/train_wavenet.py"
+
+
+if TEST_IDS:
+
+    rule render:
+        input:
+            unpack(render_inputs),
+        output:
+            wav=expand(f"{RESULTS}/corpus/{{{{corpus}}}}.{{{{system}}}}/wav/{{k}}.wav", k=TEST_IDS),
+            manifest=f"{RESULTS}/corpus/{{corpus}}.{{system}}/manifest.csv",
+            info=f"{RESULTS}/corpus/{{corpus}}.{{system}}/render.json",
+        params:
+            sample=config["sample"],
+            voice=lambda wc: system_voice(wc.system),
+            render={k: v for k, v in config["voice"].items() if k != "wavenet"},
+            temperature=config["voice"]["wavenet"]["temperature"],
+            sample_rate=config["audio"]["sample_rate"],
+        threads: 1
+        log:
+            f"{RESULTS}/logs/render/{{corpus}}.{{system}}.log",
+        conda:
+            "../envs/render.yaml"
+        script:
+            "../workflow_scripts/render.py"
+
+    rule voice_fidelity:
+        input:
+            tracks=lambda wc: expand(
+                f"{RESULTS}/corpus/{wc.corpus}.{{system}}/tracks/{{k}}.parquet",
+                system=fidelity_system(wc.voice),
+                k=TEST_IDS,
+            ),
+            prosody=lambda wc: prosody_files(f"{wc.corpus}.{fidelity_system(wc.voice)}"),
+            accuracy=lambda wc: f"{RESULTS}/timing/{wc.corpus}.{fidelity_system(wc.voice)}/vad_accuracy.csv",
+            info=lambda wc: f"{RESULTS}/corpus/{wc.corpus}.{fidelity_system(wc.voice)}/render.json",
+        output:
+            f"{RESULTS}/eval/{{corpus}}/voice_{{voice}}.json",
+        log:
+            f"{RESULTS}/logs/render/{{corpus}}.voice_{{voice}}.log",
+        conda:
+            "../envs/timing.yaml"
+        script:
+            "../workflow_scripts/voice_fidelity.py"
