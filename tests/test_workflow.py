@@ -50,8 +50,11 @@ TINY_DEMO = {
     "train": {"steps": 20, "batch_size": 4, "crop": 64, "warmup": 5, "epoch_steps": 10},
     "frame_eval": {"max_events": 10},
     "sample": {"prompt_seconds": 5},
+    "voice": {"wavenet": {"excerpt_seconds": 0.5, "model": {"stacks": 1, "layers_per_stack": 4, "residual": 8,
+                                                             "skip": 8, "cond": 4},
+                          "train": {"steps": 6, "batch_size": 2, "crop": 400, "epoch_steps": 3, "warmup": 1}}},
 }
-SYSTEMS = ["selfplay", "continuation", "listen", "independent", "markov"]
+SYSTEMS = ["resynth", "resynth_wavenet", "selfplay", "continuation", "listen", "independent", "markov"]
 
 
 def test_demo_dag_to_mono_then_nothing_to_do(tmp_path):
@@ -78,30 +81,42 @@ def test_demo_dag_to_mono_then_nothing_to_do(tmp_path):
     assert accuracy.loc["ALL", "A_f1"] > 0.95 and accuracy.loc["ALL", "B_f1"] > 0.95
     test_id = manifest.loc[manifest["split"] == "test", "dialogue"].item()
     for system in SYSTEMS:
+        frames = 25 if system == "resynth_wavenet" else 15 * 50
         tracks = pd.read_parquet(res / f"corpus/demo.{system}/tracks/{test_id}.parquet")
-        assert len(tracks) == 15 * 50 and {"va_A", "f0_B", "intensity_A", "token_B"} <= set(tracks.columns)
+        assert len(tracks) == frames and {"va_A", "f0_B", "intensity_A", "token_B"} <= set(tracks.columns)
         assert (res / f"corpus/demo.{system}/va/{test_id}.csv").exists()
+        info = sf.info(res / f"corpus/demo.{system}/wav/{test_id}.wav")
+        assert (info.channels, info.samplerate, info.frames) == (2, 16000, frames * 320)
+        assert pd.read_csv(res / f"timing/demo.{system}/stats.csv")["dialogue"].tolist() == [test_id]
+    fidelity = json.loads((res / "eval/demo/voice_source_filter.json").read_text())
+    assert fidelity["va_f1"] > 0.95 and fidelity["rtf"] > 0 and fidelity["f0_error_median_semitones"] < 0.5
+    assert json.loads((res / "eval/demo/voice_wavenet.json").read_text())["rtf"] > 0
     for model in ("transformer", "markov", "independent"):
         result = json.loads((res / f"models/demo/{model}.test.json").read_text())
         assert 0 < result["test_bits_per_frame"] < (10 if model == "transformer" else 1)  # 20 steps learn little
     metrics = pd.read_csv(res / "models/demo/transformer.metrics.csv")
     assert metrics["step"].max() == 20 and metrics["val_loss"].notna().sum() == 2
     assert jobs_planned(tmp_path, TINY_DEMO) == {}
-    models = {"dataset": 1, "train": 3, "frame_eval": 3, "sample": 5}
-    downstream = {"prosody": 3, "events": 3, "timing_stats": 1, "vad_accuracy": 1, **models, "all": 1}
-    # the sampling seed reruns sampling only: not training, not the human data's extraction
-    assert jobs_planned(tmp_path, {**TINY_DEMO, "sample": {"prompt_seconds": 5, "seed": 2}}) == {"sample": 5, "all": 1}
+    n = len(SYSTEMS)  # generated sets, one test dialogue each
+    measured = {"mono": n, "prosody": n, "events": n, "timing_stats": n, "vad_accuracy": n}
+    # the sampling seed reruns sampling and what follows: not training, not the human data's extraction
+    reseeded = {**TINY_DEMO, "sample": {"prompt_seconds": 5, "seed": 2}}
+    assert jobs_planned(tmp_path, reseeded) == {"sample": n, "render": n, **measured, "voice_fidelity": 2, "all": 1}
     # a model's own setting reruns that model and what it drives
     markov = {**TINY_DEMO, "model": {**TINY_DEMO["model"], "markov": {"order": 3}}}
-    assert jobs_planned(tmp_path, markov) == {"train": 1, "frame_eval": 1, "sample": 1, "all": 1}
-    # a setting that only the manifest and the dataset use reruns the models, not the audio
-    changed = {**TINY_DEMO, "corpus": {**TINY_DEMO["corpus"], "split": {"val": 0.34, "test": 0.34}}}
-    assert jobs_planned(tmp_path, changed) == {"manifest": 1, **models, "all": 1}
+    one = {k: 1 for k in measured}
+    assert jobs_planned(tmp_path, markov) == {"train": 1, "frame_eval": 1, "sample": 1, "render": 1, **one, "all": 1}
+    # the split reruns the manifest and the models, never the corpus synthesis or the human audio
+    changed = jobs_planned(tmp_path, {**TINY_DEMO, "corpus": {**TINY_DEMO["corpus"], "split": {"val": 0.34,
+                                                                                                "test": 0.34}}})
+    assert changed["manifest"] == 1 and changed["train"] == 3 and "demo_dialogue" not in changed
+    assert changed["mono"] == n and changed["prosody"] == n  # the generated sets only
     # the mono rate reruns every mono job and what reads it, nothing upstream
-    resampled = {**TINY_DEMO, "audio": {"sample_rate": 8000}}
-    assert jobs_planned(tmp_path, resampled) == {"mono": 3, **downstream}
-    # the VAD method reruns prosody and the timing stage, not the audio
-    assert jobs_planned(tmp_path, {**TINY_DEMO, "vad": {"method": "reference"}}) == downstream
+    resampled = jobs_planned(tmp_path, {**TINY_DEMO, "audio": {"sample_rate": 8000}})
+    assert resampled["mono"] == 3 + n and "demo_dialogue" not in resampled and "manifest" not in resampled
+    # the VAD method reruns extraction and what follows, not the human audio
+    vad = jobs_planned(tmp_path, {**TINY_DEMO, "vad": {"method": "reference"}})
+    assert vad["prosody"] == 3 + n and vad["mono"] == n and "demo_dialogue" not in vad
 
 
 def test_maptask_dag_downloads_resumes_and_orients_channels(tmp_path):

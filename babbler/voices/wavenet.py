@@ -1,9 +1,7 @@
 """The `wavenet` babble voice: causal dilated convolutions over μ-law audio, conditioned on 50 Hz tracks.
 
 Local conditioning: per 20 ms frame, VA, voicing, log F0 and intensity relative to the speaker,
-held for the frame's samples, plus a sine excitation at that F0 (sin φ, cos φ where voiced), the
-idea of neural source-filter models (Wang et al. 2019), so that pitch need not be discovered from
-scratch on a CPU budget. Global conditioning: the speaker's median F0 and speech level,
+held for the frame's samples. Global conditioning: the speaker's median F0 and speech level,
 so unseen speakers (held-out or generated dialogues) get a matching voice. Generation is
 incremental (Paine et al. 2016, "Fast WaveNet"): each layer keeps a queue of its past inputs,
 so a sample costs O(layers), not O(receptive field).
@@ -88,7 +86,6 @@ class WaveNet(nn.Module):
         r, s = cfg.residual, cfg.skip
         self.embed = nn.Embedding(cfg.quantization, r)
         self.local = nn.Conv1d(N_LOCAL, cfg.cond, 1)
-        self.excite = nn.Conv1d(2, cfg.cond, 1)
         self.glob = nn.Linear(N_GLOBAL, cfg.cond)
         self.dil = nn.ModuleList(nn.Conv1d(r, 2 * r, 2, dilation=d) for d in cfg.dilations)
         self.cond_proj = nn.ModuleList(nn.Conv1d(cfg.cond, 2 * r, 1) for _ in cfg.dilations)
@@ -102,14 +99,9 @@ class WaveNet(nn.Module):
         """(B, cond, n_samples): frame features held for each frame's samples, plus the speaker vector."""
         c = self.local(local) + self.glob(glob)[:, :, None]
         c = torch.repeat_interleave(c, self.hop, dim=2)
-        held = torch.repeat_interleave(local[:, 1:3], self.hop, dim=2)  # voicing and log2(F0 / 100 Hz)
         if c.shape[2] < n_samples:
             c = F.pad(c, (0, n_samples - c.shape[2]), mode="replicate")
-            held = F.pad(held, (0, n_samples - held.shape[2]), mode="replicate")
-        c, held = c[:, :, :n_samples], held[:, :, :n_samples]
-        phase = 2 * np.pi * torch.cumsum(100.0 * 2.0 ** held[:, 1] / self.cfg.sample_rate, dim=1)
-        excitation = held[:, :1] * torch.stack([torch.sin(phase), torch.cos(phase)], dim=1)
-        return c + self.excite(excitation)
+        return c[:, :, :n_samples]
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
         """x (B, T) μ-law classes of samples 0…T−1, cond (B, cond, T) → logits (B, q, T) of samples 1…T."""
@@ -124,38 +116,45 @@ class WaveNet(nn.Module):
         return self.out2(F.relu(self.out1(F.relu(skip))))
 
     def _incremental_state(self, cond: torch.Tensor) -> dict:
-        """Per layer: the conv taps as matrices, conditioning for all samples, and queues of past inputs."""
+        """Per layer: both conv taps as one matrix, residual and skip as one, conditioning for all samples
+        (time-major, bias folded in), and a queue of the layer's last d inputs."""
         batch = cond.shape[0]
+        r = self.cfg.residual
         return {
-            "w_past": [c.weight[:, :, 0] for c in self.dil],  # tap at t − d
-            "w_now": [c.weight[:, :, 1] for c in self.dil],  # tap at t
-            "cond": [cp(cond) + dil.bias[None, :, None] for cp, dil in zip(self.cond_proj, self.dil)],
-            "queues": [torch.zeros(batch, self.cfg.residual, d, device=cond.device) for d in self.cfg.dilations],
+            "w_taps": [torch.cat([c.weight[:, :, 0], c.weight[:, :, 1]], dim=1).T.contiguous() for c in self.dil],
+            "w_out": [torch.cat([rs.weight[:, :, 0], sk.weight[:, :, 0]], dim=0).T.contiguous()
+                      for rs, sk in zip(self.res, self.skip)],
+            "b_out": [torch.cat([rs.bias, sk.bias]) for rs, sk in zip(self.res, self.skip)],
+            "cond": [(cp(cond) + dil.bias[None, :, None]).permute(2, 0, 1).contiguous()
+                     for cp, dil in zip(self.cond_proj, self.dil)],
+            "queues": [[torch.zeros(batch, r, device=cond.device)] * d for d in self.cfg.dilations],
+            "w1": self.out1.weight[:, :, 0], "w2": self.out2.weight[:, :, 0],
         }
 
     def _step(self, x: torch.Tensor, t: int, st: dict) -> torch.Tensor:
         """Logits (B, q) of sample t + 1 given sample t's class x (B,); O(layers) work."""
+        r = self.cfg.residual
         h = self.embed(x)
-        skip = 0
+        skip = None
         for i, d in enumerate(self.cfg.dilations):
-            slot = t % d
-            past = st["queues"][i][:, :, slot].clone()  # a copy: the slot is overwritten next
-            st["queues"][i][:, :, slot] = h
-            z = past @ st["w_past"][i].T + h @ st["w_now"][i].T + st["cond"][i][:, :, t]
-            a, b = z.chunk(2, dim=1)
-            g = torch.tanh(a) * torch.sigmoid(b)
-            skip = skip + F.linear(g, self.skip[i].weight[:, :, 0], self.skip[i].bias)
-            h = h + F.linear(g, self.res[i].weight[:, :, 0], self.res[i].bias)
-        y = F.relu(F.linear(F.relu(skip), self.out1.weight[:, :, 0], self.out1.bias))
-        return F.linear(y, self.out2.weight[:, :, 0], self.out2.bias)
+            queue = st["queues"][i]
+            past = queue[t % d]  # the layer's input d samples ago
+            queue[t % d] = h  # replaced, not written into: `past` stays valid
+            z = torch.addmm(st["cond"][i][t], torch.cat([past, h], dim=1), st["w_taps"][i])
+            g = torch.tanh(z[:, :r]) * torch.sigmoid(z[:, r:])
+            o = torch.addmm(st["b_out"][i], g, st["w_out"][i])
+            h = h + o[:, :r]
+            skip = o[:, r:] if skip is None else skip + o[:, r:]
+        y = F.relu(F.linear(F.relu(skip), st["w1"], self.out1.bias))
+        return F.linear(y, st["w2"], self.out2.bias)
 
-    @torch.no_grad()
+    @torch.inference_mode()
     def incremental_logits(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
         """Teacher-forced logits (B, q, T) through the incremental path (equals forward; for tests)."""
         st = self._incremental_state(cond)
         return torch.stack([self._step(x[:, t], t, st) for t in range(x.shape[1])], dim=2)
 
-    @torch.no_grad()
+    @torch.inference_mode()
     def generate(self, local: torch.Tensor, glob: torch.Tensor, n_samples: int, temperature: float = 1.0,
                  generator: torch.Generator | None = None) -> torch.Tensor:
         """Sample n_samples (B, n) of float audio, one sample at a time with per-layer queues of past inputs."""
