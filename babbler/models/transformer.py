@@ -205,11 +205,3 @@ def load_transformer(state: dict) -> FrameTransformer:
     model = FrameTransformer(TransformerConfig(**state["config"]))
     model.load_state_dict(state["state"])
     return model.eval()
-
-
-def param_count_str(model: nn.Module) -> str:
-    """Parameter count, human readable."""
-    n = sum(p.numel() for p in model.parameters())
-    return f"{n / 1e6:.2f} M" if n >= 1e6 else f"{n / 1e3:.1f} k"
-
-
