@@ -116,7 +116,7 @@ def read_stereo(path: str | Path) -> tuple[np.ndarray, int]:
 
 def silent_channels(audio: np.ndarray) -> list[int]:
     """Indices of the channels that are digital silence (every sample exactly zero)."""
-    audio = np.atleast_2d(audio.T).T if audio.ndim == 1 else audio
+    audio = audio.reshape(len(audio), -1)
     return [c for c in range(audio.shape[1]) if not np.any(audio[:, c])]
 
 

@@ -22,7 +22,7 @@ def joint_state(tokens: np.ndarray) -> np.ndarray:
 
 
 def teacher_forced(stream_factory: Callable[[int], object], dialogues: list[np.ndarray], desc: str = "eval"):
-    """Run a model over dialogues; per frame 1…T−1: VA bits, token bits and P(on) of both speakers."""
+    """Run a model over dialogues; per frame 1…T−1: VA bits and token bits, and the mask of scored frames."""
     batch = len(dialogues)
     lengths = np.array([len(d) for d in dialogues])
     t_max = int(lengths.max())
@@ -33,7 +33,6 @@ def teacher_forced(stream_factory: Callable[[int], object], dialogues: list[np.n
     stream.push(padded[:, 0])
     va_bits = np.zeros((batch, t_max))
     tok_bits = np.zeros((batch, t_max))
-    p_on = np.zeros((batch, t_max, 2))
     rows = np.arange(batch)
     for t in tqdm(range(1, t_max), desc=desc, mininterval=5.0):
         joint = stream.va_joint()
@@ -42,11 +41,10 @@ def teacher_forced(stream_factory: Callable[[int], object], dialogues: list[np.n
         va_bits[:, t] = -np.log2(np.maximum(joint[rows, state], 1e-12))
         tok_bits[:, t] = -np.log2(np.maximum(probs[rows, 0, padded[:, t, 0]], 1e-12)) - np.log2(
             np.maximum(probs[rows, 1, padded[:, t, 1]], 1e-12))
-        p_on[:, t] = 1 - probs[:, :, 0]
         stream.push(padded[:, t])
     mask = np.arange(t_max)[None, :] < lengths[:, None]
     mask[:, 0] = False
-    return va_bits, tok_bits, p_on, mask
+    return va_bits, tok_bits, mask
 
 
 def shift_hold_events(tokens: np.ndarray) -> list[tuple[int, int, int, int]]:
@@ -121,7 +119,7 @@ def shift_hold_accuracy(stream_factory: Callable[[int], object], dialogues: list
 def evaluate_frame_model(stream_factory: Callable[[int], object], dialogues: list[np.ndarray], name: str,
                          seed: int = 0, max_events: int = 200) -> dict:
     """Test bits per frame (joint VA, and full tokens) and shift/hold accuracy of one model."""
-    va_bits, tok_bits, _p_on, mask = teacher_forced(stream_factory, dialogues, desc=name)
+    va_bits, tok_bits, mask = teacher_forced(stream_factory, dialogues, desc=name)
     return {"model": name, "test_bits_per_frame": float(va_bits[mask].mean()),
             "test_token_bits_per_frame": float(tok_bits[mask].mean()), "test_frames": int(mask.sum()),
             **shift_hold_accuracy(stream_factory, dialogues, seed, max_events)}

@@ -71,7 +71,6 @@ def test_tiny_wavenet_overfits_a_short_clip(tmp_path):
     sr = 8000
     t = np.arange(sr) / sr
     clip = 0.5 * np.sin(2 * np.pi * 200 * t) * (t < 0.6)  # 0.6 s tone, then silence
-    frames = sr // 160 * 2  # 50 Hz frames
     local = np.zeros((4, 50), dtype=np.float32)
     local[0, :30] = 1
     item = VoiceItem(mu_law_encode(clip).astype(np.int16), local, np.zeros(2, np.float32), np.arange(30))
@@ -79,7 +78,7 @@ def test_tiny_wavenet_overfits_a_short_clip(tmp_path):
     summary = train_wavenet([item], [item], TINY, cfg, tmp_path / "w.pt", tmp_path / "w.csv", tmp_path / "w.ckpt")
     metrics = pd.read_csv(tmp_path / "w.csv")
     assert metrics["train_loss"].iloc[0] > 4.5  # starts near ln 256 ≈ 5.5
-    assert summary["final_val_loss"] < 1.0 and frames > 0  # far below chance
+    assert summary["final_val_loss"] < 1.0  # far below chance
 
 
 def test_crop_batch_is_frame_aligned_with_receptive_field_context():

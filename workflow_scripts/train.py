@@ -34,7 +34,7 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
         row = {"model": name}
         for split, seqs in (("train", train), ("val", val)):
             if seqs:
-                va_bits, _tok, _p, mask = teacher_forced(model.stream, seqs, desc=split)
+                va_bits, _tok, mask = teacher_forced(model.stream, seqs, desc=split)
                 row[f"{split}_bits_per_frame"] = float(va_bits[mask].mean())
         save_baseline(snakemake.output.model, model)
         with atomic_path(snakemake.output.metrics) as tmp:

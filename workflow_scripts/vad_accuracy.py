@@ -7,10 +7,11 @@ from babbler.fileio import atomic_path, read_prosody_va, read_va
 from babbler.rulelog import rule_logging
 
 with rule_logging(snakemake.log[0]) as log:  # noqa: F821
+    prosody = {Path(p).name.removesuffix(".parquet"): p for p in snakemake.input.prosody}
     items = {}
     for ref in snakemake.input.reference:
         dlg = Path(ref).stem
-        pq = {s: next(p for p in snakemake.input.prosody if Path(p).name == f"{dlg}.{s}.parquet") for s in "AB"}
+        pq = {s: prosody[f"{dlg}.{s}"] for s in "AB"}
         tracks, _ = read_prosody_va(pq)
         items[dlg] = (tracks, read_va(ref))
     table = accuracy_table(items)

@@ -11,13 +11,13 @@ from babbler.rulelog import rule_logging
 
 with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     acc = pd.read_csv(snakemake.input.accuracy).set_index("dialogue").loc["ALL"]
+    prosody = {Path(p).name.removesuffix(".parquet"): p for p in snakemake.input.prosody}
     errors = []
     for tracks_path in snakemake.input.tracks:
         dlg = Path(tracks_path).stem
         tracks = pd.read_parquet(tracks_path)
         for spk in "AB":
-            pq = next(p for p in snakemake.input.prosody if Path(p).name == f"{dlg}.{spk}.parquet")
-            f0_10ms = pd.read_parquet(pq, columns=["f0"])["f0"].to_numpy()
+            f0_10ms = pd.read_parquet(prosody[f"{dlg}.{spk}"], columns=["f0"])["f0"].to_numpy()
             asked = tracks[f"f0_{spk}"].to_numpy()
             got = f0_10ms[0::2][: len(asked)]  # 10 ms → 20 ms frames
             both = np.isfinite(asked[: len(got)]) & np.isfinite(got)

@@ -16,6 +16,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from babbler.dataset import VOCAB
+from babbler.fileio import atomic_path
+from babbler.models import joint_from_marginals
 
 
 @dataclass(frozen=True)
@@ -142,9 +144,9 @@ class FrameTransformer(nn.Module):
         x = self.ln_f(x)[:, 0]
         return self.head_self(x), self.head_other(x), cache
 
-    def stream(self, batch: int, temperature: float = 1.0) -> "TransformerStream":
+    def stream(self, batch: int) -> "TransformerStream":
         """A fresh stream for `batch` dialogues (both speakers played by this network)."""
-        return TransformerStream(self, batch, temperature)
+        return TransformerStream(self, batch)
 
     def n_params(self) -> int:
         """Number of trainable parameters."""
@@ -152,12 +154,14 @@ class FrameTransformer(nn.Module):
 
 
 class TransformerStream:
-    """Two agents per dialogue: view A (own = A) and view B (own = B) share the network, one batch of 2·B."""
+    """Two agents per dialogue: view A (own = A) and view B (own = B) share the network, one batch of 2·B.
 
-    def __init__(self, model: FrameTransformer, batch: int, temperature: float = 1.0):
+    Probabilities are untempered: sampling applies the temperature (babbler.sampling.sample_token).
+    """
+
+    def __init__(self, model: FrameTransformer, batch: int):
         self.model = model.eval()
         self.batch = batch
-        self.temperature = temperature
         self.cache = None
         self.logits = None
         self.push(np.zeros((batch, 2), dtype=np.int64))  # dialogues start from a silent frame
@@ -167,15 +171,13 @@ class TransformerStream:
         own = torch.cat([t[:, 0], t[:, 1]])
         other = torch.cat([t[:, 1], t[:, 0]])
         logits_self, _, self.cache = self.model.step(own, other, self.cache)
-        self.logits = logits_self.float() / self.temperature
+        self.logits = logits_self.float()
 
     def next_probs(self) -> np.ndarray:
         p = torch.softmax(self.logits, dim=-1).numpy().astype(np.float64)
         return np.stack([p[: self.batch], p[self.batch :]], axis=1)
 
     def va_joint(self) -> np.ndarray:
-        from babbler.models import joint_from_marginals
-
         p = self.next_probs()
         return joint_from_marginals(1 - p[:, :, 0])
 
@@ -193,8 +195,6 @@ class TransformerStream:
 
 def save_transformer(path, model: FrameTransformer, extra: dict | None = None) -> None:
     """Save config and weights (what sampling needs)."""
-    from babbler.fileio import atomic_path
-
     with atomic_path(path) as tmp:
         torch.save({"kind": "transformer", "config": asdict(model.cfg), "state": model.state_dict(),
                     **(extra or {})}, tmp)
