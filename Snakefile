@@ -1,9 +1,12 @@
 # babbler: a babbling agent that captures human dialogue timing.
-# Stages: corpus -> mono -> prosody -> timing -> dataset -> train -> sample -> render (-> evaluate -> report).
+# Stages: corpus -> mono -> prosody -> timing -> dataset -> train -> sample -> render -> evaluate -> report.
 # Generated sets go through mono -> prosody -> timing like human audio.
 
 
 configfile: "config.yaml"
+
+
+report: "report/workflow.rst"
 
 
 include: "rules/common.smk"
@@ -15,6 +18,7 @@ include: "rules/dataset.smk"
 include: "rules/train.smk"
 include: "rules/sample.smk"
 include: "rules/render.smk"
+include: "rules/evaluate.smk"
 
 
 rule all:
@@ -24,4 +28,5 @@ rule all:
         timing_outputs(),
         frame_model_outputs(),
         generated_outputs(),
+        report_outputs(),
     default_target: True

@@ -1,6 +1,7 @@
 import os
 import sys
 
+from snakemake.exceptions import WorkflowError
 from snakemake.logging import logger
 from snakemake.utils import min_version, validate
 
@@ -138,6 +139,16 @@ wildcard_constraints:
     system="|".join(SYSTEM_MODEL),
 
 
+def training_threads():
+    """Threads of a training job: all the cores the run was given, so it never shares the CPU with
+    other jobs (its torch threads are then capped at the CPUs the machine really has); 4 when the
+    run names no core count (cluster executors; a profile may override with set-threads)."""
+    try:
+        return workflow.cores
+    except WorkflowError:
+        return 4
+
+
 def model_params(wildcards):
     """The config section of one frame model (its own rerun trigger)."""
     return config["model"].get(wildcards.model, {})
@@ -198,3 +209,66 @@ wildcard_constraints:
 def fidelity_system(voice):
     """The resynthesis set a voice's fidelity is measured on."""
     return "resynth_wavenet" if voice == "wavenet" or system_voice("resynth") != voice else "resynth"
+
+
+# The systems the evaluation compares with `real` (resynth_wavenet is a voice excerpt, not a timing system).
+EVAL_SYSTEMS = ["resynth", "selfplay", "continuation", "listen", "independent", "markov"]
+
+
+def evaluation_events(wildcards):
+    """Events of every human dialogue (the noise floor) and of every evaluated system's dialogues."""
+    human = expand(f"{RESULTS}/timing/{wildcards.corpus}/{{dlg}}.events.csv", dlg=DIALOGUES)
+    systems = expand(
+        f"{RESULTS}/timing/{wildcards.corpus}.{{system}}/{{k}}.events.csv", system=EVAL_SYSTEMS, k=TEST_IDS
+    )
+    return human + systems
+
+
+def evaluation_stats(wildcards):
+    """stats.csv of the human corpus and of every evaluated system."""
+    sources = [wildcards.corpus] + [f"{wildcards.corpus}.{s}" for s in EVAL_SYSTEMS]
+    return [f"{RESULTS}/timing/{s}/stats.csv" for s in sources]
+
+
+def timeline_inputs(wildcards):
+    """Speaker A's prosody of the first test dialogue in the human corpus and every system (B beside it)."""
+    sources = [wildcards.corpus] + [f"{wildcards.corpus}.{s}" for s in EVAL_SYSTEMS]
+    return [f"{RESULTS}/prosody/{s}/{TEST_IDS[0]}.{spk}.parquet" for s in sources for spk in "AB"]
+
+
+# Spectrogram panels: the human channel, the configured voice in selfplay, the WaveNet excerpt.
+SPECTROGRAM_LABELS = [
+    "real (speaker A of the first test dialogue)",
+    f"selfplay, {config['sample']['voice']} voice (speaker A)",
+    "wavenet voice, resynthesis excerpt (speaker A)",
+]
+
+
+def spectrogram_inputs(wildcards):
+    """Speaker A's mono audio behind the spectrogram panels (SPECTROGRAM_LABELS order)."""
+    k = TEST_IDS[0]
+    return [
+        f"{RESULTS}/audio/{wildcards.corpus}/{k}.A.wav",
+        f"{RESULTS}/audio/{wildcards.corpus}.selfplay/{k}.A.wav",
+        f"{RESULTS}/audio/{wildcards.corpus}.resynth_wavenet/{k}.A.wav",
+    ]
+
+
+# Audio excerpts in the report: the human test dialogue, each evaluated system, the WaveNet excerpt.
+REPORT_AUDIO_LABELS = ["real"] + EVAL_SYSTEMS + ["resynth_wavenet (WaveNet voice excerpt)"]
+
+
+def report_audio(wildcards):
+    """Stereo WAVs of the first test dialogue behind the report's players (REPORT_AUDIO_LABELS order)."""
+    k = TEST_IDS[0]
+    systems = EVAL_SYSTEMS + ["resynth_wavenet"]
+    return [f"{RESULTS}/corpus/{wildcards.corpus}/wav/{k}.wav"] + [
+        f"{RESULTS}/corpus/{wildcards.corpus}.{s}/wav/{k}.wav" for s in systems
+    ]
+
+
+def report_outputs(corpus=CORPUS):
+    """The evaluation's metrics and the HTML report (none without models)."""
+    if not HAS_MODELS:
+        return []
+    return [f"{RESULTS}/eval/{corpus}/metrics.json", f"{RESULTS}/report/{corpus}/report.html"]

@@ -14,7 +14,7 @@ rule train_wavenet:
         model=config["voice"]["wavenet"]["model"],
         train=config["voice"]["wavenet"]["train"],
         checkpoint=lambda wc: f"{RESULTS}/models/{wc.corpus}/wavenet.ckpt",
-    threads: 2
+    threads: lambda wc: training_threads()
     log:
         f"{RESULTS}/logs/train/{{corpus}}/wavenet.log",
     conda:

@@ -12,7 +12,7 @@ rule train:
         model=model_params,
         train=train_params,
         checkpoint=lambda wc: f"{RESULTS}/models/{wc.corpus}/{wc.model}.ckpt",
-    threads: 2
+    threads: lambda wc: training_threads() if wc.model == "transformer" else 1
     resources:
         gpu=lambda wc: 1 if wc.model == "transformer" and config["train"]["device"] == "cuda" else 0,
     log:

@@ -96,16 +96,46 @@ def test_demo_dag_to_mono_then_nothing_to_do(tmp_path):
         assert 0 < result["test_bits_per_frame"] < (10 if model == "transformer" else 1)  # 20 steps learn little
     metrics = pd.read_csv(res / "models/demo/transformer.metrics.csv")
     assert metrics["step"].max() == 20 and metrics["val_loss"].notna().sum() == 2
+    metrics = json.loads((res / "eval/demo/metrics.json").read_text())
+    evaluated = ["resynth", "selfplay", "continuation", "listen", "independent", "markov"]
+    assert set(metrics["systems"]) == {"real", *evaluated}
+    assert metrics["systems"]["real"]["ipu_per_min"] == pytest.approx(stats.set_index("dialogue").loc[test_id,
+                                                                                                     "ipu_per_min"])
+    for system in evaluated:
+        for kind in ("ipu", "pause", "gap", "overlap_between", "fto"):
+            assert f"{kind}_w1_ratio" in metrics["distance"][system]
+    assert metrics["distance"]["resynth"]["ipu_w1"] < 0.05  # the voice re-measures the human tracks closely
+    assert set(metrics["continuation"]["pearson"]) >= {"ipu", "pause", "fto", "avg"}
+    assert set(metrics["frame_model"]) == {"transformer", "markov", "independent"}
+    assert metrics["voice"]["source_filter"]["va_f1"] > 0.95 and metrics["voice"]["wavenet"]["rtf"] > 0
+    assert pd.read_csv(res / "eval/demo/distances.csv").shape == (len(evaluated) * 5, 10)
+    page = (res / "report/demo/report.html").read_text()
+    assert "<title>babbler: dialogue timing report</title>" in page and "<h2>Summary</h2>" in page
+    summary = page[page.index("<h2>Summary</h2>"):page.index("<h2>Listen</h2>")]
+    assert all(f"<td>{s}</td>" in summary for s in ["real", *evaluated])
+    assert page.count("data:image/png;base64,") == 5 and page.count("data:audio/wav;base64,") == len(evaluated) + 2
+    # Snakemake's own report collects the figures with their captions
+    run_snakemake(tmp_path, TINY_DEMO, "--report", str(tmp_path / "smk_report.zip"))
+    assert (tmp_path / "smk_report.zip").stat().st_size > 10_000
     assert jobs_planned(tmp_path, TINY_DEMO) == {}
+    # the report title reruns only the report
+    titled = {**TINY_DEMO, "report": {"title": "another title"}}
+    assert jobs_planned(tmp_path, titled) == {"report": 1, "all": 1}
+    # an evaluation setting reruns only evaluation, plots and report
+    floor = {**TINY_DEMO, "eval": {"noise_floor_draws": 3}}
+    report = {"evaluate": 1, "plots": 1, "report": 1}
+    assert jobs_planned(tmp_path, floor) == {**report, "all": 1}
     n = len(SYSTEMS)  # generated sets, one test dialogue each
     measured = {"mono": n, "prosody": n, "events": n, "timing_stats": n, "vad_accuracy": n}
     # the sampling seed reruns sampling and what follows: not training, not the human data's extraction
     reseeded = {**TINY_DEMO, "sample": {"prompt_seconds": 5, "seed": 2}}
-    assert jobs_planned(tmp_path, reseeded) == {"sample": n, "render": n, **measured, "voice_fidelity": 2, "all": 1}
+    assert jobs_planned(tmp_path, reseeded) == {"sample": n, "render": n, **measured, "voice_fidelity": 2, **report,
+                                                "all": 1}
     # a model's own setting reruns that model and what it drives
     markov = {**TINY_DEMO, "model": {**TINY_DEMO["model"], "markov": {"order": 3}}}
     one = {k: 1 for k in measured}
-    assert jobs_planned(tmp_path, markov) == {"train": 1, "frame_eval": 1, "sample": 1, "render": 1, **one, "all": 1}
+    assert jobs_planned(tmp_path, markov) == {"train": 1, "frame_eval": 1, "sample": 1, "render": 1, **one, **report,
+                                              "all": 1}
     # the split reruns the manifest and the models, never the corpus synthesis or the human audio
     changed = jobs_planned(tmp_path, {**TINY_DEMO, "corpus": {**TINY_DEMO["corpus"], "split": {"val": 0.34,
                                                                                                 "test": 0.34}}})

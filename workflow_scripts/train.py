@@ -9,6 +9,7 @@ from babbler.frame_eval import teacher_forced
 from babbler.models.baselines import IndependentModel, MarkovModel
 from babbler.models.io import save_baseline
 from babbler.models.transformer import TransformerConfig
+from babbler.cpu import usable_threads
 from babbler.rulelog import rule_logging
 from babbler.train import TrainConfig, train_transformer
 
@@ -20,7 +21,7 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     if name == "transformer":
         cfg = TrainConfig(**snakemake.params.train)
         if cfg.threads == 0:
-            torch.set_num_threads(snakemake.threads)
+            torch.set_num_threads(usable_threads(snakemake.threads))
         summary = train_transformer(
             train, val, TransformerConfig(**snakemake.params.model), cfg, snakemake.output.model,
             snakemake.output.metrics, snakemake.params.checkpoint, data_id=",".join(data.ids("train")),

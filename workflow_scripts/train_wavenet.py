@@ -5,12 +5,13 @@ from pathlib import Path
 import torch
 
 from babbler.dataset import load_dataset
+from babbler.cpu import usable_threads
 from babbler.rulelog import rule_logging
 from babbler.voices.wavenet import WaveNetConfig
 from babbler.voices.wavenet_train import WaveNetTrainConfig, train_wavenet, voice_item
 
 with rule_logging(snakemake.log[0]) as log:  # noqa: F821
-    torch.set_num_threads(snakemake.threads)
+    torch.set_num_threads(usable_threads(snakemake.threads))
     data = load_dataset(snakemake.input.frames, snakemake.input.splits)
     model_cfg = WaveNetConfig(**snakemake.params.model)
     audio = {Path(p).name.removesuffix(".wav"): p for p in snakemake.input.audio}

@@ -1,0 +1,244 @@
+"""Timing evaluation: every system's event durations against held-out human dialogue (design: Metrics)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from babbler.timing import fto_values
+
+# Duration distributions compared with `real` (design: distance.{system}.{T}_w1_ratio).
+DISTANCE_TYPES = ("ipu", "pause", "gap", "overlap_between", "fto")
+# Per-dialogue means correlated in the continuation protocol (SyncLLM Table 2).
+CONTINUATION_TYPES = ("ipu", "pause", "fto")
+# The systems compared with `real`, in report order; resynth is the voice's topline.
+SYSTEMS = ("resynth", "selfplay", "continuation", "listen", "independent", "markov")
+BASELINES = ("independent", "markov")
+
+
+def durations(events: pd.DataFrame, kind: str) -> np.ndarray:
+    """Durations (s) of one event type, or the FTO values for 'fto'."""
+    if kind == "fto":
+        return fto_values(events)
+    return events.loc[events["type"] == kind, "duration"].to_numpy(float)
+
+
+def pooled(events: dict[str, pd.DataFrame], kind: str, dialogues=None) -> np.ndarray:
+    """The durations of one type pooled over a set of dialogues (all when `dialogues` is None)."""
+    keys = sorted(events) if dialogues is None else dialogues
+    parts = [durations(events[k], kind) for k in keys]
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
+@dataclass(frozen=True)
+class Distance:
+    """Wasserstein-1 (s) and Kolmogorov–Smirnov statistic between two duration samples."""
+
+    w1: float
+    ks: float
+
+
+def distance(x: np.ndarray, y: np.ndarray) -> Distance:
+    """W1 and KS between two samples; NaN when either is empty."""
+    if len(x) == 0 or len(y) == 0:
+        return Distance(math.nan, math.nan)
+    return Distance(float(stats.wasserstein_distance(x, y)), float(stats.ks_2samp(x, y).statistic))
+
+
+def halvings(dialogues: list[str], size: int, draws: int, seed: int) -> list[tuple[list[str], list[str]]]:
+    """`draws` random pairs of disjoint dialogue sets of `size` each (the human noise floor's halves)."""
+    if size < 1 or 2 * size > len(dialogues):
+        return []
+    rng = np.random.default_rng(seed)
+    pairs = []
+    for _ in range(draws):
+        order = [dialogues[i] for i in rng.permutation(len(dialogues))]
+        pairs.append((sorted(order[:size]), sorted(order[size : 2 * size])))
+    return pairs
+
+
+def noise_floor(human: dict[str, pd.DataFrame], size: int, draws: int, seed: int) -> dict[str, Distance]:
+    """Per type, the mean W1 and KS between two disjoint sets of `size` human dialogues."""
+    pairs = halvings(sorted(human), size, draws, seed)
+    floor = {}
+    for kind in DISTANCE_TYPES:
+        ds = [distance(pooled(human, kind, a), pooled(human, kind, b)) for a, b in pairs]
+        ds = [d for d in ds if not math.isnan(d.w1)]
+        floor[kind] = Distance(
+            float(np.mean([d.w1 for d in ds])) if ds else math.nan,
+            float(np.mean([d.ks for d in ds])) if ds else math.nan,
+        )
+    return floor
+
+
+def _ratio(value: float, floor: float) -> float:
+    """value / floor, NaN where the floor is missing or zero."""
+    return value / floor if floor and not math.isnan(floor) else math.nan
+
+
+def distance_table(
+    real: dict[str, pd.DataFrame], systems: dict[str, dict[str, pd.DataFrame]], floor: dict[str, Distance]
+) -> pd.DataFrame:
+    """One row per system and type: sample sizes, W1, KS, the noise floor and both ratios."""
+    rows = []
+    for system, events in systems.items():
+        for kind in DISTANCE_TYPES:
+            x, y = pooled(events, kind), pooled(real, kind)
+            d = distance(x, y)
+            rows.append({
+                "system": system, "type": kind, "n_system": len(x), "n_real": len(y),
+                "w1": d.w1, "ks": d.ks, "w1_floor": floor[kind].w1, "ks_floor": floor[kind].ks,
+                "w1_ratio": _ratio(d.w1, floor[kind].w1), "ks_ratio": _ratio(d.ks, floor[kind].ks),
+            })
+    return pd.DataFrame(rows)
+
+
+def after(events: pd.DataFrame, start: float) -> pd.DataFrame:
+    """The events that start at or after `start` (s): a continuation's own events."""
+    return events[events["start"] >= start - 1e-9]
+
+
+def dialogue_means(events: pd.DataFrame) -> dict[str, float]:
+    """Mean IPU, pause and FTO duration of one dialogue (NaN where it has none)."""
+    out = {}
+    for kind in CONTINUATION_TYPES:
+        d = durations(events, kind)
+        out[kind] = float(d.mean()) if len(d) else math.nan
+    return out
+
+
+def continuation_table(real: dict[str, pd.DataFrame], generated: dict[str, pd.DataFrame], prompt: float) -> pd.DataFrame:
+    """Per dialogue, the mean durations of the true and of the generated continuation after the prompt."""
+    rows = []
+    for dlg in sorted(generated):
+        true, gen = dialogue_means(after(real[dlg], prompt)), dialogue_means(after(generated[dlg], prompt))
+        rows.append({"dialogue": dlg, **{f"{k}_real": true[k] for k in true}, **{f"{k}_generated": gen[k] for k in gen}})
+    return pd.DataFrame(rows, columns=["dialogue", *(f"{k}_{s}" for s in ("real", "generated") for k in CONTINUATION_TYPES)])
+
+
+def pearson(x: np.ndarray, y: np.ndarray) -> float:
+    """Pearson r over the pairs where both are finite; NaN with fewer than 3 pairs or no variance."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y = x[ok], y[ok]
+    if len(x) < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
+        return math.nan
+    return float(stats.pearsonr(x, y).statistic)
+
+
+def continuation_pearson(table: pd.DataFrame) -> dict[str, float]:
+    """Pearson r of generated vs true per-dialogue means for ipu, pause, fto, and their average."""
+    out = {k: pearson(table[f"{k}_generated"], table[f"{k}_real"]) for k in CONTINUATION_TYPES}
+    finite = [v for v in out.values() if not math.isnan(v)]
+    out["avg"] = float(np.mean(finite)) if len(finite) == len(CONTINUATION_TYPES) else math.nan
+    out["n_dialogues"] = int(len(table))
+    return out
+
+
+def system_means(stats_table: pd.DataFrame) -> dict[str, float]:
+    """The mean of every numeric stats.csv column (NaN-skipping), as the design's systems.{system}."""
+    numeric = stats_table.drop(columns=["dialogue"], errors="ignore").apply(pd.to_numeric, errors="coerce")
+    return {c: float(numeric[c].mean()) for c in numeric.columns}
+
+
+def ranking(distances: pd.DataFrame, kinds=DISTANCE_TYPES) -> pd.DataFrame:
+    """Systems ordered by their mean W1 ratio over `kinds` (closest to human timing first)."""
+    table = distances[distances["type"].isin(kinds)].pivot(index="system", columns="type", values="w1_ratio")
+    table = table[list(kinds)]
+    # types the human data lacks have no floor and are left out; a system missing a type the humans have ranks last
+    floored = distances[distances["w1_floor"].notna()]["type"].unique()
+    scored = [k for k in kinds if k in floored]
+    table["mean_w1_ratio"] = table[scored].mean(axis=1, skipna=False) if scored else math.nan
+    return table.sort_values("mean_w1_ratio", na_position="last")
+
+
+def neural_vs_baselines(distances: pd.DataFrame, system: str = "selfplay", kinds=("fto", "ipu")) -> dict[str, dict]:
+    """Per type, whether the neural system's W1 ratio is below both baselines', with the three numbers."""
+    ratio = distances.set_index(["system", "type"])["w1_ratio"]
+    out = {}
+    for kind in kinds:
+        ours = float(ratio.get((system, kind), math.nan))
+        base = {b: float(ratio.get((b, kind), math.nan)) for b in BASELINES}
+        out[kind] = {system: ours, **base, "closer": bool(all(ours < v for v in base.values()))}
+    return out
+
+
+def finite_or_none(value):
+    """JSON-safe numbers: NaN and infinities become None, recursively."""
+    if isinstance(value, dict):
+        return {k: finite_or_none(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite_or_none(v) for v in value]
+    if isinstance(value, (float, np.floating)):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+@dataclass
+class Evaluation:
+    """Everything the evaluate stage writes: metrics.json's content and its CSV tables."""
+
+    metrics: dict
+    systems: pd.DataFrame
+    distances: pd.DataFrame
+    continuation: pd.DataFrame
+
+
+def evaluate(
+    human: dict[str, pd.DataFrame],
+    test_ids: list[str],
+    generated: dict[str, dict[str, pd.DataFrame]],
+    stats_tables: dict[str, pd.DataFrame],
+    frame_models: dict[str, dict],
+    voices: dict[str, dict],
+    prompt_seconds: float,
+    draws: int,
+    seed: int,
+) -> Evaluation:
+    """Score every generated system against the human test split (design: metrics.json contract).
+
+    `human` holds the events of every human dialogue (the noise floor draws from all of them),
+    `generated` the events of each system's dialogues and `stats_tables` each system's stats.csv,
+    `real` included (restricted here to the test split).
+    """
+    real = {k: human[k] for k in test_ids}
+    size = min(len(test_ids), len(human) // 2)
+    floor = noise_floor(human, size, draws, seed)
+    distances = distance_table(real, generated, floor)
+    cont = continuation_table(real, generated["continuation"], prompt_seconds) if "continuation" in generated else None
+    topline = continuation_table(real, generated["resynth"], prompt_seconds) if "resynth" in generated else None
+    real_stats = stats_tables["real"][stats_tables["real"]["dialogue"].isin(test_ids)]
+    systems = {"real": system_means(real_stats)}
+    systems.update({s: system_means(t) for s, t in stats_tables.items() if s != "real"})
+    systems_table = pd.DataFrame.from_dict(systems, orient="index").rename_axis("system").reset_index()
+    rank = ranking(distances)
+    metrics = {
+        "systems": systems,
+        "distance": {
+            s: {f"{r.type}_{m}": getattr(r, m) for r in g.itertuples() for m in ("w1", "ks", "w1_ratio", "ks_ratio")}
+            for s, g in distances.groupby("system", sort=False)
+        },
+        "noise_floor": {
+            "dialogues_per_half": size, "draws": len(halvings(sorted(human), size, draws, seed)),
+            **{f"{k}_{m}": getattr(floor[k], m) for k in DISTANCE_TYPES for m in ("w1", "ks")},
+        },
+        "ranking": [{"system": s, **row} for s, row in rank.to_dict(orient="index").items()],
+        "selfplay_vs_baselines": neural_vs_baselines(distances) if "selfplay" in generated else {},
+        "continuation": {
+            "prompt_seconds": prompt_seconds,
+            "pearson": continuation_pearson(cont) if cont is not None else {},
+            "pearson_resynth": continuation_pearson(topline) if topline is not None else {},
+        },
+        "frame_model": frame_models,
+        "voice": voices,
+        "test_dialogues": list(test_ids),
+    }
+    if cont is None:
+        cont = pd.DataFrame()
+    return Evaluation(finite_or_none(metrics), systems_table, distances, cont)

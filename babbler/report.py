@@ -1,0 +1,241 @@
+"""The self-contained HTML report: summary table first, then audio, figures, details, config and versions."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+import platform
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import soundfile as sf
+import yaml
+
+from babbler.evaluate import DISTANCE_TYPES
+
+PACKAGES = ("snakemake", "torch", "librosa", "pandas", "praat-parselmouth", "matplotlib", "numpy", "scipy",
+            "soundfile", "silero-vad")
+TYPE_LABEL = {"ipu": "IPU", "pause": "pause", "gap": "gap", "overlap_between": "overlap (between)", "fto": "FTO"}
+SYSTEM_NOTE = {
+    "resynth": "topline: the human test tracks re-voiced",
+    "selfplay": "neural agent talking to itself",
+    "continuation": "neural agent continuing a real prompt",
+    "listen": "neural agent beside a real speaker",
+    "independent": "baseline: speakers ignore each other",
+    "markov": "baseline: joint-state Markov chain",
+}
+CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:1150px;margin:2em auto;
+padding:0 1em;color:#222;line-height:1.45}
+h1{font-size:1.6em;margin-bottom:.2em} h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.8em}
+table{border-collapse:collapse;margin:.6em 0;font-size:.9em} th,td{border:1px solid #ddd;padding:.25em .55em;
+text-align:right} th{background:#f4f4f4} td:first-child,th:first-child{text-align:left}
+tr.best td{background:#eaf6ea;font-weight:600} .muted{color:#777;font-size:.9em} img{max-width:100%}
+pre{background:#f7f7f7;padding:.8em;overflow-x:auto;font-size:.85em} .lead{font-size:1.05em}
+"""
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python, the platform and the key packages (those installed)."""
+    out = {"python": platform.python_version(), "platform": platform.platform()}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def image_tag(path: str | Path, alt: str) -> str:
+    """An <img> with the PNG embedded as a data URI."""
+    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+
+
+def audio_excerpt(path: str | Path, start: float, seconds: float) -> bytes:
+    """A WAV (16-bit PCM) excerpt of `seconds` from `start` (clipped to the file)."""
+    info = sf.info(str(path))
+    first = int(max(0.0, min(start, info.duration - seconds)) * info.samplerate)
+    y, sr = sf.read(str(path), start=first, frames=int(seconds * info.samplerate), always_2d=True)
+    buf = io.BytesIO()
+    sf.write(buf, y, sr, format="WAV", subtype="PCM_16")
+    return buf.getvalue()
+
+
+def audio_tag(wav: bytes) -> str:
+    """An <audio> player with the WAV embedded as a data URI."""
+    data = base64.b64encode(wav).decode("ascii")
+    return f'<audio controls preload="none" src="data:audio/wav;base64,{data}"></audio>'
+
+
+def fmt(value, digits: int = 3) -> str:
+    """A number for a table cell ('–' for missing)."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    if isinstance(value, (int, np.integer)):
+        return str(value)
+    return f"{value:.{digits}f}"
+
+
+def table(header: list[str], rows: list[list], classes: list[str] | None = None) -> str:
+    """An HTML table of already-formatted cells."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = []
+    for i, row in enumerate(rows):
+        cls = f' class="{classes[i]}"' if classes and classes[i] else ""
+        body.append(f"<tr{cls}>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def headline(metrics: dict) -> str:
+    """The summary's sentences: which system is closest to human timing, and the agent against the baselines."""
+    ranking = [r for r in metrics["ranking"] if r["system"] != "resynth" and r["mean_w1_ratio"] is not None]
+    parts = []
+    if ranking:
+        best, rest = ranking[0], ranking[1:]
+        others = ", ".join(f"{r['system']} {fmt(r['mean_w1_ratio'], 2)}" for r in rest)
+        parts.append(
+            f"<b>{html.escape(best['system'])}</b> is the generated system closest to human timing: its mean "
+            f"W1 ratio is <b>{fmt(best['mean_w1_ratio'], 2)}</b>"
+            + (f" (then {others})" if others else "") + "."
+        )
+    versus = metrics.get("selfplay_vs_baselines") or {}
+    for kind, v in versus.items():
+        base = f"independent {fmt(v['independent'], 2)}, markov {fmt(v['markov'], 2)}"
+        verdict = "closer to human than both baselines" if v["closer"] else "<b>not</b> closer than both baselines"
+        parts.append(f"On {TYPE_LABEL[kind]} durations the neural agent's selfplay is {verdict}: W1 ratio "
+                     f"{fmt(v['selfplay'], 2)} against {base}.")
+    return " ".join(parts)
+
+
+def summary_table(metrics: dict) -> str:
+    """Systems by mean W1 ratio, with each type's ratio and the key timing statistics."""
+    systems = metrics["systems"]
+    header = ["system", "what it is", *(f"{TYPE_LABEL[t]} W1 ratio" for t in DISTANCE_TYPES), "mean W1 ratio",
+              "FTO median (s)", "overlap share", "IPU / min"]
+    rows, classes = [], []
+    real = systems["real"]
+    rows.append(["real", "held-out human dialogues", *["1 (floor)"] * len(DISTANCE_TYPES), "–",
+                 fmt(real.get("fto_median")), fmt(real.get("overlap_share")), fmt(real.get("ipu_per_min"), 1)])
+    classes.append("")
+    generated = [r for r in metrics["ranking"] if r["system"] != "resynth"]
+    best = generated[0]["system"] if generated else None
+    for r in metrics["ranking"]:
+        s = systems.get(r["system"], {})
+        rows.append([r["system"], SYSTEM_NOTE.get(r["system"], ""), *(fmt(r.get(t), 2) for t in DISTANCE_TYPES),
+                     fmt(r["mean_w1_ratio"], 2), fmt(s.get("fto_median")), fmt(s.get("overlap_share")),
+                     fmt(s.get("ipu_per_min"), 1)])
+        classes.append("best" if r["system"] == best else "")
+    return table(header, rows, classes)
+
+
+def stats_table(metrics: dict) -> str:
+    """Every stats.csv column (means over dialogues), one column per system."""
+    systems = metrics["systems"]
+    names = list(systems)
+    columns = [c for c in systems["real"] if c != "minutes"]
+    rows = [[c] + [fmt(systems[s].get(c)) for s in names] for c in columns]
+    return table(["statistic (mean over dialogues)", *names], rows)
+
+
+def distance_details(distances: pd.DataFrame) -> str:
+    """W1 (s) and KS per system and type, with the human noise floor and the ratios."""
+    rows = [[r.system, TYPE_LABEL[r.type], fmt(r.n_system), fmt(r.n_real), fmt(r.w1), fmt(r.w1_floor),
+             fmt(r.w1_ratio, 2), fmt(r.ks), fmt(r.ks_floor), fmt(r.ks_ratio, 2)] for r in distances.itertuples()]
+    return table(["system", "distribution", "n system", "n real", "W1 (s)", "W1 floor", "W1 ratio", "KS",
+                  "KS floor", "KS ratio"], rows)
+
+
+def continuation_section(metrics: dict, continuation: pd.DataFrame) -> str:
+    """Pearson r of the continuation protocol, the resynthesis topline and the published anchors."""
+    c = metrics["continuation"]
+    keys = ["ipu", "pause", "fto", "avg"]
+    rows = [["continuation (neural agent)", *(fmt(c["pearson"].get(k), 2) for k in keys),
+             fmt(c["pearson"].get("n_dialogues"))],
+            ["resynth (this voice, true tracks)", *(fmt(c["pearson_resynth"].get(k), 2) for k in keys),
+             fmt(c["pearson_resynth"].get("n_dialogues"))],
+            ["dGSLM on Fisher (SyncLLM, Table 2)", "", "", "", "0.33", ""],
+            ["resynthesized ground truth on Fisher (SyncLLM, Table 2)", "", "", "", "0.79", ""]]
+    out = table(["system", "IPU r", "pause r", "FTO r", "average", "dialogues"], rows)
+    if len(continuation):
+        per = [[r.dialogue, *(fmt(getattr(r, f"{k}_{s}")) for k in ("ipu", "pause", "fto") for s in ("real", "generated"))]
+               for r in continuation.itertuples()]
+        out += "<p class='muted'>Per test dialogue, mean durations (s) after the prompt:</p>" + table(
+            ["dialogue", "IPU real", "IPU gen.", "pause real", "pause gen.", "FTO real", "FTO gen."], per)
+    return out
+
+
+def models_section(metrics: dict) -> str:
+    """Frame models' test bits/frame and shift/hold accuracy; voices' fidelity and speed."""
+    fm = metrics.get("frame_model", {})
+    rows = [[m, fmt(v.get("test_bits_per_frame"), 4), fmt(v.get("shift_hold_balanced_accuracy")),
+             fmt(v.get("n_shift")), fmt(v.get("n_hold"))] for m, v in fm.items()]
+    out = table(["frame model", "test VA bits/frame", "shift/hold balanced accuracy", "shift events", "hold events"],
+                rows)
+    vo = metrics.get("voice", {})
+    rows = [[v, d.get("system", ""), fmt(d.get("va_precision")), fmt(d.get("va_recall")), fmt(d.get("va_f1")),
+             fmt(d.get("f0_error_median_semitones")), fmt(d.get("rtf"))] for v, d in vo.items()]
+    out += table(["voice", "measured on", "VA precision", "VA recall", "VA F1", "median F0 error (semitones)",
+                  "real-time factor (CPU)"], rows)
+    return out
+
+
+def render_report(
+    title: str,
+    corpus: str,
+    metrics: dict,
+    distances: pd.DataFrame,
+    continuation: pd.DataFrame,
+    figures: dict[str, str | Path],
+    audio: list[tuple[str, str | Path]],
+    excerpt: tuple[float, float],
+    config: dict,
+) -> str:
+    """The whole report as one HTML document (images and audio embedded)."""
+    start, seconds = excerpt
+    floor = metrics["noise_floor"]
+    n_test = len(metrics.get("test_dialogues", []))
+    players = table(["system", f"{seconds:g} s from {start:g} s of the first test dialogue (left A, right B)"],
+                    [[html.escape(name), audio_tag(audio_excerpt(path, start, seconds))] for name, path in audio])
+    figs = "".join(f"<h3>{html.escape(cap)}</h3>{image_tag(path, cap)}" for cap, path in figures.items())
+    vers = table(["package", "version"], [[k, html.escape(v)] for k, v in versions().items()])
+    generated_at = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    body = f"""
+<h1>{html.escape(title)}</h1>
+<p class="muted">corpus <b>{html.escape(corpus)}</b>, {n_test} held-out test dialogues; every system measured from its
+audio through the same mono → prosody → timing stages; generated {generated_at}.</p>
+<h2>Summary</h2>
+<p class="lead">{headline(metrics)}</p>
+<p class="muted">A W1 ratio is the Wasserstein-1 distance between a system's duration distribution and the human test
+dialogues', divided by the same distance between two disjoint sets of {floor['dialogues_per_half']} human dialogues
+(mean of {floor['draws']} random draws): 1.0 means as close as one set of human dialogues is to another, lower is
+closer. The mean is over the five distributions; the highlighted row is the best generated system (resynth is the
+voice's topline, not a generated timing).</p>
+{summary_table(metrics)}
+<h2>Listen</h2>
+{players}
+<h2>Figures</h2>
+{figs}
+<h2>Details</h2>
+<h3>Timing statistics</h3>
+{stats_table(metrics)}
+<h3>Distances to the human test dialogues</h3>
+{distance_details(distances)}
+<h3>Continuation protocol (prompt {fmt(metrics['continuation']['prompt_seconds'], 0)} s)</h3>
+<p class="muted">Pearson r over test dialogues between the generated and the true continuation's mean durations; with few
+test dialogues r is very uncertain.</p>
+{continuation_section(metrics, continuation)}
+<h3>Frame models and voices</h3>
+{models_section(metrics)}
+<h2>Configuration</h2>
+<pre>{html.escape(yaml.safe_dump(config, sort_keys=False))}</pre>
+<h2>Versions</h2>
+{vers}
+"""
+    return f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>" \
+           f"<style>{CSS}</style></head><body>{body}</body></html>\n"

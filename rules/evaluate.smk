@@ -1,0 +1,90 @@
+# Evaluate stage: every system, measured from its audio, against the human test split; the
+# plots; and the self-contained HTML report (design: Metrics, eval/{corpus}/metrics.json).
+
+
+if HAS_MODELS:
+
+    rule evaluate:
+        input:
+            events=evaluation_events,
+            stats=evaluation_stats,
+            frame_models=frame_model_outputs(),
+            voices=voice_fidelity_outputs(),
+        output:
+            metrics=f"{RESULTS}/eval/{{corpus}}/metrics.json",
+            systems=f"{RESULTS}/eval/{{corpus}}/systems.csv",
+            distances=f"{RESULTS}/eval/{{corpus}}/distances.csv",
+            continuation=f"{RESULTS}/eval/{{corpus}}/continuation.csv",
+        params:
+            eval=config["eval"],
+            test_ids=TEST_IDS,
+            prompt_seconds=config["sample"]["prompt_seconds"],
+        log:
+            f"{RESULTS}/logs/eval/{{corpus}}/evaluate.log",
+        conda:
+            "../envs/timing.yaml"
+        script:
+            "../workflow_scripts/evaluate.py"
+
+    rule plots:
+        input:
+            events=evaluation_events,
+            metrics=rules.evaluate.output.metrics,
+            timeline=timeline_inputs,
+            spectrogram=spectrogram_inputs,
+            curves=lambda wc: expand(
+                f"{RESULTS}/models/{wc.corpus}/{{model}}.metrics.csv", model=MODELS + ["wavenet"]
+            ),
+        output:
+            fto=report(
+                f"{RESULTS}/eval/{{corpus}}/fto.png", caption="../report/fto.rst", category="Timing"
+            ),
+            durations=report(
+                f"{RESULTS}/eval/{{corpus}}/durations.png", caption="../report/durations.rst", category="Timing"
+            ),
+            timeline=report(
+                f"{RESULTS}/eval/{{corpus}}/timeline.png", caption="../report/timeline.rst", category="Timing"
+            ),
+            spectrogram=report(
+                f"{RESULTS}/eval/{{corpus}}/spectrogram.png", caption="../report/spectrogram.rst", category="Voices"
+            ),
+            training=report(
+                f"{RESULTS}/eval/{{corpus}}/training.png", caption="../report/training.rst", category="Models"
+            ),
+        params:
+            test_ids=TEST_IDS,
+            systems=EVAL_SYSTEMS,
+            prompt_seconds=config["sample"]["prompt_seconds"],
+            spectrogram_labels=SPECTROGRAM_LABELS,
+            spectrogram_seconds=6.0,
+        log:
+            f"{RESULTS}/logs/eval/{{corpus}}/plots.log",
+        conda:
+            "../envs/report.yaml"
+        script:
+            "../workflow_scripts/plots.py"
+
+    rule report:
+        input:
+            metrics=rules.evaluate.output.metrics,
+            distances=rules.evaluate.output.distances,
+            continuation=rules.evaluate.output.continuation,
+            fto=rules.plots.output.fto,
+            durations=rules.plots.output.durations,
+            timeline=rules.plots.output.timeline,
+            spectrogram=rules.plots.output.spectrogram,
+            training=rules.plots.output.training,
+            audio=report_audio,
+        output:
+            f"{RESULTS}/report/{{corpus}}/report.html",
+        params:
+            report=config["report"],
+            audio_labels=REPORT_AUDIO_LABELS,
+            excerpt_start=max(0.0, config["sample"]["prompt_seconds"] - 5.0),
+            config=config,
+        log:
+            f"{RESULTS}/logs/report/{{corpus}}.log",
+        conda:
+            "../envs/report.yaml"
+        script:
+            "../workflow_scripts/report.py"

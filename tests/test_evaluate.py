@@ -1,0 +1,165 @@
+"""Evaluation metrics on hand-made event tables with known distances and correlations; the report's HTML."""
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import soundfile as sf
+
+from babbler.evaluate import (
+    continuation_pearson,
+    continuation_table,
+    distance,
+    durations,
+    evaluate,
+    finite_or_none,
+    halvings,
+    noise_floor,
+    pearson,
+    ranking,
+)
+from babbler.plots import durations_plot, fto_plot, spectrogram_plot, timeline_plot, training_plot
+from babbler.report import render_report
+
+
+def events(*rows: tuple[str, str, float, float]) -> pd.DataFrame:
+    """An events table from (type, speaker, start, end) rows."""
+    t = pd.DataFrame(rows, columns=["type", "speaker", "start", "end"])
+    t["duration"] = t["end"] - t["start"]
+    return t
+
+
+def ipus(*lengths: float, start: float = 0.0) -> pd.DataFrame:
+    """One speaker's IPUs of the given lengths, 1 s apart, from `start`."""
+    rows, t = [], start
+    for d in lengths:
+        rows.append(("ipu", "A", t, t + d))
+        t += d + 1.0
+    return events(*rows)
+
+
+def test_fto_is_gaps_and_negated_between_overlaps():
+    ev = events(("gap", "B", 1.0, 1.3), ("overlap_between", "A", 2.0, 2.2), ("overlap_within", "A", 3.0, 3.5),
+                ("pause", "A", 4.0, 4.4))
+    assert sorted(durations(ev, "fto").round(6)) == [-0.2, 0.3]
+    assert durations(ev, "pause").round(6).tolist() == [0.4]
+
+
+def test_distance_known_values():
+    d = distance(np.array([0.0, 1.0]), np.array([1.0, 2.0]))
+    assert d.w1 == pytest.approx(1.0) and d.ks == pytest.approx(0.5)
+    d = distance(np.array([0.0, 0.0]), np.array([3.0, 3.0]))
+    assert d.w1 == pytest.approx(3.0) and d.ks == pytest.approx(1.0)
+    assert math.isnan(distance(np.zeros(0), np.ones(3)).w1)
+
+
+def test_halvings_are_disjoint_seeded_and_sized():
+    ids = [f"d{i}" for i in range(10)]
+    pairs = halvings(ids, 3, 25, seed=7)
+    assert len(pairs) == 25 and pairs == halvings(ids, 3, 25, seed=7)
+    assert all(len(a) == len(b) == 3 and not set(a) & set(b) for a, b in pairs)
+    assert len({tuple(a) for a, _ in pairs}) > 5  # draws differ
+    assert halvings(ids, 6, 5, seed=1) == []  # two sets of 6 do not fit in 10
+
+
+def test_noise_floor_and_ratio_on_known_durations():
+    human = {"h1": ipus(1.0, 1.0), "h2": ipus(2.0, 2.0)}  # every disjoint pair of singletons is {h1} vs {h2}
+    floor = noise_floor(human, 1, 10, seed=0)
+    assert floor["ipu"].w1 == pytest.approx(1.0) and floor["ipu"].ks == pytest.approx(1.0)
+    assert math.isnan(floor["gap"].w1)  # no gaps anywhere
+    generated = {"selfplay": {"h1": ipus(3.0, 3.0)}, "markov": {"h1": ipus(1.5, 1.5)}}
+    result = evaluate(human, ["h1"], generated,
+                      {"real": pd.DataFrame({"dialogue": ["h1", "h2"], "ipu_mean": [1.0, 2.0]}),
+                       "selfplay": pd.DataFrame({"dialogue": ["h1"], "ipu_mean": [3.0]}),
+                       "markov": pd.DataFrame({"dialogue": ["h1"], "ipu_mean": [1.5]})},
+                      {"transformer": {"test_bits_per_frame": 0.1}}, {"source_filter": {"va_f1": 0.99, "rtf": 0.01}},
+                      prompt_seconds=0.0, draws=10, seed=0)
+    m = result.metrics
+    assert m["distance"]["selfplay"]["ipu_w1"] == pytest.approx(2.0)
+    assert m["distance"]["selfplay"]["ipu_w1_ratio"] == pytest.approx(2.0)
+    assert m["distance"]["markov"]["ipu_w1_ratio"] == pytest.approx(0.5)
+    assert m["distance"]["markov"]["gap_w1_ratio"] is None  # NaN is written as null
+    assert m["systems"]["real"]["ipu_mean"] == pytest.approx(1.0)  # the test split only
+    assert m["systems"]["selfplay"]["ipu_mean"] == pytest.approx(3.0)
+    assert m["noise_floor"]["dialogues_per_half"] == 1 and m["noise_floor"]["ipu_w1"] == pytest.approx(1.0)
+    assert m["frame_model"]["transformer"]["test_bits_per_frame"] == 0.1 and m["voice"]["source_filter"]["rtf"] == 0.01
+    json.dumps(m, allow_nan=False)  # strict JSON
+
+
+def test_pearson_known_correlations_and_too_few_pairs():
+    x = np.array([1.0, 2.0, 3.0, 4.0])
+    assert pearson(2 * x + 1, x) == pytest.approx(1.0)
+    assert pearson(-x, x) == pytest.approx(-1.0)
+    assert pearson(np.array([1.0, 2.0, 1.0, 2.0]), np.array([1.0, 1.0, 2.0, 2.0])) == pytest.approx(0.0)
+    assert math.isnan(pearson(x[:2], x[:2]))
+    assert math.isnan(pearson(np.ones(4), x))
+    assert pearson(np.array([1.0, np.nan, 3.0, 4.0]), x) == pytest.approx(1.0)  # NaN pairs dropped
+
+
+def test_continuation_uses_only_events_after_the_prompt():
+    prompt = 10.0
+    real, gen = {}, {}
+    for i, (r, g) in enumerate([(0.5, 1.0), (1.0, 2.0), (1.5, 3.0), (2.0, 4.0)]):
+        # before the prompt: identical junk in both; after it: IPUs r and g, pauses r/2 and 3g, gaps r/4 and g/4
+        junk = [("ipu", "A", 1.0, 9.0), ("pause", "A", 9.0, 9.5)]
+        real[f"d{i}"] = events(*junk, ("ipu", "A", 10.0, 10.0 + r), ("pause", "A", 12.0, 12.0 + r / 2),
+                               ("gap", "B", 15.0, 15.0 + r / 4))
+        gen[f"d{i}"] = events(*junk, ("ipu", "A", 10.0, 10.0 + g), ("pause", "A", 12.0, 12.0 + 3 * g),
+                              ("overlap_between", "B", 15.0, 15.0 + g / 4))
+    table = continuation_table(real, gen, prompt)
+    assert table["ipu_real"].tolist() == [0.5, 1.0, 1.5, 2.0] and table["ipu_generated"].tolist() == [1, 2, 3, 4]
+    r = continuation_pearson(table)
+    assert r["ipu"] == pytest.approx(1.0) and r["pause"] == pytest.approx(1.0)
+    assert r["fto"] == pytest.approx(-1.0)  # generated FTOs are overlaps growing as the real gaps grow
+    assert r["avg"] == pytest.approx(1 / 3) and r["n_dialogues"] == 4
+
+
+def test_ranking_orders_by_mean_ratio():
+    rows = [{"system": s, "type": t, "w1_ratio": v}
+            for s, base in (("a", 3.0), ("b", 1.0), ("c", 2.0))
+            for t, v in zip(("ipu", "pause", "gap", "overlap_between", "fto"), [base] * 5)]
+    table = pd.DataFrame(rows).assign(w1_floor=1.0)
+    assert ranking(table).index.tolist() == ["b", "c", "a"]
+    # a type the humans lack (no floor) is left out; a system without a type the humans have ranks last
+    table.loc[table["type"] == "overlap_between", "w1_floor"] = np.nan
+    table.loc[(table["system"] == "b") & (table["type"] == "gap"), "w1_ratio"] = np.nan
+    ranked = ranking(table)
+    assert ranked.index.tolist() == ["c", "a", "b"] and ranked.loc["c", "mean_w1_ratio"] == pytest.approx(2.0)
+    assert finite_or_none({"x": [float("nan"), np.float32(1.5)], "y": np.int64(3)}) == {"x": [None, 1.5], "y": 3}
+
+
+def test_plots_and_report_are_self_contained(tmp_path):
+    rng = np.random.default_rng(0)
+    human = {f"h{i}": events(*[("ipu", "A", 3 * j, 3 * j + rng.uniform(0.3, 2)) for j in range(10)],
+                             *[("gap", "B", 3 * j + 2.5, 3 * j + 2.5 + rng.uniform(0.05, 0.4)) for j in range(10)],
+                             *[("pause", "A", 3 * j + 2.2, 3 * j + 2.2 + rng.uniform(0.2, 0.6)) for j in range(10)])
+             for i in range(4)}
+    systems = {"selfplay": {"h0": human["h1"]}, "markov": {"h0": human["h2"]}}
+    stats = {"real": pd.DataFrame({"dialogue": list(human), "ipu_mean": [1.0] * 4, "fto_median": [0.2] * 4}),
+             "selfplay": pd.DataFrame({"dialogue": ["h0"], "ipu_mean": [1.1], "fto_median": [0.25]}),
+             "markov": pd.DataFrame({"dialogue": ["h0"], "ipu_mean": [1.5], "fto_median": [0.5]})}
+    result = evaluate(human, ["h0"], systems, stats, {}, {}, prompt_seconds=0.0, draws=5, seed=1)
+    figs = {name: tmp_path / f"{name}.png" for name in ("fto", "durations", "timeline", "spectrogram", "training")}
+    real = {"h0": human["h0"]}
+    fto_plot(real, systems, figs["fto"], {"selfplay": 1.2})
+    durations_plot(real, systems, figs["durations"])
+    va = {"real": {"A": rng.random(6000) > 0.5, "B": rng.random(6000) > 0.5}}
+    timeline_plot(va, 0.0, 60.0, figs["timeline"])
+    spectrogram_plot({"tone": (np.sin(2 * np.pi * 200 * np.arange(16000) / 16000), 16000)}, figs["spectrogram"])
+    training_plot({"transformer": pd.DataFrame({"step": [1, 2], "train_loss": [2.0, 1.0], "val_loss": [np.nan, 1.2]})},
+                  {"markov": 0.16}, figs["training"])
+    for path in figs.values():
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 5000
+    wav = tmp_path / "x.wav"
+    sf.write(wav, rng.normal(0, 0.1, (16000 * 3, 2)), 16000)
+    page = render_report("My <title>", "demo", result.metrics, result.distances, result.continuation,
+                         {k: v for k, v in figs.items()}, [("real", wav), ("selfplay", wav)], (1.0, 1.5),
+                         {"report": {"title": "My <title>"}})
+    assert "<title>My &lt;title&gt;</title>" in page
+    assert page.count("data:image/png;base64,") == 5 and page.count("data:audio/wav;base64,") == 2
+    summary = page.index("<h2>Summary</h2>")
+    assert summary < page.index("<h2>Listen</h2>") < page.index("<h2>Versions</h2>")
+    assert "selfplay" in page[summary:] and "markov" in page[summary:] and "torch" in page
+    assert "is the generated system closest to human timing" in page

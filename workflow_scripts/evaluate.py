@@ -1,0 +1,39 @@
+"""Every system's timing against the human test split: metrics.json and CSV tables (rule evaluate)."""
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from babbler.evaluate import evaluate
+from babbler.fileio import atomic_path, write_json
+from babbler.rulelog import rule_logging
+from babbler.timing import read_events
+
+
+def system_of(path: str) -> str:
+    """'real' for the corpus's own timing folder, else the generated set's system name."""
+    folder = Path(path).parent.name
+    return folder.split(".", 1)[1] if "." in folder else "real"
+
+
+with rule_logging(snakemake.log[0]) as log:  # noqa: F821
+    human, generated = {}, {}
+    for path in snakemake.input.events:
+        system, dlg = system_of(path), Path(path).name.removesuffix(".events.csv")
+        (human if system == "real" else generated.setdefault(system, {}))[dlg] = read_events(path)
+    stats_tables = {system_of(p): pd.read_csv(p) for p in snakemake.input.stats}
+    frame_models = {Path(p).name.removesuffix(".test.json"): json.loads(Path(p).read_text())
+                    for p in snakemake.input.frame_models}
+    voices = {Path(p).stem.removeprefix("voice_"): json.loads(Path(p).read_text()) for p in snakemake.input.voices}
+    opts = snakemake.params.eval
+    result = evaluate(human, snakemake.params.test_ids, generated, stats_tables, frame_models, voices,
+                      snakemake.params.prompt_seconds, opts["noise_floor_draws"], opts["seed"])
+    for name, table in (("systems", result.systems), ("distances", result.distances),
+                        ("continuation", result.continuation)):
+        with atomic_path(snakemake.output[name]) as tmp:
+            table.to_csv(tmp, index=False, float_format="%.5g")
+    write_json(snakemake.output.metrics, result.metrics)
+    for row in result.metrics["ranking"]:
+        log.info("closest to human timing: %s", row)
+    log.info("continuation: %s", result.metrics["continuation"])
