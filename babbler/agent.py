@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from babbler.models.transformer import FrameTransformer
+from babbler.sampling import RunLimits
 
 
 class Agent:
@@ -15,10 +16,12 @@ class Agent:
     frames up to t − 1. The KV cache keeps the last `context` frames, so each step costs the same.
     """
 
-    def __init__(self, model: FrameTransformer, temperature: float = 1.0, seed: int = 0):
+    def __init__(self, model: FrameTransformer, temperature: float = 1.0, seed: int = 0,
+                 limits: RunLimits | None = None):
         self.model = model.eval()
         self.temperature = temperature
         self.rng = np.random.default_rng(seed)
+        self.limits = limits
         self.reset()
 
     def reset(self) -> None:
@@ -26,6 +29,8 @@ class Agent:
         self.cache = None
         self.own = 0
         self.frames = 0
+        self.run = 1
+        self.spoke = False
 
     def probs(self, partner_token: int) -> np.ndarray:
         """Advance by one frame and return the distribution of the agent's next token (no sampling)."""
@@ -38,5 +43,14 @@ class Agent:
     def step(self, partner_token: int) -> int:
         """The partner's token of the frame that just ended → this agent's token for the next frame."""
         p = self.probs(partner_token)
-        self.own = int(min(np.searchsorted(np.cumsum(p), self.rng.random() * p.sum()), len(p) - 1))
-        return self.own
+        talking = self.own > 0
+        if self.limits is not None:  # as in sampling: no run shorter than the training tracks' shortest
+            if talking and self.run < self.limits.speech:
+                p[0] = 0.0
+            elif not talking and self.spoke and self.run < self.limits.silence:
+                p[1:] = 0.0
+        own = int(min(np.searchsorted(np.cumsum(p), self.rng.random() * p.sum()), len(p) - 1))
+        self.run = self.run + 1 if (own > 0) == talking else 1
+        self.spoke |= own > 0
+        self.own = own
+        return own

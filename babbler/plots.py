@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -65,6 +66,7 @@ def durations_plot(real: dict[str, pd.DataFrame], systems: dict[str, dict[str, p
             if len(d):
                 ax.step(d, np.arange(1, len(d) + 1) / len(d), where="post", label=name, **style)
         ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set_title(kind.replace("_", " "), fontsize=10)
         ax.set_xlabel("duration (s)")
         ax.grid(alpha=0.3)
@@ -106,9 +108,8 @@ def spectrogram_plot(clips: dict[str, tuple[np.ndarray, int]], dest) -> None:
         n_fft = 512 if sr >= 16000 else 256
         spec = librosa.amplitude_to_db(np.abs(librosa.stft(y.astype(np.float32), n_fft=n_fft, hop_length=n_fft // 4)),
                                        ref=np.max, top_db=70)
-        t = np.arange(spec.shape[1]) * (n_fft // 4) / sr
-        f = np.linspace(0, sr / 2, spec.shape[0])
-        mesh = ax.pcolormesh(t, f / 1000, spec, shading="auto", cmap="magma")
+        mesh = ax.imshow(spec, origin="lower", aspect="auto", cmap="magma",
+                         extent=(0, spec.shape[1] * (n_fft // 4) / sr, 0, sr / 2000))
         ax.set_ylim(0, min(sr / 2, 5000) / 1000)
         ax.set_ylabel("kHz")
         ax.set_title(name, fontsize=10)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -26,23 +27,67 @@ def sample_token(probs: np.ndarray, rng: np.random.Generator, temperature: float
     return np.minimum(idx, flat.shape[1] - 1).reshape(p.shape[:-1])
 
 
+@dataclass(frozen=True)
+class RunLimits:
+    """Shortest VA runs of the training tracks, in frames: speech runs, and silences between speech."""
+
+    speech: int = 1
+    silence: int = 1
+
+    @classmethod
+    def from_tracks(cls, dialogues: list[np.ndarray]) -> "RunLimits":
+        """The shortest speech run and the shortest silence between two speech runs over both speakers."""
+        speech, silence = [], []
+        for tokens in dialogues:
+            for c in range(tokens.shape[1]):
+                va = tokens[:, c] > 0
+                bounds = np.concatenate([[0], np.flatnonzero(va[1:] != va[:-1]) + 1, [len(va)]])
+                for a, b in zip(bounds[:-1], bounds[1:]):
+                    if va[a]:
+                        speech.append(b - a)
+                    elif 0 < a and b < len(va):
+                        silence.append(b - a)
+        return cls(int(min(speech, default=1)), int(min(silence, default=1)))
+
+
 def generate(
     stream_factory: Callable[[int], object],
     fixed: np.ndarray,
     rng: np.random.Generator,
     temperature: float = 1.0,
     desc: str = "sample",
+    limits: RunLimits | None = None,
 ) -> np.ndarray:
-    """Fill the FREE entries of `fixed` (batch, T, 2) frame by frame; given entries are pushed as they are."""
+    """Fill the FREE entries of `fixed` (batch, T, 2) frame by frame; given entries are pushed as they are.
+
+    With `limits`, a generated speaker cannot end a speech run, or a silence after speech, before it
+    is as long as the shortest such run in the training tracks (tracks never hold shorter ones: the
+    VA rules of the design drop them), so the draw is renormalised over the allowed tokens.
+    """
     batch, t_max, _ = fixed.shape
     out = np.zeros_like(fixed)
     stream = stream_factory(batch)
     first = fixed[:, 0]
     out[:, 0] = np.where(first == FREE, 0, first)  # every dialogue starts in silence unless given
     stream.push(out[:, 0])
+    run = np.ones((batch, 2), dtype=np.int64)  # frames in the current VA state
+    spoke = out[:, 0] > 0  # silence after speech is limited, the opening silence is not
     for t in tqdm(range(1, t_max), desc=desc, mininterval=5.0):
-        drawn = sample_token(stream.next_probs(), rng, temperature)
+        probs = stream.next_probs()
+        va = out[:, t - 1] > 0
+        if limits is not None:
+            keep_speech = va & (run < limits.speech)
+            keep_silence = ~va & spoke & (run < limits.silence)
+            if keep_speech.any() or keep_silence.any():
+                probs = probs.copy()
+                probs[keep_speech, 0] = 0.0
+                probs[keep_silence, 1:] = 0.0
+                probs /= probs.sum(axis=-1, keepdims=True)
+        drawn = sample_token(probs, rng, temperature)
         out[:, t] = np.where(fixed[:, t] == FREE, drawn, fixed[:, t])
+        now = out[:, t] > 0
+        run = np.where(now == va, run + 1, 1)
+        spoke |= now
         stream.push(out[:, t])
     return out
 

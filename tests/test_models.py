@@ -12,7 +12,7 @@ from babbler.frame_eval import evaluate_frame_model, shift_hold_events
 from babbler.models.baselines import IndependentModel, MarkovModel
 from babbler.models.io import load_model
 from babbler.models.transformer import FrameTransformer, TransformerConfig
-from babbler.sampling import FREE, generate, listen_plan, sample_token, selfplay_plan, tracks_table
+from babbler.sampling import FREE, RunLimits, generate, listen_plan, sample_token, selfplay_plan, tracks_table
 from babbler.train import TrainConfig, train_transformer
 from babbler.va import runs
 
@@ -133,6 +133,10 @@ def test_live_agent_follows_the_rule(toy_model):
     tokens = np.stack([real[:, 0], np.array(own)], axis=1)
     delays = b_answer_delays(tokens)
     assert np.median(delays) == pytest.approx(10, abs=1) and np.mean(np.abs(delays - 10) <= 2) > 0.8
+    limited = Agent(model, temperature=2.0, seed=5, limits=RunLimits(speech=30, silence=40))  # hot: it flickers
+    own = [limited.step(int(real[t, 0])) for t in range(len(real) - 1)]
+    speech, silence = run_lengths_of(np.array(own) > 0)
+    assert len(speech) > 5 and min(speech[:-1]) >= 30 and min(silence) >= 40
 
 
 def test_selfplay_of_the_toy_agent_keeps_the_structure(toy_model):
@@ -265,6 +269,51 @@ def test_sample_token_follows_probabilities_and_temperature():
     assert np.bincount(draws, minlength=3) / 20000 == pytest.approx([0.7, 0.2, 0.1], abs=0.015)
     cold = sample_token(p, rng, temperature=0.25)  # p^4 normalised: 0.9957, 0.0041, 0.0003
     assert (cold == 0).mean() > 0.99
+
+
+class CoinStream:
+    """A frame model that says silence or token 5 with equal odds, whatever happened before."""
+
+    def __init__(self, batch: int):
+        self.batch = batch
+
+    def push(self, tokens: np.ndarray) -> None:
+        pass
+
+    def next_probs(self) -> np.ndarray:
+        p = np.zeros((self.batch, 2, VOCAB))
+        p[..., 0] = p[..., 5] = 0.5
+        return p
+
+
+def run_lengths_of(track: np.ndarray) -> tuple[list[int], list[int]]:
+    """Speech runs, and silences between speech, of one VA track (frames)."""
+    starts, ends = runs(track)
+    return (ends - starts).tolist(), (starts[1:] - ends[:-1]).tolist()
+
+
+def test_run_limits_come_from_the_training_tracks():
+    tok = np.zeros((60, 2), dtype=np.int16)
+    tok[5:12, 0], tok[25:29, 0], tok[40:60, 0] = 3, 3, 3  # speech 7, 4, 20; silences between 13, 11
+    tok[0:9, 1], tok[30:36, 1] = 2, 2  # speech 9 (at the start), 6; silence between 21; the end run is not between
+    assert RunLimits.from_tracks([tok]) == RunLimits(speech=4, silence=11)
+
+
+def test_limited_sampling_keeps_every_generated_run_at_least_as_long():
+    plan = selfplay_plan([3000, 3000])
+    free = generate(CoinStream, plan, np.random.default_rng(0))
+    assert min(run_lengths_of(free[0, :, 0] > 0)[0]) == 1  # a coin flips every other frame
+    limited = generate(CoinStream, plan, np.random.default_rng(0), limits=RunLimits(speech=4, silence=11))
+    for d in range(2):
+        for c in range(2):
+            speech, silence = run_lengths_of(limited[d, :, c] > 0)
+            assert min(speech[:-1]) >= 4 and min(silence) >= 11  # the last run may be cut by the end
+    # a given channel is kept as it is: listen's real speaker flickers, the agent does not
+    real = [np.tile(np.array([[5, 5], [0, 0]]), (500, 1))]
+    listened = generate(CoinStream, listen_plan(real, agent=1), np.random.default_rng(1),
+                        limits=RunLimits(speech=4, silence=11))
+    assert np.array_equal(listened[0, :, 0], real[0][:, 0])
+    assert min(run_lengths_of(listened[0, :, 1] > 0)[1]) >= 11
 
 
 def test_shift_hold_events_need_one_second_either_side():

@@ -9,7 +9,14 @@ import torch
 from babbler.dataset import RATE, load_dataset
 from babbler.models.io import load_model
 from babbler.rulelog import rule_logging
-from babbler.sampling import continuation_plan, generate, listen_plan, selfplay_plan, write_generated
+from babbler.sampling import (
+    RunLimits,
+    continuation_plan,
+    generate,
+    listen_plan,
+    selfplay_plan,
+    write_generated,
+)
 
 with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     torch.set_num_threads(snakemake.threads)
@@ -34,7 +41,10 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
             tokens[i, : len(r)] = r
     else:
         model = load_model(snakemake.input.model[0])
-        tokens = generate(model.stream, plan, rng, temperature=opts["temperature"], desc=system)
+        train = [data.tokens[d] for d in data.ids("train")]
+        limits = RunLimits.from_tracks(train) if opts["run_limits"] else None
+        log.info("run limits (frames): %s", limits)
+        tokens = generate(model.stream, plan, rng, temperature=opts["temperature"], desc=system, limits=limits)
     folder = Path(snakemake.output.tracks[0]).parent.parent
     for i, d in enumerate(ids):
         write_generated(folder, d, tokens[i, : len(real[i])], data.scales[d])
