@@ -49,7 +49,7 @@ def fto_plot(real: dict[str, pd.DataFrame], systems: dict[str, dict[str, pd.Data
     for ax in axes.flat[n:]:
         ax.axis("off")
     for ax in axes[-1]:
-        ax.set_xlabel("floor-transfer offset (s): < 0 overlap, > 0 gap")
+        ax.set_xlabel("floor-transfer offset (s): < 0 overlap, > 0 gap; clipped to −1.5…2")
     fig.suptitle("Floor-transfer offsets of each system (outline) over the human test dialogues (grey)")
     _save(fig, dest)
 

@@ -36,7 +36,9 @@ if TEST_IDS:
             sample=config["sample"],
             voice=lambda wc: system_voice(wc.system),
             render={k: v for k, v in config["voice"].items() if k != "wavenet"},
-            temperature=config["voice"]["wavenet"]["temperature"],
+            temperature=lambda wc: (
+                config["voice"]["wavenet"]["temperature"] if system_voice(wc.system) == "wavenet" else None
+            ),
             sample_rate=config["audio"]["sample_rate"],
         threads: 1
         log:

@@ -127,13 +127,17 @@ def test_demo_dag_to_mono_then_nothing_to_do(tmp_path):
     assert jobs_planned(tmp_path, floor) == {**report, "all": 1}
     n = len(SYSTEMS)  # generated sets, one test dialogue each
     measured = {"mono": n, "prosody": n, "events": n, "timing_stats": n, "vad_accuracy": n}
+    one = {k: 1 for k in measured}
+    # the WaveNet's temperature re-voices only what the WaveNet renders (here its resynthesis excerpt)
+    hotter = {**TINY_DEMO, "voice": {**TINY_DEMO["voice"], "wavenet": {**TINY_DEMO["voice"]["wavenet"],
+                                                                        "temperature": 0.9}}}
+    assert jobs_planned(tmp_path, hotter) == {"render": 1, **one, "voice_fidelity": 1, **report, "all": 1}
     # the sampling seed reruns sampling and what follows: not training, not the human data's extraction
     reseeded = {**TINY_DEMO, "sample": {"prompt_seconds": 5, "seed": 2}}
     assert jobs_planned(tmp_path, reseeded) == {"sample": n, "render": n, **measured, "voice_fidelity": 2, **report,
                                                 "all": 1}
     # a model's own setting reruns that model and what it drives
     markov = {**TINY_DEMO, "model": {**TINY_DEMO["model"], "markov": {"order": 3}}}
-    one = {k: 1 for k in measured}
     assert jobs_planned(tmp_path, markov) == {"train": 1, "frame_eval": 1, "sample": 1, "render": 1, **one, **report,
                                               "all": 1}
     # the split reruns the manifest and the models, never the corpus synthesis or the human audio
