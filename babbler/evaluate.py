@@ -97,6 +97,41 @@ def distance_table(
     return pd.DataFrame(rows)
 
 
+def bootstrap_ratios(
+    real: dict[str, pd.DataFrame],
+    systems: dict[str, dict[str, pd.DataFrame]],
+    floor: dict[str, Distance],
+    draws: int,
+    seed: int,
+) -> dict[str, dict[str, np.ndarray]]:
+    """W1 ratios of every system and type over `draws` resamplings of dialogues (with replacement).
+
+    Each draw resamples the human test dialogues once, shared by all systems, and each system's own
+    dialogues, so that two systems' ratios in one draw can be compared (a paired cluster bootstrap).
+    """
+    rng = np.random.default_rng(seed)
+    real_ids = sorted(real)
+    out = {s: {k: np.full(draws, np.nan) for k in DISTANCE_TYPES} for s in systems}
+    for b in range(draws):
+        rr = list(rng.choice(real_ids, len(real_ids)))
+        for system, events in systems.items():
+            ids = sorted(events)
+            ss = list(rng.choice(ids, len(ids)))
+            for kind in DISTANCE_TYPES:
+                d = distance(pooled(events, kind, ss), pooled(real, kind, rr))
+                out[system][kind][b] = _ratio(d.w1, floor[kind].w1)
+    return out
+
+
+def interval(values: np.ndarray, level: float = 0.9) -> list[float]:
+    """The central `level` percentile interval of the finite values ([NaN, NaN] when none)."""
+    v = values[np.isfinite(values)]
+    if not len(v):
+        return [math.nan, math.nan]
+    lo = (1 - level) / 2
+    return [float(np.quantile(v, lo)), float(np.quantile(v, 1 - lo))]
+
+
 def after(events: pd.DataFrame, start: float) -> pd.DataFrame:
     """The events that start at or after `start` (s): a continuation's own events."""
     return events[events["start"] >= start - 1e-9]
@@ -156,14 +191,20 @@ def ranking(distances: pd.DataFrame, kinds=DISTANCE_TYPES) -> pd.DataFrame:
     return table.sort_values("mean_w1_ratio", na_position="last")
 
 
-def neural_vs_baselines(distances: pd.DataFrame, system: str = "selfplay", kinds=("fto", "ipu")) -> dict[str, dict]:
-    """Per type, whether the neural system's W1 ratio is below both baselines', with the three numbers."""
+def neural_vs_baselines(distances: pd.DataFrame, boot: dict[str, dict[str, np.ndarray]] | None = None,
+                        system: str = "selfplay", kinds=("fto", "ipu")) -> dict[str, dict]:
+    """Per type, whether the neural system's W1 ratio is below both baselines', with the three numbers,
+    and (given bootstrap ratios) the share of resamplings in which it is below each baseline's."""
     ratio = distances.set_index(["system", "type"])["w1_ratio"]
     out = {}
     for kind in kinds:
         ours = float(ratio.get((system, kind), math.nan))
         base = {b: float(ratio.get((b, kind), math.nan)) for b in BASELINES}
         out[kind] = {system: ours, **base, "closer": bool(all(ours < v for v in base.values()))}
+        if boot and system in boot:
+            out[kind]["p_closer"] = {
+                b: float(np.mean(boot[system][kind] < boot[b][kind])) for b in BASELINES if b in boot
+            }
     return out
 
 
@@ -200,17 +241,24 @@ def evaluate(
     prompt_seconds: float,
     draws: int,
     seed: int,
+    bootstrap: int = 0,
 ) -> Evaluation:
     """Score every generated system against the human test split (design: metrics.json contract).
 
     `human` holds the events of every human dialogue (the noise floor draws from all of them),
     `generated` the events of each system's dialogues and `stats_tables` each system's stats.csv,
-    `real` included (restricted here to the test split).
+    `real` included (restricted here to the test split). With `bootstrap` > 0, dialogues are
+    resampled that many times for 90 % intervals of the W1 ratios and the baseline comparison.
     """
     real = {k: human[k] for k in test_ids}
     size = min(len(test_ids), len(human) // 2)
     floor = noise_floor(human, size, draws, seed)
     distances = distance_table(real, generated, floor)
+    boot = bootstrap_ratios(real, generated, floor, bootstrap, seed) if bootstrap else {}
+    if boot:
+        cis = {(s, k): interval(v) for s, per in boot.items() for k, v in per.items()}
+        distances["w1_ratio_lo"] = [cis[(r.system, r.type)][0] for r in distances.itertuples()]
+        distances["w1_ratio_hi"] = [cis[(r.system, r.type)][1] for r in distances.itertuples()]
     cont = continuation_table(real, generated["continuation"], prompt_seconds) if "continuation" in generated else None
     topline = continuation_table(real, generated["resynth"], prompt_seconds) if "resynth" in generated else None
     real_stats = stats_tables["real"][stats_tables["real"]["dialogue"].isin(test_ids)]
@@ -221,15 +269,19 @@ def evaluate(
     metrics = {
         "systems": systems,
         "distance": {
-            s: {f"{r.type}_{m}": getattr(r, m) for r in g.itertuples() for m in ("w1", "ks", "w1_ratio", "ks_ratio")}
+            s: {
+                **{f"{r.type}_{m}": getattr(r, m) for r in g.itertuples() for m in ("w1", "ks", "w1_ratio", "ks_ratio")},
+                **({f"{r.type}_w1_ratio_ci90": [r.w1_ratio_lo, r.w1_ratio_hi] for r in g.itertuples()} if boot else {}),
+            }
             for s, g in distances.groupby("system", sort=False)
         },
+        "bootstrap_draws": bootstrap,
         "noise_floor": {
             "dialogues_per_half": size, "draws": len(halvings(sorted(human), size, draws, seed)),
             **{f"{k}_{m}": getattr(floor[k], m) for k in DISTANCE_TYPES for m in ("w1", "ks")},
         },
         "ranking": [{"system": s, **row} for s, row in rank.to_dict(orient="index").items()],
-        "selfplay_vs_baselines": neural_vs_baselines(distances) if "selfplay" in generated else {},
+        "selfplay_vs_baselines": neural_vs_baselines(distances, boot) if "selfplay" in generated else {},
         "continuation": {
             "prompt_seconds": prompt_seconds,
             "pearson": continuation_pearson(cont) if cont is not None else {},

@@ -108,8 +108,12 @@ def headline(metrics: dict) -> str:
     for kind, v in versus.items():
         base = f"independent {fmt(v['independent'], 2)}, markov {fmt(v['markov'], 2)}"
         verdict = "closer to human than both baselines" if v["closer"] else "<b>not</b> closer than both baselines"
+        boot = ""
+        if v.get("p_closer"):
+            shares = " and ".join(f"{100 * p:.0f} % against {b}" for b, p in v["p_closer"].items())
+            boot = (f" Resampling the dialogues {metrics.get('bootstrap_draws')} times, it is closer in {shares}.")
         parts.append(f"On {TYPE_LABEL[kind]} durations the neural agent's selfplay is {verdict}: W1 ratio "
-                     f"{fmt(v['selfplay'], 2)} against {base}.")
+                     f"{fmt(v['selfplay'], 2)} against {base}.{boot}")
     return " ".join(parts)
 
 
@@ -145,10 +149,12 @@ def stats_table(metrics: dict) -> str:
 
 def distance_details(distances: pd.DataFrame) -> str:
     """W1 (s) and KS per system and type, with the human noise floor and the ratios."""
+    ci = "w1_ratio_lo" in distances.columns
     rows = [[r.system, TYPE_LABEL[r.type], fmt(r.n_system), fmt(r.n_real), fmt(r.w1), fmt(r.w1_floor),
-             fmt(r.w1_ratio, 2), fmt(r.ks), fmt(r.ks_floor), fmt(r.ks_ratio, 2)] for r in distances.itertuples()]
-    return table(["system", "distribution", "n system", "n real", "W1 (s)", "W1 floor", "W1 ratio", "KS",
-                  "KS floor", "KS ratio"], rows)
+             fmt(r.w1_ratio, 2), *([f"{fmt(r.w1_ratio_lo, 2)} – {fmt(r.w1_ratio_hi, 2)}"] if ci else []),
+             fmt(r.ks), fmt(r.ks_floor), fmt(r.ks_ratio, 2)] for r in distances.itertuples()]
+    return table(["system", "distribution", "n system", "n real", "W1 (s)", "W1 floor", "W1 ratio",
+                  *(["W1 ratio, 90 % bootstrap interval"] if ci else []), "KS", "KS floor", "KS ratio"], rows)
 
 
 def continuation_section(metrics: dict, continuation: pd.DataFrame) -> str:

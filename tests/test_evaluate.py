@@ -88,6 +88,24 @@ def test_noise_floor_and_ratio_on_known_durations():
     json.dumps(m, allow_nan=False)  # strict JSON
 
 
+def test_bootstrap_intervals_and_paired_comparison():
+    rng = np.random.default_rng(3)
+    human = {f"h{i}": ipus(*rng.lognormal(0.0, 0.3, 20)) for i in range(8)}
+    near = {f"h{i}": ipus(*rng.lognormal(0.0, 0.3, 20)) for i in range(4)}  # the same process
+    far = {f"h{i}": ipus(*rng.lognormal(0.7, 0.3, 20)) for i in range(4)}  # IPUs twice as long
+    stats = {"real": pd.DataFrame({"dialogue": list(human)}), "selfplay": pd.DataFrame({"dialogue": list(near)}),
+             "markov": pd.DataFrame({"dialogue": list(far)}), "independent": pd.DataFrame({"dialogue": list(far)})}
+    result = evaluate(human, ["h0", "h1", "h2", "h3"], {"selfplay": near, "markov": far, "independent": far}, stats,
+                      {}, {}, prompt_seconds=0.0, draws=20, seed=0, bootstrap=100)
+    m = result.metrics
+    lo, hi = m["distance"]["selfplay"]["ipu_w1_ratio_ci90"]
+    assert lo <= m["distance"]["selfplay"]["ipu_w1_ratio"] <= hi and hi < m["distance"]["markov"]["ipu_w1_ratio"]
+    assert m["distance"]["markov"]["ipu_w1_ratio"] > 5  # far outside the human noise floor
+    versus = m["selfplay_vs_baselines"]["ipu"]
+    assert versus["closer"] and versus["p_closer"] == {"independent": 1.0, "markov": 1.0}
+    assert m["bootstrap_draws"] == 100
+
+
 def test_pearson_known_correlations_and_too_few_pairs():
     x = np.array([1.0, 2.0, 3.0, 4.0])
     assert pearson(2 * x + 1, x) == pytest.approx(1.0)

@@ -108,7 +108,8 @@ def test_demo_dag_to_mono_then_nothing_to_do(tmp_path):
     assert set(metrics["continuation"]["pearson"]) >= {"ipu", "pause", "fto", "avg"}
     assert set(metrics["frame_model"]) == {"transformer", "markov", "independent"}
     assert metrics["voice"]["source_filter"]["va_f1"] > 0.95 and metrics["voice"]["wavenet"]["rtf"] > 0
-    assert pd.read_csv(res / "eval/demo/distances.csv").shape == (len(evaluated) * 5, 10)
+    assert pd.read_csv(res / "eval/demo/distances.csv").shape == (len(evaluated) * 5, 12)  # with the intervals
+    assert len(metrics["distance"]["selfplay"]["fto_w1_ratio_ci90"]) == 2
     page = (res / "report/demo/report.html").read_text()
     assert "<title>babbler: dialogue timing report</title>" in page and "<h2>Summary</h2>" in page
     summary = page[page.index("<h2>Summary</h2>"):page.index("<h2>Listen</h2>")]
