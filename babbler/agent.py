@@ -45,10 +45,7 @@ class Agent:
         p = self.probs(partner_token)
         talking = self.own > 0
         if self.limits is not None:  # as in sampling: no run shorter than the training tracks' shortest
-            if talking and self.run < self.limits.speech:
-                p[0] = 0.0
-            elif not talking and self.spoke and self.run < self.limits.silence:
-                p[1:] = 0.0
+            p = self.limits.restrict(p, np.array(talking), np.array(self.run), np.array(self.spoke))
         own = int(min(np.searchsorted(np.cumsum(p), self.rng.random() * p.sum()), len(p) - 1))
         self.run = self.run + 1 if (own > 0) == talking else 1
         self.spoke |= own > 0

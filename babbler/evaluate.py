@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from babbler.timing import fto_values
+from babbler.timing import fto_values, read_events
 
 # Duration distributions compared with `real` (design: distance.{system}.{T}_w1_ratio).
 DISTANCE_TYPES = ("ipu", "pause", "gap", "overlap_between", "fto")
@@ -18,6 +19,21 @@ CONTINUATION_TYPES = ("ipu", "pause", "fto")
 # The systems compared with `real`, in report order; resynth is the voice's topline.
 SYSTEMS = ("resynth", "selfplay", "continuation", "listen", "independent", "markov")
 BASELINES = ("independent", "markov")
+
+
+def source_system(path: str | Path) -> str:
+    """'real' for a file of the corpus's own timing folder, else the generated set's system name."""
+    folder = Path(path).parent.name
+    return folder.split(".", 1)[1] if "." in folder else "real"
+
+
+def read_source_events(paths) -> tuple[dict[str, pd.DataFrame], dict[str, dict[str, pd.DataFrame]]]:
+    """Events files `timing/{source}/{dlg}.events.csv` → human events by dialogue, and generated ones by system."""
+    human, generated = {}, {}
+    for path in paths:
+        system, dlg = source_system(path), Path(path).name.removesuffix(".events.csv")
+        (human if system == "real" else generated.setdefault(system, {}))[dlg] = read_events(path)
+    return human, generated
 
 
 def durations(events: pd.DataFrame, kind: str) -> np.ndarray:
@@ -61,9 +77,8 @@ def halvings(dialogues: list[str], size: int, draws: int, seed: int) -> list[tup
     return pairs
 
 
-def noise_floor(human: dict[str, pd.DataFrame], size: int, draws: int, seed: int) -> dict[str, Distance]:
-    """Per type, the mean W1 and KS between two disjoint sets of `size` human dialogues."""
-    pairs = halvings(sorted(human), size, draws, seed)
+def noise_floor(human: dict[str, pd.DataFrame], pairs: list[tuple[list[str], list[str]]]) -> dict[str, Distance]:
+    """Per type, the mean W1 and KS between the two disjoint human dialogue sets of each pair (see halvings)."""
     floor = {}
     for kind in DISTANCE_TYPES:
         ds = [distance(pooled(human, kind, a), pooled(human, kind, b)) for a, b in pairs]
@@ -118,8 +133,9 @@ def bootstrap_ratios(
             ids = sorted(events)
             ss = list(rng.choice(ids, len(ids)))
             for kind in DISTANCE_TYPES:
-                d = distance(pooled(events, kind, ss), pooled(real, kind, rr))
-                out[system][kind][b] = _ratio(d.w1, floor[kind].w1)
+                x, y = pooled(events, kind, ss), pooled(real, kind, rr)
+                w1 = float(stats.wasserstein_distance(x, y)) if len(x) and len(y) else math.nan
+                out[system][kind][b] = _ratio(w1, floor[kind].w1)
     return out
 
 
@@ -252,15 +268,16 @@ def evaluate(
     """
     real = {k: human[k] for k in test_ids}
     size = min(len(test_ids), len(human) // 2)
-    floor = noise_floor(human, size, draws, seed)
+    pairs = halvings(sorted(human), size, draws, seed)
+    floor = noise_floor(human, pairs)
     distances = distance_table(real, generated, floor)
     boot = bootstrap_ratios(real, generated, floor, bootstrap, seed) if bootstrap else {}
     if boot:
         cis = {(s, k): interval(v) for s, per in boot.items() for k, v in per.items()}
         distances["w1_ratio_lo"] = [cis[(r.system, r.type)][0] for r in distances.itertuples()]
         distances["w1_ratio_hi"] = [cis[(r.system, r.type)][1] for r in distances.itertuples()]
-    cont = continuation_table(real, generated["continuation"], prompt_seconds) if "continuation" in generated else None
-    topline = continuation_table(real, generated["resynth"], prompt_seconds) if "resynth" in generated else None
+    cont = continuation_table(real, generated.get("continuation", {}), prompt_seconds)
+    topline = continuation_table(real, generated.get("resynth", {}), prompt_seconds)
     real_stats = stats_tables["real"][stats_tables["real"]["dialogue"].isin(test_ids)]
     systems = {"real": system_means(real_stats)}
     systems.update({s: system_means(t) for s, t in stats_tables.items() if s != "real"})
@@ -277,20 +294,18 @@ def evaluate(
         },
         "bootstrap_draws": bootstrap,
         "noise_floor": {
-            "dialogues_per_half": size, "draws": len(halvings(sorted(human), size, draws, seed)),
+            "dialogues_per_half": size, "draws": len(pairs),
             **{f"{k}_{m}": getattr(floor[k], m) for k in DISTANCE_TYPES for m in ("w1", "ks")},
         },
         "ranking": [{"system": s, **row} for s, row in rank.to_dict(orient="index").items()],
         "selfplay_vs_baselines": neural_vs_baselines(distances, boot) if "selfplay" in generated else {},
         "continuation": {
             "prompt_seconds": prompt_seconds,
-            "pearson": continuation_pearson(cont) if cont is not None else {},
-            "pearson_resynth": continuation_pearson(topline) if topline is not None else {},
+            "pearson": continuation_pearson(cont),
+            "pearson_resynth": continuation_pearson(topline),
         },
         "frame_model": frame_models,
         "voice": voices,
         "test_dialogues": list(test_ids),
     }
-    if cont is None:
-        cont = pd.DataFrame()
     return Evaluation(finite_or_none(metrics), systems_table, distances, cont)

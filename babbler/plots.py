@@ -14,6 +14,7 @@ import pandas as pd  # noqa: E402
 
 from babbler.evaluate import pooled  # noqa: E402
 from babbler.fileio import atomic_path  # noqa: E402
+from babbler.va import runs  # noqa: E402
 
 HUMAN = "#222222"
 COLORS = {
@@ -85,9 +86,7 @@ def timeline_plot(tracks: dict[str, dict[str, np.ndarray]], start: float, second
         y = len(tracks) - 1 - row
         for lane, spk in enumerate("AB"):
             track = va[spk][int(start * frame_rate) : int((start + seconds) * frame_rate)]
-            padded = np.concatenate([[False], track, [False]]).astype(np.int8)
-            edges = np.flatnonzero(np.diff(padded))
-            spans = [(start + a / frame_rate, (b - a) / frame_rate) for a, b in zip(edges[::2], edges[1::2])]
+            spans = [(start + a / frame_rate, (b - a) / frame_rate) for a, b in zip(*runs(track))]
             color = HUMAN if name == "real" else COLORS.get(name, "C0")
             ax.broken_barh(spans, (y + (0.45 if lane == 0 else 0.05), 0.38), color=color, alpha=1.0 if lane == 0 else 0.55)
         labels.append(name)

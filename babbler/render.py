@@ -22,11 +22,15 @@ def speaker_tracks(table: pd.DataFrame, spk: str) -> Tracks:
                   table[f"intensity_{spk}"].to_numpy(float), frame_rate=RATE)
 
 
+def median_f0(tracks: Tracks, default: float = 120.0) -> float:
+    """The speaker's median F0 over voiced frames (Hz), `default` when nothing is voiced."""
+    voiced = tracks.f0[np.isfinite(tracks.f0)]
+    return float(np.median(voiced)) if len(voiced) else default
+
+
 def speaker_voice(tracks: Tracks) -> SpeakerVoice:
     """A source-filter voice matched to a speaker: a shorter vocal tract for a higher median F0."""
-    voiced = tracks.f0[np.isfinite(tracks.f0)]
-    f0 = float(np.median(voiced)) if len(voiced) else 120.0
-    scale = float(np.interp(f0, [100.0, 220.0], [1.0, 1.17]))
+    scale = float(np.interp(median_f0(tracks), [100.0, 220.0], [1.0, 1.17]))
     return SpeakerVoice(formant_scale=scale)
 
 
@@ -65,8 +69,7 @@ def wavenet_voices(tables: list[pd.DataFrame], sample_rate: int, seed: int, mode
     for table in tables:
         for spk in "AB":
             tr = speaker_tracks(table, spk)
-            voiced = tr.f0[np.isfinite(tr.f0)]
-            f0_med = float(np.median(voiced)) if len(voiced) else 120.0
+            f0_med = median_f0(tr)
             db_med = float(np.nanmedian(tr.intensity)) if np.isfinite(tr.intensity).any() else 60.0
             locals_.append(local_features(tr.va, tr.f0, tr.intensity, db_med))
             globs.append(global_features(f0_med, db_med))

@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from babbler.dataset import RATE, SpeakerScale, bin_centres, decode
 from babbler.fileio import atomic_path, write_va
-from babbler.va import frames_to_segments
+from babbler.va import frames_to_segments, runs
 
 FREE = -1  # marks a frame/speaker the model generates
 
@@ -40,14 +40,22 @@ class RunLimits:
         speech, silence = [], []
         for tokens in dialogues:
             for c in range(tokens.shape[1]):
-                va = tokens[:, c] > 0
-                bounds = np.concatenate([[0], np.flatnonzero(va[1:] != va[:-1]) + 1, [len(va)]])
-                for a, b in zip(bounds[:-1], bounds[1:]):
-                    if va[a]:
-                        speech.append(b - a)
-                    elif 0 < a and b < len(va):
-                        silence.append(b - a)
+                starts, ends = runs(tokens[:, c] > 0)
+                speech.extend(ends - starts)
+                silence.extend(starts[1:] - ends[:-1])
         return cls(int(min(speech, default=1)), int(min(silence, default=1)))
+
+    def restrict(self, probs: np.ndarray, talking: np.ndarray, run: np.ndarray, spoke: np.ndarray) -> np.ndarray:
+        """`probs` (..., VOCAB) renormalised so that no speaker leaves a speech run, or a silence after its
+        speech, shorter than the limit; talking, run (frames in the current state), spoke have shape (...)."""
+        keep_speech = talking & (run < self.speech)
+        keep_silence = ~talking & spoke & (run < self.silence)
+        if not (keep_speech.any() or keep_silence.any()):
+            return probs
+        silent_token = np.arange(probs.shape[-1]) == 0
+        banned = (keep_speech[..., None] & silent_token) | (keep_silence[..., None] & ~silent_token)
+        probs = np.where(banned, 0.0, probs)
+        return probs / probs.sum(axis=-1, keepdims=True)
 
 
 def generate(
@@ -76,13 +84,7 @@ def generate(
         probs = stream.next_probs()
         va = out[:, t - 1] > 0
         if limits is not None:
-            keep_speech = va & (run < limits.speech)
-            keep_silence = ~va & spoke & (run < limits.silence)
-            if keep_speech.any() or keep_silence.any():
-                probs = probs.copy()
-                probs[keep_speech, 0] = 0.0
-                probs[keep_silence, 1:] = 0.0
-                probs /= probs.sum(axis=-1, keepdims=True)
+            probs = limits.restrict(probs, va, run, spoke)
         drawn = sample_token(probs, rng, temperature)
         out[:, t] = np.where(fixed[:, t] == FREE, drawn, fixed[:, t])
         now = out[:, t] > 0

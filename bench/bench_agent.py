@@ -1,13 +1,14 @@
 """Benchmark the frame models (issue 4 targets): sampling speed, live step latency, training throughput.
 
-Usage:  python bench/bench_agent.py [--corpus demo] [--device cpu|cuda]
+Usage:  python bench/bench_agent.py [--corpus demo] [--device cpu|cuda] [--run-limits]
 Uses results/models/{corpus}/transformer.pt when the workflow has trained it (else the default
 config, untrained: speed does not depend on the weights). One CPU thread for sampling and steps.
 Reports, from one run:
   * selfplay sampling frames/s for 1 dialogue and for 8 dialogues batched (target >= 1000 frames/s),
   * Agent.step latency, median and p90 over 2000 steps (target median < 5 ms),
   * training throughput in frames/s (CPU with the default threads, or CUDA),
-  * test bits per frame of every model the workflow evaluated (target transformer < markov < independent).
+  * test bits per frame of every model the workflow evaluated (target transformer < markov < independent),
+  * with --run-limits first: selfplay duration W1 with and without sample.run_limits.
 """
 
 from __future__ import annotations
@@ -19,16 +20,46 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from babbler.agent import Agent  # noqa: E402
+from babbler.dataset import load_dataset  # noqa: E402
+from babbler.evaluate import distance, pooled  # noqa: E402
 from babbler.models.io import load_model  # noqa: E402
 from babbler.models.transformer import FrameTransformer, TransformerConfig  # noqa: E402
-from babbler.sampling import generate, selfplay_plan  # noqa: E402
+from babbler.sampling import RunLimits, generate, selfplay_plan  # noqa: E402
+from babbler.timing import events_from_tracks  # noqa: E402
 from babbler.train import TrainConfig, loss_on, sample_batch  # noqa: E402
+
+
+def compare_run_limits(results: Path, corpus: str) -> None:
+    """W1 (s) of IPU, pause and gap durations of selfplay's driving VA against the test split's VA, with and
+    without the run limits, for the trained transformer and the independent baseline (seeds 1 and 2,
+    two dialogues per test dialogue)."""
+    data = load_dataset(results / f"dataset/{corpus}/frames.npz", results / f"dataset/{corpus}/splits.csv")
+    test = [data.tokens[d] for d in data.ids("test")]
+    limits = RunLimits.from_tracks([data.tokens[d] for d in data.ids("train")])
+
+    def events(tokens: np.ndarray) -> pd.DataFrame:
+        return events_from_tracks({s: np.repeat(tokens[:, i] > 0, 2) for i, s in enumerate("AB")})
+
+    real = {i: events(t) for i, t in enumerate(test)}
+    print(f"run limits from the train split: {limits}")
+    torch.set_num_threads(2)
+    for name in ("transformer", "independent"):
+        model = load_model(results / f"models/{corpus}/{name}.pt")
+        for limited in (None, limits):
+            for seed in (1, 2):
+                drawn = generate(model.stream, selfplay_plan([len(t) for t in test] * 2), np.random.default_rng(seed),
+                                 desc="selfplay", limits=limited)
+                gen = {i: events(drawn[i]) for i in range(len(drawn))}
+                w1 = {k: distance(pooled(gen, k), pooled(real, k)).w1 for k in ("ipu", "pause", "gap")}
+                print(f"{name:12s} limits {'on ' if limited else 'off'} seed {seed}: W1 (s) "
+                      + ", ".join(f"{k} {v:.3f}" for k, v in w1.items()))
 
 
 def main() -> None:
@@ -37,7 +68,11 @@ def main() -> None:
     ap.add_argument("--results", default=str(ROOT / "results"))
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--frames", type=int, default=3000, help="frames per sampled dialogue")
+    ap.add_argument("--run-limits", action="store_true",
+                    help="also compare selfplay with and without sample.run_limits (needs the workflow's dataset)")
     args = ap.parse_args()
+    if args.run_limits:
+        compare_run_limits(Path(args.results), args.corpus)
     res = Path(args.results) / "models" / args.corpus
     path = res / "transformer.pt"
     model = load_model(path) if path.exists() else FrameTransformer(TransformerConfig()).eval()

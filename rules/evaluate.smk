@@ -78,10 +78,9 @@ if HAS_MODELS:
         output:
             f"{RESULTS}/report/{{corpus}}/report.html",
         params:
-            report=config["report"],
             audio_labels=REPORT_AUDIO_LABELS,
             excerpt_start=max(0.0, config["sample"]["prompt_seconds"] - 5.0),
-            config=config,
+            config=config,  # shown in the report; holds report.title and report.excerpt_seconds
         log:
             f"{RESULTS}/logs/report/{{corpus}}.log",
         conda:

@@ -66,7 +66,7 @@ def test_halvings_are_disjoint_seeded_and_sized():
 
 def test_noise_floor_and_ratio_on_known_durations():
     human = {"h1": ipus(1.0, 1.0), "h2": ipus(2.0, 2.0)}  # every disjoint pair of singletons is {h1} vs {h2}
-    floor = noise_floor(human, 1, 10, seed=0)
+    floor = noise_floor(human, halvings(sorted(human), 1, 10, seed=0))
     assert floor["ipu"].w1 == pytest.approx(1.0) and floor["ipu"].ks == pytest.approx(1.0)
     assert math.isnan(floor["gap"].w1)  # no gaps anywhere
     generated = {"selfplay": {"h1": ipus(3.0, 3.0)}, "markov": {"h1": ipus(1.5, 1.5)}}

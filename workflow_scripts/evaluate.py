@@ -5,24 +5,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from babbler.evaluate import evaluate
+from babbler.evaluate import evaluate, read_source_events, source_system
 from babbler.fileio import atomic_path, write_json
 from babbler.rulelog import rule_logging
-from babbler.timing import read_events
-
-
-def system_of(path: str) -> str:
-    """'real' for the corpus's own timing folder, else the generated set's system name."""
-    folder = Path(path).parent.name
-    return folder.split(".", 1)[1] if "." in folder else "real"
-
 
 with rule_logging(snakemake.log[0]) as log:  # noqa: F821
-    human, generated = {}, {}
-    for path in snakemake.input.events:
-        system, dlg = system_of(path), Path(path).name.removesuffix(".events.csv")
-        (human if system == "real" else generated.setdefault(system, {}))[dlg] = read_events(path)
-    stats_tables = {system_of(p): pd.read_csv(p) for p in snakemake.input.stats}
+    human, generated = read_source_events(snakemake.input.events)
+    stats_tables = {source_system(p): pd.read_csv(p) for p in snakemake.input.stats}
     frame_models = {Path(p).name.removesuffix(".test.json"): json.loads(Path(p).read_text())
                     for p in snakemake.input.frame_models}
     voices = {Path(p).stem.removeprefix("voice_"): json.loads(Path(p).read_text()) for p in snakemake.input.voices}

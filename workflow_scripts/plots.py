@@ -6,29 +6,15 @@ from pathlib import Path
 import pandas as pd
 import soundfile as sf
 
+from babbler.evaluate import read_source_events, source_system
 from babbler.fileio import read_prosody_va
 from babbler.plots import durations_plot, fto_plot, spectrogram_plot, timeline_plot, training_plot
 from babbler.rulelog import rule_logging
-from babbler.timing import read_events
-
-
-def source_of(path: str) -> str:
-    """'real' for the corpus's own folder, else the generated set's system name."""
-    folder = Path(path).parent.name
-    return folder.split(".", 1)[1] if "." in folder else "real"
-
 
 with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     inp, out, params = snakemake.input, snakemake.output, snakemake.params
-    test_ids = set(params.test_ids)
-    real, systems = {}, {}
-    for path in inp.events:
-        system, dlg = source_of(path), Path(path).name.removesuffix(".events.csv")
-        if system == "real":
-            if dlg in test_ids:
-                real[dlg] = read_events(path)
-        else:
-            systems.setdefault(system, {})[dlg] = read_events(path)
+    human, systems = read_source_events(inp.events)
+    real = {d: human[d] for d in params.test_ids}
     systems = {s: systems[s] for s in params.systems if s in systems}
     distance = json.loads(Path(inp.metrics).read_text())["distance"]
     fto_ratio = {s: d["fto_w1_ratio"] for s, d in distance.items() if d.get("fto_w1_ratio") is not None}
@@ -37,7 +23,7 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
 
     va = {}
     for a_path in (p for p in inp.timeline if p.endswith(".A.parquet")):
-        va[source_of(a_path)], duration = read_prosody_va({"A": a_path, "B": a_path.replace(".A.parquet", ".B.parquet")})
+        va[source_system(a_path)], duration = read_prosody_va({"A": a_path, "B": a_path.replace(".A.parquet", ".B.parquet")})
     va = {name: va[name] for name in ["real", *params.systems] if name in va}
     seconds = min(60.0, duration)
     start = max(0.0, min(params.prompt_seconds - 5.0, duration - seconds))

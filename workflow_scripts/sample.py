@@ -36,17 +36,17 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
         plan = selfplay_plan([len(r) for r in real])
     rng = np.random.default_rng([opts["seed"], zlib.crc32(system.encode())])
     if system.startswith("resynth"):
-        tokens = np.zeros((len(real), max(len(r) for r in real), 2), dtype=np.int64)
-        for i, r in enumerate(real):
-            tokens[i, : len(r)] = r
+        tokens = real
     else:
         model = load_model(snakemake.input.model[0])
         train = [data.tokens[d] for d in data.ids("train")]
         limits = RunLimits.from_tracks(train) if opts["run_limits"] else None
         log.info("run limits (frames): %s", limits)
-        tokens = generate(model.stream, plan, rng, temperature=opts["temperature"], desc=system, limits=limits)
+        drawn = generate(model.stream, plan, rng, temperature=opts["temperature"], desc=system, limits=limits)
+        tokens = [drawn[i, : len(r)] for i, r in enumerate(real)]
     folder = Path(snakemake.output.tracks[0]).parent.parent
-    for i, d in enumerate(ids):
-        write_generated(folder, d, tokens[i, : len(real[i])], data.scales[d])
+    for d, tok in zip(ids, tokens):
+        write_generated(folder, d, tok, data.scales[d])
+    speech = np.concatenate(tokens) > 0
     log.info("%s: %d dialogues of %s frames, speech share A %.2f B %.2f", system, len(ids),
-             [len(r) for r in real], (tokens[..., 0] > 0).mean(), (tokens[..., 1] > 0).mean())
+             [len(r) for r in real], speech[:, 0].mean(), speech[:, 1].mean())

@@ -3,13 +3,13 @@
 import pandas as pd
 import torch
 
+from babbler.cpu import usable_threads
 from babbler.dataset import load_dataset
 from babbler.fileio import atomic_path
 from babbler.frame_eval import teacher_forced
 from babbler.models.baselines import IndependentModel, MarkovModel
 from babbler.models.io import save_baseline
 from babbler.models.transformer import TransformerConfig
-from babbler.cpu import usable_threads
 from babbler.rulelog import rule_logging
 from babbler.train import TrainConfig, train_transformer
 

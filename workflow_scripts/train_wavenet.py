@@ -4,8 +4,8 @@ from pathlib import Path
 
 import torch
 
-from babbler.dataset import load_dataset
 from babbler.cpu import usable_threads
+from babbler.dataset import load_dataset
 from babbler.rulelog import rule_logging
 from babbler.voices.wavenet import WaveNetConfig
 from babbler.voices.wavenet_train import WaveNetTrainConfig, train_wavenet, voice_item
