@@ -8,7 +8,7 @@ Reports, from one run:
   * Agent.step latency, median and p90 over 2000 steps (target median < 5 ms),
   * training throughput in frames/s (CPU with the default threads, or CUDA),
   * test bits per frame of every model the workflow evaluated (target transformer < markov < independent),
-  * with --run-limits first: selfplay duration W1 with and without sample.run_limits.
+  * with --run-limits first: selfplay duration W1 with and without sample.run_limits, and the train split's own W1.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ from babbler.train import TrainConfig, loss_on, sample_batch  # noqa: E402
 def compare_run_limits(results: Path, corpus: str) -> None:
     """W1 (s) of IPU, pause and gap durations of selfplay's driving VA against the test split's VA, with and
     without the run limits, for the trained transformer and the independent baseline (seeds 1 and 2,
-    two dialogues per test dialogue)."""
+    two dialogues per test dialogue), after the same W1 of the train split's own tracks: the distance that
+    even a perfect model of the training data would keep."""
     data = load_dataset(results / f"dataset/{corpus}/frames.npz", results / f"dataset/{corpus}/splits.csv")
     test = [data.tokens[d] for d in data.ids("test")]
     limits = RunLimits.from_tracks([data.tokens[d] for d in data.ids("train")])
@@ -48,7 +49,10 @@ def compare_run_limits(results: Path, corpus: str) -> None:
         return events_from_tracks({s: np.repeat(tokens[:, i] > 0, 2) for i, s in enumerate("AB")})
 
     real = {i: events(t) for i, t in enumerate(test)}
+    train = {i: events(data.tokens[d]) for i, d in enumerate(data.ids("train"))}
     print(f"run limits from the train split: {limits}")
+    print("train split's tracks        : W1 (s) "
+          + ", ".join(f"{k} {distance(pooled(train, k), pooled(real, k)).w1:.3f}" for k in ("ipu", "pause", "gap")))
     torch.set_num_threads(2)
     for name in ("transformer", "independent"):
         model = load_model(results / f"models/{corpus}/{name}.pt")
