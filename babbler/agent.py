@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from babbler.models.transformer import FrameTransformer
-from babbler.sampling import RunLimits
+from babbler.models.transformer import FrameTransformer, RunHazard
+from babbler.sampling import STOP_RULES, RunLimits
 
 
 class Agent:
@@ -14,11 +14,16 @@ class Agent:
 
     Both speakers act simultaneously: the token returned for frame t depends on both speakers'
     frames up to t − 1. The KV cache keeps the last `context` frames, so each step costs the same.
+    `stop` is the sampling rule of `sample.stop`: "duration" ends a speech run by the run length the
+    model predicted at its onset, "frame" by the token head's silence probability at each frame.
     """
 
     def __init__(self, model: FrameTransformer, temperature: float = 1.0, seed: int = 0,
-                 limits: RunLimits | None = None):
+                 limits: RunLimits | None = None, stop: str = "duration"):
+        if stop not in STOP_RULES:
+            raise ValueError(f"stop must be one of {STOP_RULES}, not {stop!r}")
         self.model = model.eval()
+        self.stop = stop
         self.temperature = temperature
         self.rng = np.random.default_rng(seed)
         self.limits = limits
@@ -27,6 +32,7 @@ class Agent:
     def reset(self) -> None:
         """Forget the dialogue so far; the agent starts silent."""
         self.cache = None
+        self.hazard = RunHazard(1) if self.stop == "duration" else None
         self.own = 0
         self.frames = 0
         self.run = 1
@@ -36,9 +42,16 @@ class Agent:
         """Advance by one frame and return the distribution of the agent's next token (no sampling)."""
         own = torch.tensor([self.own])
         other = torch.tensor([int(partner_token)])
-        logits, _, self.cache = self.model.step(own, other, self.cache)
+        logits, _, logits_dur, self.cache = self.model.step(own, other, self.cache)
         self.frames += 1
-        return torch.softmax(logits[0].float() / self.temperature, dim=-1).numpy().astype(np.float64)
+        p = torch.softmax(logits.float(), dim=-1).numpy().astype(np.float64)
+        if self.hazard is not None:  # as TransformerStream: the stop probability of a speech run from its onset
+            self.hazard.observe(own.numpy(), torch.softmax(logits_dur.float(), dim=-1).numpy().astype(np.float64))
+            p = self.hazard.apply(p)
+        p = p[0]
+        if self.temperature != 1.0:  # as babbler.sampling.sample_token: p^(1/τ), renormalised
+            p = np.power(np.maximum(p, 1e-30), 1.0 / self.temperature)
+        return p / p.sum()
 
     def step(self, partner_token: int) -> int:
         """The partner's token of the frame that just ended → this agent's token for the next frame."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
@@ -15,6 +16,17 @@ from babbler.fileio import atomic_path, write_va
 from babbler.va import frames_to_segments, runs
 
 FREE = -1  # marks a frame/speaker the model generates
+STOP_RULES = ("duration", "frame")  # config sample.stop
+
+
+def sampler(model, stop: str = "duration") -> Callable[[int], object]:
+    """The stream factory sampling uses: with stop "duration", a model that predicts run lengths (the transformer)
+    ends its speech runs by them; the baselines and stop "frame" use the model's per-frame probabilities."""
+    if stop not in STOP_RULES:
+        raise ValueError(f"sample.stop must be one of {STOP_RULES}, not {stop!r}")
+    if stop == "duration" and hasattr(model, "head_dur"):
+        return partial(model.stream, durations=True)
+    return model.stream
 
 
 def sample_token(probs: np.ndarray, rng: np.random.Generator, temperature: float = 1.0) -> np.ndarray:

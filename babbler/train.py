@@ -17,7 +17,8 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from babbler.fileio import atomic_path
-from babbler.models.transformer import FrameTransformer, TransformerConfig, save_transformer
+from babbler.models.transformer import (FrameTransformer, TransformerConfig, duration_bin, onset_durations,
+                                        save_transformer)
 
 log = logging.getLogger(__name__)
 
@@ -58,16 +59,22 @@ def lr_factor(step: int, cfg: TrainConfig) -> float:
 
 
 def views(dialogues: list[np.ndarray]) -> list[np.ndarray]:
-    """Both role assignments of every dialogue: (T, 2) with column 0 = own, column 1 = partner."""
-    return [v for tok in dialogues for v in (tok, tok[:, ::-1].copy())]
+    """Both role assignments of every dialogue: (T, 3) with column 0 = own, 1 = partner, 2 = `onset_durations` of own."""
+    out = []
+    for tok in dialogues:
+        for own, other in ((tok[:, 0], tok[:, 1]), (tok[:, 1], tok[:, 0])):
+            out.append(np.stack([own, other, onset_durations(own)], axis=1).astype(np.int64))
+    return out
 
 
 def sample_batch(seqs: list[np.ndarray], cfg: TrainConfig, rng: np.random.Generator) -> np.ndarray:
-    """(batch, crop + 1, 2) random crops, weighted by sequence length."""
+    """(batch, crop + 1, columns) random crops of `views`, weighted by sequence length; short ones padded with −1
+    durations and silence."""
     lengths = np.array([len(s) for s in seqs], dtype=float)
     usable = np.maximum(lengths - cfg.crop - 1, 0) + 1
     idx = rng.choice(len(seqs), size=cfg.batch_size, p=usable / usable.sum())
-    out = np.zeros((cfg.batch_size, cfg.crop + 1, 2), dtype=np.int64)
+    out = np.zeros((cfg.batch_size, cfg.crop + 1, seqs[0].shape[1]), dtype=np.int64)
+    out[..., 2:] = -1
     for b, i in enumerate(idx):
         s = seqs[i]
         if len(s) <= cfg.crop + 1:
@@ -79,34 +86,45 @@ def sample_batch(seqs: list[np.ndarray], cfg: TrainConfig, rng: np.random.Genera
 
 
 def loss_on(model: FrameTransformer, batch: torch.Tensor) -> torch.Tensor:
-    """Mean cross-entropy (nats) of the next own and partner tokens over a batch of (B, T + 1, 2) crops."""
+    """Training loss (nats per frame) over a batch of (B, T + 1, 3) `views` crops: the mean cross-entropy of the
+    next own and partner tokens, plus the run-length cross-entropy of the own onsets in the crop per frame."""
     inp, tgt = batch[:, :-1], batch[:, 1:]
-    logits_self, logits_other = model(inp[..., 0], inp[..., 1])
+    logits_self, logits_other, logits_dur = model(inp[..., 0], inp[..., 1])
     ce_self = F.cross_entropy(logits_self.reshape(-1, logits_self.shape[-1]), tgt[..., 0].reshape(-1))
     ce_other = F.cross_entropy(logits_other.reshape(-1, logits_other.shape[-1]), tgt[..., 1].reshape(-1))
-    return 0.5 * (ce_self + ce_other)
+    dur = inp[..., 2]
+    onset = dur > 0
+    target = torch.as_tensor(duration_bin(dur[onset].cpu().numpy()), device=dur.device)
+    ce_dur = F.cross_entropy(logits_dur[onset], target, reduction="sum") / dur.numel()
+    return 0.5 * (ce_self + ce_other) + ce_dur
 
 
 @torch.no_grad()
 def sequence_nll(model: FrameTransformer, seq: np.ndarray, device: torch.device, block: int | None = None) -> np.ndarray:
-    """Per-frame NLL (nats) of the own token at frames 1…T−1, teacher-forced, in windows of `context`."""
+    """Per-frame NLL (nats) of the own token at frames 1…T−1, teacher-forced in windows of `context`, plus at each
+    frame before an own onset the NLL of that run's length: its mean is the own part of the training loss."""
     model.eval()
     ctx = model.cfg.context
     block = block or max(1, ctx // 2)
-    t = torch.as_tensor(seq, dtype=torch.long, device=device)
+    t = torch.as_tensor(seq[:, :2], dtype=torch.long, device=device)
+    dur = onset_durations(np.asarray(seq[:, 0]))
     out = np.zeros(len(seq) - 1)
     for start in range(0, len(seq) - 1, block):
         lo = max(0, start - (ctx - block))
         end = min(start + block, len(seq) - 1)
-        logits, _ = model(t[None, lo:end, 0], t[None, lo:end, 1])
+        logits, _, logits_dur = model(t[None, lo:end, 0], t[None, lo:end, 1])
         logp = torch.log_softmax(logits[0, start - lo :].float(), dim=-1)
         target = t[start + 1 : end + 1, 0]
         out[start:end] = -logp.gather(1, target[:, None])[:, 0].cpu().numpy()
+        onset = np.flatnonzero(dur[start:end] > 0)
+        if len(onset):
+            logp_dur = torch.log_softmax(logits_dur[0, start - lo + onset].float(), dim=-1).cpu().numpy()
+            out[start + onset] -= logp_dur[np.arange(len(onset)), duration_bin(dur[start + onset])]
     return out
 
 
 def validate(model: FrameTransformer, seqs: list[np.ndarray], device: torch.device) -> float:
-    """Mean per-frame NLL (nats) of the own token over validation views."""
+    """Mean per-frame NLL (nats) of the own token and run lengths (`sequence_nll`) over validation views."""
     nll = [sequence_nll(model, s, device) for s in seqs]
     return float(np.concatenate(nll).mean()) if nll else float("nan")
 

@@ -8,7 +8,8 @@ Reports, from one run:
   * Agent.step latency, median and p90 over 2000 steps (target median < 5 ms),
   * training throughput in frames/s (CPU with the default threads, or CUDA),
   * test bits per frame of every model the workflow evaluated (target transformer < markov < independent),
-  * with --run-limits first: selfplay duration W1 with and without sample.run_limits, and the train split's own W1.
+  * with --run-limits first: selfplay duration W1 with and without sample.run_limits, under each sample.stop rule,
+    and the train split's own W1.
 """
 
 from __future__ import annotations
@@ -31,19 +32,21 @@ from babbler.dataset import load_dataset  # noqa: E402
 from babbler.evaluate import distance, pooled  # noqa: E402
 from babbler.models.io import load_model  # noqa: E402
 from babbler.models.transformer import FrameTransformer, TransformerConfig  # noqa: E402
-from babbler.sampling import RunLimits, generate, selfplay_plan  # noqa: E402
+from babbler.sampling import STOP_RULES, RunLimits, generate, sampler, selfplay_plan  # noqa: E402
 from babbler.timing import events_from_tracks  # noqa: E402
-from babbler.train import TrainConfig, loss_on, sample_batch  # noqa: E402
+from babbler.train import TrainConfig, loss_on, sample_batch, views  # noqa: E402
 
 
 def compare_run_limits(results: Path, corpus: str) -> None:
-    """W1 (s) of IPU, pause and gap durations of selfplay's driving VA against the test split's VA, with and
-    without the run limits, for the trained transformer and the independent baseline (seeds 1 and 2,
-    two dialogues per test dialogue), after the same W1 of the train split's own tracks: the distance that
+    """W1 (s) of the duration distributions of selfplay's driving VA against the test split's VA, with and without
+    the run limits, for the trained transformer under each sample.stop rule and the independent baseline (seeds 1
+    and 2, two dialogues per test dialogue), after the same W1 of the train split's own tracks: the distance that
     even a perfect model of the training data would keep."""
     data = load_dataset(results / f"dataset/{corpus}/frames.npz", results / f"dataset/{corpus}/splits.csv")
     test = [data.tokens[d] for d in data.ids("test")]
     limits = RunLimits.from_tracks([data.tokens[d] for d in data.ids("train")])
+
+    kinds = ("ipu", "pause", "gap", "overlap_between", "fto")
 
     def events(tokens: np.ndarray) -> pd.DataFrame:
         return events_from_tracks({s: np.repeat(tokens[:, i] > 0, 2) for i, s in enumerate("AB")})
@@ -52,18 +55,20 @@ def compare_run_limits(results: Path, corpus: str) -> None:
     train = {i: events(data.tokens[d]) for i, d in enumerate(data.ids("train"))}
     print(f"run limits from the train split: {limits}")
     print("train split's tracks        : W1 (s) "
-          + ", ".join(f"{k} {distance(pooled(train, k), pooled(real, k)).w1:.3f}" for k in ("ipu", "pause", "gap")))
+          + ", ".join(f"{k} {distance(pooled(train, k), pooled(real, k)).w1:.3f}" for k in kinds))
     torch.set_num_threads(2)
-    for name in ("transformer", "independent"):
-        model = load_model(results / f"models/{corpus}/{name}.pt")
-        for limited in (None, limits):
-            for seed in (1, 2):
-                drawn = generate(model.stream, selfplay_plan([len(t) for t in test] * 2), np.random.default_rng(seed),
-                                 desc="selfplay", limits=limited)
-                gen = {i: events(drawn[i]) for i in range(len(drawn))}
-                w1 = {k: distance(pooled(gen, k), pooled(real, k)).w1 for k in ("ipu", "pause", "gap")}
-                print(f"{name:12s} limits {'on ' if limited else 'off'} seed {seed}: W1 (s) "
-                      + ", ".join(f"{k} {v:.3f}" for k, v in w1.items()))
+    trained = load_model(results / f"models/{corpus}/transformer.pt")
+    runs = [(f"stop={stop}", sampler(trained, stop), lim) for stop in STOP_RULES for lim in (None, limits)]
+    runs += [("independent", load_model(results / f"models/{corpus}/independent.pt").stream, lim)
+             for lim in (None, limits)]
+    for name, factory, limited in runs:
+        for seed in (1, 2):
+            drawn = generate(factory, selfplay_plan([len(t) for t in test] * 2), np.random.default_rng(seed),
+                             desc="selfplay", limits=limited)
+            gen = {i: events(drawn[i]) for i in range(len(drawn))}
+            w1 = {k: distance(pooled(gen, k), pooled(real, k)).w1 for k in kinds}
+            print(f"{name:14s} limits {'on ' if limited else 'off'} seed {seed}: W1 (s) "
+                  + ", ".join(f"{k} {v:.3f}" for k, v in w1.items()))
 
 
 def main() -> None:
@@ -109,7 +114,7 @@ def main() -> None:
     train_model = FrameTransformer(model.cfg).to(device).train()
     opt = torch.optim.AdamW(train_model.parameters(), lr=1e-3)
     cfg = TrainConfig()
-    seqs = [np.random.default_rng(i).integers(0, 137, (6000, 2)) for i in range(4)]
+    seqs = views([np.random.default_rng(i).integers(0, 137, (6000, 2)) for i in range(2)])
     rng = np.random.default_rng(0)
     times = []
     for step in range(25):

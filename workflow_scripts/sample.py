@@ -14,6 +14,7 @@ from babbler.sampling import (
     continuation_plan,
     generate,
     listen_plan,
+    sampler,
     selfplay_plan,
     write_generated,
 )
@@ -42,7 +43,8 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
         train = [data.tokens[d] for d in data.ids("train")]
         limits = RunLimits.from_tracks(train) if opts["run_limits"] else None
         log.info("run limits (frames): %s", limits)
-        drawn = generate(model.stream, plan, rng, temperature=opts["temperature"], desc=system, limits=limits)
+        drawn = generate(sampler(model, opts["stop"]), plan, rng, temperature=opts["temperature"], desc=system,
+                         limits=limits)
         tokens = [drawn[i, : len(r)] for i, r in enumerate(real)]
     folder = Path(snakemake.output.tracks[0]).parent.parent
     for d, tok in zip(ids, tokens):
