@@ -49,8 +49,8 @@ def fto_plot(real: dict[str, pd.DataFrame], systems: dict[str, dict[str, pd.Data
         ax.legend(fontsize=8, frameon=False)
     for ax in axes.flat[n:]:
         ax.axis("off")
-    for ax in axes[-1]:
-        ax.set_xlabel("floor-transfer offset (s): < 0 overlap, > 0 gap; clipped to −1.5…2")
+    fig.supxlabel("floor-transfer offset (s): < 0 overlap, > 0 gap; clipped to −1.5…2", fontsize=10)
+    fig.supylabel("density", fontsize=10)
     fig.suptitle("Floor-transfer offsets of each system (outline) over the human test dialogues (grey)")
     _save(fig, dest)
 

@@ -9,7 +9,7 @@ Reports, from one run:
   * training throughput in frames/s (CPU with the default threads, or CUDA),
   * test bits per frame of every model the workflow evaluated (target transformer < markov < independent),
   * with --run-limits first: selfplay duration W1 with and without sample.run_limits, under each sample.stop rule,
-    and the train split's own W1.
+    and the train split's own W1; the test VA bits/frame of the distribution each stop rule samples from.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from babbler.agent import Agent  # noqa: E402
 from babbler.dataset import load_dataset  # noqa: E402
 from babbler.evaluate import distance, pooled  # noqa: E402
+from babbler.frame_eval import teacher_forced  # noqa: E402
 from babbler.models.io import load_model  # noqa: E402
 from babbler.models.transformer import FrameTransformer, TransformerConfig  # noqa: E402
 from babbler.sampling import STOP_RULES, RunLimits, generate, sampler, selfplay_plan  # noqa: E402
@@ -69,6 +70,9 @@ def compare_run_limits(results: Path, corpus: str) -> None:
             w1 = {k: distance(pooled(gen, k), pooled(real, k)).w1 for k in kinds}
             print(f"{name:14s} limits {'on ' if limited else 'off'} seed {seed}: W1 (s) "
                   + ", ".join(f"{k} {v:.3f}" for k, v in w1.items()))
+    for stop in STOP_RULES:  # the model's scores are of its per-frame probabilities; this is what each rule samples
+        va_bits, _tok, mask = teacher_forced(sampler(trained, stop), test, desc=stop)
+        print(f"test VA bits/frame of the transformer under stop={stop}: {va_bits[mask].mean():.4f}")
 
 
 def main() -> None:
