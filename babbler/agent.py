@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from babbler.models.transformer import FrameTransformer, RunHazard
-from babbler.sampling import STOP_RULES, RunLimits
+from babbler.sampling import STOP_RULES, RunLimits, temper
 
 
 class Agent:
@@ -46,12 +46,9 @@ class Agent:
         self.frames += 1
         p = torch.softmax(logits.float(), dim=-1).numpy().astype(np.float64)
         if self.hazard is not None:  # as TransformerStream: the stop probability of a speech run from its onset
-            self.hazard.observe(own.numpy(), torch.softmax(logits_dur.float(), dim=-1).numpy().astype(np.float64))
+            self.hazard.observe(own.numpy(), logits_dur)
             p = self.hazard.apply(p)
-        p = p[0]
-        if self.temperature != 1.0:  # as babbler.sampling.sample_token: p^(1/τ), renormalised
-            p = np.power(np.maximum(p, 1e-30), 1.0 / self.temperature)
-        return p / p.sum()
+        return temper(p[0], self.temperature)
 
     def step(self, partner_token: int) -> int:
         """The partner's token of the frame that just ended → this agent's token for the next frame."""

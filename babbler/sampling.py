@@ -29,10 +29,15 @@ def sampler(model, stop: str = "duration") -> Callable[[int], object]:
     return model.stream
 
 
+def temper(probs: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    """Probabilities (…, VOCAB) at a sampling temperature: p^(1/τ), renormalised."""
+    p = probs if temperature == 1.0 else np.power(np.maximum(probs, 1e-30), 1.0 / temperature)
+    return p / p.sum(axis=-1, keepdims=True)
+
+
 def sample_token(probs: np.ndarray, rng: np.random.Generator, temperature: float = 1.0) -> np.ndarray:
     """Draw one token per row of a (…, VOCAB) probability array, after temperature p^(1/τ)."""
-    p = probs if temperature == 1.0 else np.power(np.maximum(probs, 1e-30), 1.0 / temperature)
-    p = p / p.sum(axis=-1, keepdims=True)
+    p = temper(probs, temperature)
     flat = p.reshape(-1, p.shape[-1])
     u = rng.random(len(flat))[:, None]
     idx = (np.cumsum(flat, axis=1) < u).sum(axis=1)

@@ -101,13 +101,14 @@ def loss_on(model: FrameTransformer, batch: torch.Tensor) -> torch.Tensor:
 
 @torch.no_grad()
 def sequence_nll(model: FrameTransformer, seq: np.ndarray, device: torch.device, block: int | None = None) -> np.ndarray:
-    """Per-frame NLL (nats) of the own token at frames 1…T−1, teacher-forced in windows of `context`, plus at each
-    frame before an own onset the NLL of that run's length: its mean is the own part of the training loss."""
+    """Per-frame NLL (nats) of the own token at frames 1…T−1 of a (T, 3) `views` sequence, teacher-forced in windows
+    of `context`, plus at each frame before an own onset the NLL of that run's length: its mean is the own part of
+    the training loss."""
     model.eval()
     ctx = model.cfg.context
     block = block or max(1, ctx // 2)
     t = torch.as_tensor(seq[:, :2], dtype=torch.long, device=device)
-    dur = onset_durations(np.asarray(seq[:, 0]))
+    dur = np.asarray(seq[:, 2])
     out = np.zeros(len(seq) - 1)
     for start in range(0, len(seq) - 1, block):
         lo = max(0, start - (ctx - block))

@@ -59,10 +59,10 @@ def compare_run_limits(results: Path, corpus: str) -> None:
           + ", ".join(f"{k} {distance(pooled(train, k), pooled(real, k)).w1:.3f}" for k in kinds))
     torch.set_num_threads(2)
     trained = load_model(results / f"models/{corpus}/transformer.pt")
-    runs = [(f"stop={stop}", sampler(trained, stop), lim) for stop in STOP_RULES for lim in (None, limits)]
-    runs += [("independent", load_model(results / f"models/{corpus}/independent.pt").stream, lim)
+    setups = [(f"stop={stop}", sampler(trained, stop), lim) for stop in STOP_RULES for lim in (None, limits)]
+    setups += [("independent", load_model(results / f"models/{corpus}/independent.pt").stream, lim)
              for lim in (None, limits)]
-    for name, factory, limited in runs:
+    for name, factory, limited in setups:
         for seed in (1, 2):
             drawn = generate(factory, selfplay_plan([len(t) for t in test] * 2), np.random.default_rng(seed),
                              desc="selfplay", limits=limited)

@@ -85,8 +85,9 @@ class RunHazard:
         self.onset = np.full((n, DUR_BINS), 1.0 / DUR_BINS)
         self.pending: np.ndarray | None = None  # duration probabilities from the last frame's output
 
-    def observe(self, own: np.ndarray, p_dur: np.ndarray) -> None:
-        """Record the own tokens just pushed and the duration probabilities the model output at that frame."""
+    def observe(self, own: np.ndarray, logits_dur: torch.Tensor) -> None:
+        """Record the own tokens just pushed and the duration head's logits (N, DUR_BINS) at that frame."""
+        p_dur = torch.softmax(logits_dur.float(), dim=-1).cpu().numpy().astype(np.float64)
         on = np.asarray(own) > 0
         start = on & ~self.talking
         if self.pending is not None:
@@ -271,7 +272,7 @@ class TransformerStream:
         logits_self, _, logits_dur, self.cache = self.model.step(own, other, self.cache)
         self.logits = logits_self.float()
         if self.hazard is not None:
-            self.hazard.observe(own.numpy(), torch.softmax(logits_dur.float(), dim=-1).numpy().astype(np.float64))
+            self.hazard.observe(own.numpy(), logits_dur)
 
     def next_probs(self) -> np.ndarray:
         p = torch.softmax(self.logits, dim=-1).numpy().astype(np.float64)
