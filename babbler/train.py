@@ -130,8 +130,24 @@ def validate(model: FrameTransformer, seqs: list[np.ndarray], device: torch.devi
     return float(np.concatenate(nll).mean()) if nll else float("nan")
 
 
+def data_fingerprint(*groups) -> str:
+    """SHA-256 of the arrays a model is trained on: each group (e.g. train, val) in order, with dtypes and shapes."""
+    h = hashlib.sha256()
+    for group in groups:
+        h.update(f"group of {len(group)};".encode())
+        for a in group:
+            a = np.ascontiguousarray(a)
+            h.update(f"{a.dtype.str}{a.shape};".encode())
+            h.update(a.tobytes())
+    return h.hexdigest()
+
+
 def config_hash(model_cfg, train_cfg, data_id: str) -> str:
-    """Identity of a training run (model and train dataclasses, data): a checkpoint resumes only its own run."""
+    """Identity of a training run (model and train dataclasses, data): a checkpoint resumes only its own run.
+
+    `data_id` must change whenever the training data does (`data_fingerprint` of the arrays), so that a checkpoint
+    left by a run on other data (a changed VAD, sample rate or recording under the same dialogue ids) is never taken
+    for a resumable one."""
     blob = json.dumps({"model": asdict(model_cfg), "train": asdict(train_cfg), "data": data_id}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
@@ -150,7 +166,7 @@ def load_checkpoint(path, run_id: str, model, opt, sched, rng: np.random.Generat
         return None
     ck = torch.load(path, map_location=device, weights_only=False)
     if ck.get("run_id") != run_id:
-        log.info("ignoring %s: it belongs to other settings", path)
+        log.warning("ignoring %s: it belongs to other settings or other training data; starting afresh", path)
         return None
     want = {k: tuple(v.shape) for k, v in model.state_dict().items()}
     have = {k: tuple(v.shape) for k, v in ck["model"].items()}
@@ -184,14 +200,15 @@ def train_transformer(
     out_model: str | Path,
     out_metrics: str | Path,
     checkpoint: str | Path,
-    data_id: str = "",
     stop_after: int | None = None,
 ) -> dict:
     """Train (or resume) and write the best model and the per-step metrics CSV; return a summary.
 
-    `checkpoint` is written at every validation; a later call with the same settings resumes from
-    it (model, optimizer, scheduler, RNG and sampler state, metrics so far). `stop_after` ends the
-    run after that many steps without writing the final outputs, as an interruption would.
+    `checkpoint` is written at every validation; a later call with the same settings and the same
+    training and validation data resumes from it (model, optimizer, scheduler, RNG and sampler
+    state, metrics so far); a finished run's checkpoint is only ever reused to rewrite the same
+    outputs. `stop_after` ends the run after that many steps without writing the final outputs,
+    as an interruption would.
     """
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
@@ -202,22 +219,24 @@ def train_transformer(
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, 0.98))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, cfg))
     train_seqs, val_seqs = views(train), views(val)
-    run_id = config_hash(model_cfg, cfg, data_id)
-    step, best, bad, rows, best_state = 0, float("inf"), 0, [], None
+    run_id = config_hash(model_cfg, cfg, data_fingerprint(train, val))
+    step, best, bad, rows, best_state, finished = 0, float("inf"), 0, [], None, False
     ck = load_checkpoint(checkpoint, run_id, model, opt, sched, rng, device)
     if ck is not None:
         step, best, bad, rows, best_state = ck["step"], ck["best"], ck["bad"], ck["rows"], ck["best_state"]
-        log.info("resumed from %s at step %d (best val %.4f)", checkpoint, step, best)
+        finished = bool(ck.get("finished", False))
+        log.info("resumed from %s at step %d (best val %.4f)%s", checkpoint, step, best,
+                 ": that run had finished" if finished else "")
     log.info("training %d parameters on %s: %d train / %d val views", model.n_params(), device, len(train_seqs),
              len(val_seqs))
-    def save_checkpoint() -> None:
+    def save_checkpoint(done: bool = False) -> None:
         write_checkpoint(checkpoint, run_id, model, opt, sched, rng, step=step, best=best, bad=bad, rows=rows,
-                         best_state=best_state)
+                         best_state=best_state, finished=done)
 
     t0, frames = time.perf_counter(), 0
     bar = tqdm(total=cfg.steps, initial=step, desc="train", mininterval=5.0)
-    stopped_early = False
-    while step < cfg.steps:
+    stopped_early = finished and step < cfg.steps
+    while step < cfg.steps and not finished:
         model.train()
         batch = torch.as_tensor(sample_batch(train_seqs, cfg, rng), device=device)
         loss = loss_on(model, batch)
@@ -242,10 +261,10 @@ def train_transformer(
             log.info("step %d: train %.4f val %.4f (best %.4f) lr %.2e", step, row["train_loss"], val_loss, best,
                      row["lr"])
             rows.append(row)
-            save_checkpoint()
-            if bad >= cfg.patience:
+            stopped_early = bad >= cfg.patience
+            save_checkpoint(done=stopped_early or step >= cfg.steps)
+            if stopped_early:
                 log.info("early stop at step %d: no validation gain in %d checks", step, cfg.patience)
-                stopped_early = True
                 break
         else:
             rows.append(row)

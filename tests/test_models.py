@@ -52,6 +52,21 @@ def test_speaker_tokens_from_10ms_prosody():
     assert (fb[100:110] == UNVOICED).all() and (fb[v & (np.arange(200) < 100)] == 8).all()
 
 
+def test_dataset_round_trip_with_ids_that_are_savez_arguments(tmp_path):
+    """Dialogue ids such as `file` or `allow_pickle` name numpy's own arguments; they must round-trip."""
+    from babbler.dataset import FrameData, load_dataset, save_dataset
+
+    ids = ["file", "allow_pickle", "001"]
+    tokens = {d: np.full((5 + i, 2), i, dtype=np.int16) for i, d in enumerate(ids)}
+    scales = {d: (SpeakerScale(100.0 + i, 60.0), SpeakerScale(200.0, 55.0)) for i, d in enumerate(ids)}
+    save_dataset(FrameData(tokens, scales, dict(zip(ids, ["train", "val", "test"]))), tmp_path / "f.npz",
+                 tmp_path / "s.csv")
+    back = load_dataset(tmp_path / "f.npz", tmp_path / "s.csv")
+    assert back.ids() == sorted(ids) and back.split["001"] == "test"
+    assert all(np.array_equal(back.tokens[d], tokens[d]) for d in ids)
+    assert back.scales["allow_pickle"][0].f0_median == pytest.approx(101.0)
+
+
 # ---------------------------------------------------------------- the Transformer
 
 
@@ -208,14 +223,19 @@ def test_selfplay_of_the_toy_agent_keeps_the_structure(toy_model):
     start at once, the frame rule lets one yield at once; under the duration rule a started run goes on to its
     predicted length, so such clashes last longer, and so can the silence after them."""
     model, _, _ = toy_model
-    for stop, most_overlap, p95_silence in (("frame", 0.01, 60), ("duration", 0.04, 75)):
+    for stop, most_overlap in (("frame", 0.01), ("duration", 0.04)):
         tokens = generate(sampler(model, stop), selfplay_plan([2000, 2000]), np.random.default_rng(4))
+        silences = []
         for t in tokens:
             on = t > 0
             assert (on[:, 0] & on[:, 1]).mean() < most_overlap
             assert on[:, 0].mean() > 0.1 and on[:, 1].mean() > 0.1
             s, e = runs(~on[:, 0] & ~on[:, 1])
-            assert np.percentile(e - s, 95) <= p95_silence and len(s) > 15
+            assert len(s) > 15
+            silences += list(e - s)
+        # the toy's silences last 10 or 15–49 frames; pooled over both dialogues (a p95 of ~30 silences per
+        # dialogue is set by its two longest and moved by float rounding from one CPU to another)
+        assert np.median(silences) <= 20 and np.percentile(silences, 90) <= 60 and max(silences) <= 100
 
 
 # ---------------------------------------------------------------- training and resume
@@ -269,6 +289,39 @@ def test_checkpoint_of_other_settings_is_not_resumed(tmp_path):
     other = TrainConfig(steps=12, batch_size=2, crop=32, warmup=2, epoch_steps=5, threads=1)
     train_transformer(train, [], mcfg, other, tmp_path / "a.pt", tmp_path / "a.csv", tmp_path / "c.ckpt")
     assert pd.read_csv(tmp_path / "a.csv")["step"].tolist() == list(range(1, 13))
+
+
+def test_finished_checkpoint_is_not_resumed_after_the_training_data_changed(tmp_path):
+    """Same ids, same settings, other tracks (a changed VAD, sample rate or re-recorded file): the kept checkpoint
+    of the finished run must not be taken for this run; the result equals a fresh training on the new data."""
+    rng = np.random.default_rng(3)
+    old = [toy_dialogue(rng, 600) for _ in range(2)]
+    new = [np.roll(t, 7, axis=0) for t in old]  # same dialogues, shifted tracks
+    mcfg = TransformerConfig(d_model=16, layers=1, heads=2, context=32)
+    tcfg = TrainConfig(steps=10, batch_size=2, crop=32, warmup=2, epoch_steps=5, threads=1)
+    train_transformer(old, [], mcfg, tcfg, tmp_path / "m.pt", tmp_path / "m.csv", tmp_path / "m.ckpt")
+    stale = load_model(tmp_path / "m.pt")
+    train_transformer(new, [], mcfg, tcfg, tmp_path / "m.pt", tmp_path / "m.csv", tmp_path / "m.ckpt")
+    train_transformer(new, [], mcfg, tcfg, tmp_path / "f.pt", tmp_path / "f.csv", tmp_path / "f.ckpt")
+    got, fresh = load_model(tmp_path / "m.pt"), load_model(tmp_path / "f.pt")
+    assert pd.read_csv(tmp_path / "m.csv")["step"].tolist() == list(range(1, 11))
+    assert all(torch.equal(a, b) for a, b in zip(got.state_dict().values(), fresh.state_dict().values()))
+    assert not all(torch.equal(a, b) for a, b in zip(got.state_dict().values(), stale.state_dict().values()))
+
+
+def test_finished_or_early_stopped_run_rewrites_the_same_model(tmp_path):
+    """Rerunning a finished training on unchanged data trains no further (an early stop stays stopped)."""
+    rng = np.random.default_rng(4)
+    train, val = [toy_dialogue(rng, 600) for _ in range(2)], [toy_dialogue(rng, 600)]
+    mcfg = TransformerConfig(d_model=16, layers=1, heads=2, context=32)
+    tcfg = TrainConfig(steps=60, batch_size=2, crop=32, warmup=2, epoch_steps=5, patience=1, lr=0.5, threads=1)
+    first = train_transformer(train, val, mcfg, tcfg, tmp_path / "m.pt", tmp_path / "m.csv", tmp_path / "m.ckpt")
+    assert first["stopped_early"] and first["step"] < 60
+    before = load_model(tmp_path / "m.pt").state_dict()
+    again = train_transformer(train, val, mcfg, tcfg, tmp_path / "m.pt", tmp_path / "m.csv", tmp_path / "m.ckpt")
+    assert again["step"] == first["step"] and again["stopped_early"]
+    after = load_model(tmp_path / "m.pt").state_dict()
+    assert all(torch.equal(before[k], v) for k, v in after.items())
 
 
 # ---------------------------------------------------------------- baselines

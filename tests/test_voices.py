@@ -81,6 +81,26 @@ def test_tiny_wavenet_overfits_a_short_clip(tmp_path):
     assert summary["final_val_loss"] < 1.0  # far below chance
 
 
+def test_wavenet_checkpoint_is_not_resumed_on_other_audio(tmp_path):
+    """A finished WaveNet run's checkpoint is ignored when the audio under the same dialogue ids changed."""
+    sr = 8000
+    t = np.arange(sr // 2) / sr
+    local = np.zeros((4, 25), dtype=np.float32)
+    local[0, :15] = 1
+
+    def item(freq):
+        clip = 0.5 * np.sin(2 * np.pi * freq * t) * (t < 0.3)
+        return VoiceItem(mu_law_encode(clip).astype(np.int16), local, np.zeros(2, np.float32), np.arange(15))
+
+    cfg = WaveNetTrainConfig(steps=6, batch_size=2, crop=160, warmup=2, epoch_steps=3, device="cpu")
+    train_wavenet([item(200)], [], TINY, cfg, tmp_path / "w.pt", tmp_path / "w.csv", tmp_path / "w.ckpt")
+    train_wavenet([item(330)], [], TINY, cfg, tmp_path / "w.pt", tmp_path / "w.csv", tmp_path / "w.ckpt")
+    train_wavenet([item(330)], [], TINY, cfg, tmp_path / "f.pt", tmp_path / "f.csv", tmp_path / "f.ckpt")
+    a, b = pd.read_csv(tmp_path / "w.csv"), pd.read_csv(tmp_path / "f.csv")
+    assert a["step"].tolist() == list(range(1, 7))
+    assert np.allclose(a["train_loss"], b["train_loss"])
+
+
 def test_crop_batch_is_frame_aligned_with_receptive_field_context():
     model = WaveNet(TINY)
     item = VoiceItem(np.arange(8000, dtype=np.int16) % 256, np.zeros((4, 50), np.float32), np.zeros(2, np.float32),

@@ -24,7 +24,7 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
             torch.set_num_threads(usable_threads(snakemake.threads))
         summary = train_transformer(
             train, val, TransformerConfig(**snakemake.params.model), cfg, snakemake.output.model,
-            snakemake.output.metrics, snakemake.params.checkpoint, data_id=",".join(data.ids("train")),
+            snakemake.output.metrics, snakemake.params.checkpoint,
         )
         log.info("transformer: %s", summary)
     else:

@@ -18,6 +18,5 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     items = {split: [voice_item(audio[f"{d}.{s}"], data.tokens[d][:, i], data.scales[d][i], model_cfg.sample_rate)
                      for d in data.ids(split) for i, s in enumerate("AB")] for split in ("train", "val")}
     summary = train_wavenet(items["train"], items["val"], model_cfg, WaveNetTrainConfig(**snakemake.params.train),
-                            snakemake.output.model, snakemake.output.metrics, snakemake.params.checkpoint,
-                            data_id=",".join(data.ids("train")))
+                            snakemake.output.model, snakemake.output.metrics, snakemake.params.checkpoint)
     log.info("wavenet: %s", summary)

@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from babbler.dataset import SpeakerScale, bin_centres, decode
 from babbler.fileio import atomic_path
-from babbler.train import config_hash, load_checkpoint, lr_factor, pick_device, write_checkpoint
+from babbler.train import config_hash, data_fingerprint, load_checkpoint, lr_factor, pick_device, write_checkpoint
 from babbler.voices.wavenet import (WaveNet, WaveNetConfig, global_features, local_features, mu_law_encode,
                                     save_wavenet)
 
@@ -107,8 +107,10 @@ def crop_loss(model: WaveNet, batch, device) -> torch.Tensor:
 
 
 def train_wavenet(train: list[VoiceItem], val: list[VoiceItem], model_cfg: WaveNetConfig, cfg: WaveNetTrainConfig,
-                  out_model, out_metrics, checkpoint, data_id: str = "", stop_after: int | None = None) -> dict:
-    """Train (or resume) the WaveNet voice; write the model and per-step metrics; return a summary."""
+                  out_model, out_metrics, checkpoint, stop_after: int | None = None) -> dict:
+    """Train (or resume) the WaveNet voice; write the model and per-step metrics; return a summary.
+
+    A checkpoint resumes only a run with the same settings on the same audio and conditioning."""
     device = pick_device(cfg.device)
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
@@ -117,7 +119,8 @@ def train_wavenet(train: list[VoiceItem], val: list[VoiceItem], model_cfg: WaveN
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, cfg))
     val_rng = np.random.default_rng(cfg.seed + 1)
     val_batches = [crop_batch(val or train, model, cfg, val_rng) for _ in range(4)]
-    run_id = config_hash(model_cfg, cfg, data_id)
+    run_id = config_hash(model_cfg, cfg, data_fingerprint(*([a for it in items for a in (it.classes, it.local, it.glob)]
+                                                            for items in (train, val))))
     step, rows, best = 0, [], float("inf")
     ck = load_checkpoint(checkpoint, run_id, model, opt, sched, rng, device)
     if ck is not None:
