@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from babbler.fileio import atomic_path
+from babbler.fileio import atomic_path, read_table
 
 RATE = 50  # frames per second of the model tracks
 F0_BINS = 16  # semitone bins around the speaker's median F0
@@ -17,6 +17,7 @@ INT_BINS = 8  # intensity bins around the speaker's median speech level
 INT_DB_RANGE = (-12.0, 4.0)  # dB covered by the intensity bins (2 dB each)
 UNVOICED = F0_BINS  # the F0 "bin" of a speech frame without pitch
 VOCAB = 1 + (F0_BINS + 1) * INT_BINS  # 0 = silent, then (f0 bin, intensity bin) pairs
+TOKEN_KEY = "tokens/"  # frames.npz key prefix of a dialogue's token array
 
 
 @dataclass(frozen=True)
@@ -109,10 +110,10 @@ def build_dataset(prosody_files: dict[str, tuple[str | Path, str | Path]], split
 
 
 def save_dataset(data: FrameData, npz_path: str | Path, splits_csv: str | Path) -> None:
-    """Write frames.npz (one `{dlg}` array of tokens each) and splits.csv (split, length, speaker scales)."""
+    """Write frames.npz (one `tokens/{dlg}` array each) and splits.csv (split, length, speaker scales)."""
     with atomic_path(npz_path) as tmp:
-        with open(tmp, "wb") as fh:
-            np.savez_compressed(fh, **data.tokens)
+        with open(tmp, "wb") as fh:  # prefixed keys: no dialogue id can collide with savez's own arguments
+            np.savez_compressed(fh, **{TOKEN_KEY + d: t for d, t in data.tokens.items()})
     rows = [
         {"dialogue": d, "split": data.split[d], "frames": len(data.tokens[d]),
          "f0_median_A": sa.f0_median, "db_median_A": sa.db_median, "f0_median_B": sb.f0_median,
@@ -125,9 +126,9 @@ def save_dataset(data: FrameData, npz_path: str | Path, splits_csv: str | Path) 
 
 def load_dataset(npz_path: str | Path, splits_csv: str | Path) -> FrameData:
     """Read what save_dataset wrote."""
-    table = pd.read_csv(splits_csv, dtype={"dialogue": str})
+    table = read_table(splits_csv)
     with np.load(npz_path) as z:
-        tokens = {d: z[d] for d in table["dialogue"]}
+        tokens = {d: z[TOKEN_KEY + d] for d in table["dialogue"]}
     scales = {r.dialogue: (SpeakerScale(r.f0_median_A, r.db_median_A), SpeakerScale(r.f0_median_B, r.db_median_B))
               for r in table.itertuples()}
     return FrameData(tokens, scales, dict(zip(table["dialogue"], table["split"])))

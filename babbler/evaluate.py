@@ -237,6 +237,34 @@ def finite_or_none(value):
     return value
 
 
+def comparison_warnings(real_stats: pd.DataFrame, test_ids: list[str], distances: pd.DataFrame,
+                        prompt_seconds: float, floor_size: int) -> list[str]:
+    """Why the comparison with human timing may be empty or meaningless (a tiny or degenerate test split)."""
+    out = []
+    if not test_ids:
+        return ["the test split is empty: no system can be compared with human timing"]
+    missing = sorted(set(test_ids) - set(real_stats["dialogue"]))
+    if missing:
+        out.append(f"no timing statistics for test dialogue(s) {', '.join(missing)}")
+    if floor_size < 1:
+        out.append("too few human dialogues for two disjoint halves: there is no noise floor, so no W1 ratio")
+    minutes = dict(zip(real_stats["dialogue"], real_stats["minutes"])) if "minutes" in real_stats else {}
+    short = [f"{d} ({60 * minutes[d]:.1f} s)" for d in test_ids if d in minutes and 60 * minutes[d] <= prompt_seconds]
+    if short:
+        out.append(f"test dialogue(s) {', '.join(short)} last no longer than sample.prompt_seconds = "
+                   f"{prompt_seconds:g} s: the continuation protocol has nothing to continue there")
+    real_n = distances.drop_duplicates("type").set_index("type")["n_real"] if len(distances) else pd.Series(dtype=int)
+    empty = [k for k in DISTANCE_TYPES if int(real_n.get(k, 0)) == 0]
+    if empty:
+        out.append(f"the human test dialogues hold no {', '.join(empty)} events: those distances are undefined")
+    if len(distances) == 0 or not np.isfinite(distances["w1_ratio"].to_numpy(float)).any():
+        out.append("every distance to human timing is undefined: this report compares nothing")
+    if 0 < len(test_ids) < 3:
+        out.append(f"only {len(test_ids)} test dialogue(s): continuation Pearson r needs at least 3, and every "
+                   "distance rests on very little data")
+    return out
+
+
 @dataclass
 class Evaluation:
     """Everything the evaluate stage writes: metrics.json's content and its CSV tables."""
@@ -283,7 +311,9 @@ def evaluate(
     systems.update({s: system_means(t) for s, t in stats_tables.items() if s != "real"})
     systems_table = pd.DataFrame.from_dict(systems, orient="index").rename_axis("system").reset_index()
     rank = ranking(distances)
+    warnings = comparison_warnings(real_stats, list(test_ids), distances, prompt_seconds, size)
     metrics = {
+        "warnings": warnings,
         "systems": systems,
         "distance": {
             s: {

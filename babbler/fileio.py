@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
 from contextlib import contextmanager
@@ -17,6 +18,15 @@ import soundfile as sf
 from babbler.errors import InputError
 from babbler.va import FRAME_RATE, SPEAKERS
 
+log = logging.getLogger(__name__)
+
+
+def current_umask() -> int:
+    """The process's file-mode creation mask (read by setting it and putting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
 
 @contextmanager
 def atomic_path(dest: str | Path) -> Iterator[Path]:
@@ -26,6 +36,7 @@ def atomic_path(dest: str | Path) -> Iterator[Path]:
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp" + dest.suffix, dir=dest.parent)
     os.close(fd)
     tmp_path = Path(tmp)
+    os.chmod(tmp_path, 0o666 & ~current_umask())  # mkstemp makes 0600; outputs get the mode open() would give
     try:
         yield tmp_path
         os.replace(tmp_path, dest)
@@ -121,6 +132,16 @@ def silent_channels(audio: np.ndarray) -> list[int]:
 
 
 VA_COLUMNS = ["speaker", "start", "end"]
+# Columns that hold names, never numbers: a dialogue called "002" must stay "002".
+TEXT_COLUMNS = ("dialogue", "system", "speaker", "type", "model", "voice", "split")
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read one of the workflow's CSV tables with every id column (TEXT_COLUMNS) as text, never as a number or NaN."""
+    columns = pd.read_csv(path, nrows=0).columns
+    numeric_na = {c: ["", "nan", "NaN", "NA", "inf", "-inf"] for c in columns if c not in TEXT_COLUMNS}
+    return pd.read_csv(path, dtype={c: str for c in TEXT_COLUMNS if c in columns}, keep_default_na=False,
+                       na_values=numeric_na)
 
 
 def write_va(dest: str | Path, va: pd.DataFrame) -> None:
@@ -131,7 +152,12 @@ def write_va(dest: str | Path, va: pd.DataFrame) -> None:
 
 
 def read_va(path: str | Path) -> pd.DataFrame:
-    """Read and check a voice-activity CSV (columns speaker, start, end; speaker A or B)."""
+    """Read and check a voice-activity CSV (columns speaker, start, end; speaker A or B).
+
+    Rows that cannot be used as they are are never fixed in silence: a row with a missing time, a
+    zero length or a negative start is logged with its file and line, then dropped or clipped at 0;
+    text where a time belongs and a segment that ends before it starts are errors. The index of the
+    returned table is the row's position in the file (line = index + 2)."""
     path = Path(path)
     try:
         va = pd.read_csv(path, dtype={"speaker": str})
@@ -142,10 +168,34 @@ def read_va(path: str | Path) -> pd.DataFrame:
         raise InputError(path, f"voice-activity file lacks column(s) {', '.join(missing)}")
     bad = ~va["speaker"].isin(["A", "B"])
     if bad.any():
-        raise InputError(path, f"speaker must be A or B, found {sorted(set(va.loc[bad, 'speaker']))}")
-    if (va["end"] < va["start"]).any():
-        raise InputError(path, "a segment ends before it starts")
-    return va.loc[:, VA_COLUMNS].astype({"start": float, "end": float})
+        raise InputError(path, f"speaker must be A or B, found {sorted(set(va.loc[bad, 'speaker'].astype(str)))} "
+                               f"(line {int(np.flatnonzero(bad)[0]) + 2})")
+    for col in ("start", "end"):
+        num = pd.to_numeric(va[col], errors="coerce")
+        text = num.isna() & va[col].notna()
+        if text.any():
+            i = int(np.flatnonzero(text)[0])
+            raise InputError(path, f"line {i + 2}: {col} {va[col].iloc[i]!r} is not a number of seconds")
+        va[col] = num.astype(float)
+    va = va.loc[:, VA_COLUMNS]
+    nan = va["start"].isna() | va["end"].isna()
+    for i in np.flatnonzero(nan):
+        log.warning("%s: line %d: %s time missing; row dropped", path, i + 2,
+                    "start" if pd.isna(va["start"].iloc[i]) else "end")
+    va = va[~nan]
+    backwards = va["end"] < va["start"]
+    if backwards.any():
+        i = va.index[backwards][0]
+        raise InputError(path, f"line {i + 2}: a segment ends ({va.at[i, 'end']:g} s) before it starts "
+                               f"({va.at[i, 'start']:g} s)")
+    for i in va.index[va["end"] == va["start"]]:
+        log.warning("%s: line %d: zero-length segment at %g s; row dropped", path, i + 2, va.at[i, "start"])
+    va = va[va["end"] > va["start"]]
+    for i in va.index[va["start"] < 0]:
+        log.warning("%s: line %d: segment starts at %g s, before the recording; clipped to 0 s%s", path, i + 2,
+                    va.at[i, "start"], "" if va.at[i, "end"] > 0 else " (nothing is left of it: dropped)")
+    va = va.assign(start=va["start"].clip(lower=0.0))
+    return va[va["end"] > va["start"]]
 
 
 def write_json(dest: str | Path, data: dict) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from babbler.errors import InputError
-from babbler.fileio import atomic_path
+from babbler.fileio import atomic_path, read_table
 from babbler.splits import assign_splits
 
 FIRST_COLUMNS = ["dialogue", "duration", "sample_rate", "split"]
@@ -38,7 +38,7 @@ def write_manifest(dest: str | Path, manifest: pd.DataFrame) -> None:
 
 def read_manifest(path: str | Path) -> pd.DataFrame:
     """Read a manifest and check it has the contract's columns."""
-    df = pd.read_csv(path, dtype={"dialogue": str})
+    df = read_table(path)
     missing = [c for c in FIRST_COLUMNS if c not in df.columns]
     if missing:
         raise InputError(path, f"manifest lacks column(s) {', '.join(missing)}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import html
 import io
 import math
 import platform
@@ -15,6 +14,7 @@ import numpy as np
 import pandas as pd
 import soundfile as sf
 import yaml
+from markupsafe import Markup, escape
 
 from babbler.evaluate import DISTANCE_TYPES
 
@@ -37,6 +37,7 @@ table{border-collapse:collapse;margin:.6em 0;font-size:.9em} th,td{border:1px so
 text-align:right} th{background:#f4f4f4} td:first-child,th:first-child{text-align:left}
 tr.best td{background:#eaf6ea;font-weight:600} .muted{color:#777;font-size:.9em} img{max-width:100%}
 pre{background:#f7f7f7;padding:.8em;overflow-x:auto;font-size:.85em} .lead{font-size:1.05em}
+.warn{background:#fff4e5;border:1px solid #f0b060;padding:.5em 1em;margin:.8em 0}
 """
 
 
@@ -51,10 +52,10 @@ def versions() -> dict[str, str]:
     return out
 
 
-def image_tag(path: str | Path, alt: str) -> str:
+def image_tag(path: str | Path, alt: str) -> Markup:
     """An <img> with the PNG embedded as a data URI."""
     data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
-    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+    return Markup('<img alt="{}" src="data:image/png;base64,{}">').format(alt, data)
 
 
 def audio_excerpt(path: str | Path, start: float, seconds: float) -> bytes:
@@ -67,10 +68,10 @@ def audio_excerpt(path: str | Path, start: float, seconds: float) -> bytes:
     return buf.getvalue()
 
 
-def audio_tag(wav: bytes) -> str:
+def audio_tag(wav: bytes) -> Markup:
     """An <audio> player with the WAV embedded as a data URI."""
     data = base64.b64encode(wav).decode("ascii")
-    return f'<audio controls preload="none" src="data:audio/wav;base64,{data}"></audio>'
+    return Markup('<audio controls preload="none" src="data:audio/wav;base64,{}"></audio>').format(data)
 
 
 def fmt(value, digits: int = 3) -> str:
@@ -82,39 +83,50 @@ def fmt(value, digits: int = 3) -> str:
     return f"{value:.{digits}f}"
 
 
-def table(header: list[str], rows: list[list], classes: list[str] | None = None) -> str:
-    """An HTML table of already-formatted cells."""
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+def table(header: list[str], rows: list[list], classes: list[str] | None = None) -> Markup:
+    """An HTML table; every cell is escaped unless it is already Markup (a player, an image)."""
+    head = Markup("").join(Markup("<th>{}</th>").format(h) for h in header)
     body = []
     for i, row in enumerate(rows):
-        cls = f' class="{classes[i]}"' if classes and classes[i] else ""
-        body.append(f"<tr{cls}>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        cls = Markup(' class="{}"').format(classes[i]) if classes and classes[i] else ""
+        body.append(Markup("<tr{}>{}</tr>").format(cls, Markup("").join(Markup("<td>{}</td>").format(c) for c in row)))
+    return Markup("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>").format(head, Markup("").join(body))
 
 
-def headline(metrics: dict) -> str:
+def warnings_box(metrics: dict) -> Markup:
+    """The evaluation's warnings (a degenerate test split, implausible extraction), shown before any number."""
+    warnings = metrics.get("warnings") or []
+    if not warnings:
+        return Markup("")
+    items = Markup("").join(Markup("<li>{}</li>").format(w) for w in warnings)
+    return Markup('<div class="warn"><b>Read these numbers with care:</b><ul>{}</ul></div>').format(items)
+
+
+def headline(metrics: dict) -> Markup:
     """The summary's sentences: which system is closest to human timing, and the agent against the baselines."""
     ranking = [r for r in metrics["ranking"] if r["system"] != "resynth" and r["mean_w1_ratio"] is not None]
+    if not ranking:
+        return Markup("<b>No generated system could be compared with human timing</b> (see the warnings above).")
     parts = []
-    if ranking:
-        best, rest = ranking[0], ranking[1:]
-        others = ", ".join(f"{r['system']} {fmt(r['mean_w1_ratio'], 2)}" for r in rest)
-        parts.append(
-            f"<b>{html.escape(best['system'])}</b> is the generated system closest to human timing: its mean "
-            f"W1 ratio is <b>{fmt(best['mean_w1_ratio'], 2)}</b>"
-            + (f" (then {others})" if others else "") + "."
-        )
+    best, rest = ranking[0], ranking[1:]
+    others = ", ".join(f"{r['system']} {fmt(r['mean_w1_ratio'], 2)}" for r in rest)
+    parts.append(
+        Markup("<b>{}</b> is the generated system closest to human timing: its mean W1 ratio is <b>{}</b>{}.")
+        .format(best["system"], fmt(best["mean_w1_ratio"], 2), f" (then {others})" if others else "")
+    )
     versus = metrics.get("selfplay_vs_baselines") or {}
     for kind, v in versus.items():
+        if any(v.get(k) is None for k in ("selfplay", "independent", "markov")):
+            continue  # an undefined distance supports no claim
         base = f"independent {fmt(v['independent'], 2)}, markov {fmt(v['markov'], 2)}"
         verdict = "closer to human than both baselines" if v["closer"] else "<b>not</b> closer than both baselines"
         boot = ""
         if v.get("p_closer"):
             shares = " and ".join(f"{100 * p:.0f} % against {b}" for b, p in v["p_closer"].items())
             boot = (f" Resampling the dialogues {metrics.get('bootstrap_draws')} times, it is closer in {shares}.")
-        parts.append(f"On {TYPE_LABEL[kind]} durations the neural agent's selfplay is {verdict}: W1 ratio "
-                     f"{fmt(v['selfplay'], 2)} against {base}.{boot}")
-    return " ".join(parts)
+        parts.append(Markup(f"On {TYPE_LABEL[kind]} durations the neural agent's selfplay is {verdict}: W1 ratio "
+                            f"{fmt(v['selfplay'], 2)} against {base}.{boot}"))
+    return Markup(" ").join(parts)
 
 
 def summary_table(metrics: dict) -> str:
@@ -207,15 +219,17 @@ def render_report(
     floor = metrics["noise_floor"]
     n_test = len(metrics.get("test_dialogues", []))
     players = table(["system", f"{seconds:g} s from {start:g} s of the first test dialogue (left A, right B)"],
-                    [[html.escape(name), audio_tag(audio_excerpt(path, start, seconds))] for name, path in audio])
-    figs = "".join(f"<h3>{html.escape(cap)}</h3>{image_tag(path, cap)}" for cap, path in figures.items())
-    vers = table(["package", "version"], [[k, html.escape(v)] for k, v in versions().items()])
+                    [[name, audio_tag(audio_excerpt(path, start, seconds))] for name, path in audio])
+    figs = Markup("").join(Markup("<h3>{}</h3>{}").format(cap, image_tag(path, cap)) for cap, path in figures.items())
+    vers = table(["package", "version"], [[k, v] for k, v in versions().items()])
+    esc = escape
     generated_at = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     body = f"""
-<h1>{html.escape(title)}</h1>
-<p class="muted">corpus <b>{html.escape(corpus)}</b>, {n_test} held-out test dialogues; every system measured from its
+<h1>{esc(title)}</h1>
+<p class="muted">corpus <b>{esc(corpus)}</b>, {n_test} held-out test dialogues; every system measured from its
 audio through the same mono → prosody → timing stages; generated {generated_at}.</p>
 <h2>Summary</h2>
+{warnings_box(metrics)}
 <p class="lead">{headline(metrics)}</p>
 <p class="muted">A W1 ratio is the Wasserstein-1 distance between a system's duration distribution and the human test
 dialogues', divided by the same distance between two disjoint sets of {floor['dialogues_per_half']} human dialogues
@@ -239,9 +253,9 @@ test dialogues r is very uncertain.</p>
 <h3>Frame models and voices</h3>
 {models_section(metrics)}
 <h2>Configuration</h2>
-<pre>{html.escape(yaml.safe_dump(config, sort_keys=False))}</pre>
+<pre>{esc(yaml.safe_dump(config, sort_keys=False))}</pre>
 <h2>Versions</h2>
 {vers}
 """
-    return f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>" \
+    return f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{esc(title)}</title>" \
            f"<style>{CSS}</style></head><body>{body}</body></html>\n"

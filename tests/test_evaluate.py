@@ -181,3 +181,59 @@ def test_plots_and_report_are_self_contained(tmp_path):
     assert summary < page.index("<h2>Listen</h2>") < page.index("<h2>Versions</h2>")
     assert "selfplay" in page[summary:] and "markov" in page[summary:] and "torch" in page
     assert "is the generated system closest to human timing" in page
+
+
+def test_numeric_dialogue_ids_stay_text_through_every_table(tmp_path):
+    """Ids like 001 must not become the number 1: the human statistics of the test split stay found."""
+    from babbler.fileio import read_table
+
+    path = tmp_path / "stats.csv"
+    pd.DataFrame({"dialogue": ["001", "002", "010"], "minutes": [1.0, 2.0, 3.0], "ipu_mean": [0.5, 0.7, 0.9]}).to_csv(
+        path, index=False)
+    table = read_table(path)
+    assert table["dialogue"].tolist() == ["001", "002", "010"]
+    human = {d: ipus(0.5, 0.7, 0.9, 1.1) for d in ("001", "002", "010")}
+    result = evaluate(human, ["002"], {"selfplay": {"002": ipus(0.6, 0.6)}}, {"real": table}, {}, {},
+                      prompt_seconds=0.0, draws=3, seed=1)
+    assert result.metrics["systems"]["real"]["ipu_mean"] == pytest.approx(0.7)
+    assert not any("no timing statistics" in w for w in result.metrics["warnings"])
+
+
+def test_degenerate_test_split_warns_and_the_report_claims_nothing(tmp_path):
+    """One 0.3 s test dialogue with no events: every distance is undefined; the metrics say why, and the report's
+    summary shows the warnings instead of a comparison."""
+    human = {"a": ipus(0.5, 0.7, start=0.0), "b": ipus(0.4, 0.8), "t": events()}
+    stats = {"real": pd.DataFrame({"dialogue": ["a", "b", "t"], "minutes": [0.5, 0.5, 0.005]})}
+    result = evaluate(human, ["t"], {"selfplay": {"t": events()}, "markov": {"t": events()}}, stats, {}, {},
+                      prompt_seconds=20.0, draws=3, seed=1)
+    warnings = " | ".join(result.metrics["warnings"])
+    assert "t (0.3 s)" in warnings and "prompt_seconds = 20 s" in warnings
+    assert "hold no ipu, pause, gap, overlap_between, fto events" in warnings
+    assert "this report compares nothing" in warnings and "only 1 test dialogue" in warnings
+    wav = tmp_path / "x.wav"
+    sf.write(wav, np.zeros((16000, 2)), 16000)
+    page = render_report("t", "demo", result.metrics, result.distances, result.continuation, {}, [("real", wav)],
+                         (0.0, 0.5), {})
+    summary = page[page.index("<h2>Summary</h2>"):page.index("<h2>Listen</h2>")]
+    assert "Read these numbers with care" in summary and "this report compares nothing" in summary
+    assert "closest to human timing:" not in summary and "No generated system could be compared" in summary
+    rng = np.random.default_rng(0)
+    healthy = {f"h{i}": ipus(*rng.uniform(0.2, 2.0, 8)) for i in range(6)}
+    stats = {"real": pd.DataFrame({"dialogue": list(healthy), "minutes": [1.0] * 6})}
+    ok = evaluate(healthy, ["h0", "h1", "h2"], {"selfplay": {"h0": ipus(0.6, 0.8)}}, stats, {}, {},
+                  prompt_seconds=5.0, draws=3, seed=1)
+    assert [w for w in ok.metrics["warnings"] if "ipu" in w or "nothing" in w or "prompt" in w] == []
+
+
+def test_report_escapes_every_value_from_data_and_config(tmp_path):
+    evil = "<img src=x onerror=alert(1)>"
+    human = {evil: ipus(0.5, 0.7, 0.9), "b": ipus(0.4, 0.8, 0.6), "c": ipus(0.5, 0.5), "d": ipus(0.9, 0.3)}
+    stats = {"real": pd.DataFrame({"dialogue": list(human), "minutes": [1.0] * 4, f"x{evil}": [1.0] * 4})}
+    systems = {"continuation": {evil: ipus(0.6, 0.6, 0.6)}}
+    result = evaluate(human, [evil, "b"], systems, stats, {}, {}, prompt_seconds=0.0, draws=3, seed=1)
+    wav = tmp_path / "x.wav"
+    sf.write(wav, np.zeros((16000, 2)), 16000)
+    page = render_report(evil, evil, result.metrics, result.distances, result.continuation, {}, [(evil, wav)],
+                         (0.0, 0.5), {"report": {"title": evil}})
+    assert evil in result.continuation["dialogue"].tolist()  # it reached the tables
+    assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page

@@ -3,6 +3,7 @@
 import logging
 
 import numpy as np
+import pandas as pd
 import pytest
 import soundfile as sf
 
@@ -94,3 +95,49 @@ def test_silent_channel_warns_but_writes(tmp_path, caplog):
         split_channels(src, tmp_path / "h.A.wav", tmp_path / "h.B.wav", 16000)
     assert "channel 1 (speaker B) is digital silence" in caplog.text
     assert not np.any(sf.read(tmp_path / "h.B.wav")[0])
+
+
+def test_bad_va_rows_are_logged_with_file_and_line_never_fixed_in_silence(tmp_path, caplog):
+    """A local corpus's VA file with a missing end, a negative start, a zero-length row and a row past the end."""
+    from babbler.corpora.local import prepare_dialogue
+    from babbler.fileio import read_va
+
+    va_file = tmp_path / "x.csv"
+    va_file.write_text("speaker,start,end\nA,0.5,1.0\nB,-0.4,0.6\nA,1.2,\nB,1.5,1.5\nA,2.5,4.0\nB,3.5,3.9\n")
+    wav = tmp_path / "x.wav"
+    sf.write(wav, np.random.default_rng(0).normal(0, 0.1, (3 * 16000, 2)), 16000)
+    with caplog.at_level(logging.WARNING):
+        va = read_va(va_file)
+        assert va.index.tolist() == [0, 1, 4, 5] and va.loc[1, "start"] == 0.0
+        prepare_dialogue(wav, va_file, "x", tmp_path / "o.wav", tmp_path / "o.csv", tmp_path / "o.json")
+    text = caplog.text
+    assert f"{va_file}: line 3: segment starts at -0.4 s, before the recording; clipped to 0 s" in text
+    assert f"{va_file}: line 4: end time missing; row dropped" in text
+    assert f"{va_file}: line 5: zero-length segment at 1.5 s; row dropped" in text
+    assert f"{va_file}: VA line 6 (A, 2.5–4 s) lies outside the recording; cut to the recording's 3.000 s" in text
+    assert f"{va_file}: VA line 7 (B, 3.5–3.9 s) lies outside the recording; dropped" in text
+    written = pd.read_csv(tmp_path / "o.csv")
+    assert written.values.tolist() == [["B", 0.0, 0.6], ["A", 0.5, 1.0], ["A", 2.5, 3.0]]
+    va_file.write_text("speaker,start,end\nA,0.5,1.0\nB,1.0,half past\n")
+    with pytest.raises(InputError, match=r"x\.csv: line 3: end 'half past' is not a number of seconds"):
+        read_va(va_file)
+    va_file.write_text("speaker,start,end\nA,0.5,1.0\nB,2.0,1.0\n")
+    with pytest.raises(InputError, match=r"line 3: a segment ends \(1 s\) before it starts \(2 s\)"):
+        read_va(va_file)
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
+def test_outputs_respect_the_umask(tmp_path, umask, mode):
+    """Collaborators on a shared folder must be able to read results: no forced 0600."""
+    import os
+
+    from babbler.fileio import write_json, write_wav
+
+    old = os.umask(umask)
+    try:
+        write_json(tmp_path / "m.json", {"a": 1})
+        write_wav(tmp_path / "a.wav", np.zeros(100), 16000)
+    finally:
+        os.umask(old)
+    for name in ("m.json", "a.wav"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == mode

@@ -3,15 +3,13 @@
 import json
 from pathlib import Path
 
-import pandas as pd
-
 from babbler.evaluate import evaluate, read_source_events, source_system
-from babbler.fileio import atomic_path, write_json
+from babbler.fileio import atomic_path, read_table, write_json
 from babbler.rulelog import rule_logging
 
 with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     human, generated = read_source_events(snakemake.input.events)
-    stats_tables = {source_system(p): pd.read_csv(p) for p in snakemake.input.stats}
+    stats_tables = {source_system(p): read_table(p) for p in snakemake.input.stats}
     frame_models = {Path(p).name.removesuffix(".test.json"): json.loads(Path(p).read_text())
                     for p in snakemake.input.frame_models}
     voices = {Path(p).stem.removeprefix("voice_"): json.loads(Path(p).read_text()) for p in snakemake.input.voices}
@@ -23,6 +21,8 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
         with atomic_path(snakemake.output[name]) as tmp:
             table.to_csv(tmp, index=False, float_format="%.5g")
     write_json(snakemake.output.metrics, result.metrics)
+    for warning in result.metrics["warnings"]:
+        log.warning("evaluation: %s", warning)
     for row in result.metrics["ranking"]:
         log.info("closest to human timing: %s", row)
     log.info("continuation: %s", result.metrics["continuation"])

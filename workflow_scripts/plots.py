@@ -3,11 +3,10 @@
 import json
 from pathlib import Path
 
-import pandas as pd
 import soundfile as sf
 
 from babbler.evaluate import read_source_events, source_system
-from babbler.fileio import read_prosody_va
+from babbler.fileio import read_prosody_va, read_table
 from babbler.plots import durations_plot, fto_plot, spectrogram_plot, timeline_plot, training_plot
 from babbler.rulelog import rule_logging
 
@@ -37,7 +36,7 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
         clips[label] = (y, sr)
     spectrogram_plot(clips, out.spectrogram)
 
-    curves = {Path(p).name.removesuffix(".metrics.csv"): pd.read_csv(p) for p in inp.curves}
+    curves = {Path(p).name.removesuffix(".metrics.csv"): read_table(p) for p in inp.curves}
     baselines = {name: float(m["val_bits_per_frame"].iloc[0]) for name, m in curves.items() if "step" not in m}
     training_plot({n: m for n, m in curves.items() if "step" in m}, baselines, out.training)
     log.info("figures: %s", ", ".join(out))

@@ -3,9 +3,7 @@
 import json
 from pathlib import Path
 
-import pandas as pd
-
-from babbler.fileio import atomic_path
+from babbler.fileio import atomic_path, read_table
 from babbler.report import render_report
 from babbler.rulelog import rule_logging
 
@@ -23,8 +21,8 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     figures = {caption: inp[key] for key, caption in FIGURES.items()}
     audio = list(zip(params.audio_labels, inp.audio))
     opts = params.config["report"]
-    page = render_report(opts["title"], snakemake.wildcards.corpus, metrics, pd.read_csv(inp.distances),
-                         pd.read_csv(inp.continuation), figures, audio, (params.excerpt_start, opts["excerpt_seconds"]),
+    page = render_report(opts["title"], snakemake.wildcards.corpus, metrics, read_table(inp.distances),
+                         read_table(inp.continuation), figures, audio, (params.excerpt_start, opts["excerpt_seconds"]),
                          params.config)
     with atomic_path(snakemake.output[0]) as tmp:
         tmp.write_text(page, encoding="utf-8")

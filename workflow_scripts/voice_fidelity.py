@@ -6,11 +6,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from babbler.fileio import write_json
+from babbler.fileio import read_table, write_json
 from babbler.rulelog import rule_logging
 
 with rule_logging(snakemake.log[0]) as log:  # noqa: F821
-    acc = pd.read_csv(snakemake.input.accuracy).set_index("dialogue").loc["ALL"]
+    acc = read_table(snakemake.input.accuracy).set_index("dialogue").loc["ALL"]
     prosody = {Path(p).name.removesuffix(".parquet"): p for p in snakemake.input.prosody}
     errors = []
     for tracks_path in snakemake.input.tracks:

@@ -13,6 +13,18 @@ from babbler.fileio import silent_channels, write_json, write_va, write_wav
 log = logging.getLogger(__name__)
 
 
+def clip_va(va: pd.DataFrame, duration: float, source: str) -> pd.DataFrame:
+    """VA segments cut to the recording [0, duration), logging every segment that had to be cut or dropped."""
+    for i, r in va.iterrows():
+        if r["start"] < 0 or r["end"] > duration:
+            where = f"line {i + 2}" if isinstance(i, (int, np.integer)) else f"row {i}"
+            fate = "dropped" if r["start"] >= duration or r["end"] <= 0 else f"cut to the recording's {duration:.3f} s"
+            log.warning("%s: VA %s (%s, %g–%g s) lies outside the recording; %s", source, where, r["speaker"],
+                        r["start"], r["end"], fate)
+    va = va.assign(start=va["start"].clip(0, duration), end=va["end"].clip(0, duration))
+    return va[va["end"] > va["start"]]
+
+
 def write_dialogue(
     dialogue: str,
     audio: np.ndarray,
@@ -32,8 +44,7 @@ def write_dialogue(
                     source or dialogue, c, "AB"[c])
     duration = audio.shape[0] / sample_rate
     if va is not None:
-        va = va.assign(start=va["start"].clip(0, duration), end=va["end"].clip(0, duration))
-        va = va[va["end"] > va["start"]]
+        va = clip_va(va, duration, source or dialogue)
     info = {
         "dialogue": dialogue,
         "duration": round(duration, 6),

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import soundfile as sf
 
-from babbler.corpora.common import write_dialogue
+from babbler.corpora.common import clip_va, write_dialogue
 from babbler.fileio import audio_info, read_stereo, read_va
 
 
@@ -18,6 +18,8 @@ def prepare_dialogue(src, va_src, dialogue: str, wav_out, va_out, info_out) -> d
         from babbler.errors import InputError
 
         raise InputError(va_src, f"VA runs to {va['end'].max():.2f} s but {src} lasts {audio.shape[0] / sr:.2f} s")
+    if va is not None:
+        va = clip_va(va, audio.shape[0] / sr, str(va_src))
     subtype = audio_info(src).subtype
     if subtype not in sf.available_subtypes("WAV"):
         subtype = "PCM_16"
