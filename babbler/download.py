@@ -113,10 +113,12 @@ def download(
         except (_Incomplete, urllib.error.URLError, http.client.HTTPException, socket.timeout, ConnectionError,
                 OSError) as exc:
             if attempt >= retries:
-                raise DownloadError(
-                    f"{url}: download failed after {retries + 1} attempts ({exc}); "
-                    f"the partial file {part} is kept and the next run resumes it"
-                ) from exc
+                have = part.stat().st_size if part.exists() else 0
+                kept = (f"the partial file {part} ({have} bytes) is kept and the next run resumes it" if have
+                        else f"no data arrived, nothing was written to {dest}")
+                if not have:
+                    part.unlink(missing_ok=True)
+                raise DownloadError(f"{url}: download failed after {retries + 1} attempts ({exc}); {kept}") from exc
             reason = str(exc) or type(exc).__name__
         delay = backoff * 2**attempt
         attempt += 1

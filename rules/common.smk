@@ -1,6 +1,8 @@
 import os
 import sys
 
+import yaml
+
 from snakemake.exceptions import WorkflowError
 from snakemake.logging import logger
 from snakemake.utils import min_version, validate
@@ -14,9 +16,18 @@ os.environ.update(
     PYTHONPATH=os.pathsep.join(p for p in (workflow.basedir, os.environ.get("PYTHONPATH")) if p)
 )
 
-from babbler.config import check_config, dialogue_ids, local_dialogue_files  # noqa: E402
+from babbler.config import (  # noqa: E402
+    check_config,
+    coerce_to_schema,
+    dialogue_ids,
+    local_dialogue_files,
+    no_models_reason,
+)
 from babbler.corpora.maptask import audio_url  # noqa: E402
 
+# Nested --config values arrive as strings ('4'); read them back as the schema's types first.
+with open(workflow.source_path("../schemas/config.schema.yaml")) as schema_file:
+    config.update(coerce_to_schema(config, yaml.safe_load(schema_file)))
 validate(config, schema="../schemas/config.schema.yaml")
 check_config(config)
 
@@ -119,8 +130,7 @@ TEST_IDS = sorted(d for d, s in SPLIT.items() if s == "test")
 HAS_MODELS = bool(TEST_IDS) and any(s == "train" for s in SPLIT.values())
 if not HAS_MODELS:
     logger.warning(
-        f"corpus '{CORPUS}' has {len(DIALOGUES)} dialogue(s): too few for train and test splits, "
-        "so the workflow stops after the timing stage (no models, no sampling)"
+        f"{no_models_reason(config, SPLIT)}, so the workflow stops after the timing stage (no models, no sampling)"
     )
 MODELS = ["transformer", "markov", "independent"]
 SYSTEM_MODEL = {

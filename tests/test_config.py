@@ -91,3 +91,73 @@ def test_splits_are_seeded_and_sized():
     counts = {k: list(s1.values()).count(k) for k in ("train", "val", "test")}
     assert counts == {"train": 10, "val": 2, "test": 4}
     assert set(assign_splits(["a", "b", "c"], 1, 0.1, 0.1).values()) == {"train", "val", "test"}
+
+
+def test_local_path_that_is_a_file_says_so(tmp_path):
+    cfg = _validated({"corpus": {"name": "local"}})
+    (tmp_path / "talk.wav").write_bytes(b"")
+    cfg["corpus"]["local"]["path"] = str(tmp_path / "talk.wav")
+    with pytest.raises(ConfigError, match=r"corpus.local.path.*talk\.wav is a file; give the folder"):
+        check_config(cfg)
+
+
+def test_hidden_files_are_skipped_and_dotted_names_refused_naming_the_rule(tmp_path):
+    cfg = _validated({"corpus": {"name": "local", "local": {"path": str(tmp_path)}}})
+    for name in ("talk1.wav", "._talk1.wav", ".hidden.flac"):
+        (tmp_path / name).write_bytes(b"")
+    check_config(cfg)
+    assert dialogue_ids(cfg) == ["talk1"]
+    (tmp_path / "2024.05.01.wav").write_bytes(b"")
+    with pytest.raises(ConfigError, match=r"2024\.05\.01\.wav.*rule local_dialogue.*may not contain '\.'.*"
+                                          r"2024\.05\.01\.wav → 2024-05-01\.wav"):
+        check_config(cfg)
+
+
+def test_heads_must_divide_d_model_at_parse_time():
+    cfg = _validated({"model": {"transformer": {"d_model": 64, "heads": 5}}})
+    with pytest.raises(ConfigError, match=r"model\.transformer\.heads.*5 heads do not divide.*d_model = 64"):
+        check_config(cfg)
+
+
+def test_no_models_reason_tells_the_truth():
+    from babbler.config import no_models_reason
+
+    cfg = _validated({"corpus": {"split": {"test": 0}}})
+    ids = [f"d{i}" for i in range(16)]
+    assert "corpus.split.test is 0" in no_models_reason(cfg, assign_splits(ids, 1, 0.125, 0.0))
+    cfg = _validated({})
+    assert "has 2 dialogue(s): too few" in no_models_reason(cfg, assign_splits(ids[:2], 1, 0.125, 0.25))
+
+
+def test_command_line_strings_are_read_back_as_the_schema_types():
+    from babbler.config import coerce_to_schema
+
+    schema = yaml.safe_load((ROOT / "schemas" / "config.schema.yaml").read_text())
+    given = {"corpus": {"name": "demo", "demo": {"n_dialogues": "4", "duration": "30.5"},
+                        "local": {"path": "null", "va": "123"}, "split": {"test": "0.5"}},
+             "sample": {"run_limits": "false", "listen_agent": "B"}, "report": {"title": "42"}}
+    cfg = coerce_to_schema(given, schema)
+    assert cfg["corpus"]["demo"] == {"n_dialogues": 4, "duration": 30.5}
+    assert cfg["corpus"]["local"] == {"path": None, "va": "123"}  # a folder may be called 123
+    assert cfg["corpus"]["split"]["test"] == 0.5 and cfg["sample"]["run_limits"] is False
+    assert cfg["report"]["title"] == "42"  # strings stay strings
+    assert coerce_to_schema({"corpus": {"demo": {"n_dialogues": "four"}}}, schema)["corpus"]["demo"] == {
+        "n_dialogues": "four"}  # left for the schema to reject, naming the key
+
+
+def test_readme_config_override_works_as_shown(tmp_path):
+    """The README's own `--config` example: a real dry run with it plans exactly its four demo dialogues."""
+    import re
+    import shlex
+    import subprocess
+    import sys
+
+    readme = (ROOT / "README.md").read_text()
+    example = re.search(r"`(snakemake --cores 8 --config [^`]+)`", readme).group(1)
+    args = shlex.split(example)[1:]
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(tmp_path),
+                           "--configfile", str(ROOT / "config.yaml"), *args, "-n", "--quiet", "rules"],
+                          capture_output=True, text=True, timeout=300)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-3000:]
+    assert re.search(r"^demo_dialogue\s+4$", out, flags=re.M), out[-3000:]

@@ -88,3 +88,16 @@ def test_file_truncated_at_the_source_is_caught_by_verification(tmp_path):
         with pytest.raises(DownloadError, match="truncated"):
             download(s.url + "/cut.mix.wav", tmp_path / "c.wav", verify=verify_mix_wav, progress=False)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_unreachable_server_says_nothing_was_kept(tmp_path):
+    """No byte arrived: the error must not claim a partial file is kept, and none is left behind."""
+    import socket
+
+    with socket.socket() as s:  # a port that nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(DownloadError, match="after 2 attempts.*no data arrived, nothing was written") as err:
+        download(f"http://127.0.0.1:{port}/q1ec1.mix.wav", tmp_path / "a.wav", retries=1, backoff=0.01,
+                 progress=False)
+    assert "is kept" not in str(err.value) and list(tmp_path.iterdir()) == []
