@@ -21,6 +21,20 @@ include: "rules/render.smk"
 include: "rules/evaluate.smk"
 
 
+# Quick bookkeeping and the downloads (compute nodes are often offline) run where snakemake runs,
+# never as cluster jobs.
+localrules:
+    all,
+    manifest,
+    maptask_audio,
+    maptask_annotations,
+    timing_stats,
+    vad_accuracy,
+    voice_fidelity,
+    plots,
+    report,
+
+
 rule all:
     input:
         manifest_path(),

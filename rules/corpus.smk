@@ -8,6 +8,8 @@ rule demo_dialogue:
     params:
         demo=config["corpus"]["demo"],
         seed=config["corpus"]["seed"],
+    group:
+        "dialogue"
     log:
         f"{RESULTS}/logs/corpus/demo/{{dlg}}.log",
     conda:
@@ -54,6 +56,8 @@ rule maptask_dialogue:
         annotations=rules.maptask_annotations.output[0],
     output:
         **dialogue_outputs("maptask"),
+    group:
+        "dialogue"
     log:
         f"{RESULTS}/logs/corpus/maptask/{{dlg}}.log",
     conda:
@@ -67,6 +71,8 @@ rule local_dialogue:
         unpack(local_inputs),
     output:
         **dialogue_outputs("local", with_va=LOCAL_VA),
+    group:
+        "dialogue"
     log:
         f"{RESULTS}/logs/corpus/local/{{dlg}}.log",
     conda:

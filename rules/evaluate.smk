@@ -19,6 +19,9 @@ if HAS_MODELS:
             eval=config["eval"],
             test_ids=TEST_IDS,
             prompt_seconds=config["sample"]["prompt_seconds"],
+        resources:
+            mem_mb=4000,
+            runtime=30,
         log:
             f"{RESULTS}/logs/eval/{{corpus}}/evaluate.log",
         conda:

@@ -10,6 +10,8 @@ rule mono:
         b=f"{RESULTS}/audio/{{source}}/{{dlg}}.B.wav",
     params:
         audio=config["audio"],
+    group:
+        "dialogue"
     log:
         f"{RESULTS}/logs/mono/{{source}}/{{dlg}}.log",
     conda:

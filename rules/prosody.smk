@@ -10,6 +10,13 @@ rule prosody:
         b=f"{RESULTS}/prosody/{{source}}/{{dlg}}.B.parquet",
     params:
         vad=config["vad"],
+    resources:
+        mem_mb=3000,
+        runtime=20,
+    benchmark:
+        f"{RESULTS}/benchmarks/prosody/{{source}}/{{dlg}}.tsv"
+    group:
+        "dialogue"
     log:
         f"{RESULTS}/logs/prosody/{{source}}/{{dlg}}.log",
     conda:

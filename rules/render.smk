@@ -15,6 +15,11 @@ rule train_wavenet:
         train=config["voice"]["wavenet"]["train"],
         checkpoint=lambda wc: f"{RESULTS}/models/{wc.corpus}/wavenet.ckpt",
     threads: lambda wc: training_threads()
+    resources:
+        mem_mb=8000,
+        runtime=240,
+    benchmark:
+        f"{RESULTS}/benchmarks/train/{{corpus}}/wavenet.tsv"
     log:
         f"{RESULTS}/logs/train/{{corpus}}/wavenet.log",
     conda:
@@ -41,6 +46,13 @@ if TEST_IDS:
             ),
             sample_rate=config["audio"]["sample_rate"],
         threads: 1
+        resources:
+            mem_mb=4000,
+            runtime=60,
+        benchmark:
+            f"{RESULTS}/benchmarks/render/{{corpus}}.{{system}}.tsv"
+        group:
+            "generated"
         log:
             f"{RESULTS}/logs/render/{{corpus}}.{{system}}.log",
         conda:

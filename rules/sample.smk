@@ -19,6 +19,13 @@ if TEST_IDS:
                 config["voice"]["wavenet"]["excerpt_seconds"] if wc.system == "resynth_wavenet" else None
             ),
         threads: 1
+        resources:
+            mem_mb=4000,
+            runtime=60,
+        benchmark:
+            f"{RESULTS}/benchmarks/sample/{{corpus}}.{{system}}.tsv"
+        group:
+            "generated"
         log:
             f"{RESULTS}/logs/sample/{{corpus}}.{{system}}.log",
         conda:

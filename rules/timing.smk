@@ -8,6 +8,8 @@ rule events:
         b=f"{RESULTS}/prosody/{{source}}/{{dlg}}.B.parquet",
     output:
         f"{RESULTS}/timing/{{source}}/{{dlg}}.events.csv",
+    group:
+        "dialogue"
     log:
         f"{RESULTS}/logs/timing/{{source}}/{{dlg}}.log",
     conda:

@@ -15,6 +15,10 @@ rule train:
     threads: lambda wc: training_threads() if wc.model == "transformer" else 1
     resources:
         gpu=lambda wc: 1 if wc.model == "transformer" and config["train"]["device"] == "cuda" else 0,
+        mem_mb=8000,
+        runtime=lambda wc: 240 if wc.model == "transformer" else 30,
+    benchmark:
+        f"{RESULTS}/benchmarks/train/{{corpus}}/{{model}}.tsv"
     log:
         f"{RESULTS}/logs/train/{{corpus}}/{{model}}.log",
     conda:
