@@ -26,8 +26,7 @@ include: "rules/evaluate.smk"
 localrules:
     all,
     manifest,
-    maptask_audio,
-    maptask_annotations,
+    download,
     timing_stats,
     vad_accuracy,
     voice_fidelity,
@@ -36,6 +35,7 @@ localrules:
 
 
 rule all:
+    default_target: True
     input:
         manifest_path(),
         mono_outputs(),
@@ -43,4 +43,3 @@ rule all:
         frame_model_outputs(),
         generated_outputs(),
         report_outputs(),
-    default_target: True

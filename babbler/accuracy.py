@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from babbler.timing import dialogue_stats, events_from_tracks, ipu_track
-from babbler.va import FRAME_RATE, SPEAKERS, segments_to_frames
+from babbler.timing import dialogue_stats, events_from_tracks
+from babbler.va import SPEAKERS, VA_RATE, ipu_track, segments_to_frames
 
 
 def frame_scores(pred: np.ndarray, ref: np.ndarray) -> dict[str, float]:
@@ -30,8 +30,8 @@ def dialogue_accuracy(
     for s in SPEAKERS:
         for k, v in frame_scores(extracted[s], ref[s]).items():
             scores[f"{s}_{k}"] = v
-    stats_ext = dialogue_stats(events_from_tracks(extracted), n / FRAME_RATE)
-    stats_ref = dialogue_stats(events_from_tracks(ref), n / FRAME_RATE)
+    stats_ext = dialogue_stats(events_from_tracks(extracted), n / VA_RATE)
+    stats_ref = dialogue_stats(events_from_tracks(ref), n / VA_RATE)
     return scores, stats_ext, stats_ref, ref
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from babbler.models.transformer import FrameTransformer, RunHazard
-from babbler.sampling import STOP_RULES, RunLimits, temper
+from babbler.models.durations import RunHazard
+from babbler.models.transformer import FrameTransformer
+from babbler.sampling import STOP_RULES, RunLimits, RunTracker, temper
 
 
 class Agent:
@@ -35,29 +36,24 @@ class Agent:
         self.hazard = RunHazard(1) if self.stop == "duration" else None
         self.own = 0
         self.frames = 0
-        self.run = 1
-        self.spoke = False
+        self.runs = RunTracker(np.array(0))
 
     def probs(self, partner_token: int) -> np.ndarray:
         """Advance by one frame and return the distribution of the agent's next token (no sampling)."""
         own = torch.tensor([self.own])
         other = torch.tensor([int(partner_token)])
-        logits, _, logits_dur, self.cache = self.model.step(own, other, self.cache)
+        out, self.cache = self.model.step(own, other, self.cache)
         self.frames += 1
-        p = torch.softmax(logits.float(), dim=-1).numpy().astype(np.float64)
+        p = torch.softmax(out.own.float(), dim=-1).numpy().astype(np.float64)
         if self.hazard is not None:  # as TransformerStream: the stop probability of a speech run from its onset
-            self.hazard.observe(own.numpy(), logits_dur)
+            self.hazard.observe(own.numpy(), out.duration)
             p = self.hazard.apply(p)
         return temper(p[0], self.temperature)
 
     def step(self, partner_token: int) -> int:
         """The partner's token of the frame that just ended → this agent's token for the next frame."""
-        p = self.probs(partner_token)
-        talking = self.own > 0
-        if self.limits is not None:  # as in sampling: no run shorter than the training tracks' shortest
-            p = self.limits.restrict(p, np.array(talking), np.array(self.run), np.array(self.spoke))
+        p = self.runs.restrict(self.probs(partner_token), self.limits)  # as in sampling: no run too short
         own = int(min(np.searchsorted(np.cumsum(p), self.rng.random() * p.sum()), len(p) - 1))
-        self.run = self.run + 1 if (own > 0) == talking else 1
-        self.spoke |= own > 0
+        self.runs.update(np.array(own))
         self.own = own
         return own

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from babbler.fileio import atomic_path, read_table
+from babbler.va import VA_PER_TOKEN
 
-RATE = 50  # frames per second of the model tracks
 F0_BINS = 16  # semitone bins around the speaker's median F0
 F0_ST_RANGE = (-8.0, 8.0)  # semitones covered by the F0 bins (1 st each); beyond: the edge bins
 INT_BINS = 8  # intensity bins around the speaker's median speech level
@@ -66,13 +66,24 @@ def bin_centres(scale: SpeakerScale) -> tuple[np.ndarray, np.ndarray]:
     return scale.f0_median * 2 ** (st / 12), scale.db_median + db
 
 
+def token_values(tokens: np.ndarray, scale: SpeakerScale) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One speaker's tokens back to tracks: VA, F0 (Hz at the bin centre, NaN unvoiced or silent) and intensity
+    (dB at the bin centre, NaN silent)."""
+    va, f0b, ib = decode(tokens)
+    f0_c, db_c = bin_centres(scale)
+    f0 = np.where(va & (f0b < len(f0_c)), f0_c[np.clip(f0b, 0, len(f0_c) - 1)], np.nan)
+    db = np.where(va, db_c[np.clip(ib, 0, len(db_c) - 1)], np.nan)
+    return va, f0, db
+
+
 def speaker_tokens(prosody: pd.DataFrame) -> tuple[np.ndarray, SpeakerScale]:
     """50 Hz tokens of one speaker from their 10 ms prosody table (VA sampled every 20 ms, F0/dB averaged)."""
-    n = len(prosody) // 2
-    va100 = prosody["va"].to_numpy(bool)[: 2 * n]
-    f0 = prosody["f0"].to_numpy(float)[: 2 * n].reshape(n, 2)
-    db = prosody["intensity"].to_numpy(float)[: 2 * n].reshape(n, 2)
-    va = va100[0::2]  # sampling (not "any") keeps run lengths unbiased
+    k = VA_PER_TOKEN
+    n = len(prosody) // k
+    va100 = prosody["va"].to_numpy(bool)[: k * n]
+    f0 = prosody["f0"].to_numpy(float)[: k * n].reshape(n, k)
+    db = prosody["intensity"].to_numpy(float)[: k * n].reshape(n, k)
+    va = va100[0::k]  # sampling (not "any") keeps run lengths unbiased
     count = np.isfinite(f0).sum(axis=1)
     f0_sum = np.where(np.isfinite(f0), f0, 0.0).sum(axis=1)
     f0_50 = np.where(count > 0, f0_sum / np.maximum(count, 1), np.nan)  # mean over the voiced 10 ms frames

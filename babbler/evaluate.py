@@ -10,15 +10,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from babbler.systems import BASELINES
 from babbler.timing import fto_values, read_events
 
 # Duration distributions compared with `real` (design: distance.{system}.{T}_w1_ratio).
 DISTANCE_TYPES = ("ipu", "pause", "gap", "overlap_between", "fto")
 # Per-dialogue means correlated in the continuation protocol (SyncLLM Table 2).
 CONTINUATION_TYPES = ("ipu", "pause", "fto")
-# The systems compared with `real`, in report order; resynth is the voice's topline.
-SYSTEMS = ("resynth", "selfplay", "continuation", "listen", "independent", "markov")
-BASELINES = ("independent", "markov")
 
 
 def source_system(path: str | Path) -> str:

@@ -12,12 +12,10 @@ import soundfile as sf
 from babbler.errors import InputError
 from babbler.fileio import atomic_path, audio_info, read_va
 from babbler.prosody import first_pass, refine_pitch
-from babbler.timing import ipu_track
-from babbler.va import FRAME_RATE, SPEAKERS, segments_to_frames
+from babbler.va import SPEAKERS, VA_RATE, ipu_track, segments_to_frames
 from babbler.vad import intensity_vad, silero_vad
 
 log = logging.getLogger(__name__)
-PROSODY_COLUMNS = ["time", "f0", "intensity", "va"]
 
 
 def read_mono(path: str | Path) -> tuple[np.ndarray, int]:
@@ -64,7 +62,7 @@ def extract_dialogue(
         raise InputError(tracks["A"], f"speaker tracks differ in rate or length from {tracks['B']}")
     sr = rates.pop()
     duration = len(samples["A"]) / sr
-    n = int(round(duration * FRAME_RATE))
+    n = int(round(duration * VA_RATE))
     first = {}
     for s in SPEAKERS:
         if not np.any(samples[s]):
@@ -78,7 +76,7 @@ def extract_dialogue(
     try:
         for s in SPEAKERS:
             df = pd.DataFrame({
-                "time": np.arange(n) / FRAME_RATE,
+                "time": np.arange(n) / VA_RATE,
                 "f0": prosody[s].f0.astype(np.float32),
                 "intensity": prosody[s].intensity.astype(np.float32),
                 "va": va[s],

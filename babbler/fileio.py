@@ -16,7 +16,7 @@ import pandas as pd
 import soundfile as sf
 
 from babbler.errors import InputError
-from babbler.va import FRAME_RATE, SPEAKERS
+from babbler.va import VA_RATE, SPEAKERS
 
 log = logging.getLogger(__name__)
 
@@ -209,4 +209,4 @@ def read_prosody_va(paths: dict[str, str | Path]) -> tuple[dict[str, np.ndarray]
     tracks = {s: pd.read_parquet(paths[s], columns=["va"])["va"].to_numpy(bool) for s in SPEAKERS}
     if len(tracks["A"]) != len(tracks["B"]):
         raise InputError(paths["A"], f"has {len(tracks['A'])} frames but {paths['B']} has {len(tracks['B'])}")
-    return tracks, len(tracks["A"]) / FRAME_RATE
+    return tracks, len(tracks["A"]) / VA_RATE

@@ -7,13 +7,13 @@ from typing import Callable
 import numpy as np
 from tqdm import tqdm
 
-from babbler.dataset import RATE
-from babbler.va import runs
+from babbler.models import Stream
+from babbler.va import TOKEN_RATE, runs
 
-EVENT_CONTEXT = RATE  # 1 s of single-speaker activity before and after a silence (VAP event condition)
+EVENT_CONTEXT = TOKEN_RATE  # 1 s of single-speaker activity before and after a silence (VAP event condition)
 ROLLOUTS = 16  # sampled futures per event
-HORIZON = 2 * RATE  # frames a rollout may run before someone speaks (VAP's 2 s projection window)
-HISTORY = 4 * RATE  # frames of true history the model sees before the silence
+HORIZON = 2 * TOKEN_RATE  # frames a rollout may run before someone speaks (VAP's 2 s projection window)
+HISTORY = 4 * TOKEN_RATE  # frames of true history the model sees before the silence
 
 
 def joint_state(tokens: np.ndarray) -> np.ndarray:
@@ -21,7 +21,7 @@ def joint_state(tokens: np.ndarray) -> np.ndarray:
     return (tokens[..., 0] > 0).astype(np.int64) + 2 * (tokens[..., 1] > 0).astype(np.int64)
 
 
-def teacher_forced(stream_factory: Callable[[int], object], dialogues: list[np.ndarray], desc: str = "eval"):
+def teacher_forced(stream_factory: Callable[[int], Stream], dialogues: list[np.ndarray], desc: str = "eval"):
     """Run a model over dialogues; per frame 1…T−1: VA bits and token bits, and the mask of scored frames."""
     batch = len(dialogues)
     lengths = np.array([len(d) for d in dialogues])
@@ -60,7 +60,7 @@ def shift_hold_events(tokens: np.ndarray) -> list[tuple[int, int, int, int]]:
     return events
 
 
-def p_shift_batch(stream_factory: Callable[[int], object], starts: list[tuple[np.ndarray, int, int]],
+def p_shift_batch(stream_factory: Callable[[int], Stream], starts: list[tuple[np.ndarray, int, int]],
                   rng: np.random.Generator) -> np.ndarray:
     """P(the partner breaks the silence first) per (tokens, silence start, speaker before), by model rollouts.
 
@@ -95,7 +95,7 @@ def p_shift_batch(stream_factory: Callable[[int], object], starts: list[tuple[np
     return np.where(votes.sum(1) > 0, shift.sum(1) / np.maximum(votes.sum(1), 1), 0.5)
 
 
-def shift_hold_accuracy(stream_factory: Callable[[int], object], dialogues: list[np.ndarray], seed: int = 0,
+def shift_hold_accuracy(stream_factory: Callable[[int], Stream], dialogues: list[np.ndarray], seed: int = 0,
                         max_events: int = 200, chunk: int = 32) -> dict[str, float]:
     """Balanced accuracy of predicting shift vs hold at VAP events, from the model's own rollouts."""
     rng = np.random.default_rng(seed)
@@ -116,7 +116,7 @@ def shift_hold_accuracy(stream_factory: Callable[[int], object], dialogues: list
             "shift_recall": rec_shift, "hold_recall": rec_hold, "n_shift": n_shift, "n_hold": n_hold}
 
 
-def evaluate_frame_model(stream_factory: Callable[[int], object], dialogues: list[np.ndarray], name: str,
+def evaluate_frame_model(stream_factory: Callable[[int], Stream], dialogues: list[np.ndarray], name: str,
                          seed: int = 0, max_events: int = 200) -> dict:
     """Test bits per frame (joint VA, and full tokens) and shift/hold accuracy of one model."""
     va_bits, tok_bits, mask = teacher_forced(stream_factory, dialogues, desc=name)

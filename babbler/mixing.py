@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.signal import lfilter
 
-from babbler.voices.source_filter import P_REF
+P_REF = 2e-5  # Praat's intensity reference: samples are read as pascal, dB re 20 µPa
 
 
 def coloured_noise(rng: np.random.Generator, n: int, level_db: float) -> np.ndarray:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import parselmouth
 
-from babbler.va import FRAME_RATE
+from babbler.va import VA_RATE
 
 WIDE_FLOOR, WIDE_CEILING = 60.0, 600.0  # first pass: any adult voice
 INTENSITY_MIN_PITCH = 100.0  # Praat window 3.2 / 100 Hz = 32 ms: the stored intensity contour
@@ -33,10 +33,10 @@ class Prosody:
 
 def _on_frames(times: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     """Sample a Praat track at the centres of our frames (i + 0.5) / 100 s, nearest Praat frame."""
-    centres = (np.arange(n) + 0.5) / FRAME_RATE
+    centres = (np.arange(n) + 0.5) / VA_RATE
     if len(times) == 0:
         return np.full(n, np.nan)
-    dt = times[1] - times[0] if len(times) > 1 else 1.0 / FRAME_RATE
+    dt = times[1] - times[0] if len(times) > 1 else 1.0 / VA_RATE
     idx = np.clip(np.rint((centres - times[0]) / dt).astype(int), 0, len(times) - 1)
     out = values[idx].astype(float)
     outside = (centres < times[0] - dt) | (centres > times[-1] + dt)
@@ -46,7 +46,7 @@ def _on_frames(times: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
 
 def _pitch(sound: parselmouth.Sound, floor: float, ceiling: float, n: int) -> np.ndarray:
     """Autocorrelation F0 (Praat To Pitch (ac)) on our frames, NaN where unvoiced."""
-    pitch = sound.to_pitch_ac(time_step=1.0 / FRAME_RATE, pitch_floor=floor, pitch_ceiling=ceiling)
+    pitch = sound.to_pitch_ac(time_step=1.0 / VA_RATE, pitch_floor=floor, pitch_ceiling=ceiling)
     f0 = pitch.selected_array["frequency"]
     f0 = np.where(f0 > 0, f0, np.nan)
     return _on_frames(pitch.xs(), f0, n)
@@ -65,7 +65,7 @@ def adaptive_range(f0: np.ndarray) -> tuple[float, float]:
 
 def _intensity(sound: parselmouth.Sound, min_pitch: float, n: int) -> np.ndarray:
     """Praat intensity (dB re 20 µPa, mean subtracted) on our frames; edges carry the nearest value."""
-    inten = sound.to_intensity(minimum_pitch=min_pitch, time_step=1.0 / FRAME_RATE, subtract_mean=True)
+    inten = sound.to_intensity(minimum_pitch=min_pitch, time_step=1.0 / VA_RATE, subtract_mean=True)
     values = _on_frames(inten.xs(), inten.values[0], n)
     ok = np.isfinite(values)
     if not ok.any():
@@ -76,7 +76,7 @@ def _intensity(sound: parselmouth.Sound, min_pitch: float, n: int) -> np.ndarray
 
 def _frames(samples: np.ndarray, sample_rate: int, duration: float | None) -> int:
     """Number of 10 ms frames of a signal (or of `duration` seconds)."""
-    return int(round((duration if duration is not None else len(samples) / sample_rate) * FRAME_RATE))
+    return int(round((duration if duration is not None else len(samples) / sample_rate) * VA_RATE))
 
 
 def first_pass(samples: np.ndarray, sample_rate: int, duration: float | None = None) -> Prosody:

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 from scipy.ndimage import uniform_filter1d
 
-from babbler.dataset import RATE
 from babbler.mixing import mix_stereo
+from babbler.va import TOKEN_RATE
 from babbler.voices.source_filter import SpeakerVoice, Tracks, render_source_filter
 
 CROSSFADE_S = 0.01  # where real and generated audio meet
@@ -19,7 +19,7 @@ CROSSFADE_S = 0.01  # where real and generated audio meet
 def speaker_tracks(table: pd.DataFrame, spk: str) -> Tracks:
     """The voice-driving Tracks of one speaker from a generated tracks table (50 Hz)."""
     return Tracks(table[f"va_{spk}"].to_numpy(bool), table[f"f0_{spk}"].to_numpy(float),
-                  table[f"intensity_{spk}"].to_numpy(float), frame_rate=RATE)
+                  table[f"intensity_{spk}"].to_numpy(float), frame_rate=TOKEN_RATE)
 
 
 def median_f0(tracks: Tracks, default: float = 120.0) -> float:
@@ -42,7 +42,7 @@ def source_filter_voice(tracks: Tracks, sample_rate: int, seed) -> np.ndarray:
 def splice(generated: np.ndarray, real: np.ndarray, keep_real: np.ndarray, sample_rate: int) -> np.ndarray:
     """Real audio where `keep_real` (per 50 Hz frame) holds, generated elsewhere, with 10 ms crossfades."""
     n = len(generated)
-    frame_of_sample = np.minimum((np.arange(n) * RATE) // sample_rate, len(keep_real) - 1)
+    frame_of_sample = np.minimum((np.arange(n) * TOKEN_RATE) // sample_rate, len(keep_real) - 1)
     mask = keep_real[frame_of_sample].astype(float)
     width = max(1, int(CROSSFADE_S * sample_rate))
     mask = uniform_filter1d(mask, width, mode="nearest")  # edges extend, so a prompt starts fully real
@@ -78,7 +78,7 @@ def wavenet_voices(tables: list[pd.DataFrame], sample_rate: int, seed: int, mode
     local = np.zeros((len(locals_), locals_[0].shape[0], n_frames), dtype=np.float32)
     for i, loc in enumerate(locals_):
         local[i, :, : loc.shape[1]] = loc
-    n = int(round(n_frames / RATE * model.cfg.sample_rate))
+    n = int(round(n_frames / TOKEN_RATE * model.cfg.sample_rate))
     gen = torch.Generator().manual_seed(int(seed))
     t0 = time.perf_counter()
     y = model.generate(torch.as_tensor(local), torch.as_tensor(np.stack(globs)), n, temperature, gen).numpy()

@@ -17,18 +17,11 @@ import yaml
 from markupsafe import Markup, escape
 
 from babbler.evaluate import DISTANCE_TYPES
+from babbler.systems import BASELINES, SYSTEMS
 
 PACKAGES = ("snakemake", "torch", "librosa", "pandas", "praat-parselmouth", "matplotlib", "numpy", "scipy",
             "soundfile", "silero-vad")
 TYPE_LABEL = {"ipu": "IPU", "pause": "pause", "gap": "gap", "overlap_between": "overlap (between)", "fto": "FTO"}
-SYSTEM_NOTE = {
-    "resynth": "topline: the human test tracks re-voiced",
-    "selfplay": "neural agent talking to itself",
-    "continuation": "neural agent continuing a real prompt",
-    "listen": "neural agent beside a real speaker",
-    "independent": "baseline: speakers ignore each other",
-    "markov": "baseline: joint-state Markov chain",
-}
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:1150px;margin:2em auto;
 padding:0 1em;color:#222;line-height:1.45}
@@ -116,9 +109,9 @@ def headline(metrics: dict) -> Markup:
     )
     versus = metrics.get("selfplay_vs_baselines") or {}
     for kind, v in versus.items():
-        if any(v.get(k) is None for k in ("selfplay", "independent", "markov")):
+        if any(v.get(k) is None for k in ("selfplay", *BASELINES)):
             continue  # an undefined distance supports no claim
-        base = f"independent {fmt(v['independent'], 2)}, markov {fmt(v['markov'], 2)}"
+        base = ", ".join(f"{b} {fmt(v[b], 2)}" for b in BASELINES)
         verdict = "closer to human than both baselines" if v["closer"] else "<b>not</b> closer than both baselines"
         boot = ""
         if v.get("p_closer"):
@@ -143,7 +136,7 @@ def summary_table(metrics: dict) -> str:
     best = generated[0]["system"] if generated else None
     for r in metrics["ranking"]:
         s = systems.get(r["system"], {})
-        rows.append([r["system"], SYSTEM_NOTE.get(r["system"], ""), *(fmt(r.get(t), 2) for t in DISTANCE_TYPES),
+        rows.append([r["system"], SYSTEMS[r["system"]].note if r["system"] in SYSTEMS else "", *(fmt(r.get(t), 2) for t in DISTANCE_TYPES),
                      fmt(r["mean_w1_ratio"], 2), fmt(s.get("fto_median")), fmt(s.get("overlap_share")),
                      fmt(s.get("ipu_per_min"), 1)])
         classes.append("best" if r["system"] == best else "")

@@ -11,20 +11,22 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from babbler.dataset import RATE, SpeakerScale, bin_centres, decode
+from babbler.dataset import SpeakerScale, token_values
 from babbler.fileio import atomic_path, write_va
-from babbler.va import frames_to_segments, runs
+from babbler.models import Stream
+from babbler.systems import SYSTEMS
+from babbler.va import TOKEN_RATE, frames_to_segments, runs
 
 FREE = -1  # marks a frame/speaker the model generates
 STOP_RULES = ("duration", "frame")  # config sample.stop
 
 
-def sampler(model, stop: str = "duration") -> Callable[[int], object]:
+def sampler(model, stop: str = "duration") -> Callable[[int], Stream]:
     """The stream factory sampling uses: with stop "duration", a model that predicts run lengths (the transformer)
     ends its speech runs by them; the baselines and stop "frame" use the model's per-frame probabilities."""
     if stop not in STOP_RULES:
         raise ValueError(f"sample.stop must be one of {STOP_RULES}, not {stop!r}")
-    if stop == "duration" and hasattr(model, "head_dur"):
+    if stop == "duration" and getattr(model, "predicts_durations", False):
         return partial(model.stream, durations=True)
     return model.stream
 
@@ -75,8 +77,29 @@ class RunLimits:
         return probs / probs.sum(axis=-1, keepdims=True)
 
 
+class RunTracker:
+    """Per speaker: whether it talks now, the frames it has spent in that VA state, and whether it has spoken yet
+    (the bookkeeping behind RunLimits, for a batch in `generate` and for one live agent alike)."""
+
+    def __init__(self, tokens: np.ndarray):
+        self.talking = np.asarray(tokens) > 0
+        self.run = np.ones(self.talking.shape, dtype=np.int64)
+        self.spoke = self.talking.copy()  # silence after speech is limited, the opening silence is not
+
+    def restrict(self, probs: np.ndarray, limits: RunLimits | None) -> np.ndarray:
+        """`probs` with the tokens that would end a run too early removed (as they are without limits)."""
+        return probs if limits is None else limits.restrict(probs, self.talking, self.run, self.spoke)
+
+    def update(self, tokens: np.ndarray) -> None:
+        """Account for the tokens of the next frame."""
+        now = np.asarray(tokens) > 0
+        self.run = np.where(now == self.talking, self.run + 1, 1)
+        self.spoke = self.spoke | now
+        self.talking = now
+
+
 def generate(
-    stream_factory: Callable[[int], object],
+    stream_factory: Callable[[int], Stream],
     fixed: np.ndarray,
     rng: np.random.Generator,
     temperature: float = 1.0,
@@ -95,18 +118,11 @@ def generate(
     first = fixed[:, 0]
     out[:, 0] = np.where(first == FREE, 0, first)  # every dialogue starts in silence unless given
     stream.push(out[:, 0])
-    run = np.ones((batch, 2), dtype=np.int64)  # frames in the current VA state
-    spoke = out[:, 0] > 0  # silence after speech is limited, the opening silence is not
+    runs_now = RunTracker(out[:, 0])
     for t in tqdm(range(1, t_max), desc=desc, mininterval=5.0):
-        probs = stream.next_probs()
-        va = out[:, t - 1] > 0
-        if limits is not None:
-            probs = limits.restrict(probs, va, run, spoke)
-        drawn = sample_token(probs, rng, temperature)
+        drawn = sample_token(runs_now.restrict(stream.next_probs(), limits), rng, temperature)
         out[:, t] = np.where(fixed[:, t] == FREE, drawn, fixed[:, t])
-        now = out[:, t] > 0
-        run = np.where(now == va, run + 1, 1)
-        spoke |= now
+        runs_now.update(out[:, t])
         stream.push(out[:, t])
     return out
 
@@ -133,17 +149,28 @@ def listen_plan(dialogues: list[np.ndarray], agent: int) -> np.ndarray:
     return plan
 
 
+def system_plan(system: str, real: list[np.ndarray], prompt_frames: int, listen_agent: str) -> np.ndarray | None:
+    """The given/free frames a generated system's sampler fills, by its mode (None for resynthesis: the real tracks
+    are used as they are)."""
+    mode = SYSTEMS[system].mode
+    if mode == "resynth":
+        return None
+    if mode == "continuation":
+        return continuation_plan(real, prompt_frames)
+    if mode == "listen":
+        return listen_plan(real, "AB".index(listen_agent))
+    return selfplay_plan([len(r) for r in real])
+
+
 def tracks_table(tokens: np.ndarray, scales: tuple[SpeakerScale, SpeakerScale]) -> pd.DataFrame:
     """50 Hz tracks of a generated dialogue: time, then per speaker token, va, f0 (Hz, NaN) and intensity (dB)."""
-    cols = {"time": np.arange(len(tokens)) / RATE}
+    cols = {"time": np.arange(len(tokens)) / TOKEN_RATE}
     for s, spk in enumerate("AB"):
-        va, f0b, ib = decode(tokens[:, s])
-        f0_c, db_c = bin_centres(scales[s])
-        voiced = va & (f0b < len(f0_c))
+        va, f0, db = token_values(tokens[:, s], scales[s])
         cols[f"token_{spk}"] = tokens[:, s].astype(np.int16)
         cols[f"va_{spk}"] = va
-        cols[f"f0_{spk}"] = np.where(voiced, f0_c[np.clip(f0b, 0, len(f0_c) - 1)], np.nan).astype(np.float32)
-        cols[f"intensity_{spk}"] = np.where(va, db_c[np.clip(ib, 0, len(db_c) - 1)], np.nan).astype(np.float32)
+        cols[f"f0_{spk}"] = f0.astype(np.float32)
+        cols[f"intensity_{spk}"] = db.astype(np.float32)
     return pd.DataFrame(cols)
 
 
@@ -153,5 +180,5 @@ def write_generated(folder: str | Path, key: str, tokens: np.ndarray, scales) ->
     table = tracks_table(tokens, scales)
     with atomic_path(folder / "tracks" / f"{key}.parquet") as tmp:
         table.to_parquet(tmp, index=False)
-    va = frames_to_segments({"A": table["va_A"].to_numpy(), "B": table["va_B"].to_numpy()}, rate=RATE)
+    va = frames_to_segments({"A": table["va_A"].to_numpy(), "B": table["va_B"].to_numpy()}, rate=TOKEN_RATE)
     write_va(folder / "va" / f"{key}.csv", va)

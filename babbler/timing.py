@@ -6,29 +6,14 @@ import numpy as np
 import pandas as pd
 
 from babbler.fileio import atomic_path
-from babbler.va import FRAME_RATE, SPEAKERS, frames_to_segments, n_frames, runs, segments_to_frames
+from babbler.va import SPEAKERS, VA_RATE, frames_to_segments, ipu_track, n_frames, runs, segments_to_frames
 
-MIN_SPEECH_FRAMES = 5  # speech runs shorter than 50 ms are dropped
-MIN_PAUSE_FRAMES = 20  # silences shorter than 200 ms between two speech runs are filled
 BC_MAX = 1.0  # s, longest backchannel
 BC_PRE_SILENT = 1.0  # s the backchanneller is silent before
 BC_POST_SILENT = 2.0  # s the backchanneller is silent after
 BC_PARTNER_WINDOW = 1.0  # s around the backchannel in which the partner must speak
 EVENT_TYPES = ["ipu", "pause", "gap", "overlap_within", "overlap_between", "backchannel"]
 EVENT_COLUMNS = ["type", "speaker", "start", "end", "duration"]
-
-
-def ipu_track(track: np.ndarray) -> np.ndarray:
-    """Drop speech runs < 50 ms, then fill silences < 200 ms lying between two speech runs."""
-    out = np.asarray(track, dtype=bool).copy()
-    for s, e in zip(*runs(out)):
-        if e - s < MIN_SPEECH_FRAMES:
-            out[s:e] = False
-    starts, ends = runs(out)
-    for e, s_next in zip(ends[:-1], starts[1:]):
-        if s_next - e < MIN_PAUSE_FRAMES:
-            out[e:s_next] = True
-    return out
 
 
 def _classify_joint(a: np.ndarray, b: np.ndarray) -> list[tuple[str, str, int, int]]:
@@ -55,11 +40,11 @@ def _backchannels(tracks: dict[str, np.ndarray]) -> list[tuple[str, str, int, in
     """IPUs that satisfy the backchannel conditions of timing definition 4."""
     out = []
     n = len(tracks["A"])
-    pre, post, win = (int(round(x * FRAME_RATE)) for x in (BC_PRE_SILENT, BC_POST_SILENT, BC_PARTNER_WINDOW))
+    pre, post, win = (int(round(x * VA_RATE)) for x in (BC_PRE_SILENT, BC_POST_SILENT, BC_PARTNER_WINDOW))
     for spk, partner in (("A", "B"), ("B", "A")):
         own, other = tracks[spk], tracks[partner]
         for s, e in zip(*runs(own)):
-            if e - s > BC_MAX * FRAME_RATE or s - pre < 0 or e + post > n:
+            if e - s > BC_MAX * VA_RATE or s - pre < 0 or e + post > n:
                 continue
             if own[s - pre : s].any() or own[e : e + post].any():
                 continue
@@ -76,8 +61,8 @@ def extract_events(va: pd.DataFrame, duration: float) -> pd.DataFrame:
     rows += _classify_joint(tracks["A"], tracks["B"])
     rows += _backchannels(tracks)
     events = pd.DataFrame(rows, columns=["type", "speaker", "start", "end"])
-    events["start"] = events["start"].astype(float) / FRAME_RATE
-    events["end"] = events["end"].astype(float) / FRAME_RATE
+    events["start"] = events["start"].astype(float) / VA_RATE
+    events["end"] = events["end"].astype(float) / VA_RATE
     events["duration"] = (events["end"] - events["start"]).round(6)
     order = {t: i for i, t in enumerate(EVENT_TYPES)}
     events["_o"] = events["type"].map(order)
@@ -112,7 +97,7 @@ def dialogue_stats(events: pd.DataFrame, duration: float) -> dict[str, float]:
 def events_from_tracks(tracks: dict[str, np.ndarray]) -> pd.DataFrame:
     """Events of a dialogue given as 10 ms VA tracks of A and B."""
     n = len(tracks["A"])
-    return extract_events(frames_to_segments(tracks), n / FRAME_RATE)
+    return extract_events(frames_to_segments(tracks), n / VA_RATE)
 
 
 def source_stats(per_dialogue: dict[str, tuple[pd.DataFrame, float]]) -> pd.DataFrame:

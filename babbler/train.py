@@ -17,8 +17,8 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from babbler.fileio import atomic_path
-from babbler.models.transformer import (FrameTransformer, TransformerConfig, duration_bin, onset_durations,
-                                        save_transformer)
+from babbler.models.durations import duration_bin, onset_durations
+from babbler.models.transformer import FrameTransformer, TransformerConfig, save_transformer
 
 log = logging.getLogger(__name__)
 
@@ -89,13 +89,13 @@ def loss_on(model: FrameTransformer, batch: torch.Tensor) -> torch.Tensor:
     """Training loss (nats per frame) over a batch of (B, T + 1, 3) `views` crops: the mean cross-entropy of the
     next own and partner tokens, plus the run-length cross-entropy of the own onsets in the crop per frame."""
     inp, tgt = batch[:, :-1], batch[:, 1:]
-    logits_self, logits_other, logits_dur = model(inp[..., 0], inp[..., 1])
-    ce_self = F.cross_entropy(logits_self.reshape(-1, logits_self.shape[-1]), tgt[..., 0].reshape(-1))
-    ce_other = F.cross_entropy(logits_other.reshape(-1, logits_other.shape[-1]), tgt[..., 1].reshape(-1))
+    out = model(inp[..., 0], inp[..., 1])
+    ce_self = F.cross_entropy(out.own.reshape(-1, out.own.shape[-1]), tgt[..., 0].reshape(-1))
+    ce_other = F.cross_entropy(out.partner.reshape(-1, out.partner.shape[-1]), tgt[..., 1].reshape(-1))
     dur = inp[..., 2]
     onset = dur > 0
     target = torch.as_tensor(duration_bin(dur[onset].cpu().numpy()), device=dur.device)
-    ce_dur = F.cross_entropy(logits_dur[onset], target, reduction="sum") / dur.numel()
+    ce_dur = F.cross_entropy(out.duration[onset], target, reduction="sum") / dur.numel()
     return 0.5 * (ce_self + ce_other) + ce_dur
 
 
@@ -113,13 +113,13 @@ def sequence_nll(model: FrameTransformer, seq: np.ndarray, device: torch.device,
     for start in range(0, len(seq) - 1, block):
         lo = max(0, start - (ctx - block))
         end = min(start + block, len(seq) - 1)
-        logits, _, logits_dur = model(t[None, lo:end, 0], t[None, lo:end, 1])
-        logp = torch.log_softmax(logits[0, start - lo :].float(), dim=-1)
+        out_window = model(t[None, lo:end, 0], t[None, lo:end, 1])
+        logp = torch.log_softmax(out_window.own[0, start - lo :].float(), dim=-1)
         target = t[start + 1 : end + 1, 0]
         out[start:end] = -logp.gather(1, target[:, None])[:, 0].cpu().numpy()
         onset = np.flatnonzero(dur[start:end] > 0)
         if len(onset):
-            logp_dur = torch.log_softmax(logits_dur[0, start - lo + onset].float(), dim=-1).cpu().numpy()
+            logp_dur = torch.log_softmax(out_window.duration[0, start - lo + onset].float(), dim=-1).cpu().numpy()
             out[start + onset] -= logp_dur[np.arange(len(onset)), duration_bin(dur[start + onset])]
     return out
 

@@ -5,16 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-FRAME_RATE = 100  # frames per second of the VA tracks the timing definitions use
+VA_RATE = 100  # frames per second of the VA tracks the timing definitions use (10 ms frames)
+TOKEN_RATE = 50  # frames per second of the models' token tracks (20 ms frames)
+VA_PER_TOKEN = VA_RATE // TOKEN_RATE  # VA frames in one token frame
+MIN_SPEECH_FRAMES = 5  # speech runs shorter than 50 ms are dropped
+MIN_PAUSE_FRAMES = 20  # silences shorter than 200 ms between two speech runs are filled
 SPEAKERS = ("A", "B")
 
 
-def n_frames(duration: float, rate: int = FRAME_RATE) -> int:
+def n_frames(duration: float, rate: int = VA_RATE) -> int:
     """Number of whole frames in a dialogue of `duration` seconds."""
     return int(round(duration * rate))
 
 
-def segments_to_frames(va: pd.DataFrame, speaker: str, total: int, rate: int = FRAME_RATE) -> np.ndarray:
+def segments_to_frames(va: pd.DataFrame, speaker: str, total: int, rate: int = VA_RATE) -> np.ndarray:
     """Boolean frame track of one speaker: segment [s, e) covers frames round(rate·s) … round(rate·e) − 1."""
     track = np.zeros(total, dtype=bool)
     rows = va[va["speaker"] == speaker]
@@ -32,7 +36,7 @@ def runs(track: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return edges[0::2], edges[1::2]
 
 
-def frames_to_segments(tracks: dict[str, np.ndarray], rate: int = FRAME_RATE) -> pd.DataFrame:
+def frames_to_segments(tracks: dict[str, np.ndarray], rate: int = VA_RATE) -> pd.DataFrame:
     """Segments table (speaker, start, end) from boolean frame tracks keyed by speaker."""
     rows = []
     for spk, track in tracks.items():
@@ -40,3 +44,16 @@ def frames_to_segments(tracks: dict[str, np.ndarray], rate: int = FRAME_RATE) ->
             rows.append((spk, s / rate, e / rate))
     va = pd.DataFrame(rows, columns=["speaker", "start", "end"])
     return va.sort_values(["start", "speaker"], kind="stable").reset_index(drop=True)
+
+
+def ipu_track(track: np.ndarray) -> np.ndarray:
+    """Drop speech runs < 50 ms, then fill silences < 200 ms lying between two speech runs (timing definition 2)."""
+    out = np.asarray(track, dtype=bool).copy()
+    for s, e in zip(*runs(out)):
+        if e - s < MIN_SPEECH_FRAMES:
+            out[s:e] = False
+    starts, ends = runs(out)
+    for e, s_next in zip(ends[:-1], starts[1:]):
+        if s_next - e < MIN_PAUSE_FRAMES:
+            out[e:s_next] = True
+    return out

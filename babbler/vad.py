@@ -7,8 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from babbler.timing import ipu_track
-from babbler.va import FRAME_RATE, runs
+from babbler.va import VA_RATE, ipu_track, runs
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +50,14 @@ def estimate_levels(own: np.ndarray, partner: np.ndarray, p: IntensityVadParams)
     return ChannelLevels(noise, float(min(np.percentile(diff, p.bleed_percentile), p.max_bleed_db)))
 
 
+def excess_db(own: np.ndarray, partner: np.ndarray, p: IntensityVadParams) -> tuple[np.ndarray, ChannelLevels]:
+    """The cross-talk guard: how far a channel's level rises above what its noise floor and its partner's bleed
+    explain (dB per frame), with the levels it estimated."""
+    lv = estimate_levels(own, partner, p)
+    explained = _power_sum(np.full(len(own), lv.noise_db), partner + lv.bleed_db)
+    return own - explained, lv
+
+
 def hysteresis(score: np.ndarray, on: float, off: float) -> np.ndarray:
     """Runs where `score` stays above `off` and somewhere exceeds `on`."""
     candidate = score > off
@@ -74,9 +81,8 @@ def intensity_vad(
                         p.min_dynamic_db)
             out[spk] = np.zeros(len(own), dtype=bool)
             continue
-        lv = estimate_levels(own, partner, p)
-        explained = _power_sum(np.full(len(own), lv.noise_db), partner + lv.bleed_db)
-        speech = hysteresis(own - explained, p.on_db, p.off_db)
+        excess, lv = excess_db(own, partner, p)
+        speech = hysteresis(excess, p.on_db, p.off_db)
         for s, e in zip(*runs(speech)):
             if voiced[spk][s:e].sum() < p.min_voiced_frames:
                 speech[s:e] = False
@@ -109,12 +115,10 @@ def silero_vad(
         with torch.no_grad():
             probs = model.audio_forward(torch.from_numpy(y), sr).squeeze(0).numpy()
         chunk = 512 if sr == 16000 else 256  # samples per model step (32 ms)
-        centres = (np.arange(n) + 0.5) / FRAME_RATE
+        centres = (np.arange(n) + 0.5) / VA_RATE
         p_frames = probs[np.clip((centres * sr / chunk).astype(int), 0, len(probs) - 1)]
         speech = hysteresis(p_frames, threshold, threshold - 0.15)
-        lv = estimate_levels(intensity[spk], intensity[other], guard_params)
-        explained = _power_sum(np.full(n, lv.noise_db), intensity[other] + lv.bleed_db)
-        speech &= (intensity[spk] - explained) > guard_params.off_db  # partner bleed is not this speaker
+        speech &= excess_db(intensity[spk], intensity[other], guard_params)[0] > guard_params.off_db  # not bleed
         out[spk] = ipu_track(speech)
         log.info("%s: silero VA on channel %s: %.1f%% of frames", name, spk, 100 * speech.mean())
     return out

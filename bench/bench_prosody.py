@@ -28,7 +28,7 @@ from babbler.accuracy import accuracy_table  # noqa: E402
 from babbler.extract import dialogue_va, read_mono  # noqa: E402
 from babbler.fileio import read_va  # noqa: E402
 from babbler.prosody import first_pass, refine_pitch  # noqa: E402
-from babbler.va import FRAME_RATE  # noqa: E402
+from babbler.va import VA_RATE  # noqa: E402
 
 
 def rss_mb() -> float:
@@ -59,7 +59,7 @@ def main() -> None:
         for s in "AB":
             samples[s], sr = read_mono(res / "audio" / args.source / f"{dlg}.{s}.wav")
         duration = len(samples["A"]) / sr
-        n = int(round(duration * FRAME_RATE))
+        n = int(round(duration * VA_RATE))
         t0 = time.perf_counter()
         first = {s: first_pass(samples[s], sr, duration) for s in "AB"}
         va = dialogue_va(args.method, samples, sr, first, n, res / "corpus" / args.source / "va" / f"{dlg}.csv")

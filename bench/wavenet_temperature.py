@@ -24,10 +24,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from babbler.accuracy import frame_scores  # noqa: E402
-from babbler.dataset import RATE, load_dataset  # noqa: E402
+from babbler.dataset import load_dataset  # noqa: E402
 from babbler.extract import extract_dialogue  # noqa: E402
 from babbler.render import mix_dialogue, wavenet_voices  # noqa: E402
 from babbler.sampling import tracks_table  # noqa: E402
+from babbler.va import TOKEN_RATE  # noqa: E402
 from babbler.voices.wavenet import load_wavenet  # noqa: E402
 
 
@@ -45,7 +46,7 @@ def main() -> None:
     data = load_dataset(res / f"dataset/{args.corpus}/frames.npz", res / f"dataset/{args.corpus}/splits.csv")
     model = load_wavenet(res / f"models/{args.corpus}/wavenet.pt")
     ids = data.ids(args.split)
-    tables = [tracks_table(data.tokens[d][: int(args.seconds * RATE)], data.scales[d]) for d in ids]
+    tables = [tracks_table(data.tokens[d][: int(args.seconds * TOKEN_RATE)], data.scales[d]) for d in ids]
     sr = args.sample_rate
     print(f"{args.split} dialogues {ids}, {args.seconds:g} s each, WaveNet {model.cfg.sample_rate} Hz")
     with tempfile.TemporaryDirectory() as tmp:
@@ -53,7 +54,7 @@ def main() -> None:
             voices, spent = wavenet_voices(tables, sr, 7, model, temperature)
             pred, ref = {"A": [], "B": []}, {"A": [], "B": []}
             for i, d in enumerate(ids):
-                n = len(tables[i]) * sr // RATE
+                n = len(tables[i]) * sr // TOKEN_RATE
                 audio = mix_dialogue(voices[i], n, sr, 7 + i)
                 wavs = {s: Path(tmp) / f"{d}.{s}.wav" for s in "AB"}
                 dest = {s: Path(tmp) / f"{d}.{s}.parquet" for s in "AB"}

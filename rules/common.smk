@@ -12,18 +12,10 @@ min_version("9.0")
 # Parse-time helpers live in the babbler package beside this workflow; the rule scripts get it
 # through PYTHONPATH, so they import it in the venv and in a per-rule conda env alike.
 sys.path.insert(0, workflow.basedir)
-os.environ.update(
-    PYTHONPATH=os.pathsep.join(p for p in (workflow.basedir, os.environ.get("PYTHONPATH")) if p)
-)
+os.environ.update(PYTHONPATH=os.pathsep.join(p for p in (workflow.basedir, os.environ.get("PYTHONPATH")) if p))
 
-from babbler.config import (  # noqa: E402
-    check_config,
-    coerce_to_schema,
-    dialogue_ids,
-    local_dialogue_files,
-    no_models_reason,
-)
-from babbler.corpora.maptask import audio_url  # noqa: E402
+from babbler.config import check_config, coerce_to_schema, dialogue_ids, no_models_reason  # noqa: E402
+from babbler.corpora import CORPORA  # noqa: E402
 
 # Nested --config values arrive as strings ('4'); read them back as the schema's types first.
 with open(workflow.source_path("../schemas/config.schema.yaml")) as schema_file:
@@ -34,13 +26,19 @@ check_config(config)
 CORPUS = config["corpus"]["name"]
 DIALOGUES = dialogue_ids(config)
 RESULTS = "results"
-LOCAL_VA = CORPUS == "local" and bool(config["corpus"]["local"]["va"])
+CORPUS_HAS_REFERENCE = CORPORA[CORPUS].has_reference(config["corpus"])
 
 
 wildcard_constraints:
     dlg=r"[^/.]+",
     source=r"[^/]+",
     corpus=r"[^/.]+",
+    file=r"[^/]+",
+
+
+def config_keys(section, *keys):
+    """Exactly the keys of a config section that a rule reads (its params are its rerun trigger)."""
+    return {k: config[section][k] for k in keys}
 
 
 def manifest_path(corpus=CORPUS):
@@ -53,16 +51,12 @@ def mono_outputs(source=CORPUS, dialogues=DIALOGUES):
     return expand(f"{RESULTS}/audio/{source}/{{dlg}}.{{spk}}.wav", dlg=dialogues, spk=["A", "B"])
 
 
-def local_audio(wildcards):
-    """The user's audio file behind a local-corpus dialogue id."""
-    return str(local_dialogue_files(config["corpus"]["local"]["path"])[wildcards.dlg])
-
-
-def local_inputs(wildcards):
-    """Audio (and VA, when the config names a VA folder) of a local-corpus dialogue."""
-    inputs = {"audio": local_audio(wildcards)}
-    if LOCAL_VA:
-        inputs["va"] = os.path.join(config["corpus"]["local"]["va"], f"{wildcards.dlg}.csv")
+def corpus_inputs(wildcards):
+    """The files one dialogue of the corpus is made from: the user's own, and what the corpus downloads."""
+    spec = CORPORA[CORPUS]
+    inputs = dict(spec.inputs(config["corpus"], wildcards.dlg))
+    for name, file in spec.downloads(config["corpus"], wildcards.dlg).items():
+        inputs[name] = f"{RESULTS}/corpus/{CORPUS}/download/{file}"
     return inputs
 
 
@@ -81,14 +75,14 @@ def source_dialogues(source):
     """Dialogue ids of a source: the configured corpus, or a generated set (one per test dialogue)."""
     if source == CORPUS:
         return DIALOGUES
-    if source.startswith(f"{CORPUS}.") and source.split(".", 1)[1] in SYSTEM_MODEL:
+    if source.startswith(f"{CORPUS}.") and source.split(".", 1)[1] in SYSTEMS:
         return TEST_IDS
     raise ValueError(f"unknown source {source!r}")
 
 
 def source_has_reference(source):
     """Whether a source has reference VA (demo truth, Map Task words, a local corpus's VA folder)."""
-    return source != "local" or LOCAL_VA
+    return source != CORPUS or CORPUS_HAS_REFERENCE
 
 
 def prosody_inputs(wildcards):
@@ -120,7 +114,9 @@ def timing_outputs(source=CORPUS):
 
 
 # Frame models and the generated systems they sample (design: systems compared in the report).
+from babbler.models.io import MODELS as FRAME_MODELS  # noqa: E402
 from babbler.splits import assign_splits  # noqa: E402
+from babbler.systems import EVALUATED, SYSTEMS  # noqa: E402
 
 SPLIT = assign_splits(
     DIALOGUES, config["corpus"]["seed"], config["corpus"]["split"]["val"], config["corpus"]["split"]["test"]
@@ -132,21 +128,13 @@ if not HAS_MODELS:
     logger.warning(
         f"{no_models_reason(config, SPLIT)}, so the workflow stops after the timing stage (no models, no sampling)"
     )
-MODELS = ["transformer", "markov", "independent"]
-SYSTEM_MODEL = {
-    "resynth": None,
-    "resynth_wavenet": None,
-    "selfplay": "transformer",
-    "continuation": "transformer",
-    "listen": "transformer",
-    "independent": "independent",
-    "markov": "markov",
-}
+MODELS = list(FRAME_MODELS)
+EVAL_SYSTEMS = list(EVALUATED)  # compared with `real`, in report order
 
 
 wildcard_constraints:
     model="|".join(MODELS),
-    system="|".join(SYSTEM_MODEL),
+    system="|".join(SYSTEMS),
 
 
 def training_threads():
@@ -180,13 +168,13 @@ def generated_outputs(corpus=CORPUS):
     """Every generated set's timing and the voices' fidelity (none without models)."""
     if not HAS_MODELS:
         return []
-    out = [t for system in SYSTEM_MODEL for t in timing_outputs(f"{corpus}.{system}")]
+    out = [t for system in SYSTEMS for t in timing_outputs(f"{corpus}.{system}")]
     return out + voice_fidelity_outputs(corpus)
 
 
 def system_voice(system):
-    """The voice that renders a generated system."""
-    return "wavenet" if system == "resynth_wavenet" else config["sample"]["voice"]
+    """The voice that renders a generated system: its own, else the configured one."""
+    return SYSTEMS[system].voice or config["sample"]["voice"]
 
 
 def voice_fidelity_outputs(corpus=CORPUS):
@@ -197,7 +185,7 @@ def voice_fidelity_outputs(corpus=CORPUS):
 
 def sample_model(wildcards):
     """The frame model a system samples from (none for resynthesis)."""
-    model = SYSTEM_MODEL[wildcards.system]
+    model = SYSTEMS[wildcards.system].model
     return [f"{RESULTS}/models/{wildcards.corpus}/{model}.pt"] if model else []
 
 
@@ -219,10 +207,6 @@ wildcard_constraints:
 def fidelity_system(voice):
     """The resynthesis set a voice's fidelity is measured on."""
     return "resynth_wavenet" if voice == "wavenet" or system_voice("resynth") != voice else "resynth"
-
-
-# The systems the evaluation compares with `real` (resynth_wavenet is a voice excerpt, not a timing system).
-EVAL_SYSTEMS = ["resynth", "selfplay", "continuation", "listen", "independent", "markov"]
 
 
 def evaluation_events(wildcards):
@@ -265,13 +249,13 @@ def spectrogram_inputs(wildcards):
 
 
 # Audio excerpts in the report: the human test dialogue, each evaluated system, the WaveNet excerpt.
-REPORT_AUDIO_LABELS = ["real"] + EVAL_SYSTEMS + ["resynth_wavenet (WaveNet voice excerpt)"]
+REPORT_AUDIO_LABELS = ["real", *EVAL_SYSTEMS, "resynth_wavenet (WaveNet voice excerpt)"]
 
 
 def report_audio(wildcards):
     """Stereo WAVs of the first test dialogue behind the report's players (REPORT_AUDIO_LABELS order)."""
     k = TEST_IDS[0]
-    systems = EVAL_SYSTEMS + ["resynth_wavenet"]
+    systems = [*EVAL_SYSTEMS, "resynth_wavenet"]
     return [f"{RESULTS}/corpus/{wildcards.corpus}/wav/{k}.wav"] + [
         f"{RESULTS}/corpus/{wildcards.corpus}.{s}/wav/{k}.wav" for s in systems
     ]

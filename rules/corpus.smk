@@ -1,84 +1,39 @@
-# Corpus stage: one stereo WAV (speaker A on channel 0, B on channel 1), VA and info per dialogue,
-# then a manifest with the seeded split.
+# Corpus stage: one stereo WAV (speaker A on channel 0, B on channel 1), VA and info per dialogue of
+# the configured corpus (babbler.corpora.CORPORA says how each corpus makes them), the files a corpus
+# downloads, then a manifest with the seeded split.
 
 
-rule demo_dialogue:
+rule corpus_dialogue:
+    input:
+        unpack(corpus_inputs),
     output:
-        **dialogue_outputs("demo"),
-    params:
-        demo=config["corpus"]["demo"],
-        seed=config["corpus"]["seed"],
+        **dialogue_outputs(CORPUS, with_va=CORPUS_HAS_REFERENCE),
+    log:
+        f"{RESULTS}/logs/corpus/{CORPUS}/{{dlg}}.log",
     group:
         "dialogue"
-    log:
-        f"{RESULTS}/logs/corpus/demo/{{dlg}}.log",
     conda:
         "../envs/corpus.yaml"
-    script:
-        "../workflow_scripts/demo_dialogue.py"
-
-
-rule maptask_audio:
-    output:
-        f"{RESULTS}/corpus/maptask/download/{{dlg}}.mix.wav",
     params:
-        url=lambda wc: audio_url(config["corpus"]["maptask"]["audio_url"], wc.dlg),
-        kind="mix_wav",
+        corpus=CORPUS,
+        settings=CORPORA[CORPUS].settings(config["corpus"]),
+    script:
+        "../workflow_scripts/corpus_dialogue.py"
+
+
+rule download:
+    output:
+        f"{RESULTS}/corpus/{{corpus}}/download/{{file}}",
     log:
-        f"{RESULTS}/logs/corpus/maptask/download/{{dlg}}.log",
+        f"{RESULTS}/logs/corpus/{{corpus}}/download/{{file}}.log",
+    conda:
+        "../envs/corpus.yaml"
     resources:
         downloads=1,
-    conda:
-        "../envs/corpus.yaml"
-    script:
-        "../workflow_scripts/download.py"
-
-
-rule maptask_annotations:
-    output:
-        f"{RESULTS}/corpus/maptask/download/hcrcmaptask.nxtformatv2-1.zip",
     params:
-        url=config["corpus"]["maptask"]["annotations_url"],
-        kind="nxt_zip",
-    log:
-        f"{RESULTS}/logs/corpus/maptask/download/annotations.log",
-    resources:
-        downloads=1,
-    conda:
-        "../envs/corpus.yaml"
+        url=lambda wc: CORPORA[wc.corpus].download(config["corpus"], wc.file).url,
     script:
         "../workflow_scripts/download.py"
-
-
-rule maptask_dialogue:
-    input:
-        wav=rules.maptask_audio.output[0],
-        annotations=rules.maptask_annotations.output[0],
-    output:
-        **dialogue_outputs("maptask"),
-    group:
-        "dialogue"
-    log:
-        f"{RESULTS}/logs/corpus/maptask/{{dlg}}.log",
-    conda:
-        "../envs/corpus.yaml"
-    script:
-        "../workflow_scripts/maptask_dialogue.py"
-
-
-rule local_dialogue:
-    input:
-        unpack(local_inputs),
-    output:
-        **dialogue_outputs("local", with_va=LOCAL_VA),
-    group:
-        "dialogue"
-    log:
-        f"{RESULTS}/logs/corpus/local/{{dlg}}.log",
-    conda:
-        "../envs/corpus.yaml"
-    script:
-        "../workflow_scripts/local_dialogue.py"
 
 
 rule manifest:
@@ -86,12 +41,12 @@ rule manifest:
         info=expand(f"{RESULTS}/corpus/{CORPUS}/info/{{dlg}}.json", dlg=DIALOGUES),
     output:
         manifest_path(),
-    params:
-        split=config["corpus"]["split"],
-        seed=config["corpus"]["seed"],
     log:
         f"{RESULTS}/logs/corpus/{CORPUS}/manifest.log",
     conda:
         "../envs/corpus.yaml"
+    params:
+        split=config["corpus"]["split"],
+        seed=config["corpus"]["seed"],
     script:
         "../workflow_scripts/manifest.py"

@@ -15,17 +15,17 @@ if HAS_MODELS:
             systems=f"{RESULTS}/eval/{{corpus}}/systems.csv",
             distances=f"{RESULTS}/eval/{{corpus}}/distances.csv",
             continuation=f"{RESULTS}/eval/{{corpus}}/continuation.csv",
-        params:
-            eval=config["eval"],
-            test_ids=TEST_IDS,
-            prompt_seconds=config["sample"]["prompt_seconds"],
-        resources:
-            mem_mb=4000,
-            runtime=30,
         log:
             f"{RESULTS}/logs/eval/{{corpus}}/evaluate.log",
         conda:
             "../envs/timing.yaml"
+        resources:
+            mem_mb=4000,
+            runtime=30,
+        params:
+            eval=config["eval"],
+            test_ids=TEST_IDS,
+            prompt_seconds=config["sample"]["prompt_seconds"],
         script:
             "../workflow_scripts/evaluate.py"
 
@@ -35,13 +35,9 @@ if HAS_MODELS:
             metrics=rules.evaluate.output.metrics,
             timeline=timeline_inputs,
             spectrogram=spectrogram_inputs,
-            curves=lambda wc: expand(
-                f"{RESULTS}/models/{wc.corpus}/{{model}}.metrics.csv", model=MODELS + ["wavenet"]
-            ),
+            curves=lambda wc: expand(f"{RESULTS}/models/{wc.corpus}/{{model}}.metrics.csv", model=MODELS + ["wavenet"]),
         output:
-            fto=report(
-                f"{RESULTS}/eval/{{corpus}}/fto.png", caption="../report/fto.rst", category="Timing"
-            ),
+            fto=report(f"{RESULTS}/eval/{{corpus}}/fto.png", caption="../report/fto.rst", category="Timing"),
             durations=report(
                 f"{RESULTS}/eval/{{corpus}}/durations.png", caption="../report/durations.rst", category="Timing"
             ),
@@ -54,16 +50,16 @@ if HAS_MODELS:
             training=report(
                 f"{RESULTS}/eval/{{corpus}}/training.png", caption="../report/training.rst", category="Models"
             ),
+        log:
+            f"{RESULTS}/logs/eval/{{corpus}}/plots.log",
+        conda:
+            "../envs/report.yaml"
         params:
             test_ids=TEST_IDS,
             systems=EVAL_SYSTEMS,
             prompt_seconds=config["sample"]["prompt_seconds"],
             spectrogram_labels=SPECTROGRAM_LABELS,
             spectrogram_seconds=6.0,
-        log:
-            f"{RESULTS}/logs/eval/{{corpus}}/plots.log",
-        conda:
-            "../envs/report.yaml"
         script:
             "../workflow_scripts/plots.py"
 
@@ -80,13 +76,13 @@ if HAS_MODELS:
             audio=report_audio,
         output:
             f"{RESULTS}/report/{{corpus}}/report.html",
-        params:
-            audio_labels=REPORT_AUDIO_LABELS,
-            excerpt_start=max(0.0, config["sample"]["prompt_seconds"] - 5.0),
-            config=config,  # shown in the report; holds report.title and report.excerpt_seconds
         log:
             f"{RESULTS}/logs/report/{{corpus}}.log",
         conda:
             "../envs/report.yaml"
+        params:
+            audio_labels=REPORT_AUDIO_LABELS,
+            excerpt_start=max(0.0, config["sample"]["prompt_seconds"] - 5.0),
+            config=config,  # shown in the report; holds report.title and report.excerpt_seconds
         script:
             "../workflow_scripts/report.py"

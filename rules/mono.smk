@@ -8,13 +8,13 @@ rule mono:
     output:
         a=f"{RESULTS}/audio/{{source}}/{{dlg}}.A.wav",
         b=f"{RESULTS}/audio/{{source}}/{{dlg}}.B.wav",
-    params:
-        audio=config["audio"],
-    group:
-        "dialogue"
     log:
         f"{RESULTS}/logs/mono/{{source}}/{{dlg}}.log",
+    group:
+        "dialogue"
     conda:
         "../envs/mono.yaml"
+    params:
+        audio=config["audio"],
     script:
         "../workflow_scripts/mono.py"

@@ -8,18 +8,18 @@ rule prosody:
     output:
         a=f"{RESULTS}/prosody/{{source}}/{{dlg}}.A.parquet",
         b=f"{RESULTS}/prosody/{{source}}/{{dlg}}.B.parquet",
-    params:
-        vad=config["vad"],
-    resources:
-        mem_mb=3000,
-        runtime=20,
+    log:
+        f"{RESULTS}/logs/prosody/{{source}}/{{dlg}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/prosody/{{source}}/{{dlg}}.tsv"
     group:
         "dialogue"
-    log:
-        f"{RESULTS}/logs/prosody/{{source}}/{{dlg}}.log",
     conda:
         "../envs/prosody.yaml"
+    resources:
+        mem_mb=3000,
+        runtime=20,
+    params:
+        vad=config["vad"],
     script:
         "../workflow_scripts/prosody.py"

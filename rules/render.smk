@@ -10,20 +10,20 @@ rule train_wavenet:
     output:
         model=f"{RESULTS}/models/{{corpus}}/wavenet.pt",
         metrics=f"{RESULTS}/models/{{corpus}}/wavenet.metrics.csv",
-    params:
-        model=config["voice"]["wavenet"]["model"],
-        train=config["voice"]["wavenet"]["train"],
-        checkpoint=lambda wc: f"{RESULTS}/models/{wc.corpus}/wavenet.ckpt",
+    log:
+        f"{RESULTS}/logs/train/{{corpus}}/wavenet.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/train/{{corpus}}/wavenet.tsv"
+    conda:
+        "../envs/render.yaml"
     threads: lambda wc: training_threads()
     resources:
         mem_mb=8000,
         runtime=240,
-    benchmark:
-        f"{RESULTS}/benchmarks/train/{{corpus}}/wavenet.tsv"
-    log:
-        f"{RESULTS}/logs/train/{{corpus}}/wavenet.log",
-    conda:
-        "../envs/render.yaml"
+    params:
+        model=config["voice"]["wavenet"]["model"],
+        train=config["voice"]["wavenet"]["train"],
+        checkpoint=lambda wc: f"{RESULTS}/models/{wc.corpus}/wavenet.ckpt",
     script:
         "../workflow_scripts/train_wavenet.py"
 
@@ -37,26 +37,26 @@ if TEST_IDS:
             wav=expand(f"{RESULTS}/corpus/{{{{corpus}}}}.{{{{system}}}}/wav/{{k}}.wav", k=TEST_IDS),
             manifest=f"{RESULTS}/corpus/{{corpus}}.{{system}}/manifest.csv",
             info=f"{RESULTS}/corpus/{{corpus}}.{{system}}/render.json",
+        log:
+            f"{RESULTS}/logs/render/{{corpus}}.{{system}}.log",
+        benchmark:
+            f"{RESULTS}/benchmarks/render/{{corpus}}.{{system}}.tsv"
+        group:
+            "generated"
+        conda:
+            "../envs/render.yaml"
+        threads: 1
+        resources:
+            mem_mb=4000,
+            runtime=60,
         params:
-            sample=config["sample"],
+            sample=config_keys("sample", "seed", "prompt_seconds", "listen_agent"),
             voice=lambda wc: system_voice(wc.system),
             render={k: v for k, v in config["voice"].items() if k != "wavenet"},
             temperature=lambda wc: (
                 config["voice"]["wavenet"]["temperature"] if system_voice(wc.system) == "wavenet" else None
             ),
             sample_rate=config["audio"]["sample_rate"],
-        threads: 1
-        resources:
-            mem_mb=4000,
-            runtime=60,
-        benchmark:
-            f"{RESULTS}/benchmarks/render/{{corpus}}.{{system}}.tsv"
-        group:
-            "generated"
-        log:
-            f"{RESULTS}/logs/render/{{corpus}}.{{system}}.log",
-        conda:
-            "../envs/render.yaml"
         script:
             "../workflow_scripts/render.py"
 

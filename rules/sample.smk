@@ -13,22 +13,22 @@ if TEST_IDS:
         output:
             tracks=expand(f"{RESULTS}/corpus/{{{{corpus}}}}.{{{{system}}}}/tracks/{{k}}.parquet", k=TEST_IDS),
             va=expand(f"{RESULTS}/corpus/{{{{corpus}}}}.{{{{system}}}}/va/{{k}}.csv", k=TEST_IDS),
-        params:
-            sample=config["sample"],
-            excerpt=lambda wc: (
-                config["voice"]["wavenet"]["excerpt_seconds"] if wc.system == "resynth_wavenet" else None
-            ),
-        threads: 1
-        resources:
-            mem_mb=4000,
-            runtime=60,
+        log:
+            f"{RESULTS}/logs/sample/{{corpus}}.{{system}}.log",
         benchmark:
             f"{RESULTS}/benchmarks/sample/{{corpus}}.{{system}}.tsv"
         group:
             "generated"
-        log:
-            f"{RESULTS}/logs/sample/{{corpus}}.{{system}}.log",
         conda:
             "../envs/train.yaml"
+        threads: 1
+        resources:
+            mem_mb=4000,
+            runtime=60,
+        params:
+            sample=config_keys("sample", "seed", "temperature", "stop", "run_limits", "prompt_seconds", "listen_agent"),
+            excerpt=lambda wc: (
+                config["voice"]["wavenet"]["excerpt_seconds"] if wc.system == "resynth_wavenet" else None
+            ),
         script:
             "../workflow_scripts/sample.py"

@@ -8,10 +8,10 @@ rule events:
         b=f"{RESULTS}/prosody/{{source}}/{{dlg}}.B.parquet",
     output:
         f"{RESULTS}/timing/{{source}}/{{dlg}}.events.csv",
-    group:
-        "dialogue"
     log:
         f"{RESULTS}/logs/timing/{{source}}/{{dlg}}.log",
+    group:
+        "dialogue"
     conda:
         "../envs/timing.yaml"
     script:
@@ -20,9 +20,7 @@ rule events:
 
 rule timing_stats:
     input:
-        events=lambda wc: expand(
-            f"{RESULTS}/timing/{wc.source}/{{dlg}}.events.csv", dlg=source_dialogues(wc.source)
-        ),
+        events=lambda wc: expand(f"{RESULTS}/timing/{wc.source}/{{dlg}}.events.csv", dlg=source_dialogues(wc.source)),
         prosody=lambda wc: prosody_files(wc.source, "A"),
     output:
         f"{RESULTS}/timing/{{source}}/stats.csv",
@@ -37,16 +35,14 @@ rule timing_stats:
 rule vad_accuracy:
     input:
         prosody=lambda wc: prosody_files(wc.source),
-        reference=lambda wc: expand(
-            f"{RESULTS}/corpus/{wc.source}/va/{{dlg}}.csv", dlg=source_dialogues(wc.source)
-        ),
+        reference=lambda wc: expand(f"{RESULTS}/corpus/{wc.source}/va/{{dlg}}.csv", dlg=source_dialogues(wc.source)),
     output:
         f"{RESULTS}/timing/{{source}}/vad_accuracy.csv",
-    params:
-        vad=config["vad"],
     log:
         f"{RESULTS}/logs/timing/{{source}}/vad_accuracy.log",
     conda:
         "../envs/timing.yaml"
+    params:
+        vad=config["vad"],
     script:
         "../workflow_scripts/vad_accuracy.py"

@@ -8,21 +8,21 @@ rule train:
     output:
         model=f"{RESULTS}/models/{{corpus}}/{{model}}.pt",
         metrics=f"{RESULTS}/models/{{corpus}}/{{model}}.metrics.csv",
-    params:
-        model=model_params,
-        train=train_params,
-        checkpoint=lambda wc: f"{RESULTS}/models/{wc.corpus}/{wc.model}.ckpt",
+    log:
+        f"{RESULTS}/logs/train/{{corpus}}/{{model}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/train/{{corpus}}/{{model}}.tsv"
+    conda:
+        "../envs/train.yaml"
     threads: lambda wc: training_threads() if wc.model == "transformer" else 1
     resources:
         gpu=lambda wc: 1 if wc.model == "transformer" and config["train"]["device"] == "cuda" else 0,
         mem_mb=8000,
         runtime=lambda wc: 240 if wc.model == "transformer" else 30,
-    benchmark:
-        f"{RESULTS}/benchmarks/train/{{corpus}}/{{model}}.tsv"
-    log:
-        f"{RESULTS}/logs/train/{{corpus}}/{{model}}.log",
-    conda:
-        "../envs/train.yaml"
+    params:
+        model=model_params,
+        train=train_params,
+        checkpoint=lambda wc: f"{RESULTS}/models/{wc.corpus}/{wc.model}.ckpt",
     script:
         "../workflow_scripts/train.py"
 
@@ -34,12 +34,12 @@ rule frame_eval:
         splits=rules.dataset.output.splits,
     output:
         f"{RESULTS}/models/{{corpus}}/{{model}}.test.json",
-    params:
-        frame_eval=config["frame_eval"],
-    threads: 1
     log:
         f"{RESULTS}/logs/frame_eval/{{corpus}}/{{model}}.log",
     conda:
         "../envs/train.yaml"
+    threads: 1
+    params:
+        frame_eval=config["frame_eval"],
     script:
         "../workflow_scripts/frame_eval.py"

@@ -108,7 +108,7 @@ def test_hidden_files_are_skipped_and_dotted_names_refused_naming_the_rule(tmp_p
     check_config(cfg)
     assert dialogue_ids(cfg) == ["talk1"]
     (tmp_path / "2024.05.01.wav").write_bytes(b"")
-    with pytest.raises(ConfigError, match=r"2024\.05\.01\.wav.*rule local_dialogue.*may not contain '\.'.*"
+    with pytest.raises(ConfigError, match=r"2024\.05\.01\.wav.*rule corpus_dialogue.*may not contain '\.'.*"
                                           r"2024\.05\.01\.wav → 2024-05-01\.wav"):
         check_config(cfg)
 
@@ -160,4 +160,23 @@ def test_readme_config_override_works_as_shown(tmp_path):
                           capture_output=True, text=True, timeout=300)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-3000:]
-    assert re.search(r"^demo_dialogue\s+4$", out, flags=re.M), out[-3000:]
+    assert re.search(r"^corpus_dialogue\s+4$", out, flags=re.M), out[-3000:]
+
+
+def test_dataclass_defaults_are_the_schema_defaults():
+    """Defaults live in the schema; the config dataclasses must not say otherwise."""
+    from dataclasses import fields
+
+    from babbler.models.transformer import TransformerConfig
+    from babbler.train import TrainConfig
+    from babbler.voices.wavenet import WaveNetConfig
+    from babbler.voices.wavenet_train import WaveNetTrainConfig
+
+    cfg = _validated({})
+    sections = {TrainConfig: cfg["train"], TransformerConfig: cfg["model"]["transformer"],
+                WaveNetConfig: cfg["voice"]["wavenet"]["model"], WaveNetTrainConfig: cfg["voice"]["wavenet"]["train"]}
+    for cls, section in sections.items():
+        for f in fields(cls):
+            if f.name in section:
+                assert f.default == section[f.name], f"{cls.__name__}.{f.name}: {f.default} vs schema {section[f.name]}"
+        assert set(section) <= {f.name for f in fields(cls)}, f"{cls.__name__} lacks schema keys"

@@ -57,3 +57,16 @@ def test_missing_dialogue_in_zip_names_the_file(tmp_path):
     zpath.write_bytes(maptask_zip(["q1ec1"]))
     with pytest.raises(InputError, match=r"nxt.zip: has no q2ec1\.g\.timed-units\.xml"):
         maptask.timed_units_from_zip(zpath, "q2ec1")
+
+
+def test_maptask_registry_entry_names_its_downloads():
+    from babbler.corpora import CORPORA
+
+    cfg = {"maptask": {"audio_url": "http://x/dialogues/", "annotations_url": "http://x/nxt.zip", "dialogues": []}}
+    spec = CORPORA["maptask"]
+    assert len(spec.dialogue_ids(cfg)) == 128 and spec.has_reference(cfg)
+    files = spec.downloads(cfg, "q1ec1")
+    assert files == {"wav": "q1ec1.mix.wav", "annotations": maptask.ANNOTATIONS_FILE}
+    assert spec.download(cfg, files["wav"]).url == "http://x/dialogues/q1ec1.mix.wav"
+    assert spec.download(cfg, files["annotations"]).url == "http://x/nxt.zip"
+    assert spec.download(cfg, files["wav"]).verify is maptask.verify_mix_wav

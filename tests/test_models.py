@@ -11,8 +11,8 @@ from babbler.dataset import (INT_BINS, UNVOICED, VOCAB, SpeakerScale, bin_centre
 from babbler.frame_eval import evaluate_frame_model, shift_hold_events
 from babbler.models.baselines import IndependentModel, MarkovModel
 from babbler.models.io import load_model
-from babbler.models.transformer import (DUR_EDGES, TAIL_HAZARD, FrameTransformer, TransformerConfig, duration_bin,
-                                        onset_durations, run_hazard)
+from babbler.models.durations import DUR_EDGES, TAIL_HAZARD, duration_bin, onset_durations, run_hazard
+from babbler.models.transformer import FrameTransformer, TransformerConfig
 from babbler.sampling import (FREE, RunLimits, generate, listen_plan, sample_token, sampler, selfplay_plan,
                               tracks_table)
 from babbler.train import TrainConfig, sequence_nll, train_transformer
@@ -74,7 +74,7 @@ def test_causality_and_cached_streaming_equal_full_forward():
     torch.manual_seed(0)
     model = FrameTransformer(TransformerConfig(d_model=32, layers=2, heads=4, context=40)).eval()
     own, other = torch.randint(0, VOCAB, (2, 100)), torch.randint(0, VOCAB, (2, 100))
-    full_self, full_other, full_dur = model(own, other)
+    full_self, full_other, full_dur = model(own, other)  # FrameLogits unpacks in its field order
     changed = own.clone()
     changed[:, 60] = (changed[:, 60] + 1) % VOCAB
     again, _, _ = model(changed, other)
@@ -82,7 +82,7 @@ def test_causality_and_cached_streaming_equal_full_forward():
     assert (again[:, 60] - full_self[:, 60]).abs().max() > 1e-3
     cache, steps_self, steps_other = None, [], []
     for t in range(100):  # past the 40-frame window: the ring buffer slides
-        ls, lo, ld, cache = model.step(own[:, t], other[:, t], cache)
+        (ls, lo, ld), cache = model.step(own[:, t], other[:, t], cache)
         steps_self.append(ls)
         steps_other.append(lo)
     assert torch.allclose(torch.stack(steps_self, 1), full_self, atol=1e-5)

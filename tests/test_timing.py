@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from babbler.timing import EVENT_COLUMNS, dialogue_stats, extract_events, fto_values, ipu_track
+from babbler.timing import EVENT_COLUMNS, dialogue_stats, extract_events, fto_values
+from babbler.va import ipu_track
 
 
 def va(*rows):

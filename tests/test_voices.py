@@ -159,3 +159,11 @@ def test_continuation_prompt_keeps_the_real_audio():
     assert not np.allclose(audio[51 * sr // 50 :, 0], 0.25)  # then the voice takes over
     spliced = splice(np.zeros(n), np.ones(n), np.arange(frames) >= 50, sr)
     assert spliced[0] == 0 and spliced[-1] == 1 and np.all(np.diff(spliced) >= -1e-12)
+
+
+def test_f0_error_compares_token_frames_where_both_have_pitch():
+    from babbler.fidelity import f0_errors_semitones
+
+    asked = np.array([100.0, 200.0, np.nan, 150.0])
+    measured = np.array([100.0, 0, 200 * 2 ** (1 / 12), 0, 300.0, 0, np.nan, 0, 999.0, 0])  # 10 ms frames
+    assert f0_errors_semitones(asked, measured).round(6).tolist() == [0.0, 1.0]

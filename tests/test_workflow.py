@@ -11,6 +11,7 @@ import pytest
 import soundfile as sf
 import yaml
 
+from babbler.systems import SYSTEMS as ALL_SYSTEMS
 from tests.helpers import FileServer, maptask_wav, maptask_zip
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,7 +55,7 @@ TINY_DEMO = {
                                                              "skip": 8, "cond": 4},
                           "train": {"steps": 6, "batch_size": 2, "crop": 400, "epoch_steps": 3, "warmup": 1}}},
 }
-SYSTEMS = ["resynth", "resynth_wavenet", "selfplay", "continuation", "listen", "independent", "markov"]
+SYSTEMS = list(ALL_SYSTEMS)
 
 
 def test_demo_dag_to_mono_then_nothing_to_do(tmp_path):
@@ -137,6 +138,9 @@ def test_demo_dag_to_mono_then_nothing_to_do(tmp_path):
     reseeded = {**TINY_DEMO, "sample": {"prompt_seconds": 5, "seed": 2}}
     assert jobs_planned(tmp_path, reseeded) == {"sample": n, "render": n, **measured, "voice_fidelity": 2, **report,
                                                 "all": 1}
+    # the voice re-renders the systems it voices and what follows: no sampling, no training
+    revoiced = jobs_planned(tmp_path, {**TINY_DEMO, "sample": {"prompt_seconds": 5, "voice": "wavenet"}})
+    assert revoiced["render"] == n - 1 and not {"sample", "train", "train_wavenet", "dataset"} & set(revoiced)
     # a model's own setting reruns that model and what it drives
     markov = {**TINY_DEMO, "model": {**TINY_DEMO["model"], "markov": {"order": 3}}}
     assert jobs_planned(tmp_path, markov) == {"train": 1, "frame_eval": 1, "sample": 1, "render": 1, **one, **report,
@@ -144,14 +148,14 @@ def test_demo_dag_to_mono_then_nothing_to_do(tmp_path):
     # the split reruns the manifest and the models, never the corpus synthesis or the human audio
     changed = jobs_planned(tmp_path, {**TINY_DEMO, "corpus": {**TINY_DEMO["corpus"], "split": {"val": 0.34,
                                                                                                 "test": 0.34}}})
-    assert changed["manifest"] == 1 and changed["train"] == 3 and "demo_dialogue" not in changed
+    assert changed["manifest"] == 1 and changed["train"] == 3 and "corpus_dialogue" not in changed
     assert changed["mono"] == n and changed["prosody"] == n  # the generated sets only
     # the mono rate reruns every mono job and what reads it, nothing upstream
     resampled = jobs_planned(tmp_path, {**TINY_DEMO, "audio": {"sample_rate": 8000}})
-    assert resampled["mono"] == 3 + n and "demo_dialogue" not in resampled and "manifest" not in resampled
+    assert resampled["mono"] == 3 + n and "corpus_dialogue" not in resampled and "manifest" not in resampled
     # the VAD method reruns extraction and what follows, not the human audio
     vad = jobs_planned(tmp_path, {**TINY_DEMO, "vad": {"method": "reference"}})
-    assert vad["prosody"] == 3 + n and vad["mono"] == n and "demo_dialogue" not in vad
+    assert vad["prosody"] == 3 + n and vad["mono"] == n and "corpus_dialogue" not in vad
 
 
 def test_maptask_dag_downloads_resumes_and_orients_channels(tmp_path):

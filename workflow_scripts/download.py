@@ -1,17 +1,15 @@
-"""Download one Map Task file with resume, retry and verification (rules maptask_audio, maptask_annotations)."""
+"""Download one file of a corpus with resume, retry and verification (rule download)."""
 
-from babbler.corpora import maptask
+from babbler.corpora import CORPORA
 from babbler.download import download
 from babbler.rulelog import rule_logging
 
-VERIFY = {"mix_wav": maptask.verify_mix_wav, "nxt_zip": maptask.verify_annotations_zip}
-
 with rule_logging(snakemake.log[0]) as log:  # noqa: F821
+    corpus = snakemake.wildcards.corpus
+    fetched = CORPORA[corpus].download(snakemake.config["corpus"], snakemake.wildcards.file)
     # retries/timeout/backoff are read from the config, not params: changing them must not re-download.
-    opts = snakemake.config["corpus"]["maptask"]
-    log.info("downloading %s", snakemake.params.url)
-    download(
-        snakemake.params.url, snakemake.output[0], verify=VERIFY[snakemake.params.kind],
-        retries=opts["retries"], timeout=opts["timeout"], backoff=opts["backoff"],
-    )
+    opts = snakemake.config["corpus"][corpus]
+    log.info("downloading %s", fetched.url)
+    download(fetched.url, snakemake.output[0], verify=fetched.verify, retries=opts["retries"],
+             timeout=opts["timeout"], backoff=opts["backoff"])
     log.info("saved %s", snakemake.output[0])

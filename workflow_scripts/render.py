@@ -1,14 +1,14 @@
 """Render a generated set to stereo audio with its voice (rule render)."""
 
-import numpy as np
 import pandas as pd
 import torch
 
-from babbler.dataset import RATE
 from babbler.fileio import write_json, write_wav
 from babbler.manifest import write_manifest
 from babbler.render import load_real, mix_dialogue, source_filter_voices, wavenet_voices
 from babbler.rulelog import rule_logging
+from babbler.systems import kept_channels
+from babbler.va import TOKEN_RATE
 from babbler.voices.wavenet import load_wavenet
 
 with rule_logging(snakemake.log[0]) as log:  # noqa: F821
@@ -25,15 +25,9 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     generated_s = 0.0
     rows = []
     for i, (table, wav) in enumerate(zip(tables, snakemake.output.wav)):
-        n = int(round(len(table) / RATE * sr))
-        keep = None
+        n = int(round(len(table) / TOKEN_RATE * sr))
+        keep = kept_channels(system, len(table), int(round(opts["prompt_seconds"] * TOKEN_RATE)), opts["listen_agent"])
         real = None
-        if system == "continuation":
-            frames = np.arange(len(table)) < int(round(opts["prompt_seconds"] * RATE))
-            keep = {"A": frames, "B": frames}
-        elif system == "listen":
-            partner = "B" if opts["listen_agent"] == "A" else "A"
-            keep = {partner: np.ones(len(table), dtype=bool)}
         if keep:
             real = load_real(snakemake.input.real[i], sr)[:n]
         audio = mix_dialogue(voices[i], n, sr, seed + i, real, keep, **snakemake.params.render)

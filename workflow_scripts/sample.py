@@ -6,18 +6,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from babbler.dataset import RATE, load_dataset
+from babbler.dataset import load_dataset
 from babbler.models.io import load_model
 from babbler.rulelog import rule_logging
-from babbler.sampling import (
-    RunLimits,
-    continuation_plan,
-    generate,
-    listen_plan,
-    sampler,
-    selfplay_plan,
-    write_generated,
-)
+from babbler.sampling import RunLimits, generate, sampler, system_plan, write_generated
+from babbler.systems import SYSTEMS
+from babbler.va import TOKEN_RATE
 
 with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     torch.set_num_threads(snakemake.threads)
@@ -26,17 +20,12 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     data = load_dataset(snakemake.input.frames, snakemake.input.splits)
     ids = data.ids("test")
     real = [data.tokens[d] for d in ids]
-    if system.startswith("resynth"):  # the real tracks; the WaveNet excerpt is kept short
-        frames = int(round((snakemake.params.excerpt or 0) * RATE))
-        real = [r[:frames] for r in real] if system == "resynth_wavenet" else real
-    elif system == "continuation":
-        plan = continuation_plan(real, int(round(opts["prompt_seconds"] * RATE)))
-    elif system == "listen":
-        plan = listen_plan(real, "AB".index(opts["listen_agent"]))
-    else:  # selfplay, and the baselines (which always babble from silence)
-        plan = selfplay_plan([len(r) for r in real])
+    spec = SYSTEMS[system]
+    if spec.excerpt:  # a voice check: a short excerpt of each dialogue
+        real = [r[: int(round((snakemake.params.excerpt or 0) * TOKEN_RATE))] for r in real]
+    plan = system_plan(system, real, int(round(opts["prompt_seconds"] * TOKEN_RATE)), opts["listen_agent"])
     rng = np.random.default_rng([opts["seed"], zlib.crc32(system.encode())])
-    if system.startswith("resynth"):
+    if plan is None:  # resynthesis: the real tracks themselves
         tokens = real
     else:
         model = load_model(snakemake.input.model[0])

@@ -7,14 +7,14 @@ import pandas as pd
 from babbler.fileio import atomic_path
 from babbler.rulelog import rule_logging
 from babbler.timing import read_events, source_stats
-from babbler.va import FRAME_RATE
+from babbler.va import VA_RATE
 
 with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     items = {}
     for ev_path, pq_path in zip(snakemake.input.events, snakemake.input.prosody):
         dlg = Path(ev_path).name.removesuffix(".events.csv")
         n = len(pd.read_parquet(pq_path, columns=["time"]))
-        items[dlg] = (read_events(ev_path), n / FRAME_RATE)
+        items[dlg] = (read_events(ev_path), n / VA_RATE)
     stats = source_stats(items)
     with atomic_path(snakemake.output[0]) as tmp:
         stats.to_csv(tmp, index=False, float_format="%.4f")

@@ -29,9 +29,9 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
         log.info("transformer: %s", summary)
     else:
         if name == "markov":
-            model = MarkovModel.fit(train, order=snakemake.params.model.get("order", 8))
+            model = MarkovModel.fit(train, order=snakemake.params.model["order"])
         else:
-            model = IndependentModel.fit(train, max_len=snakemake.params.model.get("max_run", 1500))
+            model = IndependentModel.fit(train, max_len=snakemake.params.model["max_run"])
         row = {"model": name}
         for split, seqs in (("train", train), ("val", val)):
             if seqs:

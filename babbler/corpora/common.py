@@ -1,9 +1,11 @@
-"""What every corpus writes per dialogue: the stereo WAV, its VA table and an info record."""
+"""What every corpus declares (`Corpus`) and writes per dialogue: the stereo WAV, its VA table and an info record."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -11,6 +13,37 @@ import pandas as pd
 from babbler.fileio import silent_channels, write_json, write_va, write_wav
 
 log = logging.getLogger(__name__)
+
+
+def _nothing(*_args) -> dict:
+    return {}
+
+
+@dataclass(frozen=True)
+class Download:
+    """One file a corpus fetches: where from, and how to tell a complete, usable copy (raises if not)."""
+
+    url: str
+    verify: Callable[[Path], None]
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """Everything the workflow needs to know of a corpus; each corpus module defines one as `CORPUS`.
+
+    Every callable takes the whole `corpus` config section (the schema has filled it in), so a corpus
+    may read its own sub-section and the shared keys (`seed`, `split`)."""
+
+    name: str
+    dialogue_ids: Callable[[dict], list[str]]  # known at parse time: the DAG is built from them
+    # (settings, dialogue, inputs, wav_out, va_out or None, info_out) → the info record written
+    prepare: Callable[..., dict]
+    settings: Callable[[dict], dict] = _nothing  # what a dialogue's content depends on (its rule's rerun trigger)
+    has_reference: Callable[[dict], bool] = lambda corpus_cfg: True  # dialogues come with reference VA
+    check: Callable[[dict], None] = lambda corpus_cfg: None  # ConfigError for a schema-valid, unusable section
+    inputs: Callable[[dict, str], dict[str, str]] = _nothing  # a dialogue's own files (the user's recordings)
+    downloads: Callable[[dict, str], dict[str, str]] = _nothing  # input name → file fetched to download/
+    download: Callable[[dict, str], Download] | None = field(default=None)  # a fetched file's URL and check
 
 
 def clip_va(va: pd.DataFrame, duration: float, source: str) -> pd.DataFrame:

@@ -7,8 +7,9 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
+from babbler.corpora.common import Corpus
 from babbler.mixing import mix_stereo
-from babbler.va import FRAME_RATE, segments_to_frames
+from babbler.va import VA_RATE, segments_to_frames
 from babbler.voices.source_filter import SpeakerVoice, Tracks, render_source_filter
 
 
@@ -134,7 +135,7 @@ def _prosody(
     f0 = np.full(n, np.nan)
     inten = np.full(n, np.nan)
     for (s, e), final in zip(segs, finals):
-        a, b = int(round(s * FRAME_RATE)), int(round(e * FRAME_RATE))
+        a, b = int(round(s * VA_RATE)), int(round(e * VA_RATE))
         m = b - a
         if m <= 0:
             continue
@@ -168,7 +169,7 @@ def synthesize_dialogue(p: DemoParams, seed: np.random.SeedSequence) -> DemoDial
     rng = np.random.default_rng(seed)
     segs = _turn_timeline(p, rng)
     n_bc = _add_backchannels(segs, p, rng)
-    total = int(round(p.duration * FRAME_RATE))
+    total = int(round(p.duration * VA_RATE))
     rows = [("AB"[s], round(a, 2), round(b, 2)) for s in (0, 1) for a, b in segs[s]]
     va = pd.DataFrame(rows, columns=["speaker", "start", "end"]).sort_values(["start", "speaker"]).reset_index(drop=True)
 
@@ -217,3 +218,16 @@ def prepare_dialogue(section: dict, corpus_seed: int, dialogue: str, wav_out, va
     p = params_from_config(section)
     d = synthesize_dialogue(p, dialogue_seed(corpus_seed, dialogue))
     return write_dialogue(dialogue, d.audio, d.sample_rate, d.va, wav_out, va_out, info_out, extra=d.info)
+
+
+def _settings(corpus_cfg: dict) -> dict:
+    """A demo dialogue depends on the synthesis settings and the corpus seed."""
+    return {"demo": corpus_cfg["demo"], "seed": corpus_cfg["seed"]}
+
+
+def _prepare(settings: dict, dialogue: str, inputs: dict, wav_out, va_out, info_out) -> dict:
+    return prepare_dialogue(settings["demo"], settings["seed"], dialogue, wav_out, va_out, info_out)
+
+
+CORPUS = Corpus("demo", dialogue_ids=lambda corpus_cfg: dialogue_ids(corpus_cfg["demo"]["n_dialogues"]),
+                prepare=_prepare, settings=_settings)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import soundfile as sf
 
-from babbler.corpora.common import clip_va, write_dialogue
+from babbler.corpora.common import Corpus, clip_va, write_dialogue
+from babbler.errors import ConfigError, InputError
 from babbler.fileio import audio_info, read_stereo, read_va
 
 
@@ -15,8 +16,6 @@ def prepare_dialogue(src, va_src, dialogue: str, wav_out, va_out, info_out) -> d
     audio, sr = read_stereo(src)
     va = read_va(va_src) if va_src else None
     if va is not None and len(va) and va["end"].max() > audio.shape[0] / sr + 1.0:
-        from babbler.errors import InputError
-
         raise InputError(va_src, f"VA runs to {va['end'].max():.2f} s but {src} lasts {audio.shape[0] / sr:.2f} s")
     if va is not None:
         va = clip_va(va, audio.shape[0] / sr, str(va_src))
@@ -26,3 +25,70 @@ def prepare_dialogue(src, va_src, dialogue: str, wav_out, va_out, info_out) -> d
     extra = {"source_file": str(Path(src).resolve())}
     return write_dialogue(dialogue, audio, sr, va, wav_out, va_out, info_out, extra=extra, subtype=subtype,
                           source=str(src))
+
+
+def local_dialogue_files(folder: str | Path) -> dict[str, Path]:
+    """Map dialogue id (file stem) → audio file for the WAV/FLAC files in a local corpus folder.
+
+    Hidden files (`.x.wav`, and the `._x.wav` resource forks macOS leaves on shared drives) are not
+    recordings and are skipped. A stem with a dot cannot be a dialogue id: the workflow's file names
+    use dots to separate the id from the speaker and the stage (e.g. `{dlg}.A.wav`)."""
+    files: dict[str, Path] = {}
+    dotted = []
+    for p in sorted(Path(folder).iterdir()):
+        if p.suffix.lower() not in (".wav", ".flac") or not p.is_file() or p.name.startswith("."):
+            continue
+        if "." in p.stem:
+            dotted.append(p.name)
+            continue
+        if p.stem in files:
+            raise ConfigError("corpus.local.path", f"two files share the dialogue id {p.stem!r}")
+        files[p.stem] = p
+    if dotted:
+        example = dotted[0]
+        fixed = example[: -len(Path(example).suffix)].replace(".", "-") + Path(example).suffix
+        raise ConfigError("corpus.local.path", f"{len(dotted)} file name(s) hold a dot before the extension "
+                          f"({', '.join(dotted[:5])}{', …' if len(dotted) > 5 else ''}); rule corpus_dialogue takes "
+                          f"the file stem as the dialogue id, and ids may not contain '.': rename them "
+                          f"(e.g. {example} → {fixed})")
+    return files
+
+
+def _check_folder(key: str, path: str) -> None:
+    """Raise ConfigError unless `path` is an existing folder, saying what it is instead."""
+    p = Path(path)
+    if p.is_file():
+        raise ConfigError(key, f"{path} is a file; give the folder that holds the recordings")
+    if not p.exists():
+        raise ConfigError(key, f"folder {path} does not exist")
+    if not p.is_dir():
+        raise ConfigError(key, f"{path} is not a folder")
+
+
+def _check(corpus_cfg: dict) -> None:
+    """The folder exists and holds recordings; the VA folder, when named, exists."""
+    path, va = corpus_cfg["local"]["path"], corpus_cfg["local"]["va"]
+    if not path:
+        raise ConfigError("corpus.local.path", "is required when corpus.name is 'local'")
+    _check_folder("corpus.local.path", path)
+    if va:
+        _check_folder("corpus.local.va", va)
+    if not local_dialogue_files(path):
+        raise ConfigError("corpus.local.path", f"folder {path} holds no .wav or .flac files")
+
+
+def _inputs(corpus_cfg: dict, dialogue: str) -> dict[str, str]:
+    """The user's recording of a dialogue, and its VA file when the config names a VA folder."""
+    files = {"audio": str(local_dialogue_files(corpus_cfg["local"]["path"])[dialogue])}
+    if corpus_cfg["local"]["va"]:
+        files["va"] = str(Path(corpus_cfg["local"]["va"]) / f"{dialogue}.csv")
+    return files
+
+
+def _prepare(settings: dict, dialogue: str, inputs: dict, wav_out, va_out, info_out) -> dict:
+    return prepare_dialogue(inputs["audio"], inputs.get("va"), dialogue, wav_out, va_out, info_out)
+
+
+CORPUS = Corpus("local", dialogue_ids=lambda corpus_cfg: list(local_dialogue_files(corpus_cfg["local"]["path"])),
+                prepare=_prepare, has_reference=lambda corpus_cfg: bool(corpus_cfg["local"]["va"]), check=_check,
+                inputs=_inputs)

@@ -10,12 +10,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from babbler.errors import InputError
-from babbler.va import FRAME_RATE, segments_to_frames
+from babbler.corpora.common import Corpus, Download
+from babbler.errors import ConfigError, InputError
+from babbler.va import VA_RATE, segments_to_frames
 
 # 8 quads × {eye contact, no eye contact} × 8 conversations (Anderson et al. 1991): 128 dialogues.
 DIALOGUE_IDS: tuple[str, ...] = tuple(f"q{q}{e}c{c}" for q in range(1, 9) for e in "en" for c in range(1, 9))
 ROLES = {"g": "giver", "f": "follower"}
+ANNOTATIONS_FILE = "hcrcmaptask.nxtformatv2-1.zip"  # the NXT release, fetched once for all dialogues
 
 
 def audio_url(base: str, dialogue: str) -> str:
@@ -86,7 +88,7 @@ def verify_annotations_zip(path: Path) -> None:
 
 def channel_log_energy(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     """Per-channel log energy on 10 ms frames (frames × channels)."""
-    hop = sample_rate // FRAME_RATE
+    hop = sample_rate // VA_RATE
     n = audio.shape[0] // hop
     frames = audio[: n * hop].reshape(n, hop, audio.shape[1]).astype(np.float64)
     return 10 * np.log10(np.mean(frames**2, axis=1) + 1e-10)
@@ -152,3 +154,30 @@ def prepare_dialogue(raw_wav, annotations_zip, dialogue: str, wav_out, va_out, i
              "n_words_giver": len(words["g"]), "n_words_follower": len(words["f"])}
     return write_dialogue(dialogue, audio, sr, va_from_words(words), wav_out, va_out, info_out, extra=extra,
                           subtype=subtype if subtype.startswith("PCM") else "PCM_16", source=str(raw_wav))
+
+
+def _dialogue_ids(corpus_cfg: dict) -> list[str]:
+    """The configured subset of the 128 dialogues (all when empty)."""
+    wanted = corpus_cfg["maptask"]["dialogues"]
+    unknown = sorted(set(wanted) - set(DIALOGUE_IDS))
+    if unknown:
+        raise ConfigError("corpus.maptask.dialogues", f"unknown Map Task ids {unknown}")
+    return list(wanted) or list(DIALOGUE_IDS)
+
+
+def _downloads(corpus_cfg: dict, dialogue: str) -> dict[str, str]:
+    return {"wav": f"{dialogue}.mix.wav", "annotations": ANNOTATIONS_FILE}
+
+
+def _download(corpus_cfg: dict, file: str) -> Download:
+    section = corpus_cfg["maptask"]
+    if file == ANNOTATIONS_FILE:
+        return Download(section["annotations_url"], verify_annotations_zip)
+    return Download(audio_url(section["audio_url"], file.removesuffix(".mix.wav")), verify_mix_wav)
+
+
+def _prepare(settings: dict, dialogue: str, inputs: dict, wav_out, va_out, info_out) -> dict:
+    return prepare_dialogue(inputs["wav"], inputs["annotations"], dialogue, wav_out, va_out, info_out)
+
+
+CORPUS = Corpus("maptask", dialogue_ids=_dialogue_ids, prepare=_prepare, downloads=_downloads, download=_download)

@@ -8,7 +8,7 @@ so training crops, full-sequence evaluation and the cached streaming step all se
 A third head predicts, at the frame before the agent starts a speech run, how long that run will
 last (log-spaced bins, FastSpeech-style durations). Sampling can end runs by it (`durations=True`
 streams, config `sample.stop: duration`): the probability of falling silent at each frame of a
-run is then that prediction's hazard at the run's length so far (`RunHazard`), while the token
+run is then that prediction's hazard at the run's length so far (`durations.RunHazard`), while the token
 head still chooses when to start and the prosody of every speech frame. The model's scores
 (bits per frame, shift/hold) are those of its per-frame token probabilities.
 """
@@ -16,6 +16,7 @@ head still chooses when to start and the prosody of every speech frame. The mode
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -25,91 +26,15 @@ from torch import nn
 from babbler.dataset import VOCAB
 from babbler.fileio import atomic_path
 from babbler.models import joint_from_marginals
-from babbler.va import runs
+from babbler.models.durations import DUR_BINS, RunHazard
 
 
-# lower edges of the run-length bins, frames: one bin per frame up to 1.28 s, then 5 % wider each
-DUR_EDGES = np.unique(np.concatenate([np.arange(1, 64), np.round(np.geomspace(64, 512, 44))]).astype(np.int64))
-DUR_BINS = len(DUR_EDGES)
-TAIL_HAZARD = 0.02  # per-frame stop probability past the last edge (10.24 s): a mean of 1 s more
+class FrameLogits(NamedTuple):
+    """What the frame model predicts at each frame for the next one."""
 
-
-def duration_bin(frames: np.ndarray) -> np.ndarray:
-    """Bin index of speech-run lengths in frames (≥ 1)."""
-    return np.searchsorted(DUR_EDGES, frames, side="right") - 1
-
-
-def onset_durations(own: np.ndarray) -> np.ndarray:
-    """Per frame t: the length of the speech run that starts at t + 1, or −1 (no onset, or the run reaches the end)."""
-    out = np.full(len(own), -1, dtype=np.int64)
-    starts, ends = runs(np.asarray(own) > 0)
-    keep = (starts > 0) & (ends < len(own))
-    out[starts[keep] - 1] = (ends - starts)[keep]
-    return out
-
-
-def run_hazard(p_dur: np.ndarray, run: np.ndarray) -> np.ndarray:
-    """P(a speech run ends after `run` frames | it lasted that long), from (N, DUR_BINS) duration probabilities.
-
-    Within a bin the length is uniform; past the last edge the hazard is TAIL_HAZARD.
-    """
-    run = np.asarray(run)
-    k = duration_bin(run)
-    last = k == DUR_BINS - 1
-    lo = DUR_EDGES[k]
-    hi = np.where(last, lo + 1, DUR_EDGES[np.minimum(k + 1, DUR_BINS - 1)])
-    width = (hi - lo).astype(np.float64)
-    rows = np.arange(len(run))
-    above = np.cumsum(p_dur[:, ::-1], axis=1)[:, ::-1] - p_dur  # P(bin > k) for every k
-    pk = p_dur[rows, k]
-    p_eq = pk / width
-    p_ge = above[rows, k] + pk * (hi - run) / width
-    h = np.where(last, TAIL_HAZARD, p_eq / np.maximum(p_ge, 1e-300))
-    return np.clip(h, 1e-6, 1 - 1e-6)
-
-
-def with_hazard(probs: np.ndarray, h: np.ndarray, use: np.ndarray) -> np.ndarray:
-    """(N, VOCAB) token probabilities whose silence probability is `h` where `use`, speech tokens rescaled to 1 − h."""
-    speech = probs[:, 1:] / np.maximum(probs[:, 1:].sum(axis=1, keepdims=True), 1e-300)
-    mixed = np.concatenate([h[:, None], (1 - h)[:, None] * speech], axis=1)
-    return np.where(use[:, None], mixed, probs)
-
-
-class RunHazard:
-    """Per-stream state that turns the duration head's prediction at each onset into per-frame stop probabilities."""
-
-    def __init__(self, n: int):
-        self.talking = np.zeros(n, dtype=bool)
-        self.run = np.zeros(n, dtype=np.int64)
-        self.known = np.zeros(n, dtype=bool)  # the current run's onset was seen (its duration prediction is held)
-        self.onset = np.full((n, DUR_BINS), 1.0 / DUR_BINS)
-        self.pending: np.ndarray | None = None  # duration probabilities from the last frame's output
-
-    def observe(self, own: np.ndarray, logits_dur: torch.Tensor) -> None:
-        """Record the own tokens just pushed and the duration head's logits (N, DUR_BINS) at that frame."""
-        p_dur = torch.softmax(logits_dur.float(), dim=-1).cpu().numpy().astype(np.float64)
-        on = np.asarray(own) > 0
-        start = on & ~self.talking
-        if self.pending is not None:
-            self.onset = np.where(start[:, None], self.pending, self.onset)
-        self.known = np.where(start, self.pending is not None, self.known & on)
-        self.run = np.where(on == self.talking, self.run + 1, 1)
-        self.talking = on
-        self.pending = p_dur
-
-    def apply(self, probs: np.ndarray) -> np.ndarray:
-        """Next-token probabilities (N, VOCAB) with the stop probability of every running speech run replaced."""
-        use = self.talking & self.known
-        if not use.any():
-            return probs
-        return with_hazard(probs, run_hazard(self.onset, np.maximum(self.run, 1)), use)
-
-    def repeat(self, rows: np.ndarray) -> None:
-        """Keep the rows `rows` (in this order): replication for rollouts."""
-        self.talking, self.run, self.known = self.talking[rows], self.run[rows], self.known[rows]
-        self.onset = self.onset[rows]
-        if self.pending is not None:
-            self.pending = self.pending[rows]
+    own: torch.Tensor  # (…, VOCAB) the agent's own next token
+    partner: torch.Tensor  # (…, VOCAB) the partner's next token
+    duration: torch.Tensor  # (…, DUR_BINS) the length of an own speech run starting at the next frame
 
 
 @dataclass(frozen=True)
@@ -175,6 +100,8 @@ class FrameTransformer(nn.Module):
     """Causal Transformer: (own, partner) tokens up to frame t → logits of own and partner token at t + 1, and of
     the length of an own speech run starting at t + 1."""
 
+    predicts_durations = True  # capability: the `duration` logits exist, so sampling may stop runs by them
+
     def __init__(self, cfg: TransformerConfig = TransformerConfig()):
         super().__init__()
         if cfg.d_model % cfg.heads:
@@ -204,7 +131,7 @@ class FrameTransformer(nn.Module):
         bias = -self.slopes.to(device)[:, None, None] * dist[None]
         return bias.masked_fill(~allowed[None], float("-inf"))
 
-    def forward(self, own: torch.Tensor, other: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def forward(self, own: torch.Tensor, other: torch.Tensor) -> FrameLogits:
         """own, other (B, T) tokens → logits (B, T, VOCAB) of own and partner token at each next frame, and
         logits (B, T, DUR_BINS) of the length of an own speech run starting at the next frame."""
         x = self.emb_self(own) + self.emb_other(other)
@@ -212,7 +139,7 @@ class FrameTransformer(nn.Module):
         for blk in self.blocks:
             x = blk(x, bias)
         x = self.ln_f(x)
-        return self.head_self(x), self.head_other(x), self.head_dur(x)
+        return FrameLogits(self.head_self(x), self.head_other(x), self.head_dur(x))
 
     def new_cache(self, batch: int) -> list[dict]:
         """Empty per-layer ring buffers of `context` frames for a batch of streams."""
@@ -225,10 +152,9 @@ class FrameTransformer(nn.Module):
                  "filled": torch.zeros(c.context, dtype=torch.bool, device=dev), "t": 0} for _ in self.blocks]
 
     @torch.no_grad()
-    def step(self, own: torch.Tensor, other: torch.Tensor, cache: list | None
-             ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, list]:
-        """Streaming forward of one frame: own, other (B,) → logits of own token, partner token and run length
-        (as `forward`), updated cache."""
+    def step(self, own: torch.Tensor, other: torch.Tensor, cache: list | None) -> tuple[FrameLogits, list]:
+        """Streaming forward of one frame: own, other (B,) → the logits of `forward` for the next frame, and the
+        updated cache."""
         if cache is None:
             cache = self.new_cache(own.shape[0])
         x = (self.emb_self(own) + self.emb_other(other))[:, None, :]
@@ -239,7 +165,7 @@ class FrameTransformer(nn.Module):
             x = blk.step(x, c, self.slopes)
             c["t"] += 1
         x = self.ln_f(x)[:, 0]
-        return self.head_self(x), self.head_other(x), self.head_dur(x), cache
+        return FrameLogits(self.head_self(x), self.head_other(x), self.head_dur(x)), cache
 
     def stream(self, batch: int, durations: bool = False) -> "TransformerStream":
         """A fresh stream for `batch` dialogues (both speakers played by this network); with `durations`, speech runs
@@ -269,10 +195,10 @@ class TransformerStream:
         t = torch.as_tensor(np.asarray(tokens, dtype=np.int64))
         own = torch.cat([t[:, 0], t[:, 1]])
         other = torch.cat([t[:, 1], t[:, 0]])
-        logits_self, _, logits_dur, self.cache = self.model.step(own, other, self.cache)
-        self.logits = logits_self.float()
+        out, self.cache = self.model.step(own, other, self.cache)
+        self.logits = out.own.float()
         if self.hazard is not None:
-            self.hazard.observe(own.numpy(), logits_dur)
+            self.hazard.observe(own.numpy(), out.duration)
 
     def next_probs(self) -> np.ndarray:
         p = torch.softmax(self.logits, dim=-1).numpy().astype(np.float64)

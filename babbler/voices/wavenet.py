@@ -16,7 +16,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-FRAME_RATE = 50
+from babbler.va import TOKEN_RATE
+
 N_LOCAL = 4  # va, voiced, log2(F0 / 100 Hz), (intensity − speaker median) / 10 dB
 N_GLOBAL = 2  # log2(median F0 / 150 Hz), (median speech dB − 60) / 10
 
@@ -93,7 +94,7 @@ class WaveNet(nn.Module):
         self.skip = nn.ModuleList(nn.Conv1d(r, s, 1) for _ in cfg.dilations)
         self.out1 = nn.Conv1d(s, s, 1)
         self.out2 = nn.Conv1d(s, cfg.quantization, 1)
-        self.hop = cfg.sample_rate // FRAME_RATE
+        self.hop = cfg.sample_rate // TOKEN_RATE
 
     def conditioning(self, local: torch.Tensor, glob: torch.Tensor, n_samples: int) -> torch.Tensor:
         """(B, cond, n_samples): frame features held for each frame's samples, plus the speaker vector."""

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from babbler.dataset import SpeakerScale, bin_centres, decode
+from babbler.dataset import SpeakerScale, token_values
 from babbler.fileio import atomic_path
 from babbler.train import config_hash, data_fingerprint, load_checkpoint, lr_factor, pick_device, write_checkpoint
 from babbler.voices.wavenet import (WaveNet, WaveNetConfig, global_features, local_features, mu_law_encode,
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 class WaveNetTrainConfig:
     """Optimisation of the WaveNet voice (config section `voice.wavenet.train`)."""
 
-    steps: int = 400
+    steps: int = 300
     batch_size: int = 8
     crop: int = 2000  # samples with a loss per crop (after a receptive field of context)
     lr: float = 2e-3
@@ -53,10 +53,7 @@ class VoiceItem:
 
 def track_conditioning(tokens: np.ndarray, scale: SpeakerScale) -> tuple[np.ndarray, np.ndarray]:
     """Local and global conditioning from one speaker's 50 Hz tokens, as generated tracks carry them."""
-    va, f0b, ib = decode(tokens)
-    f0_c, db_c = bin_centres(scale)
-    f0 = np.where(va & (f0b < len(f0_c)), f0_c[np.clip(f0b, 0, len(f0_c) - 1)], np.nan)
-    db = np.where(va, db_c[np.clip(ib, 0, len(db_c) - 1)], np.nan)
+    va, f0, db = token_values(tokens, scale)
     return local_features(va, f0, db, scale.db_median), global_features(scale.f0_median, scale.db_median)
 
 
