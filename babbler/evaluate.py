@@ -15,6 +15,8 @@ from babbler.timing import fto_values, read_events
 
 # Duration distributions compared with `real` (design: distance.{system}.{T}_w1_ratio).
 DISTANCE_TYPES = ("ipu", "pause", "gap", "overlap_between", "fto")
+# The published per-minute convention (dGSLM and NTPP, Table 2 of each): overlap counts within and between turns.
+MINUTE_TYPES = {"ipu": ("ipu",), "pause": ("pause",), "gap": ("gap",), "overlap": ("overlap_within", "overlap_between")}
 # Per-dialogue means correlated in the continuation protocol (SyncLLM Table 2).
 CONTINUATION_TYPES = ("ipu", "pause", "fto")
 
@@ -188,6 +190,91 @@ def continuation_pearson(table: pd.DataFrame) -> dict[str, float]:
     return out
 
 
+def minute_rates(stats_table: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Per MINUTE_TYPES type: events per minute and seconds per minute over a set of dialogues (totals divided by
+    the total minutes, so long dialogues weigh as much as their length)."""
+    minutes = stats_table["minutes"].to_numpy(float)
+    total = minutes.sum()
+    out = {}
+    for kind, parts in MINUTE_TYPES.items():
+        rates = {}
+        for stat in ("per_min", "sec_per_min"):
+            amount = sum(stats_table[f"{t}_{stat}"].to_numpy(float) * minutes for t in parts)
+            rates[stat] = float(np.sum(amount) / total) if total > 0 else math.nan
+        out[kind] = rates
+    return out
+
+
+def has_minute_columns(stats_table: pd.DataFrame) -> bool:
+    """Whether a stats table holds what `minute_rates` reads."""
+    need = {"minutes"} | {f"{t}_{s}" for parts in MINUTE_TYPES.values() for t in parts for s in ("per_min", "sec_per_min")}
+    return need <= set(stats_table.columns)
+
+
+def abs_diff_sec_per_min(rates: dict[str, dict[str, float]], reference: dict[str, dict[str, float]]) -> float:
+    """Mean over the four types of |seconds per minute − the reference's| (the dGSLM/NTPP summary number)."""
+    return float(np.mean([abs(rates[k]["sec_per_min"] - reference[k]["sec_per_min"]) for k in MINUTE_TYPES]))
+
+
+def minute_table(stats_tables: dict[str, pd.DataFrame], test_ids: list[str],
+                 pairs: list[tuple[list[str], list[str]]]) -> dict:
+    """metrics.json's `minutes`: every system's per-minute rates, its mean absolute difference to the human test
+    split, and the same difference between two disjoint sets of human dialogues (the human floor, mean over the
+    noise floor's pairs of sets)."""
+    human = stats_tables["real"].set_index("dialogue")
+    real = minute_rates(human.loc[[d for d in test_ids if d in human.index]])
+    out: dict = {"real": real}
+    for system, table in stats_tables.items():
+        if system != "real" and has_minute_columns(table):
+            rates = minute_rates(table)
+            out[system] = {**rates, "abs_diff_sec_per_min": abs_diff_sec_per_min(rates, real)}
+    floors = [abs_diff_sec_per_min(minute_rates(human.loc[a]), minute_rates(human.loc[b])) for a, b in pairs
+              if set(a) | set(b) <= set(human.index)]
+    out["human_floor"] = {"abs_diff_sec_per_min": float(np.mean(floors)) if floors else math.nan,
+                          "pairs": len(floors)}
+    return out
+
+
+def before(events: pd.DataFrame, end: float) -> pd.DataFrame:
+    """The events that start before `end` (s): a prompt's own events."""
+    return events[events["start"] < end - 1e-9]
+
+
+def prompt_pearson(real: dict[str, pd.DataFrame], dialogues: list[str], prompt: float) -> dict[str, float]:
+    """The prompt-only baseline of the continuation protocol: Pearson r between each test dialogue's mean durations
+    in the prompt and in its true continuation (a model that conditions well beats it)."""
+    rows = []
+    for dlg in dialogues:
+        mine, true = dialogue_means(before(real[dlg], prompt)), dialogue_means(after(real[dlg], prompt))
+        rows.append({"dialogue": dlg, **{f"{k}_real": true[k] for k in true}, **{f"{k}_generated": mine[k] for k in mine}})
+    table = pd.DataFrame(rows, columns=["dialogue", *(f"{k}_{s}" for s in ("real", "generated") for k in CONTINUATION_TYPES)])
+    return continuation_pearson(table)
+
+
+def speaker_turn_taking(events: dict[str, pd.DataFrame], speaker: str) -> tuple[float, float]:
+    """FTO median (s) and overlap share of the floor transfers *to* one speaker, pooled over dialogues."""
+    gaps, obs = [], []
+    for ev in events.values():
+        mine = ev[ev["speaker"] == speaker]
+        gaps.append(mine.loc[mine["type"] == "gap", "duration"].to_numpy(float))
+        obs.append(mine.loc[mine["type"] == "overlap_between", "duration"].to_numpy(float))
+    g, o = (np.concatenate(x) if x else np.zeros(0) for x in (gaps, obs))
+    fto = np.concatenate([g, -o])
+    return (float(np.median(fto)) if len(fto) else math.nan,
+            len(o) / (len(g) + len(o)) if len(g) + len(o) else math.nan)
+
+
+def listen_comparison(real: dict[str, pd.DataFrame], listen: dict[str, pd.DataFrame], agent: str) -> dict[str, float]:
+    """The listening agent against the human speaker it replaces: differences (agent − human) of the FTO median and
+    the overlap share of the floor transfers to that channel."""
+    if not listen:
+        return {}
+    fto_a, share_a = speaker_turn_taking(listen, agent)
+    fto_h, share_h = speaker_turn_taking({k: real[k] for k in listen}, agent)
+    return {"agent": agent, "fto_median": fto_a, "fto_median_human": fto_h, "fto_median_diff": fto_a - fto_h,
+            "overlap_share": share_a, "overlap_share_human": share_h, "overlap_share_diff": share_a - share_h}
+
+
 def system_means(stats_table: pd.DataFrame) -> dict[str, float]:
     """The mean of every numeric stats.csv column (NaN-skipping), as the design's systems.{system}."""
     numeric = stats_table.drop(columns=["dialogue"], errors="ignore").apply(pd.to_numeric, errors="coerce")
@@ -284,6 +371,7 @@ def evaluate(
     draws: int,
     seed: int,
     bootstrap: int = 0,
+    listen_agent: str = "B",
 ) -> Evaluation:
     """Score every generated system against the human test split (design: metrics.json contract).
 
@@ -331,7 +419,10 @@ def evaluate(
             "prompt_seconds": prompt_seconds,
             "pearson": continuation_pearson(cont),
             "pearson_resynth": continuation_pearson(topline),
+            "prompt_pearson": prompt_pearson(real, sorted(generated.get("continuation", {})), prompt_seconds),
         },
+        "minutes": minute_table(stats_tables, list(test_ids), pairs) if has_minute_columns(stats_tables["real"]) else {},
+        "listen": listen_comparison(real, generated.get("listen", {}), listen_agent),
         "frame_model": frame_models,
         "voice": voices,
         "test_dialogues": list(test_ids),

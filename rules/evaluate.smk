@@ -26,6 +26,7 @@ if HAS_MODELS:
             eval=config["eval"],
             test_ids=TEST_IDS,
             prompt_seconds=config["sample"]["prompt_seconds"],
+            listen_agent=config["sample"]["listen_agent"],
         script:
             "../workflow_scripts/evaluate.py"
 

@@ -237,3 +237,51 @@ def test_report_escapes_every_value_from_data_and_config(tmp_path):
                          (0.0, 0.5), {"report": {"title": evil}})
     assert evil in result.continuation["dialogue"].tolist()  # it reached the tables
     assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def _stats_row(dialogue, minutes, **sec):
+    """A stats.csv row with per-minute rates of 1 event each second listed (sec: type → seconds per minute)."""
+    from babbler.timing import EVENT_TYPES
+
+    row = {"dialogue": dialogue, "minutes": minutes}
+    for t in EVENT_TYPES:
+        row[f"{t}_sec_per_min"] = sec.get(t, 0.0)
+        row[f"{t}_per_min"] = 2.0 * sec.get(t, 0.0)
+    return row
+
+
+def test_minute_table_pools_by_length_counts_both_overlaps_and_has_a_human_floor():
+    from babbler.evaluate import abs_diff_sec_per_min, minute_rates, minute_table
+
+    real = pd.DataFrame([_stats_row("a", 1.0, ipu=30, pause=4, gap=2, overlap_within=1, overlap_between=1),
+                         _stats_row("b", 3.0, ipu=34, pause=8, gap=2, overlap_within=0, overlap_between=2)])
+    rates = minute_rates(real)
+    assert rates["ipu"]["sec_per_min"] == pytest.approx((30 + 3 * 34) / 4)  # weighted by minutes
+    assert rates["overlap"]["sec_per_min"] == pytest.approx((2 + 3 * 2) / 4)  # within + between
+    assert rates["pause"]["per_min"] == pytest.approx(2 * (4 + 24) / 4)
+    system = pd.DataFrame([_stats_row("a", 1.0, ipu=40, pause=4, gap=6, overlap_between=2)])
+    assert abs_diff_sec_per_min(minute_rates(system), minute_rates(real.iloc[[0]])) == pytest.approx(
+        (10 + 0 + 4 + 0) / 4)
+    table = minute_table({"real": real, "selfplay": system}, ["a"], [(["a"], ["b"]), (["b"], ["a"])])
+    assert table["selfplay"]["abs_diff_sec_per_min"] == pytest.approx(3.5)
+    assert table["human_floor"] == {"abs_diff_sec_per_min": pytest.approx((4 + 4 + 0 + 0) / 4), "pairs": 2}
+
+
+def test_prompt_baseline_and_listen_comparison_on_known_events():
+    from babbler.evaluate import listen_comparison, prompt_pearson
+
+    real, rng = {}, np.random.default_rng(0)
+    for i in range(5):  # each dialogue keeps its IPU length before and after the prompt at 10 s
+        d = 0.5 + 0.3 * i
+        real[f"d{i}"] = events(*[("ipu", "A", t, t + d) for t in np.arange(0, 20, 3.0)],
+                               *[("pause", "A", t + d, t + d + rng.uniform(0.2, 0.4)) for t in np.arange(0, 20, 3.0)])
+    r = prompt_pearson(real, sorted(real), 10.0)
+    assert r["ipu"] == pytest.approx(1.0) and r["n_dialogues"] == 5
+    human = {"x": events(("gap", "B", 1.0, 1.2), ("gap", "B", 3.0, 3.4), ("overlap_between", "B", 5.0, 5.1),
+                         ("gap", "A", 7.0, 7.9))}
+    agent = {"x": events(("overlap_between", "B", 1.0, 1.5), ("overlap_between", "B", 3.0, 3.3),
+                         ("gap", "B", 5.0, 5.1))}
+    out = listen_comparison(human, agent, "B")
+    assert out["fto_median_human"] == pytest.approx(0.2) and out["fto_median"] == pytest.approx(-0.3)
+    assert out["fto_median_diff"] == pytest.approx(-0.5)
+    assert out["overlap_share_human"] == pytest.approx(1 / 3) and out["overlap_share_diff"] == pytest.approx(1 / 3)

@@ -107,6 +107,12 @@ def test_demo_dag_to_mono_then_nothing_to_do(tmp_path):
             assert f"{kind}_w1_ratio" in metrics["distance"][system]
     assert metrics["distance"]["resynth"]["ipu_w1"] < 0.05  # the voice re-measures the human tracks closely
     assert set(metrics["continuation"]["pearson"]) >= {"ipu", "pause", "fto", "avg"}
+    assert set(metrics["continuation"]["prompt_pearson"]) >= {"ipu", "pause", "fto", "avg"}
+    minutes = metrics["minutes"]
+    assert set(minutes) == {"real", "human_floor", *evaluated} and minutes["human_floor"]["pairs"] == 20
+    assert minutes["real"]["ipu"]["per_min"] == pytest.approx(stats.set_index("dialogue").loc[test_id, "ipu_per_min"])
+    assert all(minutes[s]["abs_diff_sec_per_min"] >= 0 for s in evaluated)
+    assert metrics["listen"]["agent"] == "B" and "fto_median_diff" in metrics["listen"]
     assert set(metrics["frame_model"]) == {"transformer", "markov", "independent"}
     assert metrics["voice"]["source_filter"]["va_f1"] > 0.95 and metrics["voice"]["wavenet"]["rtf"] > 0
     assert pd.read_csv(res / "eval/demo/distances.csv").shape == (len(evaluated) * 5, 12)  # with the intervals
@@ -115,6 +121,7 @@ def test_demo_dag_to_mono_then_nothing_to_do(tmp_path):
     assert "<title>babbler: dialogue timing report</title>" in page and "<h2>Summary</h2>" in page
     summary = page[page.index("<h2>Summary</h2>"):page.index("<h2>Listen</h2>")]
     assert all(f"<td>{s}</td>" in summary for s in ["real", *evaluated])
+    assert "mean |Δ| s / min" in summary and "two human sets (floor)" in summary
     assert page.count("data:image/png;base64,") == 5 and page.count("data:audio/wav;base64,") == len(evaluated) + 2
     # Snakemake's own report collects the figures with their captions
     run_snakemake(tmp_path, TINY_DEMO, "--report", str(tmp_path / "smk_report.zip"))

@@ -15,7 +15,8 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     voices = {Path(p).stem.removeprefix("voice_"): json.loads(Path(p).read_text()) for p in snakemake.input.voices}
     opts = snakemake.params.eval
     result = evaluate(human, snakemake.params.test_ids, generated, stats_tables, frame_models, voices,
-                      snakemake.params.prompt_seconds, opts["noise_floor_draws"], opts["seed"], opts["bootstrap"])
+                      snakemake.params.prompt_seconds, opts["noise_floor_draws"], opts["seed"], opts["bootstrap"],
+                      snakemake.params.listen_agent)
     for name, table in (("systems", result.systems), ("distances", result.distances),
                         ("continuation", result.continuation)):
         with atomic_path(snakemake.output[name]) as tmp:
