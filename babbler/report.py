@@ -22,6 +22,11 @@ from babbler.systems import BASELINES, SYSTEMS
 PACKAGES = ("snakemake", "torch", "librosa", "pandas", "praat-parselmouth", "matplotlib", "numpy", "scipy",
             "soundfile", "silero-vad")
 TYPE_LABEL = {"ipu": "IPU", "pause": "pause", "gap": "gap", "overlap_between": "overlap (between)", "fto": "FTO"}
+VAD_NOTE = {
+    "intensity": "the intensity VAD with its cross-talk guard",
+    "silero": "silero-vad gated by the cross-talk guard",
+    "reference": "reference VA: the corpus's own for human dialogues, the VA that drove each generated set",
+}
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:1150px;margin:2em auto;
 padding:0 1em;color:#222;line-height:1.45}
@@ -246,10 +251,13 @@ def render_report(
     vers = table(["package", "version"], [[k, v] for k, v in versions().items()])
     esc = escape
     generated_at = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    method = (config.get("vad") or {}).get("method", "?")
+    vad_method = VAD_NOTE.get(method, method)
     body = f"""
 <h1>{esc(title)}</h1>
 <p class="muted">corpus <b>{esc(corpus)}</b>, {n_test} held-out test dialogues; every system measured from its
-audio through the same mono → prosody → timing stages; generated {generated_at}.</p>
+audio through the same mono → prosody → timing stages, voice activity by <b>{esc(vad_method)}</b>; generated
+{generated_at}.</p>
 <h2>Summary</h2>
 {warnings_box(metrics)}
 <p class="lead">{headline(metrics)}</p>

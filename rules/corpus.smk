@@ -16,7 +16,7 @@ rule corpus_dialogue:
         "../envs/corpus.yaml"
     params:
         corpus=CORPUS,
-        settings=CORPORA[CORPUS].settings(config["corpus"]),
+        settings=CORPORA[CORPUS].settings(config),
     script:
         "../workflow_scripts/corpus_dialogue.py"
 

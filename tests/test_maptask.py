@@ -1,6 +1,7 @@
 """Map Task: ids, timed-units parsing, and the per-dialogue giver-channel check."""
 
 import io
+import zipfile
 
 import pandas as pd
 import pytest
@@ -62,7 +63,8 @@ def test_missing_dialogue_in_zip_names_the_file(tmp_path):
 def test_maptask_registry_entry_names_its_downloads():
     from babbler.corpora import CORPORA
 
-    cfg = {"maptask": {"audio_url": "http://x/dialogues/", "annotations_url": "http://x/nxt.zip", "dialogues": []}}
+    cfg = {"maptask": {"audio_url": "http://x/dialogues/", "annotations_url": "http://x/nxt.zip", "dialogues": [],
+                       "audio": True}}
     spec = CORPORA["maptask"]
     assert len(spec.dialogue_ids(cfg)) == 128 and spec.has_reference(cfg)
     files = spec.downloads(cfg, "q1ec1")
@@ -70,3 +72,16 @@ def test_maptask_registry_entry_names_its_downloads():
     assert spec.download(cfg, files["wav"]).url == "http://x/dialogues/q1ec1.mix.wav"
     assert spec.download(cfg, files["annotations"]).url == "http://x/nxt.zip"
     assert spec.download(cfg, files["wav"]).verify is maptask.verify_mix_wav
+
+
+def test_reversed_times_and_a_silent_speaker_are_errors_naming_the_file(tmp_path):
+    from babbler.errors import InputError
+
+    with pytest.raises(InputError, match=r"x\.xml: <tu> w1 has a negative or reversed time \(start 2\.0, end 1\.5\)"):
+        maptask.parse_timed_units(b'<stream><tu id="w1" start="2.0" end="1.5">okay</tu></stream>', "x.xml")
+    z = tmp_path / "a.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.writestr("Data/timed-units/q1ec1.g.timed-units.xml", '<stream><tu id="w" start="1" end="2"/></stream>')
+        zf.writestr("Data/timed-units/q1ec1.f.timed-units.xml", "<stream></stream>")
+    with pytest.raises(InputError, match=r"q1ec1\.f\.timed-units\.xml: holds no timed words of the follower"):
+        maptask.timed_units_from_zip(z, "q1ec1")

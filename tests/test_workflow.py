@@ -249,3 +249,44 @@ def test_bad_config_fails_at_parse_time_naming_the_key(tmp_path, config, message
     assert proc.returncode != 0
     assert message in proc.stdout + proc.stderr
     assert not (tmp_path / "results").exists()
+
+
+EXCERPT = ROOT / "tests" / "data" / "maptask-excerpt.zip"  # two real Map Task dialogues' word timings
+
+
+@pytest.mark.parametrize("url", [str(EXCERPT), EXCERPT.as_uri()])
+def test_maptask_timing_only_from_a_local_annotations_file(tmp_path, url):
+    """No audio download: each dialogue is rendered from its real word timings and runs through the chain."""
+    config = {"corpus": {"name": "maptask", "maptask": {"annotations_url": url, "audio": False,
+                                                        "dialogues": ["q1ec6", "q7nc6"]}}}
+    planned = jobs_planned(tmp_path, config)
+    assert "download" not in planned and planned["corpus_dialogue"] == 2
+    if url.startswith("file:"):
+        return  # the path form runs the chain below
+    run_snakemake(tmp_path, config)
+    res = tmp_path / "results"
+    manifest = pd.read_csv(res / "corpus/maptask/manifest.csv")
+    assert manifest["dialogue"].tolist() == ["q1ec6", "q7nc6"] and manifest["rendered_from_va"].all()
+    assert manifest.set_index("dialogue").loc["q1ec6", "duration"] == pytest.approx(157.33, abs=0.01)  # last word + 1 s
+    va = pd.read_csv(res / "corpus/maptask/va/q1ec6.csv")
+    assert set(va["speaker"]) == {"A", "B"} and len(va) > 50
+    accuracy = pd.read_csv(res / "timing/maptask/vad_accuracy.csv").set_index("dialogue")
+    assert accuracy.loc["ALL", "A_f1"] > 0.9 and accuracy.loc["ALL", "B_f1"] > 0.9  # the render carries its VA
+    assert not (res / "corpus/maptask/download").exists()
+
+
+def test_local_corpus_of_va_files_without_audio(tmp_path):
+    va_dir = tmp_path / "va"
+    va_dir.mkdir()
+    (va_dir / "x1.csv").write_text("speaker,start,end\nA,0.5,2.0\nB,2.2,3.0\nA,3.5,5.0\nB,4.8,6.5\n")
+    (va_dir / "x2.csv").write_text("speaker,start,end\nB,0.2,1.0\nA,1.4,4.0\n")
+    config = {"corpus": {"name": "local", "local": {"va": str(va_dir)}}, "vad": {"method": "reference"}}
+    run_snakemake(tmp_path / "run", config)
+    res = tmp_path / "run/results"
+    manifest = pd.read_csv(res / "corpus/local/manifest.csv").set_index("dialogue")
+    assert manifest["duration"].to_dict() == {"x1": 7.5, "x2": 5.0} and (manifest["sample_rate"] == 16000).all()
+    events = pd.read_csv(res / "timing/local/x1.events.csv")
+    ipus = events[events["type"] == "ipu"]
+    assert ipus[["speaker", "start", "end"]].values.tolist() == [["A", 0.5, 2.0], ["B", 2.2, 3.0], ["A", 3.5, 5.0],
+                                                                 ["B", 4.8, 6.5]]
+    assert events.loc[events["type"] == "overlap_between", "duration"].round(3).tolist() == [0.2]

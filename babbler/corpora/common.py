@@ -31,14 +31,15 @@ class Download:
 class Corpus:
     """Everything the workflow needs to know of a corpus; each corpus module defines one as `CORPUS`.
 
-    Every callable takes the whole `corpus` config section (the schema has filled it in), so a corpus
-    may read its own sub-section and the shared keys (`seed`, `split`)."""
+    Every callable but `settings` takes the `corpus` config section (the schema has filled it in), so a
+    corpus may read its own sub-section and the shared keys (`seed`, `split`); `settings` takes the whole
+    config (a timing-only corpus renders with the `voice` levels)."""
 
     name: str
     dialogue_ids: Callable[[dict], list[str]]  # known at parse time: the DAG is built from them
     # (settings, dialogue, inputs, wav_out, va_out or None, info_out) → the info record written
     prepare: Callable[..., dict]
-    settings: Callable[[dict], dict] = _nothing  # what a dialogue's content depends on (its rule's rerun trigger)
+    settings: Callable[[dict], dict] = _nothing  # config → what a dialogue's content depends on (rerun trigger)
     has_reference: Callable[[dict], bool] = lambda corpus_cfg: True  # dialogues come with reference VA
     check: Callable[[dict], None] = lambda corpus_cfg: None  # ConfigError for a schema-valid, unusable section
     inputs: Callable[[dict, str], dict[str, str]] = _nothing  # a dialogue's own files (the user's recordings)

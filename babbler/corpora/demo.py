@@ -124,7 +124,7 @@ def _turn_final(own: list[list[float]], other: list[list[float]]) -> list[bool]:
     return finals
 
 
-def _prosody(
+def prosody_tracks(
     segs: list[list[float]], finals: list[bool], n: int, base_f0: float, level_db: float, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
     """F0 (Hz, NaN unvoiced) and intensity (dB) frame tracks with syllables, declination and boundary tones.
@@ -184,7 +184,7 @@ def synthesize_dialogue(p: DemoParams, seed: np.random.SeedSequence) -> DemoDial
         )
         track_va = segments_to_frames(va, spk, total)
         finals = _turn_final(segs[s], segs[1 - s])
-        f0, inten = _prosody(sorted(segs[s]), finals, total, base_f0, level, rng)
+        f0, inten = prosody_tracks(sorted(segs[s]), finals, total, base_f0, level, rng)
         tracks = Tracks(track_va, f0, np.where(track_va, inten, np.nan))
         voices.append(render_source_filter(tracks, p.sample_rate, voice, seed=rng.integers(2**63)))
         info[f"{spk}_f0_base"] = round(float(base_f0), 1)
@@ -220,9 +220,9 @@ def prepare_dialogue(section: dict, corpus_seed: int, dialogue: str, wav_out, va
     return write_dialogue(dialogue, d.audio, d.sample_rate, d.va, wav_out, va_out, info_out, extra=d.info)
 
 
-def _settings(corpus_cfg: dict) -> dict:
+def _settings(config: dict) -> dict:
     """A demo dialogue depends on the synthesis settings and the corpus seed."""
-    return {"demo": corpus_cfg["demo"], "seed": corpus_cfg["seed"]}
+    return {"demo": config["corpus"]["demo"], "seed": config["corpus"]["seed"]}
 
 
 def _prepare(settings: dict, dialogue: str, inputs: dict, wav_out, va_out, info_out) -> dict:

@@ -1,4 +1,5 @@
-"""A `local` corpus: the user's own folder of stereo recordings, with optional VA files."""
+"""A `local` corpus: the user's own folder of stereo recordings, with optional VA files; or a folder of VA files
+alone (timing only: each dialogue is rendered from its VA, see babbler.corpora.timing_only)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 import soundfile as sf
 
 from babbler.corpora.common import Corpus, clip_va, write_dialogue
+from babbler.corpora.timing_only import RENDER_RATE, dialogue_seed, render_levels, render_va, va_duration
 from babbler.errors import ConfigError, InputError
 from babbler.fileio import audio_info, read_stereo, read_va
 
@@ -27,8 +29,21 @@ def prepare_dialogue(src, va_src, dialogue: str, wav_out, va_out, info_out) -> d
                           source=str(src))
 
 
-def local_dialogue_files(folder: str | Path) -> dict[str, Path]:
-    """Map dialogue id (file stem) → audio file for the WAV/FLAC files in a local corpus folder.
+AUDIO_SUFFIXES = (".wav", ".flac")
+
+
+def prepare_timing_only(va_src, dialogue: str, seed: int, render: dict, wav_out, va_out, info_out) -> dict:
+    """A dialogue known only by its VA file: babble rendered from it, written in the corpus layout."""
+    va = read_va(va_src)
+    if va.empty:
+        raise InputError(va_src, "holds no speech segments: nothing to render")
+    audio, info = render_va(va, va_duration(va), dialogue_seed(seed, dialogue), **render)
+    return write_dialogue(dialogue, audio, RENDER_RATE, va, wav_out, va_out, info_out,
+                          extra={**info, "source_file": str(Path(va_src).resolve())}, source=str(va_src))
+
+
+def local_dialogue_files(folder: str | Path, suffixes: tuple[str, ...] = AUDIO_SUFFIXES) -> dict[str, Path]:
+    """Map dialogue id (file stem) → file for the files with these suffixes (recordings; or VA files) in a folder.
 
     Hidden files (`.x.wav`, and the `._x.wav` resource forks macOS leaves on shared drives) are not
     recordings and are skipped. A stem with a dot cannot be a dialogue id: the workflow's file names
@@ -36,7 +51,7 @@ def local_dialogue_files(folder: str | Path) -> dict[str, Path]:
     files: dict[str, Path] = {}
     dotted = []
     for p in sorted(Path(folder).iterdir()):
-        if p.suffix.lower() not in (".wav", ".flac") or not p.is_file() or p.name.startswith("."):
+        if p.suffix.lower() not in suffixes or not p.is_file() or p.name.startswith("."):
             continue
         if "." in p.stem:
             dotted.append(p.name)
@@ -66,29 +81,49 @@ def _check_folder(key: str, path: str) -> None:
 
 
 def _check(corpus_cfg: dict) -> None:
-    """The folder exists and holds recordings; the VA folder, when named, exists."""
+    """The folder exists and holds recordings (or, timing only, the VA folder holds VA files)."""
     path, va = corpus_cfg["local"]["path"], corpus_cfg["local"]["va"]
-    if not path:
-        raise ConfigError("corpus.local.path", "is required when corpus.name is 'local'")
-    _check_folder("corpus.local.path", path)
+    if not path and not va:
+        raise ConfigError("corpus.local.path", "is required when corpus.name is 'local' (or corpus.local.va alone, "
+                          "for a corpus of voice-activity files without audio)")
     if va:
         _check_folder("corpus.local.va", va)
+    if not path:
+        if not local_dialogue_files(va, (".csv",)):
+            raise ConfigError("corpus.local.va", f"folder {va} holds no .csv voice-activity files")
+        return
+    _check_folder("corpus.local.path", path)
     if not local_dialogue_files(path):
         raise ConfigError("corpus.local.path", f"folder {path} holds no .wav or .flac files")
 
 
+def _dialogue_ids(corpus_cfg: dict) -> list[str]:
+    path, va = corpus_cfg["local"]["path"], corpus_cfg["local"]["va"]
+    return list(local_dialogue_files(path) if path else local_dialogue_files(va, (".csv",)))
+
+
 def _inputs(corpus_cfg: dict, dialogue: str) -> dict[str, str]:
-    """The user's recording of a dialogue, and its VA file when the config names a VA folder."""
-    files = {"audio": str(local_dialogue_files(corpus_cfg["local"]["path"])[dialogue])}
-    if corpus_cfg["local"]["va"]:
-        files["va"] = str(Path(corpus_cfg["local"]["va"]) / f"{dialogue}.csv")
+    """The user's recording of a dialogue (when there is audio), and its VA file when the config names a VA folder."""
+    path, va = corpus_cfg["local"]["path"], corpus_cfg["local"]["va"]
+    files = {"audio": str(local_dialogue_files(path)[dialogue])} if path else {}
+    if va:
+        files["va"] = str(Path(va) / f"{dialogue}.csv")
     return files
 
 
+def _settings(config: dict) -> dict:
+    """Recordings depend on their files alone; a timing-only dialogue on the seed and the rendering's levels."""
+    if config["corpus"]["local"]["path"]:
+        return {}
+    return {"seed": config["corpus"]["seed"], "render": render_levels(config)}
+
+
 def _prepare(settings: dict, dialogue: str, inputs: dict, wav_out, va_out, info_out) -> dict:
+    if "audio" not in inputs:
+        return prepare_timing_only(inputs["va"], dialogue, settings["seed"], settings["render"], wav_out, va_out,
+                                   info_out)
     return prepare_dialogue(inputs["audio"], inputs.get("va"), dialogue, wav_out, va_out, info_out)
 
 
-CORPUS = Corpus("local", dialogue_ids=lambda corpus_cfg: list(local_dialogue_files(corpus_cfg["local"]["path"])),
-                prepare=_prepare, has_reference=lambda corpus_cfg: bool(corpus_cfg["local"]["va"]), check=_check,
-                inputs=_inputs)
+CORPUS = Corpus("local", dialogue_ids=_dialogue_ids, prepare=_prepare, settings=_settings,
+                has_reference=lambda corpus_cfg: bool(corpus_cfg["local"]["va"]), check=_check, inputs=_inputs)

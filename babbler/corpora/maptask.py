@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from babbler.corpora.common import Corpus, Download
+from babbler.corpora.timing_only import RENDER_RATE, dialogue_seed, render_levels, render_va, va_duration
 from babbler.errors import ConfigError, InputError
 from babbler.va import VA_RATE, segments_to_frames
 
@@ -44,6 +45,9 @@ def parse_timed_units(xml_bytes: bytes, source: str) -> pd.DataFrame:
             start, end = float(el.attrib["start"]), float(el.attrib["end"])
         except (KeyError, ValueError) as exc:
             raise InputError(source, f"a <tu> element lacks a numeric start/end ({exc})") from exc
+        if start < 0 or end < start:
+            name = el.attrib.get("{http://nite.sourceforge.net/}id", el.attrib.get("id", "?"))
+            raise InputError(source, f"<tu> {name} has a negative or reversed time (start {start}, end {end})")
         if end > start:
             rows.append((start, end))
     return pd.DataFrame(rows, columns=["start", "end"])
@@ -70,6 +74,8 @@ def timed_units_from_zip(zip_path: str | Path, dialogue: str) -> dict[str, pd.Da
             if fname not in names:
                 raise InputError(zip_path, f"has no {fname} (expected under Data/timed-units/)")
             out[role] = merge_segments(parse_timed_units(zf.read(names[fname]), f"{zip_path}:{names[fname]}"))
+            if out[role].empty:
+                raise InputError(f"{zip_path}:{names[fname]}", f"holds no timed words of the {ROLES[role]}")
     return out
 
 
@@ -165,8 +171,30 @@ def _dialogue_ids(corpus_cfg: dict) -> list[str]:
     return list(wanted) or list(DIALOGUE_IDS)
 
 
+def annotations_source(url: str) -> str | None:
+    """The local file behind `annotations_url` (a path or file:// URL), or None for one to download."""
+    if url.startswith(("http://", "https://")):
+        return None
+    return url.removeprefix("file://")
+
+
+def _check(corpus_cfg: dict) -> None:
+    local = annotations_source(corpus_cfg["maptask"]["annotations_url"])
+    if local is not None and not Path(local).is_file():
+        raise ConfigError("corpus.maptask.annotations_url", f"{local} is not a file (give the NXT annotations zip, "
+                          "e.g. hcrcmaptask.nxtformatv2-1.zip, or an http(s) URL)")
+
+
+def _inputs(corpus_cfg: dict, dialogue: str) -> dict[str, str]:
+    local = annotations_source(corpus_cfg["maptask"]["annotations_url"])
+    return {"annotations": local} if local is not None else {}
+
+
 def _downloads(corpus_cfg: dict, dialogue: str) -> dict[str, str]:
-    return {"wav": f"{dialogue}.mix.wav", "annotations": ANNOTATIONS_FILE}
+    files = {"wav": f"{dialogue}.mix.wav"} if corpus_cfg["maptask"]["audio"] else {}
+    if annotations_source(corpus_cfg["maptask"]["annotations_url"]) is None:
+        files["annotations"] = ANNOTATIONS_FILE
+    return files
 
 
 def _download(corpus_cfg: dict, file: str) -> Download:
@@ -176,8 +204,29 @@ def _download(corpus_cfg: dict, file: str) -> Download:
     return Download(audio_url(section["audio_url"], file.removesuffix(".mix.wav")), verify_mix_wav)
 
 
+def _settings(config: dict) -> dict:
+    """A recorded dialogue depends on its files alone; a rendered one on the seed and the rendering's levels."""
+    if config["corpus"]["maptask"]["audio"]:
+        return {}
+    return {"seed": config["corpus"]["seed"], "render": render_levels(config)}
+
+
+def prepare_timing_only(annotations_zip, dialogue: str, seed: int, render: dict, wav_out, va_out, info_out) -> dict:
+    """Word-timed VA of one dialogue (giver = A) and babble rendered from it: Map Task without its audio."""
+    from babbler.corpora.common import write_dialogue
+
+    va = va_from_words(timed_units_from_zip(annotations_zip, dialogue))
+    audio, info = render_va(va, va_duration(va), dialogue_seed(seed, dialogue), **render)
+    return write_dialogue(dialogue, audio, RENDER_RATE, va, wav_out, va_out, info_out, extra=info,
+                          source=f"{annotations_zip}:{dialogue}")
+
+
 def _prepare(settings: dict, dialogue: str, inputs: dict, wav_out, va_out, info_out) -> dict:
+    if "wav" not in inputs:
+        return prepare_timing_only(inputs["annotations"], dialogue, settings["seed"], settings["render"], wav_out,
+                                   va_out, info_out)
     return prepare_dialogue(inputs["wav"], inputs["annotations"], dialogue, wav_out, va_out, info_out)
 
 
-CORPUS = Corpus("maptask", dialogue_ids=_dialogue_ids, prepare=_prepare, downloads=_downloads, download=_download)
+CORPUS = Corpus("maptask", dialogue_ids=_dialogue_ids, prepare=_prepare, settings=_settings, check=_check,
+                inputs=_inputs, downloads=_downloads, download=_download)
