@@ -134,3 +134,26 @@ def training_plot(curves: dict[str, pd.DataFrame], baselines: dict[str, float], 
             f"{k} {v:.3f}" for k, v in baselines.items())
         fig.text(0.01, -0.04, note, fontsize=8)
     _save(fig, dest)
+
+
+def timeline_window(duration: float, prompt_seconds: float, longest: float = 60.0) -> tuple[float, float]:
+    """Start and length (s) of the timeline figure: up to a minute, from 5 s before the continuation prompt ends."""
+    seconds = min(longest, duration)
+    return max(0.0, min(prompt_seconds - 5.0, duration - seconds)), seconds
+
+
+def read_clip(path: str | Path, start: float, seconds: float) -> tuple[np.ndarray, int]:
+    """`seconds` of a mono file from `start`, moved earlier where the file is too short to hold them."""
+    import soundfile as sf
+
+    info = sf.info(str(path))
+    frames = int(min(seconds * info.samplerate, info.frames))
+    first = int(min(start * info.samplerate, max(0, info.frames - seconds * info.samplerate)))
+    return sf.read(str(path), frames=frames, start=first)
+
+
+def split_curves(curves: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], dict[str, float]]:
+    """Training curves of the trained models (per step), and the one validation bits/frame of fitted baselines."""
+    trained = {name: m for name, m in curves.items() if "step" in m}
+    baselines = {name: float(m["val_bits_per_frame"].iloc[0]) for name, m in curves.items() if "step" not in m}
+    return trained, baselines

@@ -285,3 +285,18 @@ def test_prompt_baseline_and_listen_comparison_on_known_events():
     assert out["fto_median_human"] == pytest.approx(0.2) and out["fto_median"] == pytest.approx(-0.3)
     assert out["fto_median_diff"] == pytest.approx(-0.5)
     assert out["overlap_share_human"] == pytest.approx(1 / 3) and out["overlap_share_diff"] == pytest.approx(1 / 3)
+
+
+def test_plot_helpers_window_clip_and_curves(tmp_path):
+    from babbler.plots import read_clip, split_curves, timeline_window
+
+    assert timeline_window(120.0, 20.0) == (15.0, 60.0)
+    assert timeline_window(40.0, 20.0) == (0.0, 40.0)
+    assert timeline_window(90.0, 50.0) == (30.0, 60.0)  # a full minute still fits
+    wav = tmp_path / "m.wav"
+    sf.write(wav, np.arange(16000 * 3) / (16000 * 3), 16000, subtype="FLOAT")
+    y, sr = read_clip(wav, 2.5, 1.0)
+    assert sr == 16000 and len(y) == 16000 and y[0] == pytest.approx(2 / 3, abs=1e-6)  # moved back to fit
+    trained, base = split_curves({"transformer": pd.DataFrame({"step": [1], "val_loss": [1.0]}),
+                                  "markov": pd.DataFrame({"val_bits_per_frame": [0.2]})})
+    assert list(trained) == ["transformer"] and base == {"markov": 0.2}

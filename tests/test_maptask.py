@@ -1,6 +1,5 @@
 """Map Task: ids, timed-units parsing, and the per-dialogue giver-channel check."""
 
-import io
 import zipfile
 
 import pandas as pd

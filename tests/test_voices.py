@@ -10,7 +10,7 @@ from babbler.prosody import extract_prosody
 from babbler.render import mix_dialogue, source_filter_voices, splice
 from babbler.voices.source_filter import SpeakerVoice, Tracks, render_source_filter
 from babbler.voices.wavenet import WaveNet, WaveNetConfig, mu_law_decode, mu_law_encode
-from babbler.voices.wavenet_train import VoiceItem, WaveNetTrainConfig, crop_batch, crop_loss, train_wavenet
+from babbler.voices.wavenet_train import VoiceItem, WaveNetTrainConfig, crop_batch, train_wavenet
 
 TINY = WaveNetConfig(stacks=2, layers_per_stack=4, residual=8, skip=8, cond=4)
 

@@ -1,0 +1,79 @@
+"""Sampling: temperature, run limits, shift/hold events, tracks."""
+
+import numpy as np
+import pytest
+
+from babbler.dataset import VOCAB, SpeakerScale, encode
+from babbler.frame_eval import shift_hold_events
+from babbler.sampling import FREE, RunLimits, generate, listen_plan, sample_token, selfplay_plan, tracks_table
+from tests.model_helpers import run_lengths_of
+
+# ---------------------------------------------------------------- sampling and evaluation helpers
+
+
+def test_sample_token_follows_probabilities_and_temperature():
+    rng = np.random.default_rng(0)
+    p = np.tile(np.array([0.7, 0.2, 0.1]), (20000, 1))
+    draws = sample_token(p, rng)
+    assert np.bincount(draws, minlength=3) / 20000 == pytest.approx([0.7, 0.2, 0.1], abs=0.015)
+    cold = sample_token(p, rng, temperature=0.25)  # p^4 normalised: 0.9957, 0.0041, 0.0003
+    assert (cold == 0).mean() > 0.99
+
+
+class CoinStream:
+    """A frame model that says silence or token 5 with equal odds, whatever happened before."""
+
+    def __init__(self, batch: int):
+        self.batch = batch
+
+    def push(self, tokens: np.ndarray) -> None:
+        pass
+
+    def next_probs(self) -> np.ndarray:
+        p = np.zeros((self.batch, 2, VOCAB))
+        p[..., 0] = p[..., 5] = 0.5
+        return p
+
+
+
+
+def test_run_limits_come_from_the_training_tracks():
+    tok = np.zeros((60, 2), dtype=np.int16)
+    tok[5:12, 0], tok[25:29, 0], tok[40:60, 0] = 3, 3, 3  # speech 7, 4, 20; silences between 13, 11
+    tok[0:9, 1], tok[30:36, 1] = 2, 2  # speech 9 (at the start), 6; silence between 21; the end run is not between
+    assert RunLimits.from_tracks([tok]) == RunLimits(speech=4, silence=11)
+
+
+def test_limited_sampling_keeps_every_generated_run_at_least_as_long():
+    plan = selfplay_plan([3000, 3000])
+    free = generate(CoinStream, plan, np.random.default_rng(0))
+    assert min(run_lengths_of(free[0, :, 0] > 0)[0]) == 1  # a coin flips every other frame
+    limited = generate(CoinStream, plan, np.random.default_rng(0), limits=RunLimits(speech=4, silence=11))
+    for d in range(2):
+        for c in range(2):
+            speech, silence = run_lengths_of(limited[d, :, c] > 0)
+            assert min(speech[:-1]) >= 4 and min(silence) >= 11  # the last run may be cut by the end
+    # a given channel is kept as it is: listen's real speaker flickers, the agent does not
+    real = [np.tile(np.array([[5, 5], [0, 0]]), (500, 1))]
+    listened = generate(CoinStream, listen_plan(real, agent=1), np.random.default_rng(1),
+                        limits=RunLimits(speech=4, silence=11))
+    assert np.array_equal(listened[0, :, 0], real[0][:, 0])
+    assert min(run_lengths_of(listened[0, :, 1] > 0)[1]) >= 11
+
+
+def test_shift_hold_events_need_one_second_either_side():
+    tok = np.zeros((400, 2), dtype=np.int16)
+    tok[0:100, 0] = 1     # A 2 s
+    tok[110:200, 1] = 1   # silence 100–110 then B ≥ 1 s: a shift
+    tok[215:300, 1] = 1   # B pause 200–215 then B again ≥ 1 s: a hold
+    tok[310:330, 0] = 1   # A only 0.4 s after silence 300–310: not an event
+    assert shift_hold_events(tok) == [(100, 110, 0, 1), (200, 215, 1, 1)]
+
+
+def test_tracks_table_decodes_bins_to_values():
+    tokens = np.array([[0, encode(np.array([True]), np.array([8]), np.array([6]))[0]]] * 3)
+    table = tracks_table(tokens, (SpeakerScale(120.0, 60.0), SpeakerScale(200.0, 65.0)))
+    assert table["va_A"].sum() == 0 and table["va_B"].all()
+    assert table["f0_B"].iloc[0] == pytest.approx(200 * 2 ** (0.5 / 12), rel=1e-4)
+    assert table["intensity_B"].iloc[0] == pytest.approx(65.0 + 1.0)
+    assert np.isnan(table["f0_A"]).all() and FREE == -1

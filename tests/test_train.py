@@ -1,0 +1,96 @@
+"""Training of the frame Transformer: resume, and checkpoints that must not be resumed."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from babbler.models.io import load_model
+from babbler.models.transformer import FrameTransformer, TransformerConfig
+from babbler.train import TrainConfig, train_transformer
+from tests.model_helpers import toy_dialogue
+
+# ---------------------------------------------------------------- training and resume
+
+
+def test_interrupted_training_resumes_to_the_same_run(tmp_path):
+    rng = np.random.default_rng(1)
+    train, val = [toy_dialogue(rng, 800) for _ in range(3)], [toy_dialogue(rng, 800)]
+    mcfg = TransformerConfig(d_model=16, layers=1, heads=2, context=64)
+    tcfg = TrainConfig(steps=40, batch_size=4, crop=64, warmup=5, epoch_steps=10, patience=10, threads=1)
+    ref = train_transformer(train, val, mcfg, tcfg, tmp_path / "ref.pt", tmp_path / "ref.csv", tmp_path / "ref.ckpt")
+    part = train_transformer(train, val, mcfg, tcfg, tmp_path / "r.pt", tmp_path / "r.csv", tmp_path / "r.ckpt",
+                             stop_after=20)
+    assert part == {"step": 20, "interrupted": True} and not (tmp_path / "r.pt").exists()
+    ck = torch.load(tmp_path / "r.ckpt", weights_only=False)
+    assert ck["step"] == 20 and "optimizer" in ck and "scheduler" in ck and "numpy" in ck["rng"] and "torch" in ck["rng"]
+    resumed = train_transformer(train, val, mcfg, tcfg, tmp_path / "r.pt", tmp_path / "r.csv", tmp_path / "r.ckpt")
+    assert resumed["step"] == ref["step"] == 40
+    a, b = pd.read_csv(tmp_path / "ref.csv"), pd.read_csv(tmp_path / "r.csv")
+    assert a["step"].tolist() == b["step"].tolist() == list(range(1, 41))
+    assert np.allclose(a["train_loss"], b["train_loss"], atol=1e-5)  # same batches, same dropout, same updates
+    assert resumed["best_val_loss"] == pytest.approx(ref["best_val_loss"], abs=1e-5)
+
+
+def test_checkpoint_of_another_architecture_is_not_resumed(tmp_path):
+    """Same settings, but the code's model changed: the stale checkpoint is ignored, not half-loaded."""
+    import copy
+
+    from babbler.train import config_hash, load_checkpoint
+
+    mcfg = TransformerConfig(d_model=16, layers=1, heads=2, context=32)
+    tcfg = TrainConfig(steps=10)
+    model = FrameTransformer(mcfg)
+    opt = torch.optim.AdamW(model.parameters())
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0)
+    rid = config_hash(mcfg, tcfg, "x")
+    stale = copy.deepcopy(model.state_dict())
+    stale.pop("head_other.bias")
+    torch.save({"run_id": rid, "model": stale}, tmp_path / "c.ckpt")
+    before = copy.deepcopy(model.state_dict())
+    assert load_checkpoint(tmp_path / "c.ckpt", rid, model, opt, sched, np.random.default_rng(0), "cpu") is None
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+
+
+def test_checkpoint_of_other_settings_is_not_resumed(tmp_path):
+    rng = np.random.default_rng(2)
+    train = [toy_dialogue(rng, 600) for _ in range(2)]
+    mcfg = TransformerConfig(d_model=16, layers=1, heads=2, context=32)
+    tcfg = TrainConfig(steps=10, batch_size=2, crop=32, warmup=2, epoch_steps=5, threads=1)
+    train_transformer(train, [], mcfg, tcfg, tmp_path / "a.pt", tmp_path / "a.csv", tmp_path / "c.ckpt", stop_after=5)
+    other = TrainConfig(steps=12, batch_size=2, crop=32, warmup=2, epoch_steps=5, threads=1)
+    train_transformer(train, [], mcfg, other, tmp_path / "a.pt", tmp_path / "a.csv", tmp_path / "c.ckpt")
+    assert pd.read_csv(tmp_path / "a.csv")["step"].tolist() == list(range(1, 13))
+
+
+def test_finished_checkpoint_is_not_resumed_after_the_training_data_changed(tmp_path):
+    """Same ids, same settings, other tracks (a changed VAD, sample rate or re-recorded file): the kept checkpoint
+    of the finished run must not be taken for this run; the result equals a fresh training on the new data."""
+    rng = np.random.default_rng(3)
+    old = [toy_dialogue(rng, 600) for _ in range(2)]
+    new = [np.roll(t, 7, axis=0) for t in old]  # same dialogues, shifted tracks
+    mcfg = TransformerConfig(d_model=16, layers=1, heads=2, context=32)
+    tcfg = TrainConfig(steps=10, batch_size=2, crop=32, warmup=2, epoch_steps=5, threads=1)
+    train_transformer(old, [], mcfg, tcfg, tmp_path / "m.pt", tmp_path / "m.csv", tmp_path / "m.ckpt")
+    stale = load_model(tmp_path / "m.pt")
+    train_transformer(new, [], mcfg, tcfg, tmp_path / "m.pt", tmp_path / "m.csv", tmp_path / "m.ckpt")
+    train_transformer(new, [], mcfg, tcfg, tmp_path / "f.pt", tmp_path / "f.csv", tmp_path / "f.ckpt")
+    got, fresh = load_model(tmp_path / "m.pt"), load_model(tmp_path / "f.pt")
+    assert pd.read_csv(tmp_path / "m.csv")["step"].tolist() == list(range(1, 11))
+    assert all(torch.equal(a, b) for a, b in zip(got.state_dict().values(), fresh.state_dict().values()))
+    assert not all(torch.equal(a, b) for a, b in zip(got.state_dict().values(), stale.state_dict().values()))
+
+
+def test_finished_or_early_stopped_run_rewrites_the_same_model(tmp_path):
+    """Rerunning a finished training on unchanged data trains no further (an early stop stays stopped)."""
+    rng = np.random.default_rng(4)
+    train, val = [toy_dialogue(rng, 600) for _ in range(2)], [toy_dialogue(rng, 600)]
+    mcfg = TransformerConfig(d_model=16, layers=1, heads=2, context=32)
+    tcfg = TrainConfig(steps=60, batch_size=2, crop=32, warmup=2, epoch_steps=5, patience=1, lr=0.5, threads=1)
+    first = train_transformer(train, val, mcfg, tcfg, tmp_path / "m.pt", tmp_path / "m.csv", tmp_path / "m.ckpt")
+    assert first["stopped_early"] and first["step"] < 60
+    before = load_model(tmp_path / "m.pt").state_dict()
+    again = train_transformer(train, val, mcfg, tcfg, tmp_path / "m.pt", tmp_path / "m.csv", tmp_path / "m.ckpt")
+    assert again["step"] == first["step"] and again["stopped_early"]
+    after = load_model(tmp_path / "m.pt").state_dict()
+    assert all(torch.equal(before[k], v) for k, v in after.items())

@@ -1,0 +1,94 @@
+"""The causal Transformer: causality, cached streaming, the duration head and its hazard."""
+
+import numpy as np
+import pytest
+import torch
+
+from babbler.dataset import VOCAB
+from babbler.models.durations import DUR_EDGES, TAIL_HAZARD, duration_bin, onset_durations, run_hazard
+from babbler.models.transformer import FrameTransformer, TransformerConfig
+from babbler.sampling import generate, sampler, selfplay_plan
+from babbler.train import sequence_nll
+from babbler.va import runs
+
+# ---------------------------------------------------------------- the Transformer
+
+
+def test_causality_and_cached_streaming_equal_full_forward():
+    torch.manual_seed(0)
+    model = FrameTransformer(TransformerConfig(d_model=32, layers=2, heads=4, context=40)).eval()
+    own, other = torch.randint(0, VOCAB, (2, 100)), torch.randint(0, VOCAB, (2, 100))
+    full_self, full_other, full_dur = model(own, other)  # FrameLogits unpacks in its field order
+    changed = own.clone()
+    changed[:, 60] = (changed[:, 60] + 1) % VOCAB
+    again, _, _ = model(changed, other)
+    assert torch.equal(again[:, :60], full_self[:, :60])  # nothing at t ≤ 59 sees frame 60
+    assert (again[:, 60] - full_self[:, 60]).abs().max() > 1e-3
+    cache, steps_self, steps_other = None, [], []
+    for t in range(100):  # past the 40-frame window: the ring buffer slides
+        (ls, lo, ld), cache = model.step(own[:, t], other[:, t], cache)
+        steps_self.append(ls)
+        steps_other.append(lo)
+    assert torch.allclose(torch.stack(steps_self, 1), full_self, atol=1e-5)
+    assert torch.allclose(torch.stack(steps_other, 1), full_other, atol=1e-5)
+
+
+def test_onset_durations_mark_the_frame_before_each_complete_run():
+    own = np.array([0, 0, 5, 5, 5, 0, 7, 0, 0, 3, 3])
+    assert onset_durations(own).tolist() == [-1, 3, -1, -1, -1, 1, -1, -1, -1, -1, -1]  # the last run is cut off
+    assert onset_durations(np.array([4, 4, 0, 0])).tolist() == [-1] * 4  # no frame before the first run
+
+
+def test_run_hazard_of_known_duration_distributions():
+    p = np.zeros((10, len(DUR_EDGES)))
+    p[:, duration_bin(np.arange(1, 11))] = 0.1  # uniform over 1…10 frames, one bin per frame
+    h = run_hazard(p, np.arange(1, 11))
+    assert np.allclose(h[:-1], 1.0 / (11 - np.arange(1, 10))) and h[-1] == pytest.approx(1.0, abs=1e-5)
+    k = duration_bin(np.array([300]))[0]  # a wide bin: uniform within it
+    lo, hi = DUR_EDGES[k], DUR_EDGES[k + 1]
+    q = np.zeros((hi - lo + 1, len(DUR_EDGES)))
+    q[:, k] = 1.0
+    r = np.arange(lo - 1, hi)
+    h = run_hazard(q, r)
+    assert h[0] < 1e-5 and np.allclose(h[1:-1], 1.0 / (hi - r[1:-1]), atol=1e-6) and h[-1] > 1 - 1e-5
+    last = np.zeros((1, len(DUR_EDGES)))
+    last[0, -1] = 1.0
+    assert run_hazard(last, np.array([DUR_EDGES[-1] + 50]))[0] == pytest.approx(TAIL_HAZARD)
+
+
+def test_duration_stream_changes_only_the_stop_of_running_speech():
+    torch.manual_seed(1)
+    model = FrameTransformer(TransformerConfig(d_model=16, layers=2, heads=2, context=64)).eval()
+    tokens = np.zeros((120, 2), dtype=np.int64)
+    tokens[10:40, 0], tokens[50:58, 1], tokens[70:119, 0] = 9, 30, 44
+    plain, timed = model.stream(1), model.stream(1, durations=True)
+    for t in range(1, len(tokens)):
+        p, q = plain.next_probs()[0], timed.next_probs()[0]
+        for c in range(2):
+            run_on = tokens[t - 1, c] > 0
+            if not run_on:  # silent: the token head decides the onset in both
+                assert np.allclose(p[c], q[c])
+            else:  # talking: the speech tokens keep their proportions, the stop probability is the hazard
+                assert np.allclose(q[c, 1:] / q[c, 1:].sum(), p[c, 1:] / p[c, 1:].sum())
+                assert q[c].sum() == pytest.approx(1.0)
+        plain.push(tokens[None, t])
+        timed.push(tokens[None, t])
+    nll = sequence_nll(model, np.concatenate([tokens, onset_durations(tokens[:, 0])[:, None]], axis=1),
+                       torch.device("cpu"))
+    assert nll.shape == (119,) and (nll[[9, 69]] > nll[[8, 68]] + 1.0).all()  # onsets also pay for the run length
+
+
+def test_sampled_speech_runs_follow_the_duration_head():
+    torch.manual_seed(0)
+    model = FrameTransformer(TransformerConfig(d_model=16, layers=1, heads=2, context=64)).eval()
+    with torch.no_grad():  # every run is predicted to last exactly 20 frames
+        model.head_dur.weight.zero_()
+        model.head_dur.bias.fill_(-30.0)
+        model.head_dur.bias[duration_bin(np.array([20]))[0]] = 30.0
+    tokens = generate(sampler(model, "duration"), selfplay_plan([1500] * 2), np.random.default_rng(0))
+    lengths = np.array([e - s for t in tokens for c in range(2) for s, e in zip(*runs(t[:, c] > 0))
+                        if e < len(t)])
+    assert len(lengths) > 20 and (lengths == 20).all()
+    tokens = generate(sampler(model, "frame"), selfplay_plan([1500] * 2), np.random.default_rng(0))
+    lengths = np.array([e - s for t in tokens for c in range(2) for s, e in zip(*runs(t[:, c] > 0))])
+    assert (lengths != 20).mean() > 0.5  # the token head decides instead
