@@ -10,6 +10,7 @@ import pandas as pd
 from scipy.ndimage import uniform_filter1d
 
 from babbler.mixing import mix_stereo
+from babbler.seeds import torch_seed
 from babbler.va import TOKEN_RATE
 from babbler.voices.source_filter import SpeakerVoice, Tracks, render_source_filter
 
@@ -50,7 +51,7 @@ def splice(generated: np.ndarray, real: np.ndarray, keep_real: np.ndarray, sampl
     return mask * real + (1 - mask) * generated
 
 
-def source_filter_voices(tables: list[pd.DataFrame], sample_rate: int, seed: int) -> tuple[list, float]:
+def source_filter_voices(tables: list[pd.DataFrame], sample_rate: int, seed) -> tuple[list, float]:
     """Both speakers' `source_filter` waveforms for each dialogue, and the seconds spent."""
     rng = np.random.default_rng(seed)
     out, t0 = [], time.perf_counter()
@@ -59,7 +60,7 @@ def source_filter_voices(tables: list[pd.DataFrame], sample_rate: int, seed: int
     return out, time.perf_counter() - t0
 
 
-def wavenet_voices(tables: list[pd.DataFrame], sample_rate: int, seed: int, model, temperature: float = 1.0):
+def wavenet_voices(tables: list[pd.DataFrame], sample_rate: int, seed, model, temperature: float = 1.0):
     """Both speakers' `wavenet` waveforms for each dialogue, generated as one batch; and the seconds spent."""
     import torch
 
@@ -79,7 +80,7 @@ def wavenet_voices(tables: list[pd.DataFrame], sample_rate: int, seed: int, mode
     for i, loc in enumerate(locals_):
         local[i, :, : loc.shape[1]] = loc
     n = int(round(n_frames / TOKEN_RATE * model.cfg.sample_rate))
-    gen = torch.Generator().manual_seed(int(seed))
+    gen = torch.Generator().manual_seed(torch_seed(seed) if isinstance(seed, np.random.SeedSequence) else int(seed))
     t0 = time.perf_counter()
     y = model.generate(torch.as_tensor(local), torch.as_tensor(np.stack(globs)), n, temperature, gen).numpy()
     spent = time.perf_counter() - t0
@@ -95,7 +96,7 @@ def mix_dialogue(
     voices: list[np.ndarray],
     n: int,
     sample_rate: int,
-    seed: int,
+    seed,
     real: np.ndarray | None = None,
     keep_real: dict[str, np.ndarray] | None = None,
     bleed_db: float = -30.0,

@@ -7,6 +7,7 @@ from babbler.fileio import write_json, write_wav
 from babbler.manifest import write_manifest
 from babbler.render import load_real, mix_dialogue, source_filter_voices, wavenet_voices
 from babbler.rulelog import rule_logging
+from babbler.seeds import derived_seed
 from babbler.systems import kept_channels
 from babbler.va import TOKEN_RATE
 from babbler.voices.wavenet import load_wavenet
@@ -16,7 +17,7 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     system, voice = snakemake.wildcards.system, snakemake.params.voice
     opts, sr = snakemake.params.sample, snakemake.params.sample_rate
     tables = [pd.read_parquet(p) for p in snakemake.input.tracks]
-    seed = int(opts["seed"]) * 1000 + sum(map(ord, system))
+    seed = derived_seed(opts["seed"], system)
     if voice == "wavenet":
         voices, spent = wavenet_voices(tables, sr, seed, load_wavenet(snakemake.input.wavenet),
                                        snakemake.params.temperature)
@@ -30,7 +31,8 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
         real = None
         if keep:
             real = load_real(snakemake.input.real[i], sr)[:n]
-        audio = mix_dialogue(voices[i], n, sr, seed + i, real, keep, **snakemake.params.render)
+        audio = mix_dialogue(voices[i], n, sr, derived_seed(opts["seed"], system, "mix", i), real, keep,
+                             **snakemake.params.render)
         write_wav(wav, audio, sr)
         generated_s += 2 * n / sr
         rows.append({"dialogue": wav.rsplit("/", 1)[1].removesuffix(".wav"), "duration": n / sr, "sample_rate": sr,

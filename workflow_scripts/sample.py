@@ -1,6 +1,5 @@
 """Sample one generated system for every test dialogue (rule sample)."""
 
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +9,7 @@ from babbler.dataset import load_dataset
 from babbler.models.io import load_model
 from babbler.rulelog import rule_logging
 from babbler.sampling import RunLimits, generate, sampler, system_plan, write_generated
+from babbler.seeds import derived_seed
 from babbler.systems import SYSTEMS
 from babbler.va import TOKEN_RATE
 
@@ -24,7 +24,7 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     if spec.excerpt:  # a voice check: a short excerpt of each dialogue
         real = [r[: int(round((snakemake.params.excerpt or 0) * TOKEN_RATE))] for r in real]
     plan = system_plan(system, real, int(round(opts["prompt_seconds"] * TOKEN_RATE)), opts["listen_agent"])
-    rng = np.random.default_rng([opts["seed"], zlib.crc32(system.encode())])
+    rng = np.random.default_rng(derived_seed(opts["seed"], system))
     if plan is None:  # resynthesis: the real tracks themselves
         tokens = real
     else:

@@ -8,13 +8,12 @@ cross-talk bleed are those of generated sets (config `voice.noise_db`, `voice.bl
 
 from __future__ import annotations
 
-import zlib
-
 import numpy as np
 import pandas as pd
 
 from babbler.corpora.demo import prosody_tracks
 from babbler.mixing import mix_stereo
+from babbler.seeds import derived_seed
 from babbler.va import VA_RATE, segments_to_frames
 from babbler.voices.source_filter import SpeakerVoice, Tracks, render_source_filter
 
@@ -24,7 +23,7 @@ TAIL_SECONDS = 1.0  # silence kept after the last segment
 
 def dialogue_seed(corpus_seed: int, dialogue: str) -> np.random.SeedSequence:
     """A seed per dialogue from the corpus seed and the dialogue id."""
-    return np.random.SeedSequence([int(corpus_seed), zlib.crc32(dialogue.encode())])
+    return derived_seed(corpus_seed, dialogue)
 
 
 def render_levels(config: dict) -> dict:

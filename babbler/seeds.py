@@ -1,0 +1,17 @@
+"""One way to derive the seeds of a run's parts from a config seed: each part named, never an ad-hoc formula."""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+
+
+def derived_seed(seed: int, *names: str) -> np.random.SeedSequence:
+    """The seed of one named part of a run (a generated system, a dialogue, …): SeedSequence([seed, crc32(name), …])."""
+    return np.random.SeedSequence([int(seed), *(zlib.crc32(str(n).encode()) for n in names)])
+
+
+def torch_seed(seq: np.random.SeedSequence) -> int:
+    """An integer seed for torch.Generator.manual_seed from a SeedSequence."""
+    return int(seq.generate_state(1, dtype=np.uint32)[0])
