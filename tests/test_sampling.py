@@ -86,7 +86,6 @@ def test_derived_seeds_are_named_repeatable_and_distinct():
 
     a, b = derived_seed(1, "selfplay"), derived_seed(1, "selfplay")
     assert a.generate_state(4).tolist() == b.generate_state(4).tolist()
-    assert a.entropy == 1 and a.spawn_key == () and list(a.pool) == list(
-        np.random.SeedSequence([1, zlib.crc32(b"selfplay")]).pool)
+    assert a.entropy == [1, zlib.crc32(b"selfplay")]  # what sampling has always used: its draws are unchanged
     states = {tuple(derived_seed(s, *n).generate_state(2)) for s in (1, 2) for n in (("x",), ("y",), ("x", "mix", 0))}
     assert len(states) == 6
