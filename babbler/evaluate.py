@@ -11,7 +11,7 @@ import pandas as pd
 from scipy import stats
 
 from babbler.systems import BASELINES
-from babbler.timing import fto_values, read_events
+from babbler.timing import fto_values, implausible_reasons, read_events
 
 # Duration distributions compared with `real` (design: distance.{system}.{T}_w1_ratio).
 DISTANCE_TYPES = ("ipu", "pause", "gap", "overlap_between", "fto")
@@ -350,6 +350,15 @@ def comparison_warnings(real_stats: pd.DataFrame, test_ids: list[str], distances
     return out
 
 
+def implausible_warnings(human_stats: pd.DataFrame) -> list[str]:
+    """One warning per human dialogue whose extracted timing lies far outside two-party conversation."""
+    if "implausible" not in human_stats:
+        return []
+    return [f"human dialogue {row['dialogue']}: {'; '.join(implausible_reasons(row))}. Its voice activity may be "
+            "wrongly extracted; check vad.method before trusting these numbers"
+            for row in human_stats.to_dict(orient="records") if implausible_reasons(row)]
+
+
 @dataclass
 class Evaluation:
     """Everything the evaluate stage writes: metrics.json's content and its CSV tables."""
@@ -397,7 +406,8 @@ def evaluate(
     systems.update({s: system_means(t) for s, t in stats_tables.items() if s != "real"})
     systems_table = pd.DataFrame.from_dict(systems, orient="index").rename_axis("system").reset_index()
     rank = ranking(distances)
-    warnings = comparison_warnings(real_stats, list(test_ids), distances, prompt_seconds, size)
+    warnings = implausible_warnings(stats_tables["real"]) + comparison_warnings(real_stats, list(test_ids), distances,
+                                                                                 prompt_seconds, size)
     metrics = {
         "warnings": warnings,
         "systems": systems,

@@ -144,3 +144,29 @@ def test_short_overlap_heavy_excerpt_is_not_taken_for_bleed():
     ref = pd.DataFrame([("A", 0.2, 5.8), ("B", 0.5, 2.5), ("B", 3.0, 5.5)], columns=["speaker", "start", "end"])
     for s in "AB":
         assert frame_scores(va[s], segments_to_frames(ref, s, len(va[s])))["f1"] > 0.95
+
+
+def test_plausibility_guard_fires_on_a_recording_whose_channel_holds_both_talkers(tmp_path):
+    """A demo dialogue whose channel A also carries B at equal level (a bad mixdown): the extracted timing is flagged;
+    the intact dialogue is not."""
+    from babbler.corpora import demo
+    from babbler.mono import split_channels
+    from babbler.timing import dialogue_stats, events_from_tracks, implausible_reasons
+
+    d = tmp_path / "corpus"
+    demo.prepare_dialogue({"duration": 40}, 3, "d001", d / "d001.wav", d / "d001.csv", d / "d001.json")
+    audio, sr = sf.read(d / "d001.wav")
+    broken = 0.5 * np.stack([audio[:, 0] + audio[:, 1], audio[:, 1]], axis=1)  # B as loud in A's channel as in its own
+    sf.write(d / "bad.wav", broken, sr)
+    verdict = {}
+    for name in ("d001", "bad"):
+        mono = {s: tmp_path / f"{name}.{s}.wav" for s in "AB"}
+        split_channels(d / f"{name}.wav", mono["A"], mono["B"], 16000)
+        outs = {s: tmp_path / f"{name}.{s}.parquet" for s in "AB"}
+        extract_dialogue(mono, outs, "intensity")
+        tracks = {s: pd.read_parquet(outs[s])["va"].to_numpy() for s in "AB"}
+        row = dialogue_stats(events_from_tracks(tracks), len(tracks["A"]) / 100)
+        verdict[name] = (row, implausible_reasons(row))
+    assert verdict["d001"][1] == [] and verdict["d001"][0]["implausible"] == 0
+    assert verdict["bad"][0]["implausible"] == 1, verdict["bad"][0]
+    assert any("mirrors its partner" in r or "speaks" in r for r in verdict["bad"][1])

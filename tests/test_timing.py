@@ -123,3 +123,27 @@ def test_no_speech_at_all():
     assert ev.empty and list(ev.columns) == EVENT_COLUMNS
     st = dialogue_stats(ev, 30.0)
     assert all(st[f"{t}_per_min"] == 0 for t in ("ipu", "pause", "gap", "overlap_within", "overlap_between"))
+
+
+def test_plausibility_guard_fires_on_a_mirrored_channel_and_stays_quiet_on_conversation():
+    from babbler.evaluate import implausible_warnings
+    from babbler.timing import dialogue_stats, events_from_tracks, implausible_reasons
+
+    n = 6000  # one minute
+    a = np.zeros(n, dtype=bool)
+    b = np.zeros(n, dtype=bool)
+    for t in range(0, n - 300, 300):  # alternating turns with short gaps
+        a[t : t + 140] = True
+        b[t + 160 : t + 280] = True
+    normal = dialogue_stats(events_from_tracks({"A": a, "B": b}), n / 100)
+    assert normal["implausible"] == 0 and implausible_reasons(normal) == []
+    assert normal["speech_share_A"] == pytest.approx(19 * 140 / n, abs=0.001) and normal["va_mirror"] == 0.0
+    # one channel holds both talkers at equal level: its VA is the union, mirroring the partner's
+    both = a | b
+    broken = dialogue_stats(events_from_tracks({"A": both, "B": b}), n / 100)
+    reasons = " | ".join(implausible_reasons(broken))
+    assert broken["implausible"] == 1 and "mirrors its partner" in reasons and broken["va_mirror"] == 1.0 and "channel A speaks" in reasons
+    assert "of speaker changes are in overlap" not in reasons or broken["overlap_share"] > 0.75
+    table = pd.DataFrame([{"dialogue": "ok", **normal}, {"dialogue": "bad", **broken}])
+    warnings = implausible_warnings(table)
+    assert len(warnings) == 1 and warnings[0].startswith("human dialogue bad: ")

@@ -76,6 +76,7 @@ def test_demo_dag_to_mono_then_nothing_to_do(tmp_path):
                 "fto_median", "overlap_share"]:
         assert col in stats.columns
     assert (stats["ipu_per_min"] > 10).all() and (stats["minutes"] == 0.25).all()
+    assert (stats["implausible"] == 0).all() and (stats["va_mirror"] < 0.5).all()  # the guard is quiet on the demo
     events = pd.read_csv(res / "timing/demo/d001.events.csv")
     assert list(events.columns) == ["type", "speaker", "start", "end", "duration"]
     accuracy = pd.read_csv(res / "timing/demo/vad_accuracy.csv").set_index("dialogue")

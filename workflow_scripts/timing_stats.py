@@ -6,7 +6,7 @@ import pandas as pd
 
 from babbler.fileio import atomic_path
 from babbler.rulelog import rule_logging
-from babbler.timing import read_events, source_stats
+from babbler.timing import implausible_reasons, read_events, source_stats
 from babbler.va import VA_RATE
 
 with rule_logging(snakemake.log[0]) as log:  # noqa: F821
@@ -18,4 +18,8 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     stats = source_stats(items)
     with atomic_path(snakemake.output[0]) as tmp:
         stats.to_csv(tmp, index=False, float_format="%.4f")
+    for row in stats.to_dict(orient="records"):
+        for reason in implausible_reasons(row):
+            log.warning("%s: implausible for two-party conversation, the extraction may have failed: %s",
+                        row["dialogue"], reason)
     log.info("stats of %d dialogues; means:\n%s", len(stats), stats.drop(columns="dialogue").mean().to_string())
