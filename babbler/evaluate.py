@@ -162,13 +162,18 @@ def dialogue_means(events: pd.DataFrame) -> dict[str, float]:
     return out
 
 
-def continuation_table(real: dict[str, pd.DataFrame], generated: dict[str, pd.DataFrame], prompt: float) -> pd.DataFrame:
-    """Per dialogue, the mean durations of the true and of the generated continuation after the prompt."""
+def means_table(pairs: dict[str, tuple[pd.DataFrame, pd.DataFrame]]) -> pd.DataFrame:
+    """Per dialogue, the mean durations of the true events and of the events set against them (generated)."""
     rows = []
-    for dlg in sorted(generated):
-        true, gen = dialogue_means(after(real[dlg], prompt)), dialogue_means(after(generated[dlg], prompt))
+    for dlg, (true_events, other_events) in sorted(pairs.items()):
+        true, gen = dialogue_means(true_events), dialogue_means(other_events)
         rows.append({"dialogue": dlg, **{f"{k}_real": true[k] for k in true}, **{f"{k}_generated": gen[k] for k in gen}})
     return pd.DataFrame(rows, columns=["dialogue", *(f"{k}_{s}" for s in ("real", "generated") for k in CONTINUATION_TYPES)])
+
+
+def continuation_table(real: dict[str, pd.DataFrame], generated: dict[str, pd.DataFrame], prompt: float) -> pd.DataFrame:
+    """Per dialogue, the mean durations of the true and of the generated continuation after the prompt."""
+    return means_table({d: (after(real[d], prompt), after(generated[d], prompt)) for d in generated})
 
 
 def pearson(x: np.ndarray, y: np.ndarray) -> float:
@@ -243,25 +248,14 @@ def before(events: pd.DataFrame, end: float) -> pd.DataFrame:
 def prompt_pearson(real: dict[str, pd.DataFrame], dialogues: list[str], prompt: float) -> dict[str, float]:
     """The prompt-only baseline of the continuation protocol: Pearson r between each test dialogue's mean durations
     in the prompt and in its true continuation (a model that conditions well beats it)."""
-    rows = []
-    for dlg in dialogues:
-        mine, true = dialogue_means(before(real[dlg], prompt)), dialogue_means(after(real[dlg], prompt))
-        rows.append({"dialogue": dlg, **{f"{k}_real": true[k] for k in true}, **{f"{k}_generated": mine[k] for k in mine}})
-    table = pd.DataFrame(rows, columns=["dialogue", *(f"{k}_{s}" for s in ("real", "generated") for k in CONTINUATION_TYPES)])
-    return continuation_pearson(table)
+    return continuation_pearson(means_table({d: (after(real[d], prompt), before(real[d], prompt)) for d in dialogues}))
 
 
 def speaker_turn_taking(events: dict[str, pd.DataFrame], speaker: str) -> tuple[float, float]:
     """FTO median (s) and overlap share of the floor transfers *to* one speaker, pooled over dialogues."""
-    gaps, obs = [], []
-    for ev in events.values():
-        mine = ev[ev["speaker"] == speaker]
-        gaps.append(mine.loc[mine["type"] == "gap", "duration"].to_numpy(float))
-        obs.append(mine.loc[mine["type"] == "overlap_between", "duration"].to_numpy(float))
-    g, o = (np.concatenate(x) if x else np.zeros(0) for x in (gaps, obs))
-    fto = np.concatenate([g, -o])
-    return (float(np.median(fto)) if len(fto) else math.nan,
-            len(o) / (len(g) + len(o)) if len(g) + len(o) else math.nan)
+    parts = [fto_values(ev[ev["speaker"] == speaker]) for ev in events.values()]
+    fto = np.concatenate(parts) if parts else np.zeros(0)
+    return (float(np.median(fto)), float(np.mean(fto < 0))) if len(fto) else (math.nan, math.nan)
 
 
 def listen_comparison(real: dict[str, pd.DataFrame], listen: dict[str, pd.DataFrame], agent: str) -> dict[str, float]:
@@ -354,9 +348,9 @@ def implausible_warnings(human_stats: pd.DataFrame) -> list[str]:
     """One warning per human dialogue whose extracted timing lies far outside two-party conversation."""
     if "implausible" not in human_stats:
         return []
-    return [f"human dialogue {row['dialogue']}: {'; '.join(implausible_reasons(row))}. Its voice activity may be "
-            "wrongly extracted; check vad.method before trusting these numbers"
-            for row in human_stats.to_dict(orient="records") if implausible_reasons(row)]
+    flagged = {row["dialogue"]: implausible_reasons(row) for row in human_stats.to_dict(orient="records")}
+    return [f"human dialogue {dlg}: {'; '.join(why)}. Its voice activity may be wrongly extracted; check vad.method "
+            "before trusting these numbers" for dlg, why in flagged.items() if why]
 
 
 @dataclass

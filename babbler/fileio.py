@@ -16,7 +16,7 @@ import pandas as pd
 import soundfile as sf
 
 from babbler.errors import InputError
-from babbler.va import VA_RATE, SPEAKERS
+from babbler.va import SPEAKERS, VA_RATE
 
 log = logging.getLogger(__name__)
 

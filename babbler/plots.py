@@ -11,6 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+import soundfile as sf  # noqa: E402
 
 from babbler.evaluate import pooled  # noqa: E402
 from babbler.fileio import atomic_path  # noqa: E402
@@ -144,8 +145,6 @@ def timeline_window(duration: float, prompt_seconds: float, longest: float = 60.
 
 def read_clip(path: str | Path, start: float, seconds: float) -> tuple[np.ndarray, int]:
     """`seconds` of a mono file from `start`, moved earlier where the file is too short to hold them."""
-    import soundfile as sf
-
     info = sf.info(str(path))
     frames = int(min(seconds * info.samplerate, info.frames))
     first = int(min(start * info.samplerate, max(0, info.frames - seconds * info.samplerate)))

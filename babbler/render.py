@@ -80,7 +80,7 @@ def wavenet_voices(tables: list[pd.DataFrame], sample_rate: int, seed, model, te
     for i, loc in enumerate(locals_):
         local[i, :, : loc.shape[1]] = loc
     n = int(round(n_frames / TOKEN_RATE * model.cfg.sample_rate))
-    gen = torch.Generator().manual_seed(torch_seed(seed) if isinstance(seed, np.random.SeedSequence) else int(seed))
+    gen = torch.Generator().manual_seed(torch_seed(seed))
     t0 = time.perf_counter()
     y = model.generate(torch.as_tensor(local), torch.as_tensor(np.stack(globs)), n, temperature, gen).numpy()
     spent = time.perf_counter() - t0

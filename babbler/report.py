@@ -141,7 +141,8 @@ def summary_table(metrics: dict) -> str:
     best = generated[0]["system"] if generated else None
     for r in metrics["ranking"]:
         s = systems.get(r["system"], {})
-        rows.append([r["system"], SYSTEMS[r["system"]].note if r["system"] in SYSTEMS else "", *(fmt(r.get(t), 2) for t in DISTANCE_TYPES),
+        note = SYSTEMS[r["system"]].note if r["system"] in SYSTEMS else ""
+        rows.append([r["system"], note, *(fmt(r.get(t), 2) for t in DISTANCE_TYPES),
                      fmt(r["mean_w1_ratio"], 2), fmt(s.get("fto_median")), fmt(s.get("overlap_share")),
                      fmt(s.get("ipu_per_min"), 1)])
         classes.append("best" if r["system"] == best else "")
@@ -249,14 +250,13 @@ def render_report(
                     [[name, audio_tag(audio_excerpt(path, start, seconds))] for name, path in audio])
     figs = Markup("").join(Markup("<h3>{}</h3>{}").format(cap, image_tag(path, cap)) for cap, path in figures.items())
     vers = table(["package", "version"], [[k, v] for k, v in versions().items()])
-    esc = escape
     generated_at = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     method = (config.get("vad") or {}).get("method", "?")
     vad_method = VAD_NOTE.get(method, method)
     body = f"""
-<h1>{esc(title)}</h1>
-<p class="muted">corpus <b>{esc(corpus)}</b>, {n_test} held-out test dialogues; every system measured from its
-audio through the same mono → prosody → timing stages, voice activity by <b>{esc(vad_method)}</b>; generated
+<h1>{escape(title)}</h1>
+<p class="muted">corpus <b>{escape(corpus)}</b>, {n_test} held-out test dialogues; every system measured from its
+audio through the same mono → prosody → timing stages, voice activity by <b>{escape(vad_method)}</b>; generated
 {generated_at}.</p>
 <h2>Summary</h2>
 {warnings_box(metrics)}
@@ -289,9 +289,9 @@ test dialogues r is very uncertain.</p>
 <h3>Frame models and voices</h3>
 {models_section(metrics)}
 <h2>Configuration</h2>
-<pre>{esc(yaml.safe_dump(config, sort_keys=False))}</pre>
+<pre>{escape(yaml.safe_dump(config, sort_keys=False))}</pre>
 <h2>Versions</h2>
 {vers}
 """
-    return f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{esc(title)}</title>" \
+    return f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title>" \
            f"<style>{CSS}</style></head><body>{body}</body></html>\n"

@@ -12,6 +12,8 @@ def derived_seed(seed: int, *names: str) -> np.random.SeedSequence:
     return np.random.SeedSequence([int(seed), *(zlib.crc32(str(n).encode()) for n in names)])
 
 
-def torch_seed(seq: np.random.SeedSequence) -> int:
-    """An integer seed for torch.Generator.manual_seed from a SeedSequence."""
-    return int(seq.generate_state(1, dtype=np.uint32)[0])
+def torch_seed(seed: int | np.random.SeedSequence) -> int:
+    """An integer seed for torch.Generator.manual_seed: a plain int as it is, a SeedSequence's first state word."""
+    if isinstance(seed, np.random.SeedSequence):
+        return int(seed.generate_state(1, dtype=np.uint32)[0])
+    return int(seed)

@@ -27,8 +27,6 @@ if TEST_IDS:
             runtime=60,
         params:
             sample=config_keys("sample", "seed", "temperature", "stop", "run_limits", "prompt_seconds", "listen_agent"),
-            excerpt=lambda wc: (
-                config["voice"]["wavenet"]["excerpt_seconds"] if wc.system == "resynth_wavenet" else None
-            ),
+            excerpt=lambda wc: (config["voice"]["wavenet"]["excerpt_seconds"] if SYSTEMS[wc.system].excerpt else None),
         script:
             "../workflow_scripts/sample.py"

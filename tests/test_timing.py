@@ -143,7 +143,7 @@ def test_plausibility_guard_fires_on_a_mirrored_channel_and_stays_quiet_on_conve
     broken = dialogue_stats(events_from_tracks({"A": both, "B": b}), n / 100)
     reasons = " | ".join(implausible_reasons(broken))
     assert broken["implausible"] == 1 and "mirrors its partner" in reasons and broken["va_mirror"] == 1.0 and "channel A speaks" in reasons
-    assert "of speaker changes are in overlap" not in reasons or broken["overlap_share"] > 0.75
+    assert "of speaker changes are in overlap" not in reasons  # only the failures that happened are named
     table = pd.DataFrame([{"dialogue": "ok", **normal}, {"dialogue": "bad", **broken}])
     warnings = implausible_warnings(table)
     assert len(warnings) == 1 and warnings[0].startswith("human dialogue bad: ")

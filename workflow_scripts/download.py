@@ -5,11 +5,11 @@ from babbler.download import download
 from babbler.rulelog import rule_logging
 
 with rule_logging(snakemake.log[0]) as log:  # noqa: F821
-    corpus = snakemake.wildcards.corpus
-    fetched = CORPORA[corpus].download(snakemake.config["corpus"], snakemake.wildcards.file)
+    corpus, url = snakemake.wildcards.corpus, snakemake.params.url
+    verify = CORPORA[corpus].download(snakemake.config["corpus"], snakemake.wildcards.file).verify
     # retries/timeout/backoff are read from the config, not params: changing them must not re-download.
     opts = snakemake.config["corpus"][corpus]
-    log.info("downloading %s", fetched.url)
-    download(fetched.url, snakemake.output[0], verify=fetched.verify, retries=opts["retries"],
-             timeout=opts["timeout"], backoff=opts["backoff"])
+    log.info("downloading %s", url)
+    download(url, snakemake.output[0], verify=verify, retries=opts["retries"], timeout=opts["timeout"],
+             backoff=opts["backoff"])
     log.info("saved %s", snakemake.output[0])

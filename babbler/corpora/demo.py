@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from babbler.corpora.common import Corpus
+from babbler.corpora.common import Corpus, write_dialogue
 from babbler.mixing import mix_stereo
 from babbler.va import VA_RATE, segments_to_frames
 from babbler.voices.source_filter import SpeakerVoice, Tracks, render_source_filter
@@ -175,28 +175,56 @@ def synthesize_dialogue(p: DemoParams, seed: np.random.SeedSequence) -> DemoDial
 
     voices, info = [], {"backchannels_placed": n_bc}
     for s, spk in enumerate("AB"):
-        female = bool(rng.random() < 0.5)
-        base_f0 = rng.normal(205, 20) if female else rng.normal(110, 12)
-        level = rng.uniform(66, 72)
-        voice = SpeakerVoice(
-            formant_scale=rng.uniform(1.12, 1.22) if female else rng.uniform(0.95, 1.05),
-            syllable_rate=rng.uniform(4.0, 6.0),
-        )
-        track_va = segments_to_frames(va, spk, total)
+        speaker = draw_speaker(rng)
         finals = _turn_final(segs[s], segs[1 - s])
-        f0, inten = prosody_tracks(sorted(segs[s]), finals, total, base_f0, level, rng)
-        tracks = Tracks(track_va, f0, np.where(track_va, inten, np.nan))
-        voices.append(render_source_filter(tracks, p.sample_rate, voice, seed=rng.integers(2**63)))
-        info[f"{spk}_f0_base"] = round(float(base_f0), 1)
-        info[f"{spk}_level_db"] = round(float(level), 1)
+        voices.append(speaker_babble(va, spk, sorted(segs[s]), finals, total, speaker, p.sample_rate, rng))
+        info[f"{spk}_f0_base"] = round(speaker.base_f0, 1)
+        info[f"{spk}_level_db"] = round(speaker.level_db, 1)
     bleed_db = tuple(float(x) for x in rng.uniform(*p.bleed_db, size=2))
     noise_db = tuple(float(x) for x in rng.uniform(*p.noise_db, size=2))
-    audio = mix_stereo(voices[0], voices[1], p.sample_rate, rng, bleed_db=bleed_db, noise_db=noise_db)
-    peak = float(np.abs(audio).max())
-    if peak > 0.99:  # keep 16-bit output unclipped; loudness is relative anyway
-        audio *= 0.99 / peak
+    audio = mix_recording(voices, p.sample_rate, rng, bleed_db, noise_db)
     info.update(bleed_db=[round(x, 1) for x in bleed_db], noise_db=[round(x, 1) for x in noise_db])
     return DemoDialogue(audio=audio, sample_rate=p.sample_rate, va=va, info=info)
+
+
+@dataclass(frozen=True)
+class BabbleSpeaker:
+    """One babbling speaker's identity: its voice, base F0 (Hz) and speech level (dB re 20 µPa)."""
+
+    voice: SpeakerVoice
+    base_f0: float
+    level_db: float
+
+
+def draw_speaker(rng: np.random.Generator) -> BabbleSpeaker:
+    """A random speaker, half of them female (higher F0, shorter vocal tract)."""
+    female = bool(rng.random() < 0.5)
+    base_f0 = rng.normal(205, 20) if female else rng.normal(110, 12)
+    level = rng.uniform(66, 72)
+    voice = SpeakerVoice(
+        formant_scale=rng.uniform(1.12, 1.22) if female else rng.uniform(0.95, 1.05),
+        syllable_rate=rng.uniform(4.0, 6.0),
+    )
+    return BabbleSpeaker(voice, float(base_f0), float(level))
+
+
+def speaker_babble(va: pd.DataFrame, spk: str, segs: list, finals: list[bool], total: int, speaker: BabbleSpeaker,
+                   sample_rate: int, rng: np.random.Generator) -> np.ndarray:
+    """One speaker's `source_filter` babble over its VA segments (`finals` marks turn-final IPUs' tones)."""
+    track_va = segments_to_frames(va, spk, total)
+    f0, inten = prosody_tracks(segs, finals, total, speaker.base_f0, speaker.level_db, rng)
+    tracks = Tracks(track_va, f0, np.where(track_va, inten, np.nan))
+    return render_source_filter(tracks, sample_rate, speaker.voice, seed=rng.integers(2**63))
+
+
+def mix_recording(voices: list[np.ndarray], sample_rate: int, rng: np.random.Generator, bleed_db: tuple[float, float],
+                  noise_db: tuple[float, float]) -> np.ndarray:
+    """Both voices as a close-talk stereo recording with bleed and noise, kept under full scale."""
+    audio = mix_stereo(voices[0], voices[1], sample_rate, rng, bleed_db=bleed_db, noise_db=noise_db)
+    peak = float(np.abs(audio).max()) if audio.size else 0.0
+    if peak > 0.99:  # keep 16-bit output unclipped; loudness is relative anyway
+        audio *= 0.99 / peak
+    return audio
 
 
 def params_from_config(section: dict) -> DemoParams:
@@ -213,8 +241,6 @@ def dialogue_seed(corpus_seed: int, dialogue_id: str) -> np.random.SeedSequence:
 
 def prepare_dialogue(section: dict, corpus_seed: int, dialogue: str, wav_out, va_out, info_out) -> dict:
     """Synthesize demo dialogue `dialogue` and write its WAV, true VA and info."""
-    from babbler.corpora.common import write_dialogue
-
     p = params_from_config(section)
     d = synthesize_dialogue(p, dialogue_seed(corpus_seed, dialogue))
     return write_dialogue(dialogue, d.audio, d.sample_rate, d.va, wav_out, va_out, info_out, extra=d.info)

@@ -8,7 +8,7 @@ from pathlib import Path
 import soundfile as sf
 
 from babbler.corpora.common import Corpus, clip_va, write_dialogue
-from babbler.corpora.timing_only import RENDER_RATE, dialogue_seed, render_levels, render_va, va_duration
+from babbler.corpora.timing_only import render_levels, write_rendered
 from babbler.errors import ConfigError, InputError
 from babbler.fileio import audio_info, read_stereo, read_va
 
@@ -37,9 +37,8 @@ def prepare_timing_only(va_src, dialogue: str, seed: int, render: dict, wav_out,
     va = read_va(va_src)
     if va.empty:
         raise InputError(va_src, "holds no speech segments: nothing to render")
-    audio, info = render_va(va, va_duration(va), dialogue_seed(seed, dialogue), **render)
-    return write_dialogue(dialogue, audio, RENDER_RATE, va, wav_out, va_out, info_out,
-                          extra={**info, "source_file": str(Path(va_src).resolve())}, source=str(va_src))
+    return write_rendered(va, dialogue, seed, render, wav_out, va_out, info_out, str(va_src),
+                          extra={"source_file": str(Path(va_src).resolve())})
 
 
 def local_dialogue_files(folder: str | Path, suffixes: tuple[str, ...] = AUDIO_SUFFIXES) -> dict[str, Path]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass
@@ -10,10 +11,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from babbler.corpora.common import Corpus, Download
-from babbler.corpora.timing_only import RENDER_RATE, dialogue_seed, render_levels, render_va, va_duration
+from babbler.corpora.common import Corpus, Download, write_dialogue
+from babbler.corpora.timing_only import render_levels, write_rendered
 from babbler.errors import ConfigError, InputError
+from babbler.fileio import audio_info, read_stereo
 from babbler.va import VA_RATE, segments_to_frames
+
+log = logging.getLogger(__name__)
 
 # 8 quads × {eye contact, no eye contact} × 8 conversations (Anderson et al. 1991): 128 dialogues.
 DIALOGUE_IDS: tuple[str, ...] = tuple(f"q{q}{e}c{c}" for q in range(1, 9) for e in "en" for c in range(1, 9))
@@ -133,19 +137,11 @@ def va_from_words(words: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 def verify_mix_wav(path: Path) -> None:
     """Raise if a downloaded `mix.wav` does not open as complete two-channel audio."""
-    from babbler.fileio import read_stereo
-
     read_stereo(path)
 
 
 def prepare_dialogue(raw_wav, annotations_zip, dialogue: str, wav_out, va_out, info_out, min_margin: float = 0.05) -> dict:
     """Check which channel holds the giver, swap so that A = giver, and write WAV, word-timed VA and info."""
-    import logging
-
-    from babbler.corpora.common import write_dialogue
-    from babbler.fileio import audio_info, read_stereo
-
-    log = logging.getLogger(__name__)
     audio, sr = read_stereo(raw_wav)
     words = timed_units_from_zip(annotations_zip, dialogue)
     check = giver_channel(audio, sr, words)
@@ -213,12 +209,8 @@ def _settings(config: dict) -> dict:
 
 def prepare_timing_only(annotations_zip, dialogue: str, seed: int, render: dict, wav_out, va_out, info_out) -> dict:
     """Word-timed VA of one dialogue (giver = A) and babble rendered from it: Map Task without its audio."""
-    from babbler.corpora.common import write_dialogue
-
     va = va_from_words(timed_units_from_zip(annotations_zip, dialogue))
-    audio, info = render_va(va, va_duration(va), dialogue_seed(seed, dialogue), **render)
-    return write_dialogue(dialogue, audio, RENDER_RATE, va, wav_out, va_out, info_out, extra=info,
-                          source=f"{annotations_zip}:{dialogue}")
+    return write_rendered(va, dialogue, seed, render, wav_out, va_out, info_out, f"{annotations_zip}:{dialogue}")
 
 
 def _prepare(settings: dict, dialogue: str, inputs: dict, wav_out, va_out, info_out) -> dict:

@@ -11,19 +11,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from babbler.corpora.demo import prosody_tracks
-from babbler.mixing import mix_stereo
+from babbler.corpora.common import write_dialogue
+from babbler.corpora.demo import draw_speaker, mix_recording, speaker_babble
 from babbler.seeds import derived_seed
-from babbler.va import VA_RATE, segments_to_frames
-from babbler.voices.source_filter import SpeakerVoice, Tracks, render_source_filter
+from babbler.va import VA_RATE
 
 RENDER_RATE = 16000  # Hz of the rendered recordings (the mono stage resamples to audio.sample_rate)
 TAIL_SECONDS = 1.0  # silence kept after the last segment
-
-
-def dialogue_seed(corpus_seed: int, dialogue: str) -> np.random.SeedSequence:
-    """A seed per dialogue from the corpus seed and the dialogue id."""
-    return derived_seed(corpus_seed, dialogue)
 
 
 def render_levels(config: dict) -> dict:
@@ -43,23 +37,20 @@ def render_va(va: pd.DataFrame, duration: float, seed: np.random.SeedSequence, b
     total = int(round(duration * VA_RATE))
     voices, info = [], {"rendered_from_va": True}
     for spk in "AB":
-        female = bool(rng.random() < 0.5)
-        base_f0 = rng.normal(205, 20) if female else rng.normal(110, 12)
-        level = rng.uniform(66, 72)
-        voice = SpeakerVoice(formant_scale=rng.uniform(1.12, 1.22) if female else rng.uniform(0.95, 1.05),
-                             syllable_rate=rng.uniform(4.0, 6.0))
-        track_va = segments_to_frames(va, spk, total)
+        speaker = draw_speaker(rng)
         own = va[va["speaker"] == spk]
         segs = sorted(zip(own["start"].to_numpy(float), own["end"].to_numpy(float)))
         no_cue = list(rng.random(len(segs)) < 0.5)  # tone and fall drawn alike at every boundary
-        f0, inten = prosody_tracks(segs, no_cue, total, base_f0, level, rng)
-        tracks = Tracks(track_va, f0, np.where(track_va, inten, np.nan))
-        voices.append(render_source_filter(tracks, sample_rate, voice, seed=rng.integers(2**63)))
-        info[f"{spk}_f0_base"] = round(float(base_f0), 1)
-    audio = mix_stereo(voices[0], voices[1], sample_rate, rng, bleed_db=(bleed_db, bleed_db),
-                       noise_db=(noise_db, noise_db))
-    peak = float(np.abs(audio).max()) if audio.size else 0.0
-    if peak > 0.99:
-        audio *= 0.99 / peak
+        voices.append(speaker_babble(va, spk, segs, no_cue, total, speaker, sample_rate, rng))
+        info[f"{spk}_f0_base"] = round(speaker.base_f0, 1)
+    audio = mix_recording(voices, sample_rate, rng, (bleed_db, bleed_db), (noise_db, noise_db))
     info.update(bleed_db=bleed_db, noise_db=noise_db)
     return audio, info
+
+
+def write_rendered(va: pd.DataFrame, dialogue: str, corpus_seed: int, render: dict, wav_out, va_out, info_out,
+                   source: str, extra: dict | None = None) -> dict:
+    """Render a timing-only dialogue from its VA and write it in the corpus layout (as `write_dialogue`)."""
+    audio, info = render_va(va, va_duration(va), derived_seed(corpus_seed, dialogue), **render)
+    return write_dialogue(dialogue, audio, RENDER_RATE, va, wav_out, va_out, info_out, extra={**info, **(extra or {})},
+                          source=source)
