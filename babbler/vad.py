@@ -1,4 +1,11 @@
-"""Voice activity of both speakers of a dialogue: intensity with a cross-talk guard, silero, or reference."""
+"""Voice activity of both speakers of a dialogue: intensity with a cross-talk guard, silero, or reference.
+
+The intensity VAD asks, per 10 ms frame, how far a channel's level rises above what its own noise floor and its
+partner's bleed explain. The floor is a low percentile over a sliding 4 s window (it follows automatic gain control
+and a noise that changes within a recording); the bleed is the partner's level as it reaches this channel through a
+delay and a reverberant room, times a coupling estimated per channel; speech must lie near voicing (noise bursts are
+not speech). `bench/bench_vad_robustness.py` measures it under the conditions of real recordings.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,7 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.ndimage import maximum_filter1d
 
 from babbler.va import VA_RATE, ipu_track, runs
 
@@ -14,23 +22,37 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class IntensityVadParams:
-    """Thresholds of the intensity VAD, in dB above what noise and partner bleed explain."""
+    """Thresholds of the intensity VAD, in dB above what noise and partner bleed explain (frames are 10 ms)."""
 
     on_db: float = 10.0  # a run starts where the level exceeds the explained level by this much
     off_db: float = 5.0  # … and lasts while it exceeds it by this much (hysteresis)
-    noise_percentile: float = 5.0
+    noise_percentile: float = 5.0  # of the level within the sliding window: the local noise floor
+    floor_window: int = 400  # frames (4 s) of the sliding window the noise floor is taken over
+    floor_hop: int = 50  # frames between two floor estimates (linear interpolation between them)
+    max_floor_rise_db: float = 20.0  # the floor stays within this of the recording's own (a talker who fills a window)
     min_voiced_frames: int = 3  # a speech run must hold some voicing (drops clicks, coughs, noise bursts)
+    voicing_reach: int = 10  # … and every speech frame lies within this many frames of a voiced one
     min_dynamic_db: float = 10.0  # a channel whose level never rises this far above its floor is silent
-    bleed_percentile: float = 5.0  # of own − partner level over the partner's loudest frames
+    bleed_reach: int = 40  # frames (400 ms) the partner's level is heard for: delay and room reverberation
+    bleed_decay_db: float = 1.5  # dB per frame the heard partner level decays by (RT60 of about 0.4 s)
+    bleed_cluster_db: float = 20.0  # the coupling: median of own − heard partner level (of its lowest 20 dB)
+    bleed_evidence_db: float = 3.0  # a loud partner frame shows bleed where own level is this far above its floor
+    bleed_evidence_share: float = 0.5  # … and the coupling is estimated only if at least this share of them do
+    bleed_margin_db: float = 3.0  # bleed fluctuates around its coupling: the explained level allows for it
     max_bleed_db: float = -6.0  # a close-talk channel never carries its partner within 6 dB of the partner
 
 
 @dataclass
 class ChannelLevels:
-    """Per-dialogue estimates for one channel: its noise floor and how much of the partner bleeds in."""
+    """Estimates for one channel: its noise floor per frame and how much of the partner bleeds in."""
 
-    noise_db: float
-    bleed_db: float  # partner level + bleed_db = the partner's level as heard in this channel
+    noise_db: np.ndarray
+    bleed_db: float  # heard partner level + bleed_db = the partner's level as heard in this channel
+
+    @property
+    def noise_median_db(self) -> float:
+        """The noise floor's median over the recording (for the log)."""
+        return float(np.median(self.noise_db))
 
 
 def _power_sum(*levels_db: np.ndarray) -> np.ndarray:
@@ -38,24 +60,64 @@ def _power_sum(*levels_db: np.ndarray) -> np.ndarray:
     return 10 * np.log10(sum(10 ** (np.asarray(x) / 10) for x in levels_db))
 
 
-def estimate_levels(own: np.ndarray, partner: np.ndarray, p: IntensityVadParams) -> ChannelLevels:
-    """Noise floor (low percentile) and bleed coupling (own − partner level where only the partner is loud)."""
-    noise = float(np.percentile(own, p.noise_percentile))
-    loud = partner >= np.percentile(partner, 80)
-    if loud.sum() < 10:
+def sliding_floor(level: np.ndarray, p: IntensityVadParams) -> np.ndarray:
+    """Noise floor per frame: a low percentile of the level within a centred window, so that it follows slow gain
+    changes and a noise that changes within the recording (every `floor_hop` frames, interpolated), at most
+    `max_floor_rise_db` above the same percentile of the whole recording (a window its talker fills is not noise)."""
+    n = len(level)
+    if n == 0:
+        return level.astype(float)
+    half = p.floor_window // 2
+    centres = np.arange(0, n, p.floor_hop)
+    values = [np.percentile(level[max(0, c - half) : c + half + 1], p.noise_percentile) for c in centres]
+    cap = np.percentile(level, p.noise_percentile) + p.max_floor_rise_db
+    return np.minimum(np.interp(np.arange(n), centres, values), cap)
+
+
+def heard_partner(partner: np.ndarray, p: IntensityVadParams) -> np.ndarray:
+    """The partner's level as it reaches this channel up to an unknown gain: the loudest of its last `bleed_reach`
+    frames, each decayed by `bleed_decay_db` per frame of age (covers the path's delay and the room's reverberation)."""
+    out = np.asarray(partner, dtype=float).copy()
+    for k in range(1, min(p.bleed_reach, len(out) - 1) + 1):
+        out[k:] = np.maximum(out[k:], partner[:-k] - p.bleed_decay_db * k)
+    return out
+
+
+def estimate_levels(own: np.ndarray, partner: np.ndarray, p: IntensityVadParams,
+                    own_floor: np.ndarray | None = None, partner_floor: np.ndarray | None = None) -> ChannelLevels:
+    """Sliding noise floor, and the bleed coupling: the typical own − heard partner level over the frames where the
+    partner is loud and this channel rises above its floor (none when few of them rise: the bleed is under the
+    noise, or the partner's level is noise that both channels share)."""
+    noise = sliding_floor(own, p) if own_floor is None else own_floor
+    partner_floor = sliding_floor(partner, p) if partner_floor is None else partner_floor
+    above = partner - partner_floor
+    loud = above >= np.percentile(above, 80)
+    evidence = loud & (own - noise > p.bleed_evidence_db)
+    if loud.sum() < 10 or evidence.sum() < p.bleed_evidence_share * loud.sum():
         return ChannelLevels(noise, -120.0)
-    diff = own[loud] - partner[loud]
-    # Where the partner is loud and this speaker silent, own − partner is the coupling; take the low end.
-    # Short or overlap-heavy recordings have few such frames: the cap keeps own speech from passing for bleed.
-    return ChannelLevels(noise, float(min(np.percentile(diff, p.bleed_percentile), p.max_bleed_db)))
+    diff = (own - heard_partner(partner, p))[evidence]
+    # Bleed is the low cluster of own − partner (own speech in overlap lies above it): the median of all values
+    # where that cluster (within `bleed_cluster_db` of the 5th percentile) holds most of them, else the cluster's
+    # own median (this channel talks through most of its partner's speech). The cap keeps own speech from passing
+    # for bleed where a recording has no bleed-only frames at all.
+    cluster = diff <= np.percentile(diff, 5.0) + p.bleed_cluster_db
+    coupling = np.median(diff[cluster] if cluster.mean() < 0.5 else diff)
+    return ChannelLevels(noise, float(min(coupling, p.max_bleed_db)))
 
 
 def excess_db(own: np.ndarray, partner: np.ndarray, p: IntensityVadParams) -> tuple[np.ndarray, ChannelLevels]:
     """The cross-talk guard: how far a channel's level rises above what its noise floor and its partner's bleed
     explain (dB per frame), with the levels it estimated."""
     lv = estimate_levels(own, partner, p)
-    explained = _power_sum(np.full(len(own), lv.noise_db), partner + lv.bleed_db)
+    # the margin allows for the bleed's spread, never beyond the cap (which is itself the most a partner can bleed)
+    bleed = min(lv.bleed_db + p.bleed_margin_db, p.max_bleed_db)
+    explained = _power_sum(lv.noise_db, heard_partner(partner, p) + bleed)
     return own - explained, lv
+
+
+def near_voicing(voiced: np.ndarray, reach: int) -> np.ndarray:
+    """Frames within `reach` frames of a voiced frame."""
+    return maximum_filter1d(np.asarray(voiced, dtype=np.uint8), size=2 * reach + 1) > 0
 
 
 def hysteresis(score: np.ndarray, on: float, off: float) -> np.ndarray:
@@ -82,11 +144,12 @@ def intensity_vad(
             out[spk] = np.zeros(len(own), dtype=bool)
             continue
         excess, lv = excess_db(own, partner, p)
-        speech = hysteresis(excess, p.on_db, p.off_db)
+        speech = hysteresis(excess, p.on_db, p.off_db) & near_voicing(voiced[spk], p.voicing_reach)
         for s, e in zip(*runs(speech)):
             if voiced[spk][s:e].sum() < p.min_voiced_frames:
                 speech[s:e] = False
-        log.info("%s: channel %s noise %.1f dB, partner bleed %+.1f dB", name, spk, lv.noise_db, lv.bleed_db)
+        log.info("%s: channel %s noise floor median %.1f dB (range %.1f–%.1f), partner bleed %+.1f dB", name, spk,
+                 lv.noise_median_db, lv.noise_db.min(), lv.noise_db.max(), lv.bleed_db)
         out[spk] = ipu_track(speech)
     return out
 

@@ -1,6 +1,6 @@
 """How the VAD methods hold under the conditions of real conversation recordings (issue 14, item 1).
 
-Usage:  python bench/bench_vad_robustness.py [--dialogues 4] [--seconds 60] [--methods intensity,silero]
+Usage:  python bench/bench_vad_robustness.py [--dialogues 8] [--seconds 120] [--methods intensity,silero]
                                             [--levels middle|all] [--conditions telephone,noise,...]
 Synthesizes demo dialogues (their true VA is known), degrades each stereo recording under a condition at one or
 more levels, extracts VA with each method from the degraded channels (16 kHz, as the workflow's mono stage
@@ -166,8 +166,8 @@ def rates(va: dict[str, np.ndarray]) -> dict[str, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--dialogues", type=int, default=4)
-    ap.add_argument("--seconds", type=float, default=60.0)
+    ap.add_argument("--dialogues", type=int, default=8)
+    ap.add_argument("--seconds", type=float, default=120.0)
     ap.add_argument("--methods", default="intensity,silero")
     ap.add_argument("--levels", choices=["middle", "all"], default="middle")
     ap.add_argument("--conditions", default=",".join(CONDITIONS))
