@@ -16,7 +16,8 @@ class Agent:
     Both speakers act simultaneously: the token returned for frame t depends on both speakers'
     frames up to t − 1. The KV cache keeps the last `context` frames, so each step costs the same.
     `stop` is the sampling rule of `sample.stop`: "duration" ends a speech run by the run length the
-    model predicted at its onset, "frame" by the token head's silence probability at each frame.
+    model predicted at its onset, "frame" by the token head's silence probability at each frame, "overlap"
+    by the first while the partner is silent and by the second while the partner talks.
     """
 
     def __init__(self, model: FrameTransformer, temperature: float = 1.0, seed: int = 0,
@@ -33,7 +34,7 @@ class Agent:
     def reset(self) -> None:
         """Forget the dialogue so far; the agent starts silent."""
         self.cache = None
-        self.hazard = RunHazard(1) if self.stop == "duration" else None
+        self.hazard = RunHazard(1, yield_in_overlap=self.stop == "overlap") if self.stop != "frame" else None
         self.own = 0
         self.frames = 0
         self.runs = RunTracker(np.array(0))
@@ -46,7 +47,7 @@ class Agent:
         self.frames += 1
         p = torch.softmax(out.own.float(), dim=-1).numpy().astype(np.float64)
         if self.hazard is not None:  # as TransformerStream: the stop probability of a speech run from its onset
-            self.hazard.observe(own.numpy(), out.duration)
+            self.hazard.observe(own.numpy(), out.duration, other.numpy())
             p = self.hazard.apply(p)
         return temper(p[0], self.temperature)
 

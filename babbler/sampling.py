@@ -18,16 +18,17 @@ from babbler.systems import SYSTEMS
 from babbler.va import TOKEN_RATE, frames_to_segments, runs
 
 FREE = -1  # marks a frame/speaker the model generates
-STOP_RULES = ("duration", "frame")  # config sample.stop
+STOP_RULES = ("duration", "frame", "overlap")  # config sample.stop
 
 
 def sampler(model, stop: str = "duration") -> Callable[[int], Stream]:
     """The stream factory sampling uses: with stop "duration", a model that predicts run lengths (the transformer)
-    ends its speech runs by them; the baselines and stop "frame" use the model's per-frame probabilities."""
+    ends its speech runs by them; with "overlap", by them while the partner is silent and by the per-frame
+    probabilities while the partner talks; the baselines and stop "frame" use the model's per-frame probabilities."""
     if stop not in STOP_RULES:
         raise ValueError(f"sample.stop must be one of {STOP_RULES}, not {stop!r}")
-    if stop == "duration" and getattr(model, "predicts_durations", False):
-        return partial(model.stream, durations=True)
+    if stop != "frame" and getattr(model, "predicts_durations", False):
+        return partial(model.stream, durations=True, yield_in_overlap=stop == "overlap")
     return model.stream
 
 

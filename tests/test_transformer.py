@@ -92,3 +92,24 @@ def test_sampled_speech_runs_follow_the_duration_head():
     tokens = generate(sampler(model, "frame"), selfplay_plan([1500] * 2), np.random.default_rng(0))
     lengths = np.array([e - s for t in tokens for c in range(2) for s, e in zip(*runs(t[:, c] > 0))])
     assert (lengths != 20).mean() > 0.5  # the token head decides instead
+
+
+def test_overlap_stop_yields_to_the_token_head_while_the_partner_talks():
+    """`stop: overlap`: the run-length hazard ends a run while the partner is silent, the token head while the
+    partner talks (a run planned at its onset does not know of a barge-in)."""
+    torch.manual_seed(1)
+    model = FrameTransformer(TransformerConfig(d_model=16, layers=2, heads=2, context=64)).eval()
+    tokens = np.zeros((100, 2), dtype=np.int64)
+    tokens[10:80, 0], tokens[40:60, 1] = 9, 30  # A talks throughout; B barges in at 40 and stops at 60
+    plain, timed, hybrid = model.stream(1), model.stream(1, durations=True), sampler(model, "overlap")(1)
+    seen = {"overlap": 0, "alone": 0}
+    for t in range(1, len(tokens)):
+        p, q, h = (s.next_probs()[0, 0] for s in (plain, timed, hybrid))
+        if tokens[t - 1, 0] > 0 and t - 1 > 10:  # A inside a run whose onset the hazard saw
+            partner = tokens[t - 1, 1] > 0
+            assert np.allclose(h, p if partner else q)
+            assert not np.allclose(p[0], q[0], atol=1e-4)  # the two rules do differ here
+            seen["overlap" if partner else "alone"] += 1
+        for s in (plain, timed, hybrid):
+            s.push(tokens[None, t])
+    assert seen["overlap"] == 20 and seen["alone"] > 40

@@ -57,17 +57,26 @@ def with_hazard(probs: np.ndarray, h: np.ndarray, use: np.ndarray) -> np.ndarray
 
 
 class RunHazard:
-    """Per-stream state that turns the duration head's prediction at each onset into per-frame stop probabilities."""
+    """Per-stream state that turns the duration head's prediction at each onset into per-frame stop probabilities.
 
-    def __init__(self, n: int):
+    With `yield_in_overlap`, the stop probability is left to the token head while the partner talks: a run's length
+    planned at its onset does not know that the partner will start, and the per-frame silence probability does.
+    """
+
+    def __init__(self, n: int, yield_in_overlap: bool = False):
+        self.yield_in_overlap = yield_in_overlap
+        self.partner = np.zeros(n, dtype=bool)
         self.talking = np.zeros(n, dtype=bool)
         self.run = np.zeros(n, dtype=np.int64)
         self.known = np.zeros(n, dtype=bool)  # the current run's onset was seen (its duration prediction is held)
         self.onset = np.full((n, DUR_BINS), 1.0 / DUR_BINS)
         self.pending: np.ndarray | None = None  # duration probabilities from the last frame's output
 
-    def observe(self, own: np.ndarray, logits_dur: torch.Tensor) -> None:
-        """Record the own tokens just pushed and the duration head's logits (N, DUR_BINS) at that frame."""
+    def observe(self, own: np.ndarray, logits_dur: torch.Tensor, partner: np.ndarray | None = None) -> None:
+        """Record the own (and partner) tokens just pushed and the duration head's logits (N, DUR_BINS) at that
+        frame."""
+        if partner is not None:
+            self.partner = np.asarray(partner) > 0
         p_dur = torch.softmax(logits_dur.float(), dim=-1).cpu().numpy().astype(np.float64)
         on = np.asarray(own) > 0
         start = on & ~self.talking
@@ -81,6 +90,8 @@ class RunHazard:
     def apply(self, probs: np.ndarray) -> np.ndarray:
         """Next-token probabilities (N, VOCAB) with the stop probability of every running speech run replaced."""
         use = self.talking & self.known
+        if self.yield_in_overlap:
+            use = use & ~self.partner
         if not use.any():
             return probs
         return with_hazard(probs, run_hazard(self.onset, np.maximum(self.run, 1)), use)
@@ -88,6 +99,7 @@ class RunHazard:
     def repeat(self, rows: np.ndarray) -> None:
         """Keep the rows `rows` (in this order): replication for rollouts."""
         self.talking, self.run, self.known = self.talking[rows], self.run[rows], self.known[rows]
+        self.partner = self.partner[rows]
         self.onset = self.onset[rows]
         if self.pending is not None:
             self.pending = self.pending[rows]

@@ -167,10 +167,11 @@ class FrameTransformer(nn.Module):
         x = self.ln_f(x)[:, 0]
         return FrameLogits(self.head_self(x), self.head_other(x), self.head_dur(x)), cache
 
-    def stream(self, batch: int, durations: bool = False) -> "TransformerStream":
+    def stream(self, batch: int, durations: bool = False, yield_in_overlap: bool = False) -> "TransformerStream":
         """A fresh stream for `batch` dialogues (both speakers played by this network); with `durations`, speech runs
-        end by the duration head's hazard instead of the token head's per-frame silence probability."""
-        return TransformerStream(self, batch, durations)
+        end by the duration head's hazard instead of the token head's per-frame silence probability (with
+        `yield_in_overlap`, by the token head's while the partner talks)."""
+        return TransformerStream(self, batch, durations, yield_in_overlap)
 
     def n_params(self) -> int:
         """Number of trainable parameters."""
@@ -183,12 +184,12 @@ class TransformerStream:
     Probabilities are untempered: sampling applies the temperature (babbler.sampling.sample_token).
     """
 
-    def __init__(self, model: FrameTransformer, batch: int, durations: bool = False):
+    def __init__(self, model: FrameTransformer, batch: int, durations: bool = False, yield_in_overlap: bool = False):
         self.model = model.eval()
         self.batch = batch
         self.cache = None
         self.logits = None
-        self.hazard = RunHazard(2 * batch) if durations else None
+        self.hazard = RunHazard(2 * batch, yield_in_overlap) if durations else None
         self.push(np.zeros((batch, 2), dtype=np.int64))  # dialogues start from a silent frame
 
     def push(self, tokens: np.ndarray) -> None:
@@ -198,7 +199,7 @@ class TransformerStream:
         out, self.cache = self.model.step(own, other, self.cache)
         self.logits = out.own.float()
         if self.hazard is not None:
-            self.hazard.observe(own.numpy(), out.duration)
+            self.hazard.observe(own.numpy(), out.duration, other.numpy())
 
     def next_probs(self) -> np.ndarray:
         p = torch.softmax(self.logits, dim=-1).numpy().astype(np.float64)

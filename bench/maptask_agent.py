@@ -1,0 +1,197 @@
+"""How the frame models time real dialogue: train on Map Task word timings, score selfplay on the validation split.
+
+Usage:  python bench/maptask_agent.py ZIP [--variants NAME:key=value,...;NAME:...] [--seeds 1,2] [--samples 2]
+                                        [--device auto|cpu|cuda] [--workers N] [--split val|test] [--trained DIR]
+                                        [--max-minutes M]
+ZIP is the NXT annotations zip (e.g. ../shared/data/maptask-timed-units.zip). The tokens are the design's 50 Hz
+tokens with one fixed speech token (timing only: the rendered prosody of a timing-only corpus carries no turn cues),
+the split is the workflow's seeded default (corpus.seed 1, val 0.125, test 0.25). Every variant of the transformer
+(keys of `model.transformer`, `train` and `sample.stop`) is trained with each training seed; `markov` and
+`independent` are fitted once. Each system then babbles `--samples` selfplay dialogues per dialogue of the split
+(sampling seeds 1…samples), and the script prints per system and training seed:
+  * the W1 ratio of IPU, pause, gap, overlap_between and FTO against the split's human dialogues (W1 over the mean W1
+    between disjoint halves of the human dialogues of the same size, as the evaluate stage computes it) and their mean;
+  * the mean absolute difference of seconds per minute of IPU, pause, gap and overlap (dGSLM/NTPP convention);
+  * the best validation loss and the training time.
+Variants run in parallel worker processes (one torch thread each on CPU). Choose on `val`; `test` is for the
+reported run only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import fields
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from babbler.corpora.maptask import ROLES, timed_units_from_zip, va_from_words  # noqa: E402
+from babbler.dataset import encode  # noqa: E402
+from babbler.evaluate import DISTANCE_TYPES, MINUTE_TYPES, distance, halvings, noise_floor, pooled  # noqa: E402
+from babbler.splits import assign_splits  # noqa: E402
+from babbler.timing import dialogue_stats, events_from_tracks  # noqa: E402
+from babbler.va import SPEAKERS, VA_PER_TOKEN, VA_RATE, ipu_track, n_frames, segments_to_frames  # noqa: E402
+
+SPEECH_TOKEN = int(encode(np.array([True]), np.array([8]), np.array([4]))[0])
+
+
+def maptask_ids(zip_path: str) -> list[str]:
+    """Dialogue ids with both roles' timed units in the zip."""
+    import zipfile
+
+    with zipfile.ZipFile(zip_path) as zf:
+        names = [Path(n).name for n in zf.namelist() if n.endswith(".timed-units.xml")]
+    ids = {n.split(".")[0] for n in names}
+    return sorted(i for i in ids if all(f"{i}.{r}.timed-units.xml" in names for r in ROLES))
+
+
+def dialogue_tokens(zip_path: str, dialogue: str) -> np.ndarray:
+    """(T, 2) 50 Hz tokens of one dialogue from its word timings (design VA rules, one speech token)."""
+    va = va_from_words(timed_units_from_zip(zip_path, dialogue))
+    n = n_frames(float(va["end"].max()) + 0.5)
+    tracks = [ipu_track(segments_to_frames(va, s, n))[::VA_PER_TOKEN] for s in SPEAKERS]
+    return np.stack([np.where(t, SPEECH_TOKEN, 0) for t in tracks], axis=1).astype(np.int64)
+
+
+def events(tokens: np.ndarray) -> pd.DataFrame:
+    """Timing events of a (T, 2) token array."""
+    return events_from_tracks({s: np.repeat(tokens[:, i] > 0, VA_PER_TOKEN) for i, s in enumerate(SPEAKERS)})
+
+
+def sec_per_min(evs: dict[str, pd.DataFrame], lengths: dict[str, int]) -> dict[str, float]:
+    """Seconds per minute of each MINUTE_TYPES type, averaged over dialogues."""
+    rows = [dialogue_stats(evs[k], lengths[k] / (VA_RATE / VA_PER_TOKEN)) for k in evs]
+    return {t: float(np.mean([sum(r[f"{p}_sec_per_min"] for p in parts) for r in rows]))
+            for t, parts in MINUTE_TYPES.items()}
+
+
+def parse_variants(text: str) -> dict[str, dict[str, str]]:
+    """'name:key=value,key=value;name2:…' → {name: {key: value}}."""
+    out = {}
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        name, _, kv = part.partition(":")
+        out[name] = dict(item.split("=", 1) for item in filter(None, kv.split(",")))
+    return out
+
+
+def _typed(cls, settings: dict[str, str]) -> dict:
+    """The settings that are fields of dataclass `cls`, converted to the field's type."""
+    types = {f.name: type(f.default) for f in fields(cls)}
+    return {k: types[k](v) for k, v in settings.items() if k in types}
+
+
+def run_system(job: dict) -> dict:
+    """Train (or fit) one system, sample selfplay on the split, return its generated events and training facts."""
+    import torch
+
+    from babbler.models.baselines import IndependentModel, MarkovModel
+    from babbler.models.transformer import FrameTransformer, TransformerConfig
+    from babbler.sampling import RunLimits, generate, sampler, selfplay_plan
+    from babbler.train import TrainConfig, train_transformer
+
+    torch.set_num_threads(1)
+    train, val, split = job["train"], job["val"], job["split_tokens"]
+    t0 = time.perf_counter()
+    facts = {}
+    settings = job["settings"]
+    if job["kind"] == "markov":
+        model = MarkovModel.fit(train, order=int(settings.get("order", 8)))
+        factory = model.stream
+    elif job["kind"] == "independent":
+        model = IndependentModel.fit(train)
+        factory = model.stream
+    else:
+        out = Path(job["out"])
+        out.mkdir(parents=True, exist_ok=True)
+        mcfg = TransformerConfig(**_typed(TransformerConfig, settings))
+        tcfg = TrainConfig(**{**_typed(TrainConfig, settings), "seed": job["seed"], "device": job["device"]})
+        trained = Path(job["trained"], f"{job['name']}.{job['seed']}") if job["trained"] else None
+        if trained is not None and (trained / "model.pt").exists():  # trained elsewhere (e.g. on a GPU machine)
+            out = trained
+            summary = torch.load(out / "model.pt", map_location="cpu", weights_only=False)["summary"]
+        else:
+            summary = train_transformer(train, val, mcfg, tcfg, out / "model.pt", out / "metrics.csv", out / "ck.pt")
+        from babbler.models.io import load_model
+
+        model = load_model(out / "model.pt")  # sampled on the CPU, one thread, as the workflow's sample stage does
+        factory = sampler(model, settings.get("stop", "duration"))
+        facts = {"best_val_loss": summary["best_val_loss"], "steps": summary["step"], "params": summary["params"]}
+    facts["train_s"] = time.perf_counter() - t0
+    limits = RunLimits.from_tracks(train)
+    generated = {}
+    lengths = [min(len(t), job["max_frames"] or len(t)) for t in split]
+    for s in range(1, job["samples"] + 1):
+        drawn = generate(factory, selfplay_plan(lengths), np.random.default_rng(s), desc="selfplay", limits=limits)
+        for i, n in enumerate(lengths):
+            generated[f"{i}.{s}"] = drawn[i, :n]
+    facts["sample_s"] = time.perf_counter() - t0 - facts["train_s"]
+    return {"name": job["name"], "seed": job["seed"], "facts": facts,
+            "events": {k: events(v) for k, v in generated.items()}, "lengths": {k: len(v) for k, v in generated.items()}}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("zip")
+    ap.add_argument("--variants", default="default:")
+    ap.add_argument("--seeds", default="1,2")
+    ap.add_argument("--samples", type=int, default=2)
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--split", choices=["val", "test"], default="val")
+    ap.add_argument("--out", default="/tmp/maptask_agent")
+    ap.add_argument("--max-minutes", type=float, default=0.0,
+                    help="selfplay dialogues last as long as the split's, at most this long (0: no limit)")
+    ap.add_argument("--trained", default="", help="folder of {variant}.{seed}/model.pt trained before: sample only")
+    ap.add_argument("--dialogues", type=int, default=0, help="use only the first N dialogues (a quick look)")
+    args = ap.parse_args()
+
+    ids = maptask_ids(args.zip)[: args.dialogues or None]
+    t0 = time.perf_counter()
+    tokens = {d: dialogue_tokens(args.zip, d) for d in ids}
+    split = assign_splits(ids, 1, 0.125, 0.25)
+    by = {k: [d for d in ids if split[d] == k] for k in ("train", "val", "test")}
+    print(f"{len(ids)} dialogues ({sum(len(t) for t in tokens.values()) / 50 / 60:.0f} min) read in "
+          f"{time.perf_counter() - t0:.0f} s; train {len(by['train'])}, val {len(by['val'])}, test {len(by['test'])}",
+          flush=True)
+    human = {d: events(tokens[d]) for d in ids}
+    real = {d: human[d] for d in by[args.split]}
+    size = len(by[args.split])
+    floor = noise_floor(human, halvings(sorted(human), size, 20, 1))
+    real_min = sec_per_min(real, {d: len(tokens[d]) for d in real})
+    pairs = halvings(sorted(human), size, 20, 1)
+    floor_min = np.mean([np.mean([abs(sec_per_min({d: human[d] for d in a}, {d: len(tokens[d]) for d in a})[t]
+                                      - sec_per_min({d: human[d] for d in b}, {d: len(tokens[d]) for d in b})[t])
+                                  for t in MINUTE_TYPES]) for a, b in pairs])
+
+    base = {"train": [tokens[d] for d in by["train"]], "val": [tokens[d] for d in by["val"]],
+            "split_tokens": [tokens[d] for d in by[args.split]], "samples": args.samples, "device": args.device,
+            "trained": args.trained, "max_frames": int(args.max_minutes * 60 * VA_RATE / VA_PER_TOKEN)}
+    jobs = [{**base, "kind": k, "name": k, "seed": 0, "settings": {}} for k in ("markov", "independent")]
+    for name, settings in parse_variants(args.variants).items():
+        for seed in (int(s) for s in args.seeds.split(",")):
+            jobs.append({**base, "kind": "transformer", "name": name, "seed": seed, "settings": settings,
+                         "out": f"{args.out}/{name}.{seed}"})
+    rows = []
+    with ProcessPoolExecutor(args.workers) as pool:
+        for res in pool.map(run_system, jobs):
+            w1 = {k: distance(pooled(res["events"], k), pooled(real, k)).w1 / floor[k].w1 for k in DISTANCE_TYPES}
+            mins = sec_per_min(res["events"], res["lengths"])
+            rows.append({"system": res["name"], "seed": res["seed"], **{k: round(v, 2) for k, v in w1.items()},
+                         "mean": round(float(np.mean(list(w1.values()))), 3),
+                         "s/min diff": round(float(np.mean([abs(mins[t] - real_min[t]) for t in MINUTE_TYPES])), 2),
+                         **{k: round(v, 4) if isinstance(v, float) else v for k, v in res["facts"].items()}})
+            print(rows[-1], flush=True)
+    print(f"\nW1 ratios on the {args.split} split ({size} dialogues, {args.samples} selfplay samples each); human floor "
+          f"of the s/min difference between halves: {floor_min:.2f}")
+    print(pd.DataFrame(rows).to_markdown(index=False))
+
+
+if __name__ == "__main__":
+    main()
