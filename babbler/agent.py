@@ -21,7 +21,7 @@ class Agent:
     """
 
     def __init__(self, model: FrameTransformer, temperature: float = 1.0, seed: int = 0,
-                 limits: RunLimits | None = None, stop: str = "duration"):
+                 limits: RunLimits | None = None, stop: str = "overlap"):
         if stop not in STOP_RULES:
             raise ValueError(f"stop must be one of {STOP_RULES}, not {stop!r}")
         self.model = model.eval()

@@ -21,7 +21,7 @@ FREE = -1  # marks a frame/speaker the model generates
 STOP_RULES = ("duration", "frame", "overlap")  # config sample.stop
 
 
-def sampler(model, stop: str = "duration") -> Callable[[int], Stream]:
+def sampler(model, stop: str = "overlap") -> Callable[[int], Stream]:
     """The stream factory sampling uses: with stop "duration", a model that predicts run lengths (the transformer)
     ends its speech runs by them; with "overlap", by them while the partner is silent and by the per-frame
     probabilities while the partner talks; the baselines and stop "frame" use the model's per-frame probabilities."""

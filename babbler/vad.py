@@ -48,6 +48,7 @@ class ChannelLevels:
 
     noise_db: np.ndarray
     bleed_db: float  # heard partner level + bleed_db = the partner's level as heard in this channel
+    relative: bool = False  # levels relative to each channel's floor (the channels' gains move independently)
 
     @property
     def noise_median_db(self) -> float:
@@ -95,23 +96,29 @@ def estimate_levels(own: np.ndarray, partner: np.ndarray, p: IntensityVadParams,
     evidence = loud & (own - noise > p.bleed_evidence_db)
     if loud.sum() < 10 or evidence.sum() < p.bleed_evidence_share * loud.sum():
         return ChannelLevels(noise, -120.0)
-    diff = (own - heard_partner(partner, p))[evidence]
+    raw = (own - heard_partner(partner, p))[evidence]
+    rel = (own - noise - heard_partner(partner - partner_floor, p))[evidence]
+    spread = lambda x: float(np.subtract(*np.percentile(x, [75, 25])))  # noqa: E731
+    relative = spread(rel) < spread(raw) - 2.0
+    diff = rel if relative else raw
     # Bleed is the low cluster of own − partner (own speech in overlap lies above it): the median of all values
     # where that cluster (within `bleed_cluster_db` of the 5th percentile) holds most of them, else the cluster's
     # own median (this channel talks through most of its partner's speech). The cap keeps own speech from passing
     # for bleed where a recording has no bleed-only frames at all.
     cluster = diff <= np.percentile(diff, 5.0) + p.bleed_cluster_db
     coupling = np.median(diff[cluster] if cluster.mean() < 0.5 else diff)
-    return ChannelLevels(noise, float(min(coupling, p.max_bleed_db)))
+    return ChannelLevels(noise, float(min(coupling, p.max_bleed_db)), relative)
 
 
 def excess_db(own: np.ndarray, partner: np.ndarray, p: IntensityVadParams) -> tuple[np.ndarray, ChannelLevels]:
     """The cross-talk guard: how far a channel's level rises above what its noise floor and its partner's bleed
     explain (dB per frame), with the levels it estimated."""
-    lv = estimate_levels(own, partner, p)
+    partner_floor = sliding_floor(partner, p)
+    lv = estimate_levels(own, partner, p, partner_floor=partner_floor)
     # the margin allows for the bleed's spread, never beyond the cap (which is itself the most a partner can bleed)
     bleed = min(lv.bleed_db + p.bleed_margin_db, p.max_bleed_db)
-    explained = _power_sum(lv.noise_db, heard_partner(partner, p) + bleed)
+    heard = lv.noise_db + heard_partner(partner - partner_floor, p) if lv.relative else heard_partner(partner, p)
+    explained = _power_sum(lv.noise_db, heard + bleed)
     return own - explained, lv
 
 

@@ -121,7 +121,7 @@ def run_system(job: dict) -> dict:
         from babbler.models.io import load_model
 
         model = load_model(out / "model.pt")  # sampled on the CPU, one thread, as the workflow's sample stage does
-        factory = sampler(model, settings.get("stop", "duration"))
+        factory = sampler(model, settings.get("stop", "overlap"))
         facts = {"best_val_loss": summary["best_val_loss"], "steps": summary["step"], "params": summary["params"]}
     facts["train_s"] = time.perf_counter() - t0
     limits = RunLimits.from_tracks(train)

@@ -75,7 +75,7 @@ def test_selfplay_of_the_toy_agent_keeps_the_structure(toy_model):
     start at once, the frame rule lets one yield at once; under the duration rule a started run goes on to its
     predicted length, so such clashes last longer, and so can the silence after them."""
     model, _, _ = toy_model
-    for stop, most_overlap in (("frame", 0.01), ("duration", 0.04)):
+    for stop, most_overlap in (("frame", 0.01), ("duration", 0.04), ("overlap", 0.02)):
         tokens = generate(sampler(model, stop), selfplay_plan([2000, 2000]), np.random.default_rng(4))
         silences = []
         for t in tokens:

@@ -219,3 +219,24 @@ def test_reverberant_delayed_bleed_is_not_taken_for_speech():
     for s in "AB":
         sc = frame_scores(va[s], segments_to_frames(ref, s, len(va[s])))
         assert sc["precision"] > 0.97 and sc["recall"] > 0.95, (s, sc)
+
+
+def test_bleed_under_independent_gain_changes_is_not_taken_for_speech():
+    """Each channel hears its partner 15 dB down and has its own slow gain change (±10 dB, as two automatic gain
+    controls would): the cross-talk guard works on levels relative to each channel's floor, so bleed stays bleed."""
+    rng = np.random.default_rng(5)
+    n = 40 * SR
+    segs_a = [(0.5 + 4 * i, 2.3 + 4 * i) for i in range(10)]
+    segs_b = [(2.6 + 4 * i, 4.2 + 4 * i) for i in range(10)]
+    a, b = bursts(n, SR, segs_a, 130.0, 0.2), bursts(n, SR, segs_b, 210.0, 0.2)
+    t = np.arange(n) / SR
+    g = 10 ** (-15 / 20)
+    gain = {s: 10 ** (10 * np.sin(2 * np.pi * t / 20 + phase) / 20) for s, phase in (("A", 0.0), ("B", 2.5))}
+    ch = {"A": gain["A"] * (a + g * b + 3e-3 * rng.standard_normal(n)),
+          "B": gain["B"] * (b + g * a + 3e-3 * rng.standard_normal(n))}
+    p = {s: first_pass(ch[s], SR) for s in "AB"}
+    va = intensity_vad({s: p[s].vad_intensity for s in "AB"}, {s: p[s].voiced for s in "AB"})
+    ref = pd.DataFrame([("A", *x) for x in segs_a] + [("B", *x) for x in segs_b], columns=["speaker", "start", "end"])
+    for s in "AB":
+        sc = frame_scores(va[s], segments_to_frames(ref, s, len(va[s])))
+        assert sc["precision"] > 0.97 and sc["recall"] > 0.95, (s, sc)
