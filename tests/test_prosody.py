@@ -173,6 +173,16 @@ def test_plausibility_guard_fires_on_a_recording_whose_channel_holds_both_talker
     assert any("mirrors its partner" in r or "speaks" in r for r in verdict["bad"][1])
 
 
+def assert_vad_finds(channels: dict, segs_a: list, segs_b: list) -> None:
+    """The intensity VAD on two channels finds each speaker's segments: frame precision > 0.97, recall > 0.95."""
+    p = {s: first_pass(channels[s], SR) for s in "AB"}
+    va = intensity_vad({s: p[s].vad_intensity for s in "AB"}, {s: p[s].voiced for s in "AB"})
+    ref = pd.DataFrame([("A", *x) for x in segs_a] + [("B", *x) for x in segs_b], columns=["speaker", "start", "end"])
+    for s in "AB":
+        sc = frame_scores(va[s], segments_to_frames(ref, s, len(va[s])))
+        assert sc["precision"] > 0.97 and sc["recall"] > 0.95, (s, sc)
+
+
 def test_noise_floor_follows_a_gain_ramp_that_one_percentile_misses():
     """A noise floor that rises 20 dB over a minute (AGC) under talk on 40 % of the frames: the sliding floor stays
     within 2 dB of it where one percentile of the whole recording is 10 dB off on average."""
@@ -213,12 +223,7 @@ def test_reverberant_delayed_bleed_is_not_taken_for_speech():
         return np.concatenate([np.zeros(delay), y[: n - delay]])
 
     ch = {"A": a + heard(b) + 1e-3 * rng.standard_normal(n), "B": b + heard(a) + 1e-3 * rng.standard_normal(n)}
-    p = {s: first_pass(ch[s], SR) for s in "AB"}
-    va = intensity_vad({s: p[s].vad_intensity for s in "AB"}, {s: p[s].voiced for s in "AB"})
-    ref = pd.DataFrame([("A", *x) for x in segs_a] + [("B", *x) for x in segs_b], columns=["speaker", "start", "end"])
-    for s in "AB":
-        sc = frame_scores(va[s], segments_to_frames(ref, s, len(va[s])))
-        assert sc["precision"] > 0.97 and sc["recall"] > 0.95, (s, sc)
+    assert_vad_finds(ch, segs_a, segs_b)
 
 
 def test_bleed_under_independent_gain_changes_is_not_taken_for_speech():
@@ -234,9 +239,4 @@ def test_bleed_under_independent_gain_changes_is_not_taken_for_speech():
     gain = {s: 10 ** (10 * np.sin(2 * np.pi * t / 20 + phase) / 20) for s, phase in (("A", 0.0), ("B", 2.5))}
     ch = {"A": gain["A"] * (a + g * b + 3e-3 * rng.standard_normal(n)),
           "B": gain["B"] * (b + g * a + 3e-3 * rng.standard_normal(n))}
-    p = {s: first_pass(ch[s], SR) for s in "AB"}
-    va = intensity_vad({s: p[s].vad_intensity for s in "AB"}, {s: p[s].voiced for s in "AB"})
-    ref = pd.DataFrame([("A", *x) for x in segs_a] + [("B", *x) for x in segs_b], columns=["speaker", "start", "end"])
-    for s in "AB":
-        sc = frame_scores(va[s], segments_to_frames(ref, s, len(va[s])))
-        assert sc["precision"] > 0.97 and sc["recall"] > 0.95, (s, sc)
+    assert_vad_finds(ch, segs_a, segs_b)
