@@ -1,8 +1,10 @@
 """How the VAD methods hold under the conditions of real conversation recordings (issue 14, item 1).
 
 Usage:  python bench/bench_vad_robustness.py [--dialogues 8] [--seconds 120] [--methods intensity,silero]
-                                            [--levels middle|all] [--conditions telephone,noise,...]
-Synthesizes demo dialogues (their true VA is known), degrades each stereo recording under a condition at one or
+                                            [--levels middle|all] [--conditions telephone,noise,...] [--maptask ZIP]
+Synthesizes demo dialogues (their true VA is known), or with --maptask renders the first `--seconds` of Map Task
+dialogues from their word timings (real human timing, the timing-only corpora's voice; a seeded choice of
+`--dialogues` of them), degrades each stereo recording under a condition at one or
 more levels, extracts VA with each method from the degraded channels (16 kHz, as the workflow's mono stage
 delivers them), and prints one markdown row per condition, level and method:
   * frame precision / recall / F1 against the true VA (after the design's 50/200 ms rules), pooled over speakers;
@@ -164,6 +166,37 @@ def rates(va: dict[str, np.ndarray]) -> dict[str, float]:
     return out
 
 
+def demo_dialogues(args) -> list[tuple[str, np.ndarray, pd.DataFrame]]:
+    """Demo dialogues of `args.seconds` each: (id, stereo audio, true VA)."""
+    out = []
+    for i in range(args.dialogues):
+        d = demo.synthesize_dialogue(demo.DemoParams(duration=args.seconds, sample_rate=SR),
+                                     demo.dialogue_seed(args.seed, f"d{i + 1:03d}"))
+        out.append((f"d{i + 1:03d}", d.audio, d.va))
+    return out
+
+
+def maptask_dialogues(args) -> list[tuple[str, np.ndarray, pd.DataFrame]]:
+    """The first `args.seconds` of a seeded choice of Map Task dialogues, rendered from their word timings as the
+    timing-only corpora render them: (id, stereo audio, word-timed VA)."""
+    import zipfile
+
+    from babbler.corpora.maptask import timed_units_from_zip, va_from_words
+    from babbler.corpora.timing_only import render_va  # renders at 16 kHz, the rate SR of this benchmark
+    from babbler.seeds import derived_seed
+
+    with zipfile.ZipFile(args.maptask) as zf:
+        ids = sorted({Path(n).name.split(".")[0] for n in zf.namelist() if n.endswith(".g.timed-units.xml")})
+    chosen = sorted(np.random.default_rng(args.seed).choice(ids, args.dialogues, replace=False))
+    out = []
+    for dlg in chosen:
+        va = va_from_words(timed_units_from_zip(args.maptask, dlg))
+        va = va[va["start"] < args.seconds].assign(end=lambda t: t["end"].clip(upper=args.seconds))
+        audio, _ = render_va(va, args.seconds, derived_seed(args.seed, dlg))
+        out.append((dlg, audio, va))
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dialogues", type=int, default=8)
@@ -172,13 +205,12 @@ def main() -> None:
     ap.add_argument("--levels", choices=["middle", "all"], default="middle")
     ap.add_argument("--conditions", default=",".join(CONDITIONS))
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--maptask", default="", help="NXT annotations zip: render Map Task dialogues instead of demo ones")
     args = ap.parse_args()
     dialogues = []
-    for i in range(args.dialogues):
-        d = demo.synthesize_dialogue(demo.DemoParams(duration=args.seconds, sample_rate=SR),
-                                     demo.dialogue_seed(args.seed, f"d{i + 1:03d}"))
-        n = int(round(len(d.audio) / SR * VA_RATE))
-        dialogues.append((d.audio, {s: ipu_track(segments_to_frames(d.va, s, n)) for s in SPEAKERS}))
+    for name, audio, va in (maptask_dialogues(args) if args.maptask else demo_dialogues(args)):
+        n = int(round(len(audio) / SR * VA_RATE))
+        dialogues.append((audio, {s: ipu_track(segments_to_frames(va, s, n)) for s in SPEAKERS}))
     rng = np.random.default_rng(args.seed)
     rows = []
     for cond in args.conditions.split(","):
