@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from babbler.fileio import atomic_path
-from babbler.va import SPEAKERS, VA_RATE, frames_to_segments, ipu_track, n_frames, runs, segments_to_frames
+from babbler.va import SPEAKERS, VA_PER_TOKEN, VA_RATE, frames_to_segments, ipu_track, n_frames, runs, segments_to_frames
 
 BC_MAX = 1.0  # s, longest backchannel
 BC_PRE_SILENT = 1.0  # s the backchanneller is silent before
@@ -36,7 +36,7 @@ def _classify_joint(a: np.ndarray, b: np.ndarray) -> list[tuple[str, str, int, i
             before, after = state[s - 1], state[e]
             if before not in (1, 2) or after not in (1, 2):
                 continue  # both stop or both start on the same frame: ambiguous
-            spk_before, spk_after = SPEAKERS[before - 1], SPEAKERS[after - 1]
+            spk_after = SPEAKERS[after - 1]
             if kind == "silence":
                 events.append(("pause" if before == after else "gap", spk_after, s, e))
             else:
@@ -129,6 +129,11 @@ def events_from_tracks(tracks: dict[str, np.ndarray]) -> pd.DataFrame:
     """Events of a dialogue given as 10 ms VA tracks of A and B."""
     n = len(tracks["A"])
     return extract_events(frames_to_segments(tracks), n / VA_RATE)
+
+
+def events_from_tokens(tokens: np.ndarray) -> pd.DataFrame:
+    """Events of a dialogue given as (T, 2) 50 Hz tokens of A and B (0 = silent)."""
+    return events_from_tracks({s: np.repeat(tokens[:, i] > 0, VA_PER_TOKEN) for i, s in enumerate("AB")})
 
 
 def source_stats(per_dialogue: dict[str, tuple[pd.DataFrame, float]]) -> pd.DataFrame:

@@ -47,8 +47,9 @@ class ChannelLevels:
     """Estimates for one channel: its noise floor per frame and how much of the partner bleeds in."""
 
     noise_db: np.ndarray
-    bleed_db: float  # heard partner level + bleed_db = the partner's level as heard in this channel
-    relative: bool = False  # levels relative to each channel's floor (the channels' gains move independently)
+    heard_db: np.ndarray  # the partner's level as it reaches this channel, up to the coupling (see heard_partner)
+    bleed_db: float  # heard_db + bleed_db = the partner's level as heard in this channel
+    relative: bool = False  # heard_db follows this channel's floor (the channels' gains move independently)
 
     @property
     def noise_median_db(self) -> float:
@@ -84,22 +85,27 @@ def heard_partner(partner: np.ndarray, p: IntensityVadParams) -> np.ndarray:
     return out
 
 
-def estimate_levels(own: np.ndarray, partner: np.ndarray, p: IntensityVadParams,
-                    own_floor: np.ndarray | None = None, partner_floor: np.ndarray | None = None) -> ChannelLevels:
-    """Sliding noise floor, and the bleed coupling: the typical own − heard partner level over the frames where the
+def _iqr(x: np.ndarray) -> float:
+    """Interquartile range."""
+    q75, q25 = np.percentile(x, [75, 25])
+    return float(q75 - q25)
+
+
+def estimate_levels(own: np.ndarray, partner: np.ndarray, p: IntensityVadParams, own_floor: np.ndarray,
+                    partner_floor: np.ndarray) -> ChannelLevels:
+    """The heard partner and the bleed coupling: the typical own − heard partner level over the frames where the
     partner is loud and this channel rises above its floor (none when few of them rise: the bleed is under the
-    noise, or the partner's level is noise that both channels share)."""
-    noise = sliding_floor(own, p) if own_floor is None else own_floor
-    partner_floor = sliding_floor(partner, p) if partner_floor is None else partner_floor
+    noise, or the partner's level is noise that both channels share). The partner is heard in absolute levels, or
+    relative to both channels' floors where that gives the tighter coupling (independent gain changes)."""
+    heard = heard_partner(partner, p)
     above = partner - partner_floor
     loud = above >= np.percentile(above, 80)
-    evidence = loud & (own - noise > p.bleed_evidence_db)
+    evidence = loud & (own - own_floor > p.bleed_evidence_db)
     if loud.sum() < 10 or evidence.sum() < p.bleed_evidence_share * loud.sum():
-        return ChannelLevels(noise, -120.0)
-    raw = (own - heard_partner(partner, p))[evidence]
-    rel = (own - noise - heard_partner(partner - partner_floor, p))[evidence]
-    spread = lambda x: float(np.subtract(*np.percentile(x, [75, 25])))  # noqa: E731
-    relative = spread(rel) < spread(raw) - 2.0
+        return ChannelLevels(own_floor, heard, -120.0)
+    heard_rel = own_floor + heard_partner(above, p)
+    raw, rel = (own - heard)[evidence], (own - heard_rel)[evidence]
+    relative = _iqr(rel) < _iqr(raw) - 2.0
     diff = rel if relative else raw
     # Bleed is the low cluster of own − partner (own speech in overlap lies above it): the median of all values
     # where that cluster (within `bleed_cluster_db` of the 5th percentile) holds most of them, else the cluster's
@@ -107,19 +113,19 @@ def estimate_levels(own: np.ndarray, partner: np.ndarray, p: IntensityVadParams,
     # for bleed where a recording has no bleed-only frames at all.
     cluster = diff <= np.percentile(diff, 5.0) + p.bleed_cluster_db
     coupling = np.median(diff[cluster] if cluster.mean() < 0.5 else diff)
-    return ChannelLevels(noise, float(min(coupling, p.max_bleed_db)), relative)
+    return ChannelLevels(own_floor, heard_rel if relative else heard, float(min(coupling, p.max_bleed_db)), relative)
 
 
-def excess_db(own: np.ndarray, partner: np.ndarray, p: IntensityVadParams) -> tuple[np.ndarray, ChannelLevels]:
+def excess_db(own: np.ndarray, partner: np.ndarray, p: IntensityVadParams, own_floor: np.ndarray | None = None,
+              partner_floor: np.ndarray | None = None) -> tuple[np.ndarray, ChannelLevels]:
     """The cross-talk guard: how far a channel's level rises above what its noise floor and its partner's bleed
-    explain (dB per frame), with the levels it estimated."""
-    partner_floor = sliding_floor(partner, p)
-    lv = estimate_levels(own, partner, p, partner_floor=partner_floor)
+    explain (dB per frame), with the levels it estimated (floors computed here unless given)."""
+    own_floor = sliding_floor(own, p) if own_floor is None else own_floor
+    partner_floor = sliding_floor(partner, p) if partner_floor is None else partner_floor
+    lv = estimate_levels(own, partner, p, own_floor, partner_floor)
     # the margin allows for the bleed's spread, never beyond the cap (which is itself the most a partner can bleed)
     bleed = min(lv.bleed_db + p.bleed_margin_db, p.max_bleed_db)
-    heard = lv.noise_db + heard_partner(partner - partner_floor, p) if lv.relative else heard_partner(partner, p)
-    explained = _power_sum(lv.noise_db, heard + bleed)
-    return own - explained, lv
+    return own - _power_sum(lv.noise_db, lv.heard_db + bleed), lv
 
 
 def near_voicing(voiced: np.ndarray, reach: int) -> np.ndarray:
@@ -142,6 +148,7 @@ def intensity_vad(
     name: str = "",
 ) -> dict[str, np.ndarray]:
     """VA of speakers A and B from both channels' intensity and voicing (partner bleed is not speech)."""
+    floors = {s: sliding_floor(intensity[s], p) for s in ("A", "B")}
     out = {}
     for spk, other in (("A", "B"), ("B", "A")):
         own, partner = intensity[spk], intensity[other]
@@ -150,7 +157,7 @@ def intensity_vad(
                         p.min_dynamic_db)
             out[spk] = np.zeros(len(own), dtype=bool)
             continue
-        excess, lv = excess_db(own, partner, p)
+        excess, lv = excess_db(own, partner, p, floors[spk], floors[other])
         speech = hysteresis(excess, p.on_db, p.off_db) & near_voicing(voiced[spk], p.voicing_reach)
         for s, e in zip(*runs(speech)):
             if voiced[spk][s:e].sum() < p.min_voiced_frames:
@@ -176,6 +183,7 @@ def silero_vad(
         warnings.simplefilter("ignore", DeprecationWarning)
         model = load_silero_vad()
     guard_params = IntensityVadParams()
+    floors = {s: sliding_floor(intensity[s], guard_params) for s in ("A", "B")}
     out = {}
     for spk, other in (("A", "B"), ("B", "A")):
         y = samples[spk].astype(np.float32)
@@ -188,7 +196,8 @@ def silero_vad(
         centres = (np.arange(n) + 0.5) / VA_RATE
         p_frames = probs[np.clip((centres * sr / chunk).astype(int), 0, len(probs) - 1)]
         speech = hysteresis(p_frames, threshold, threshold - 0.15)
-        speech &= excess_db(intensity[spk], intensity[other], guard_params)[0] > guard_params.off_db  # not bleed
+        excess = excess_db(intensity[spk], intensity[other], guard_params, floors[spk], floors[other])[0]
+        speech &= excess > guard_params.off_db  # not bleed
         out[spk] = ipu_track(speech)
         log.info("%s: silero VA on channel %s: %.1f%% of frames", name, spk, 100 * speech.mean())
     return out

@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,7 +33,7 @@ from babbler.frame_eval import teacher_forced  # noqa: E402
 from babbler.models.io import load_model  # noqa: E402
 from babbler.models.transformer import FrameTransformer, TransformerConfig  # noqa: E402
 from babbler.sampling import STOP_RULES, RunLimits, generate, sampler, selfplay_plan  # noqa: E402
-from babbler.timing import events_from_tracks  # noqa: E402
+from babbler.timing import events_from_tokens  # noqa: E402
 from babbler.train import TrainConfig, loss_on, sample_batch, views  # noqa: E402
 
 
@@ -49,11 +48,8 @@ def compare_run_limits(results: Path, corpus: str) -> None:
 
     kinds = ("ipu", "pause", "gap", "overlap_between", "fto")
 
-    def events(tokens: np.ndarray) -> pd.DataFrame:
-        return events_from_tracks({s: np.repeat(tokens[:, i] > 0, 2) for i, s in enumerate("AB")})
-
-    real = {i: events(t) for i, t in enumerate(test)}
-    train = {i: events(data.tokens[d]) for i, d in enumerate(data.ids("train"))}
+    real = {i: events_from_tokens(t) for i, t in enumerate(test)}
+    train = {i: events_from_tokens(data.tokens[d]) for i, d in enumerate(data.ids("train"))}
     print(f"run limits from the train split: {limits}")
     print("train split's tracks        : W1 (s) "
           + ", ".join(f"{k} {distance(pooled(train, k), pooled(real, k)).w1:.3f}" for k in kinds))
@@ -66,7 +62,7 @@ def compare_run_limits(results: Path, corpus: str) -> None:
         for seed in (1, 2):
             drawn = generate(factory, selfplay_plan([len(t) for t in test] * 2), np.random.default_rng(seed),
                              desc="selfplay", limits=limited)
-            gen = {i: events(drawn[i]) for i in range(len(drawn))}
+            gen = {i: events_from_tokens(drawn[i]) for i in range(len(drawn))}
             w1 = {k: distance(pooled(gen, k), pooled(real, k)).w1 for k in kinds}
             print(f"{name:14s} limits {'on ' if limited else 'off'} seed {seed}: W1 (s) "
                   + ", ".join(f"{k} {v:.3f}" for k, v in w1.items()))

@@ -166,34 +166,30 @@ def rates(va: dict[str, np.ndarray]) -> dict[str, float]:
     return out
 
 
-def demo_dialogues(args) -> list[tuple[str, np.ndarray, pd.DataFrame]]:
-    """Demo dialogues of `args.seconds` each: (id, stereo audio, true VA)."""
+def demo_dialogues(args) -> list[tuple[np.ndarray, pd.DataFrame]]:
+    """Demo dialogues of `args.seconds` each: (stereo audio, true VA)."""
     out = []
     for i in range(args.dialogues):
         d = demo.synthesize_dialogue(demo.DemoParams(duration=args.seconds, sample_rate=SR),
                                      demo.dialogue_seed(args.seed, f"d{i + 1:03d}"))
-        out.append((f"d{i + 1:03d}", d.audio, d.va))
+        out.append((d.audio, d.va))
     return out
 
 
-def maptask_dialogues(args) -> list[tuple[str, np.ndarray, pd.DataFrame]]:
+def maptask_dialogues(args) -> list[tuple[np.ndarray, pd.DataFrame]]:
     """The first `args.seconds` of a seeded choice of Map Task dialogues, rendered from their word timings as the
-    timing-only corpora render them: (id, stereo audio, word-timed VA)."""
-    import zipfile
-
-    from babbler.corpora.maptask import timed_units_from_zip, va_from_words
+    timing-only corpora render them: (stereo audio, word-timed VA)."""
+    from babbler.corpora.maptask import DIALOGUE_IDS, timed_units_from_zip, va_from_words
     from babbler.corpora.timing_only import render_va  # renders at 16 kHz, the rate SR of this benchmark
     from babbler.seeds import derived_seed
 
-    with zipfile.ZipFile(args.maptask) as zf:
-        ids = sorted({Path(n).name.split(".")[0] for n in zf.namelist() if n.endswith(".g.timed-units.xml")})
-    chosen = sorted(np.random.default_rng(args.seed).choice(ids, args.dialogues, replace=False))
+    chosen = sorted(np.random.default_rng(args.seed).choice(sorted(DIALOGUE_IDS), args.dialogues, replace=False))
     out = []
     for dlg in chosen:
         va = va_from_words(timed_units_from_zip(args.maptask, dlg))
         va = va[va["start"] < args.seconds].assign(end=lambda t: t["end"].clip(upper=args.seconds))
         audio, _ = render_va(va, args.seconds, derived_seed(args.seed, dlg))
-        out.append((dlg, audio, va))
+        out.append((audio, va))
     return out
 
 
@@ -208,7 +204,7 @@ def main() -> None:
     ap.add_argument("--maptask", default="", help="NXT annotations zip: render Map Task dialogues instead of demo ones")
     args = ap.parse_args()
     dialogues = []
-    for name, audio, va in (maptask_dialogues(args) if args.maptask else demo_dialogues(args)):
+    for audio, va in (maptask_dialogues(args) if args.maptask else demo_dialogues(args)):
         n = int(round(len(audio) / SR * VA_RATE))
         dialogues.append((audio, {s: ipu_track(segments_to_frames(va, s, n)) for s in SPEAKERS}))
     rng = np.random.default_rng(args.seed)

@@ -32,24 +32,16 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from babbler.corpora.maptask import ROLES, timed_units_from_zip, va_from_words  # noqa: E402
+from babbler.corpora.maptask import DIALOGUE_IDS, timed_units_from_zip, va_from_words  # noqa: E402
 from babbler.dataset import encode  # noqa: E402
-from babbler.evaluate import DISTANCE_TYPES, MINUTE_TYPES, distance, halvings, noise_floor, pooled  # noqa: E402
+from babbler.evaluate import (  # noqa: E402
+    DISTANCE_TYPES, abs_diff_sec_per_min, distance, halvings, minute_rates, noise_floor, pooled,
+)
 from babbler.splits import assign_splits  # noqa: E402
-from babbler.timing import dialogue_stats, events_from_tracks  # noqa: E402
-from babbler.va import SPEAKERS, VA_PER_TOKEN, VA_RATE, ipu_track, n_frames, segments_to_frames  # noqa: E402
+from babbler.timing import events_from_tokens, source_stats  # noqa: E402
+from babbler.va import SPEAKERS, TOKEN_RATE, VA_PER_TOKEN, ipu_track, n_frames, segments_to_frames  # noqa: E402
 
 SPEECH_TOKEN = int(encode(np.array([True]), np.array([8]), np.array([4]))[0])
-
-
-def maptask_ids(zip_path: str) -> list[str]:
-    """Dialogue ids with both roles' timed units in the zip."""
-    import zipfile
-
-    with zipfile.ZipFile(zip_path) as zf:
-        names = [Path(n).name for n in zf.namelist() if n.endswith(".timed-units.xml")]
-    ids = {n.split(".")[0] for n in names}
-    return sorted(i for i in ids if all(f"{i}.{r}.timed-units.xml" in names for r in ROLES))
 
 
 def dialogue_tokens(zip_path: str, dialogue: str) -> np.ndarray:
@@ -60,16 +52,9 @@ def dialogue_tokens(zip_path: str, dialogue: str) -> np.ndarray:
     return np.stack([np.where(t, SPEECH_TOKEN, 0) for t in tracks], axis=1).astype(np.int64)
 
 
-def events(tokens: np.ndarray) -> pd.DataFrame:
-    """Timing events of a (T, 2) token array."""
-    return events_from_tracks({s: np.repeat(tokens[:, i] > 0, VA_PER_TOKEN) for i, s in enumerate(SPEAKERS)})
-
-
-def sec_per_min(evs: dict[str, pd.DataFrame], lengths: dict[str, int]) -> dict[str, float]:
-    """Seconds per minute of each MINUTE_TYPES type, averaged over dialogues."""
-    rows = [dialogue_stats(evs[k], lengths[k] / (VA_RATE / VA_PER_TOKEN)) for k in evs]
-    return {t: float(np.mean([sum(r[f"{p}_sec_per_min"] for p in parts) for r in rows]))
-            for t, parts in MINUTE_TYPES.items()}
+def minutes_of(evs: dict[str, pd.DataFrame], lengths: dict[str, int]) -> dict[str, dict[str, float]]:
+    """The per-minute rates of a set of dialogues (events, token lengths), as the evaluate stage computes them."""
+    return minute_rates(source_stats({k: (evs[k], lengths[k] / TOKEN_RATE) for k in evs}))
 
 
 def parse_variants(text: str) -> dict[str, dict[str, str]]:
@@ -92,7 +77,7 @@ def run_system(job: dict) -> dict:
     import torch
 
     from babbler.models.baselines import IndependentModel, MarkovModel
-    from babbler.models.transformer import FrameTransformer, TransformerConfig
+    from babbler.models.transformer import TransformerConfig
     from babbler.sampling import RunLimits, generate, sampler, selfplay_plan
     from babbler.train import TrainConfig, train_transformer
 
@@ -133,7 +118,7 @@ def run_system(job: dict) -> dict:
             generated[f"{i}.{s}"] = drawn[i, :n]
     facts["sample_s"] = time.perf_counter() - t0 - facts["train_s"]
     return {"name": job["name"], "seed": job["seed"], "facts": facts,
-            "events": {k: events(v) for k, v in generated.items()}, "lengths": {k: len(v) for k, v in generated.items()}}
+            "events": {k: events_from_tokens(v) for k, v in generated.items()}, "lengths": {k: len(v) for k, v in generated.items()}}
 
 
 def main() -> None:
@@ -152,27 +137,27 @@ def main() -> None:
     ap.add_argument("--dialogues", type=int, default=0, help="use only the first N dialogues (a quick look)")
     args = ap.parse_args()
 
-    ids = maptask_ids(args.zip)[: args.dialogues or None]
+    ids = list(DIALOGUE_IDS)[: args.dialogues or None]
     t0 = time.perf_counter()
     tokens = {d: dialogue_tokens(args.zip, d) for d in ids}
     split = assign_splits(ids, 1, 0.125, 0.25)
     by = {k: [d for d in ids if split[d] == k] for k in ("train", "val", "test")}
-    print(f"{len(ids)} dialogues ({sum(len(t) for t in tokens.values()) / 50 / 60:.0f} min) read in "
+    print(f"{len(ids)} dialogues ({sum(len(t) for t in tokens.values()) / TOKEN_RATE / 60:.0f} min) read in "
           f"{time.perf_counter() - t0:.0f} s; train {len(by['train'])}, val {len(by['val'])}, test {len(by['test'])}",
           flush=True)
-    human = {d: events(tokens[d]) for d in ids}
+    human = {d: events_from_tokens(tokens[d]) for d in ids}
     real = {d: human[d] for d in by[args.split]}
     size = len(by[args.split])
-    floor = noise_floor(human, halvings(sorted(human), size, 20, 1))
-    real_min = sec_per_min(real, {d: len(tokens[d]) for d in real})
     pairs = halvings(sorted(human), size, 20, 1)
-    floor_min = np.mean([np.mean([abs(sec_per_min({d: human[d] for d in a}, {d: len(tokens[d]) for d in a})[t]
-                                      - sec_per_min({d: human[d] for d in b}, {d: len(tokens[d]) for d in b})[t])
-                                  for t in MINUTE_TYPES]) for a, b in pairs])
+    floor = noise_floor(human, pairs)
+    lengths = {d: len(tokens[d]) for d in ids}
+    real_min = minutes_of(real, lengths)
+    floor_min = np.mean([abs_diff_sec_per_min(minutes_of({d: human[d] for d in a}, lengths),
+                                              minutes_of({d: human[d] for d in b}, lengths)) for a, b in pairs])
 
     base = {"train": [tokens[d] for d in by["train"]], "val": [tokens[d] for d in by["val"]],
             "split_tokens": [tokens[d] for d in by[args.split]], "samples": args.samples, "device": args.device,
-            "trained": args.trained, "max_frames": int(args.max_minutes * 60 * VA_RATE / VA_PER_TOKEN)}
+            "trained": args.trained, "max_frames": int(args.max_minutes * 60 * TOKEN_RATE)}
     jobs = [{**base, "kind": k, "name": k, "seed": 0, "settings": {}} for k in ("markov", "independent")]
     for name, settings in parse_variants(args.variants).items():
         for seed in (int(s) for s in args.seeds.split(",")):
@@ -182,10 +167,10 @@ def main() -> None:
     with ProcessPoolExecutor(args.workers) as pool:
         for res in pool.map(run_system, jobs):
             w1 = {k: distance(pooled(res["events"], k), pooled(real, k)).w1 / floor[k].w1 for k in DISTANCE_TYPES}
-            mins = sec_per_min(res["events"], res["lengths"])
+            mins = minutes_of(res["events"], res["lengths"])
             rows.append({"system": res["name"], "seed": res["seed"], **{k: round(v, 2) for k, v in w1.items()},
                          "mean": round(float(np.mean(list(w1.values()))), 3),
-                         "s/min diff": round(float(np.mean([abs(mins[t] - real_min[t]) for t in MINUTE_TYPES])), 2),
+                         "s/min diff": round(abs_diff_sec_per_min(mins, real_min), 2),
                          **{k: round(v, 4) if isinstance(v, float) else v for k, v in res["facts"].items()}})
             print(rows[-1], flush=True)
     print(f"\nW1 ratios on the {args.split} split ({size} dialogues, {args.samples} selfplay samples each); human floor "

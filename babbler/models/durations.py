@@ -72,11 +72,9 @@ class RunHazard:
         self.onset = np.full((n, DUR_BINS), 1.0 / DUR_BINS)
         self.pending: np.ndarray | None = None  # duration probabilities from the last frame's output
 
-    def observe(self, own: np.ndarray, logits_dur: torch.Tensor, partner: np.ndarray | None = None) -> None:
-        """Record the own (and partner) tokens just pushed and the duration head's logits (N, DUR_BINS) at that
-        frame."""
-        if partner is not None:
-            self.partner = np.asarray(partner) > 0
+    def observe(self, own: np.ndarray, logits_dur: torch.Tensor, partner: np.ndarray) -> None:
+        """Record the own and partner tokens just pushed and the duration head's logits (N, DUR_BINS) at that frame."""
+        self.partner = np.asarray(partner) > 0
         p_dur = torch.softmax(logits_dur.float(), dim=-1).cpu().numpy().astype(np.float64)
         on = np.asarray(own) > 0
         start = on & ~self.talking
