@@ -13,7 +13,7 @@ from babbler.errors import InputError
 from babbler.fileio import atomic_path, audio_info, read_va
 from babbler.prosody import first_pass, refine_pitch
 from babbler.va import SPEAKERS, VA_RATE, ipu_track, segments_to_frames
-from babbler.vad import intensity_vad, silero_vad
+from babbler.vad import channel_coherence, intensity_vad, silero_vad
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,9 @@ def dialogue_va(
     """VA tracks of speakers A and B by the configured method."""
     if method == "intensity":
         return intensity_vad({s: prosody[s].vad_intensity for s in SPEAKERS},
-                             {s: prosody[s].voiced for s in SPEAKERS}, name=name)
+                             {s: prosody[s].voiced for s in SPEAKERS}, name=name,
+                             coherence=channel_coherence(samples["A"], samples["B"], sample_rate,
+                                                         len(prosody["A"].vad_intensity)))
     if method == "silero":
         return silero_vad(samples, sample_rate, {s: prosody[s].vad_intensity for s in SPEAKERS}, n, name=name)
     if method == "reference":

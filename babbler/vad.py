@@ -31,7 +31,7 @@ class IntensityVadParams:
     floor_hop: int = 50  # frames between two floor estimates (linear interpolation between them)
     max_floor_rise_db: float = 20.0  # the floor stays within this of the recording's own (a talker who fills a window)
     min_voiced_frames: int = 3  # a speech run must hold some voicing (drops clicks, coughs, noise bursts)
-    voicing_reach: int = 10  # … and every speech frame lies within this many frames of a voiced one
+    voicing_reach: int = 5  # … and every speech frame lies within this many frames of a voiced one
     min_dynamic_db: float = 10.0  # a channel whose level never rises this far above its floor is silent
     bleed_reach: int = 40  # frames (400 ms) the partner's level is heard for: delay and room reverberation
     bleed_decay_db: float = 1.5  # dB per frame the heard partner level decays by (RT60 of about 0.4 s)
@@ -40,6 +40,10 @@ class IntensityVadParams:
     bleed_evidence_share: float = 0.5  # … and the coupling is estimated only if at least this share of them do
     bleed_margin_db: float = 3.0  # bleed fluctuates around its coupling: the explained level allows for it
     max_bleed_db: float = -6.0  # a close-talk channel never carries its partner within 6 dB of the partner
+    common_coherence: float = 0.9  # both channels this correlated (within the lag below) carry one shared source …
+    common_dominance_db: float = 3.0  # … which is this channel's speech only if it rises this much more above its floor
+    coherence_max_lag_s: float = 0.001  # lags the shared-source correlation is searched over
+    coherence_frames: int = 3  # frames (30 ms) each correlation is taken over
 
 
 @dataclass
@@ -128,6 +132,27 @@ def excess_db(own: np.ndarray, partner: np.ndarray, p: IntensityVadParams, own_f
     return own - _power_sum(lv.noise_db, lv.heard_db + bleed), lv
 
 
+def channel_coherence(x: np.ndarray, y: np.ndarray, sample_rate: int, n: int,
+                      p: IntensityVadParams = IntensityVadParams()) -> np.ndarray:
+    """How alike the two channels are per 10 ms frame: the largest normalised cross-correlation within
+    ±`coherence_max_lag_s` over `coherence_frames` frames (1 for one source heard in both, 0 for two talkers)."""
+    starts = np.round(np.arange(n) * sample_rate / VA_RATE).astype(int)
+    total = int(round(n * sample_rate / VA_RATE))
+    lag = max(1, int(round(p.coherence_max_lag_s * sample_rate)))
+    x = np.pad(np.asarray(x[:total], np.float32), (0, max(0, total - len(x))))
+    y = np.pad(np.asarray(y[:total], np.float32), (lag, lag + max(0, total - len(y))))
+    window = np.ones(p.coherence_frames, np.float32)
+
+    def framed(v: np.ndarray) -> np.ndarray:
+        return np.convolve(np.add.reduceat(v, starts), window, "same")
+
+    energy = framed(x * x) * framed(y[lag : lag + total] ** 2)
+    best = np.zeros(n, np.float32)
+    for k in range(-lag, lag + 1):
+        best = np.maximum(best, np.abs(framed(x * y[lag + k : lag + k + total])))
+    return best / np.sqrt(energy + 1e-20)
+
+
 def near_voicing(voiced: np.ndarray, reach: int) -> np.ndarray:
     """Frames within `reach` frames of a voiced frame."""
     return maximum_filter1d(np.asarray(voiced, dtype=np.uint8), size=2 * reach + 1) > 0
@@ -145,9 +170,10 @@ def hysteresis(score: np.ndarray, on: float, off: float) -> np.ndarray:
 
 def intensity_vad(
     intensity: dict[str, np.ndarray], voiced: dict[str, np.ndarray], p: IntensityVadParams = IntensityVadParams(),
-    name: str = "",
+    name: str = "", coherence: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """VA of speakers A and B from both channels' intensity and voicing (partner bleed is not speech)."""
+    """VA of speakers A and B from both channels' intensity and voicing (partner bleed is not speech; nor is a
+    source both channels carry alike, such as other talkers in the room, where `coherence` is given)."""
     floors = {s: sliding_floor(intensity[s], p) for s in ("A", "B")}
     out = {}
     for spk, other in (("A", "B"), ("B", "A")):
@@ -159,6 +185,11 @@ def intensity_vad(
             continue
         excess, lv = excess_db(own, partner, p, floors[spk], floors[other])
         speech = hysteresis(excess, p.on_db, p.off_db) & near_voicing(voiced[spk], p.voicing_reach)
+        if coherence is not None:
+            m = min(len(speech), len(coherence))
+            dominance = (own - floors[spk])[:m] - (partner - floors[other])[:m]
+            shared = (coherence[:m] > p.common_coherence) & (dominance < p.common_dominance_db)
+            speech[:m] &= ~shared
         for s, e in zip(*runs(speech)):
             if voiced[spk][s:e].sum() < p.min_voiced_frames:
                 speech[s:e] = False

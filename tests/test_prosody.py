@@ -12,7 +12,7 @@ from babbler.prosody import adaptive_range, extract_prosody, first_pass
 from babbler.timing import dialogue_stats, events_from_tracks
 from babbler.va import segments_to_frames
 from babbler.accuracy import frame_scores
-from babbler.vad import IntensityVadParams, heard_partner, intensity_vad, sliding_floor
+from babbler.vad import IntensityVadParams, channel_coherence, heard_partner, intensity_vad, sliding_floor
 from tests.helpers import bursts
 
 SR = 16000
@@ -173,10 +173,12 @@ def test_plausibility_guard_fires_on_a_recording_whose_channel_holds_both_talker
     assert any("mirrors its partner" in r or "speaks" in r for r in verdict["bad"][1])
 
 
-def assert_vad_finds(channels: dict, segs_a: list, segs_b: list) -> None:
+def assert_vad_finds(channels: dict, segs_a: list, segs_b: list, coherence: bool = False) -> None:
     """The intensity VAD on two channels finds each speaker's segments: frame precision > 0.97, recall > 0.95."""
     p = {s: first_pass(channels[s], SR) for s in "AB"}
-    va = intensity_vad({s: p[s].vad_intensity for s in "AB"}, {s: p[s].voiced for s in "AB"})
+    n = len(p["A"].vad_intensity)
+    coh = channel_coherence(channels["A"], channels["B"], SR, n) if coherence else None
+    va = intensity_vad({s: p[s].vad_intensity for s in "AB"}, {s: p[s].voiced for s in "AB"}, coherence=coh)
     ref = pd.DataFrame([("A", *x) for x in segs_a] + [("B", *x) for x in segs_b], columns=["speaker", "start", "end"])
     for s in "AB":
         sc = frame_scores(va[s], segments_to_frames(ref, s, len(va[s])))
@@ -240,3 +242,32 @@ def test_bleed_under_independent_gain_changes_is_not_taken_for_speech():
     ch = {"A": gain["A"] * (a + g * b + 3e-3 * rng.standard_normal(n)),
           "B": gain["B"] * (b + g * a + 3e-3 * rng.standard_normal(n))}
     assert_vad_finds(ch, segs_a, segs_b)
+
+
+def test_channel_coherence_tells_one_shared_source_from_two_talkers():
+    """One noise in both channels (0.5 ms apart) correlates near 1 per frame; two independent ones near 0."""
+    rng = np.random.default_rng(8)
+    n = 2 * SR
+    shared, other = rng.standard_normal(n + 8), rng.standard_normal(n)
+    same = channel_coherence(shared[8:], 0.5 * shared[:n], SR, 200)
+    apart = channel_coherence(shared[:n], other, SR, 200)
+    assert np.median(same) > 0.95 and np.median(apart) < 0.2
+
+
+def test_talkers_heard_alike_on_both_channels_are_not_speech():
+    """Other talkers in the room reach both close-talk channels alike while A and B are silent: with the channels'
+    coherence the VAD leaves them out of both speakers' VA (without it they pass for overlapping speech), and A's and
+    B's own speech, bleed included, is still found."""
+    rng = np.random.default_rng(9)
+    n = 20 * SR
+    segs_a = [(0.5, 2.0), (4.0, 6.5), (12.5, 15.0)]
+    segs_b = [(2.3, 3.8), (6.8, 8.5), (15.2, 16.8)]
+    segs_room = [(9.0, 10.5), (17.5, 19.0)]
+    a, b = bursts(n, SR, segs_a, 130.0, 0.2), bursts(n, SR, segs_b, 210.0, 0.2)
+    room = bursts(n, SR, segs_room, 170.0, 0.05)
+    g = 10 ** (-20 / 20)
+    ch = {"A": a + g * b + room + 1e-3 * rng.standard_normal(n), "B": b + g * a + room + 1e-3 * rng.standard_normal(n)}
+    assert_vad_finds(ch, segs_a, segs_b, coherence=True)
+    p = {s: first_pass(ch[s], SR) for s in "AB"}
+    blind = intensity_vad({s: p[s].vad_intensity for s in "AB"}, {s: p[s].voiced for s in "AB"})
+    assert blind["A"][900:1050].mean() > 0.5 and blind["B"][900:1050].mean() > 0.5  # the case the coherence is for
