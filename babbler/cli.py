@@ -1,0 +1,105 @@
+"""The `babbler` command: talk with a trained agent (`babbler respond`, `babbler live`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from babbler.errors import BabblerError
+
+
+def agent_model(path: str, threads: int):
+    """The trained transformer at `path` (BabblerError naming the file otherwise), torch on `threads` threads."""
+    import pickle
+
+    import torch
+
+    from babbler.models.io import load_model
+    from babbler.models.transformer import FrameTransformer
+
+    torch.set_num_threads(threads)
+    try:
+        model = load_model(path)
+    except (OSError, RuntimeError, KeyError, AttributeError, pickle.UnpicklingError) as exc:
+        raise BabblerError(f"{path}: not a babbler model file ({exc})") from exc
+    if not isinstance(model, FrameTransformer):
+        raise BabblerError(f"{path}: a {type(model).__name__} model; the live agent needs a trained transformer "
+                           "(results/models/{corpus}/transformer.pt)")
+    return model
+
+
+def _respond(args: argparse.Namespace) -> int:
+    """`babbler respond`: answer a recorded partner and write the stereo result."""
+    from babbler.respond import respond
+
+    model = agent_model(args.model, args.threads)
+    va = respond(model, args.partner, args.out, args.va, seed=args.seed, temperature=args.temperature,
+                 agent_f0=args.agent_f0, progress=not args.quiet)
+    agent = va[va["speaker"] == "B"]
+    print(f"wrote {args.out} (partner, agent) and its VA; the agent spoke {len(agent)} IPUs, "
+          f"{(agent['end'] - agent['start']).sum():.1f} s")
+    return 0
+
+
+def _live(args: argparse.Namespace) -> int:
+    """`babbler live`: serve the page and talk with whoever opens it."""
+    import logging
+    from pathlib import Path
+
+    from babbler.live import LiveConfig, serve
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    model = agent_model(args.model, args.threads)
+    record = Path(args.record) if args.record else None
+    if record is not None:
+        record.mkdir(parents=True, exist_ok=True)
+    serve(LiveConfig(model, temperature=args.temperature, seed=args.seed, max_sessions=args.max_sessions,
+                     record=record, agent_f0=args.agent_f0), host=args.host, port=args.port)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line of `babbler`."""
+    ap = argparse.ArgumentParser(prog="babbler", description=__doc__)
+    sub = ap.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("respond", help="answer a one-speaker recording with a trained agent",
+                       description="Run the live loop offline: the partner's recording 20 ms at a time through the "
+                                   "causal front end, the agent's decision, the streaming voice. Writes a stereo WAV "
+                                   "(partner, agent) at 16 kHz and a VA table (A = partner, B = agent).")
+    r.add_argument("partner", help="one-speaker recording (WAV/FLAC, any sample rate)")
+    r.add_argument("out", help="stereo WAV to write")
+    r.add_argument("--model", required=True, help="a trained transformer, e.g. results/models/demo/transformer.pt")
+    r.add_argument("--va", default=None, help="VA table to write (default: OUT with suffix .va.csv)")
+    r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--temperature", type=float, default=1.0)
+    r.add_argument("--agent-f0", type=float, default=120.0, help="the agent voice's median F0 in Hz")
+    r.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.set_defaults(func=_respond)
+    live = sub.add_parser("live", help="talk with a trained agent in the browser",
+                          description="Serve a page that streams the microphone to the agent and plays its answer.")
+    live.add_argument("--model", required=True, help="a trained transformer, e.g. results/models/demo/transformer.pt")
+    live.add_argument("--port", type=int, default=8765)
+    live.add_argument("--host", default="127.0.0.1", help="address to bind (default: this machine only)")
+    live.add_argument("--max-sessions", type=int, default=4, help="conversations at once; more are refused")
+    live.add_argument("--record", default=None, help="folder to write each finished session's audio and VA to")
+    live.add_argument("--seed", type=int, default=0)
+    live.add_argument("--temperature", type=float, default=1.0)
+    live.add_argument("--agent-f0", type=float, default=120.0)
+    live.add_argument("--threads", type=int, default=1)
+    live.set_defaults(func=_live)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `babbler` console script."""
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except BabblerError as exc:
+        print(f"babbler: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

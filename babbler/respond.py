@@ -1,0 +1,103 @@
+"""Answer a recorded partner with a trained agent: the live loop (front end → Agent.step → streaming voice), offline.
+
+`respond(model, partner.wav, out.wav)` feeds the partner's recording through the causal front end 20 ms at a time,
+lets the agent decide its next frame from everything heard so far, renders that frame with the streaming
+`source_filter` voice, and writes a stereo file (partner, agent) and both speakers' VA. It is exactly the loop a live
+session runs, hop by hop, so its timing is what a live partner would get (less the audio device's latency).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import soundfile as sf
+import soxr
+from tqdm import tqdm
+
+from babbler.agent import Agent
+from babbler.dataset import SpeakerScale
+from babbler.errors import InputError
+from babbler.fileio import atomic_path
+from babbler.frontend import HOP, STREAM_RATE, StreamingFrontEnd
+from babbler.models.transformer import FrameTransformer
+from babbler.va import VA_PER_TOKEN, frames_to_segments
+from babbler.voices.source_filter import SpeakerVoice
+from babbler.voices.streaming import StreamingSourceFilter
+
+
+@dataclass
+class LiveSession:
+    """One conversation with one agent: `hop(partner_audio)` → the agent's next 20 ms of audio and its token."""
+
+    agent: Agent
+    frontend: StreamingFrontEnd
+    voice: StreamingSourceFilter
+    agent_f0: float
+
+    @classmethod
+    def create(cls, model: FrameTransformer, seed: int = 0, temperature: float = 1.0,
+               agent_f0: float = 120.0) -> "LiveSession":
+        """A fresh session: a silent agent, a front end that has heard nothing, a voice at `agent_f0` Hz."""
+        if not isinstance(model, FrameTransformer):
+            raise TypeError(f"the live agent needs a trained transformer, not {type(model).__name__}")
+        frontend = StreamingFrontEnd()
+        voice = StreamingSourceFilter(SpeakerScale(agent_f0, frontend.p.prior_db), STREAM_RATE,
+                                      SpeakerVoice(formant_scale=(120.0 / agent_f0) ** 0.25), seed=seed)
+        return cls(Agent(model, temperature=temperature, seed=seed), frontend, voice, agent_f0)
+
+    def hop(self, partner: np.ndarray) -> tuple[np.ndarray, int, int]:
+        """The partner's last 20 ms (16 kHz) → (the agent's audio for the next 20 ms, partner token, agent token)."""
+        heard = self.frontend.push(partner)
+        own = self.agent.step(heard.token)
+        # the agent speaks as loud as the partner's typical speech level
+        self.voice.scale = SpeakerScale(self.agent_f0, heard.scale.db_median)
+        return self.voice.frame(own), heard.token, own
+
+
+def read_partner(path: str | Path) -> np.ndarray:
+    """A one-speaker recording (WAV/FLAC, any rate) as 16 kHz float samples; InputError names the file's problem."""
+    try:
+        info = sf.info(str(path))
+    except (RuntimeError, sf.LibsndfileError) as exc:
+        raise InputError(path, f"not a readable audio file ({exc})") from exc
+    if info.channels != 1:
+        raise InputError(path, f"expected a one-speaker (mono) recording, found {info.channels} channels; "
+                               "split a stereo dialogue with the workflow's mono stage first")
+    if info.frames < HOP:
+        raise InputError(path, f"holds {info.frames} samples, less than one 20 ms hop")
+    y, sr = sf.read(str(path), dtype="float64")
+    if not np.isfinite(y).all():
+        raise InputError(path, "holds NaN or infinite samples")
+    return soxr.resample(y, sr, STREAM_RATE, quality="HQ") if sr != STREAM_RATE else y
+
+
+def respond(model: FrameTransformer, partner_path: str | Path, out_path: str | Path, va_path: str | Path | None = None,
+            seed: int = 0, temperature: float = 1.0, agent_f0: float = 120.0, progress: bool = True) -> pd.DataFrame:
+    """Write `out_path` (stereo 16 kHz: partner, agent) and `va_path` (speaker A = partner as the front end heard
+    it, B = agent; default: beside the output as `.va.csv`); return that VA table."""
+    partner = read_partner(partner_path)
+    session = LiveSession.create(model, seed=seed, temperature=temperature, agent_f0=agent_f0)
+    hops = len(partner) // HOP
+    agent_audio = np.zeros(hops * HOP)
+    tokens = np.zeros((hops, 2), dtype=np.int64)
+    for h in tqdm(range(hops), desc="respond", unit="hop", mininterval=2.0, disable=not progress):
+        audio, heard, own = session.hop(partner[h * HOP : (h + 1) * HOP])
+        tokens[h, 0] = heard
+        if h + 1 < hops:  # the agent's decision after hop h is its frame h + 1
+            agent_audio[(h + 1) * HOP : (h + 2) * HOP] = audio
+            tokens[h + 1, 1] = own
+    stereo = np.stack([partner[: hops * HOP], agent_audio], axis=1)
+    peak = np.abs(stereo).max()
+    if peak > 0.99:  # keep under full scale, both channels alike so that their levels stay comparable
+        stereo *= 0.99 / peak
+    va = frames_to_segments({"A": np.repeat(tokens[:, 0] > 0, VA_PER_TOKEN),
+                             "B": np.repeat(tokens[:, 1] > 0, VA_PER_TOKEN)})
+    out_path = Path(out_path)
+    va_path = Path(va_path) if va_path else out_path.with_suffix(".va.csv")
+    with atomic_path(out_path) as tmp_audio, atomic_path(va_path) as tmp_va:
+        sf.write(str(tmp_audio), stereo, STREAM_RATE, subtype="PCM_16", format="WAV")
+        va.round(2).to_csv(tmp_va, index=False)
+    return va

@@ -1,0 +1,381 @@
+"""The live agent's parts against their batch versions, `babbler respond` against listen mode, the `babbler live`
+server and a real browser talking with it (issue 16)."""
+
+import asyncio
+import json
+import shutil
+import socket
+import threading
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import soundfile as sf
+import torch
+
+from babbler.accuracy import frame_scores
+from babbler.cli import main as cli_main
+from babbler.corpora import demo
+from babbler.dataset import F0_BINS, SpeakerScale, encode, f0_bin, speaker_tokens, token_values
+from babbler.extract import dialogue_va, extract_dialogue
+from babbler.frontend import HOP, STREAM_RATE, StreamingFrontEnd
+from babbler.live import LiveConfig, make_app
+from babbler.models.io import load_model
+from babbler.models.transformer import TransformerConfig
+from babbler.mono import split_channels
+from babbler.prosody import first_pass
+from babbler.respond import respond
+from babbler.sampling import generate, listen_plan, sampler
+from babbler.timing import events_from_tracks, fto_values
+from babbler.train import TrainConfig, train_transformer
+from babbler.va import SPEAKERS, VA_PER_TOKEN, runs, segments_to_frames
+from babbler.vad import intensity_vad
+from babbler.voices.streaming import StreamingSourceFilter
+
+
+def demo_stereo(seconds: float, name: str, seed: int = 1) -> np.ndarray:
+    """A demo dialogue's close-talk stereo recording at the stream's rate (bleed and noise included)."""
+    d = demo.synthesize_dialogue(demo.DemoParams(duration=seconds, sample_rate=STREAM_RATE), demo.dialogue_seed(seed, name))
+    return d.audio
+
+
+def test_streaming_front_end_agrees_with_the_batch_extraction():
+    """Channel B of a demo dialogue, 20 ms at a time through the causal front end, against the batch VAD that sees
+    both channels: frame VA F1 ≥ 0.93 (bleed of A included), onsets at most 3 frames late (median), F0 bins of the
+    frames both call voiced speech within one bin for ≥ 80 %."""
+    audio = demo_stereo(90, "d002")
+    samples = {s: audio[:, c].astype(np.float64) for c, s in enumerate(SPEAKERS)}
+    prosody = {s: first_pass(samples[s], STREAM_RATE) for s in SPEAKERS}
+    n = len(prosody["B"].vad_intensity)
+    batch = dialogue_va("intensity", samples, STREAM_RATE, prosody, n)["B"]
+    fe = StreamingFrontEnd()
+    frames = [fe.push(samples["B"][h * HOP : (h + 1) * HOP]) for h in range(len(samples["B"]) // HOP)]
+    stream = np.repeat([f.va for f in frames], VA_PER_TOKEN)[:n]
+    batch = batch[: len(stream)]
+    sc = frame_scores(stream, batch)
+    assert sc["f1"] >= 0.93, sc
+    b_on, s_on = runs(batch)[0], runs(stream)[0]
+    delays = [s_on[s_on >= s - 5][0] - s for s in b_on if (s_on >= s - 5).any()]
+    assert 0 <= np.median(delays) <= 3, delays
+    # F0 bins: the batch F0 of each token frame, binned on the same running scale
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # token frames without a voiced 10 ms frame: NaN
+        f0_batch = np.nanmean(prosody["B"].f0[: 2 * len(frames)].reshape(-1, 2), axis=1)
+    both = np.array([f.va and np.isfinite(f.f0) for f in frames]) & np.isfinite(f0_batch) & batch[::2]
+    med = frames[-1].scale.f0_median
+    agree = np.abs(f0_bin(np.array([f.f0 for f in frames])[both], med) - f0_bin(f0_batch[both], med)) <= 1
+    assert both.sum() > 500 and agree.mean() >= 0.8, (both.sum(), agree.mean())
+
+
+def test_front_end_refuses_a_hop_of_the_wrong_size():
+    with pytest.raises(ValueError, match="320 samples"):
+        StreamingFrontEnd().push(np.zeros(441))
+
+
+def test_streaming_voice_follows_its_tokens_and_joins_frames_without_clicks():
+    """Tokens with runs of speech, a moving F0 and 10 % unvoiced frames, rendered one 20 ms frame per call: the batch
+    VAD finds the runs (F1 ≥ 0.95), Praat's F0 is the tokens' (median error < 0.5 semitone), and no sample step at a
+    frame join is larger than the largest step inside frames."""
+    rng = np.random.default_rng(0)
+    n = 50 * 30
+    va = np.zeros(n, bool)
+    t = 10
+    while t < n - 100:
+        d = int(rng.integers(20, 100))
+        va[t : t + d] = True
+        t += d + int(rng.integers(15, 60))
+    f0b = np.clip(8 + np.round(3 * np.sin(np.arange(n) / 40)).astype(int), 0, F0_BINS - 1)
+    tokens = encode(va, np.where(rng.random(n) < 0.1, F0_BINS, f0b), np.full(n, 4))
+    scale = SpeakerScale(130.0, 65.0)
+    voice = StreamingSourceFilter(scale, seed=1)
+    y = np.concatenate([voice.frame(int(k)) for k in tokens])
+    assert len(y) == n * HOP
+    p = first_pass(y + 2e-4 * rng.standard_normal(len(y)), STREAM_RATE)
+    silent = np.full_like(p.vad_intensity, -20.0)
+    found = intensity_vad({"A": p.vad_intensity, "B": silent}, {"A": p.voiced, "B": np.zeros(len(silent), bool)})["A"]
+    ref = np.repeat(va, VA_PER_TOKEN)[: len(found)]
+    assert frame_scores(found[: len(ref)], ref)["f1"] >= 0.95
+    f0_ref = np.repeat(token_values(tokens, scale)[1], VA_PER_TOKEN)[: len(p.f0)]
+    ok = np.isfinite(f0_ref) & np.isfinite(p.f0)
+    assert np.median(12 * np.abs(np.log2(p.f0[ok] / f0_ref[ok]))) < 0.5
+    step = np.abs(np.diff(y))
+    joins = np.arange(HOP, len(y), HOP) - 1
+    inside = np.setdiff1d(np.arange(len(step)), joins)
+    assert step[joins].max() <= step[inside].max()
+
+
+# --- babbler respond -----------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def demo_agent(tmp_path_factory):
+    """A small transformer trained on 10 demo dialogues' extracted tokens, and a held-out dialogue's mono tracks
+    with their batch tokens."""
+    root = tmp_path_factory.mktemp("live")
+    dialogues = {}
+    for i in range(11):
+        name = f"d{i + 1:03d}"
+        demo.prepare_dialogue({"duration": 120 if i == 10 else 60}, 5, name, root / f"{name}.wav", root / f"{name}.csv", root / f"{name}.json")
+        mono = {s: root / f"{name}.{s}.wav" for s in SPEAKERS}
+        split_channels(root / f"{name}.wav", mono["A"], mono["B"], STREAM_RATE)
+        outs = {s: root / f"{name}.{s}.parquet" for s in SPEAKERS}
+        extract_dialogue(mono, outs, "intensity")
+        dialogues[name] = (mono, np.stack([speaker_tokens(pd.read_parquet(outs[s]))[0] for s in SPEAKERS], axis=1))
+    names = sorted(dialogues)
+    train = [dialogues[k][1] for k in names[:9]]
+    torch.manual_seed(0)
+    train_transformer(train, [dialogues[names[9]][1]],
+                      TransformerConfig(d_model=48, layers=2, heads=2, context=256, dropout=0.1),
+                      TrainConfig(steps=500, batch_size=16, crop=256, lr=3e-3, warmup=30, epoch_steps=100,
+                                  patience=3, threads=2), root / "m.pt", root / "m.csv", root / "m.ckpt")
+    return root / "m.pt", dialogues[names[10]]
+
+
+def pooled_timing(dialogues: list[dict[str, np.ndarray]]) -> tuple[float, float]:
+    """FTO median (s) and overlap share over the speaker changes of several dialogues' 10 ms VA tracks."""
+    ftos, gaps, overlaps = [], 0, 0
+    for tracks in dialogues:
+        events = events_from_tracks(tracks)
+        ftos.extend(fto_values(events))
+        gaps += int((events["type"] == "gap").sum())
+        overlaps += int((events["type"] == "overlap_between").sum())
+    return float(np.median(ftos)), overlaps / (gaps + overlaps)
+
+
+def test_respond_answers_with_the_timing_of_listen_mode(demo_agent, tmp_path):
+    """The agent answering B's recording of a held-out demo dialogue through `respond` (front end, Agent.step,
+    streaming voice) times its turns as listen mode does with B's batch tokens: FTO median within 100 ms and overlap
+    share within 0.1, each pooled over four sampling seeds; the same seed gives the same bytes."""
+    model_path, (mono, tokens) = demo_agent
+    model = load_model(model_path)
+    listen, live = [], []
+    for seed in (1, 2, 3, 4):
+        out = generate(sampler(model), listen_plan([tokens], agent=0), np.random.default_rng(seed))[0]
+        listen.append({"A": np.repeat(out[:, 0] > 0, 2), "B": np.repeat(out[:, 1] > 0, 2)})  # A: the agent
+        va = respond(model, mono["B"], tmp_path / f"r{seed}.wav", seed=seed, progress=False)
+        n = 2 * len(tokens)
+        live.append({"A": segments_to_frames(va, "B", n), "B": segments_to_frames(va, "A", n)})
+    (fto_listen, share_listen), (fto_live, share_live) = pooled_timing(listen), pooled_timing(live)
+    assert abs(fto_listen - fto_live) <= 0.1, (fto_listen, fto_live)
+    assert abs(share_listen - share_live) <= 0.1, (share_listen, share_live)
+    agent_share = np.mean([t["A"].mean() for t in live])
+    assert 0.1 < agent_share < 0.8  # the agent talks, and not all the time
+    again = tmp_path / "again.wav"
+    respond(model, mono["B"], again, seed=1, progress=False)
+    assert again.read_bytes() == (tmp_path / "r1.wav").read_bytes()
+    stereo, sr = sf.read(again)
+    assert sr == STREAM_RATE and stereo.shape[1] == 2 and np.abs(stereo).max() <= 1.0
+
+
+def test_respond_command_refuses_bad_input_and_leaves_nothing(demo_agent, tmp_path, capsys):
+    model_path, (mono, _) = demo_agent
+    stereo = tmp_path / "stereo.wav"
+    sf.write(stereo, np.zeros((16000, 2)), 16000)
+    empty = tmp_path / "empty.wav"
+    sf.write(empty, np.zeros(0), 16000)
+    text = tmp_path / "notes.wav"
+    text.write_text("not audio")
+    for bad, problem in ((stereo, "found 2 channels"), (empty, "less than one 20 ms hop"), (text, "not a readable")):
+        out = tmp_path / f"{bad.stem}.out.wav"
+        assert cli_main(["respond", "--model", str(model_path), str(bad), str(out), "--quiet"]) == 2
+        err = capsys.readouterr().err
+        assert str(bad) in err and problem in err, err
+        assert not out.exists() and not list(tmp_path.glob(f".{bad.stem}*"))
+    assert cli_main(["respond", "--model", str(mono["A"]), str(mono["B"]), str(tmp_path / "x.wav")]) == 2
+    assert "not a babbler model" in capsys.readouterr().err
+
+
+def test_respond_command_reads_any_rate(demo_agent, tmp_path):
+    """A 44.1 kHz FLAC partner is resampled; the output is 16 kHz stereo of the same duration (to a hop)."""
+    model_path, (mono, _) = demo_agent
+    y, sr = sf.read(mono["B"])
+    import soxr
+
+    partner = tmp_path / "partner.flac"
+    sf.write(partner, soxr.resample(y[: 10 * sr], sr, 44100), 44100)
+    out = tmp_path / "out.wav"
+    assert cli_main(["respond", "--model", str(model_path), str(partner), str(out), "--quiet", "--seed", "3"]) == 0
+    info = sf.info(out)
+    assert info.samplerate == STREAM_RATE and info.channels == 2 and abs(info.duration - 10.0) <= 0.02
+    va = pd.read_csv(out.with_suffix(".va.csv"))
+    assert set(va["speaker"]) <= {"A", "B"} and (va["end"] > va["start"]).all()
+
+
+# --- babbler live ---------------------------------------------------------------------------------------------------
+
+def hello(rate: int = STREAM_RATE) -> str:
+    return json.dumps({"type": "hello", "sampleRate": rate})
+
+
+def with_client(cfg, body):
+    """Run `body(client)` against the app on an aiohttp test server."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    async def run():
+        async with TestClient(TestServer(make_app(cfg))) as client:
+            return await body(client)
+
+    return asyncio.run(run())
+
+
+def test_live_server_answers_every_hop_and_records_the_session(demo_agent, tmp_path):
+    """A client streams 10 s of a demo partner: one 20 ms answer and one VA frame per hop; when it goes away the
+    session is freed and recorded (audio, VA)."""
+    model_path, (mono, _) = demo_agent
+    y, sr = sf.read(mono["B"])
+    cfg = LiveConfig(load_model(model_path), record=tmp_path)
+
+    async def body(client):
+        page = await client.get("/")
+        assert page.status == 200 and "AudioWorkletNode" in await page.text()
+        assert (await client.get("/babbler-io.js")).status == 200
+        ws = await client.ws_connect("/ws")
+        await ws.send_str(hello())
+        frames = []
+        for h in range(500):
+            await ws.send_bytes(y[h * HOP : (h + 1) * HOP].astype("<f4").tobytes())
+            audio = await ws.receive_bytes()
+            assert len(audio) == 4 * HOP
+            frames.append(json.loads(await ws.receive_str()))
+        assert len(cfg.active) == 1
+        await ws.close()
+        for _ in range(50):
+            if not cfg.active:
+                break
+            await asyncio.sleep(0.05)
+        return frames
+
+    frames = with_client(cfg, body)
+    assert [f["hop"] for f in frames] == list(range(500))
+    assert sum(f["partner"] for f in frames) > 50 and sum(f["agent"] for f in frames) > 0
+    assert not cfg.active
+    stereo, rate = sf.read(tmp_path / "session-000.wav")
+    assert rate == STREAM_RATE and stereo.shape == (500 * HOP, 2)
+    assert set(pd.read_csv(tmp_path / "session-000.va.csv")["speaker"]) == {"A", "B"}
+
+
+def test_live_server_refuses_what_it_must_and_keeps_serving(demo_agent):
+    """A foreign origin (403), a session past the cap (503, with the reason), a wrong sample rate and a malformed hop
+    (an error message, then close) are refused; a client that vanishes mid-stream frees its session; the server
+    serves the next client."""
+    model_path, _ = demo_agent
+    cfg = LiveConfig(load_model(model_path), max_sessions=1)
+
+    async def body(client):
+        from aiohttp import WSServerHandshakeError
+
+        with pytest.raises(WSServerHandshakeError) as foreign:
+            await client.ws_connect("/ws", origin="http://evil.example")
+        assert foreign.value.status == 403
+        first = await client.ws_connect("/ws")
+        await first.send_str(hello())
+        with pytest.raises(WSServerHandshakeError) as full:
+            await client.ws_connect("/ws")
+        assert full.value.status == 503
+        await first.send_bytes(np.zeros(HOP, "<f4").tobytes())
+        await first.receive_bytes()
+        first._response.connection.transport.abort()  # the page vanishes without a close handshake
+        for _ in range(100):
+            if not cfg.active:
+                break
+            await asyncio.sleep(0.05)
+        assert not cfg.active
+        reasons = []
+        for opening, data in ((hello(44100), None), (hello(), np.zeros(100, "<f4").tobytes()), (hello(), b"x" * 9000)):
+            ws = await client.ws_connect("/ws")
+            await ws.send_str(opening)
+            if data is not None:
+                await ws.send_bytes(data)
+            msg = await ws.receive()
+            reasons.append(json.loads(msg.data)["message"] if msg.type.name == "TEXT" else f"closed {ws.close_code}")
+            await ws.close()
+            for _ in range(100):
+                if not cfg.active:
+                    break
+                await asyncio.sleep(0.05)
+        last = await client.ws_connect("/ws")
+        await last.send_str(hello())
+        await last.send_bytes(np.zeros(HOP, "<f4").tobytes())
+        assert len(await last.receive_bytes()) == 4 * HOP
+        await last.close()
+        return reasons
+
+    reasons = with_client(cfg, body)
+    assert "sampleRate 44100" in reasons[0]
+    assert "got 400" in reasons[1]
+    assert reasons[2] == "closed 1009"  # message too big: aiohttp closes with 1009
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+
+
+@pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason="needs Debian's chromium and chromium-driver "
+                    "(apt-get install chromium chromium-driver; .ci/run installs them)")
+def test_a_real_browser_talks_with_the_agent(demo_agent, tmp_path):
+    """Headless chromium with a demo partner as its fake microphone: the page connects, the agent's audio comes back
+    for every hop, both timelines fill, and the recorded session's agent VA is neither silent nor always on."""
+    from aiohttp import web
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+
+    model_path, (mono, _) = demo_agent
+    y, sr = sf.read(mono["B"])
+    partner = tmp_path / "partner.wav"
+    sf.write(partner, y[: 40 * sr], sr, subtype="PCM_16")
+    record = tmp_path / "sessions"
+    record.mkdir()
+    cfg = LiveConfig(load_model(model_path), record=record)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    loop = asyncio.new_event_loop()
+    runner = web.AppRunner(make_app(cfg))
+
+    def serve():
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(runner.setup())
+        loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
+        loop.run_forever()
+
+    threading.Thread(target=serve, daemon=True).start()
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-audio-capture={partner}", "--autoplay-policy=no-user-gesture-required"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        for _ in range(50):
+            try:
+                driver.get(f"http://127.0.0.1:{port}/")
+                break
+            except Exception:
+                time.sleep(0.1)
+        driver.find_element(By.ID, "start").click()
+        deadline = time.time() + 60
+        stats = {}
+        while time.time() < deadline:
+            time.sleep(1)
+            stats = driver.execute_script("return window.babblerStats;")
+            if stats["error"] or (stats["replies"] >= 750 and stats["agentSpeech"] > 0):
+                break
+        assert stats["error"] is None, stats["error"]
+        assert stats["replies"] >= 750, stats  # 15 s of hops answered
+        assert stats["partnerSpeech"] > 100 and stats["agentSpeech"] > 0, stats
+        assert np.median(stats["loopMs"]) < 100, "browser → server → browser took too long"
+    finally:
+        driver.quit()
+    for _ in range(100):
+        if list(record.glob("*.va.csv")):
+            break
+        time.sleep(0.1)
+    loop.call_soon_threadsafe(loop.stop)
+    va = pd.read_csv(next(record.glob("*.va.csv")))
+    info = sf.info(next(record.glob("*.wav")))
+    agent = va[va["speaker"] == "B"]
+    share = (agent["end"] - agent["start"]).sum() / info.duration
+    assert 0.05 < share < 0.9, share
