@@ -2,6 +2,7 @@
 
 Usage:  python bench/bench_live.py --model results/models/demo/transformer.pt [--dialogues 4] [--seconds 60]
                                     [--no-bleed]
+        python bench/bench_live.py --model M --workflow-test results [--corpus demo]
 Synthesizes demo dialogues (seed 1), then for channel B of each:
   * processing time per 20 ms hop, median and p99 over all hops, of the front end (level, floor, Praat pitch on the
     trailing 80 ms), the agent's step (one transformer step with its KV cache) and the streaming voice, and of the
@@ -36,7 +37,7 @@ from babbler.accuracy import frame_scores  # noqa: E402
 from babbler.corpora import demo  # noqa: E402
 from babbler.dataset import f0_bin  # noqa: E402
 from babbler.extract import dialogue_va  # noqa: E402
-from babbler.frontend import HOP, STREAM_RATE  # noqa: E402
+from babbler.frontend import HOP, STREAM_RATE, StreamingFrontEnd  # noqa: E402
 from babbler.models.io import load_model  # noqa: E402
 from babbler.prosody import first_pass  # noqa: E402
 from babbler.respond import LiveSession  # noqa: E402
@@ -49,6 +50,30 @@ def edge_delays(batch: np.ndarray, stream: np.ndarray, which: int) -> list[int]:
     return [int(s[s >= e - 5][0] - e) for e in b if (s >= e - 5).any() and s[s >= e - 5][0] - e < 50]
 
 
+def workflow_agreement(results: Path, corpus: str) -> None:
+    """Front-end VA agreement on the workflow's own test dialogues: every channel against the prosody stage's VA."""
+    import soundfile as sf
+
+    splits = pd.read_csv(results / "dataset" / corpus / "splits.csv")
+    rows, pred, ref = [], [], []
+    for dlg in splits.loc[splits["split"] == "test"].iloc[:, 0]:
+        for spk in SPEAKERS:
+            y, sr = sf.read(results / "audio" / corpus / f"{dlg}.{spk}.wav")
+            if sr != STREAM_RATE:
+                raise SystemExit(f"audio.sample_rate is {sr}; the front end takes {STREAM_RATE} Hz")
+            fe = StreamingFrontEnd()
+            stream = np.repeat([fe.push(y[h * HOP : (h + 1) * HOP]).va for h in range(len(y) // HOP)], VA_PER_TOKEN)
+            batch = pd.read_parquet(results / "prosody" / corpus / f"{dlg}.{spk}.parquet")["va"].to_numpy(bool)
+            n = min(len(stream), len(batch))
+            pred.append(stream[:n])
+            ref.append(batch[:n])
+            rows.append({"dialogue": dlg, "channel": spk,
+                         **{k: round(v, 3) for k, v in frame_scores(stream[:n], batch[:n]).items()}})
+    rows.append({"dialogue": "pooled", "channel": "",
+                 **{k: round(v, 3) for k, v in frame_scores(np.concatenate(pred), np.concatenate(ref)).items()}})
+    print(pd.DataFrame(rows).to_markdown(index=False))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", required=True)
@@ -56,7 +81,13 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--no-bleed", action="store_true", help="channel B without A's bleed: a one-speaker recording")
+    ap.add_argument("--workflow-test", metavar="RESULTS", default="",
+                    help="instead: front-end agreement on every channel of the workflow's test dialogues under RESULTS")
+    ap.add_argument("--corpus", default="demo")
     args = ap.parse_args()
+    if args.workflow_test:
+        workflow_agreement(Path(args.workflow_test), args.corpus)
+        return
     torch.set_num_threads(1)
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
