@@ -48,6 +48,7 @@ class FrontEndParams:
     continue_below_peak_db: float = 25.0  # … and lasts only while within this of it (bleed after the talker stops)
     peak_percentile: float = 95.0  # … the level this percentile of the last `peak_frames` frames reaches
     peak_frames: int = 6000
+    digital_silence_db: float = -100.0  # frames below this are digital zeros: no speech, and left out of the floor
     pitch_window_s: float = 0.08  # trailing audio Praat's pitch is measured on
     pitch_floor: float = 75.0
     pitch_ceiling: float = 600.0
@@ -127,11 +128,15 @@ class StreamingFrontEnd:
         va_frames = []
         for k in range(VA_PER_TOKEN):
             level = level_db(hop[k * SUB : (k + 1) * SUB])
+            voiced_now = bool(np.isfinite(f0s[k]))
+            self.since_voiced = 0 if voiced_now else self.since_voiced + 1
+            if level < p.digital_silence_db:  # zeros (a device still starting): silent, and no noise floor
+                self.talking = False
+                va_frames.append(False)
+                continue
             self.levels.append(level)
             self.long_levels.append(level)
             self.lowest = min(self.lowest, level)
-            voiced_now = bool(np.isfinite(f0s[k]))
-            self.since_voiced = 0 if voiced_now else self.since_voiced + 1
             excess = level - self.floor() if len(self.levels) > 1 else 0.0
             near = self.since_voiced <= p.voicing_reach
             if self.talking:
