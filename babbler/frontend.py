@@ -28,8 +28,10 @@ import parselmouth
 from babbler.dataset import SpeakerScale, encode, f0_bin, intensity_bin
 from babbler.mixing import P_REF
 from babbler.va import TOKEN_RATE, VA_PER_TOKEN, VA_RATE
+from babbler.vad import IntensityVadParams
 
 STREAM_RATE = 16000  # samples per second the front end and the streaming voice work at
+BATCH = IntensityVadParams()  # the batch VAD, whose thresholds the stream shares
 HOP = STREAM_RATE // TOKEN_RATE  # samples per token frame (20 ms)
 SUB = STREAM_RATE // VA_RATE  # samples per VA frame (10 ms)
 
@@ -38,12 +40,12 @@ SUB = STREAM_RATE // VA_RATE  # samples per VA frame (10 ms)
 class FrontEndParams:
     """Settings of the streaming front end (levels in dB, frames of 10 ms)."""
 
-    on_db: float = 10.0  # a run starts where the level exceeds the running floor by this much …
-    off_db: float = 5.0  # … and lasts while it exceeds it by this much (the batch VAD's hysteresis)
-    floor_frames: int = 400  # the running floor is a low percentile of the last 4 s …
-    noise_percentile: float = 5.0
-    max_floor_rise_db: float = 20.0  # … at most this far above the lowest level seen (a talker filling the window)
-    voicing_reach: int = 5  # a speech frame lies within this many frames of a voiced one
+    on_db: float = BATCH.on_db  # a run starts where the level exceeds the running floor by this much …
+    off_db: float = BATCH.off_db  # … and lasts while it exceeds it by this much (the batch VAD's hysteresis)
+    floor_frames: int = BATCH.floor_window  # the running floor is a low percentile of the last 4 s …
+    noise_percentile: float = BATCH.noise_percentile
+    max_floor_rise_db: float = BATCH.max_floor_rise_db  # … at most this far above the lowest level seen
+    voicing_reach: int = BATCH.voicing_reach  # a speech frame lies within this many frames of a voiced one
     onset_below_peak_db: float = 15.0  # a run starts only within this of the talker's loud level (not bleed) …
     continue_below_peak_db: float = 25.0  # … and lasts only while within this of it (bleed after the talker stops)
     peak_percentile: float = 95.0  # … the level this percentile of the last `peak_frames` frames reaches
@@ -92,7 +94,6 @@ class StreamingFrontEnd:
         self.audio = np.zeros(int(round(p.pitch_window_s * STREAM_RATE)))
         self.voiced_f0: deque[float] = deque(maxlen=p.scale_memory)
         self.speech_db: deque[float] = deque(maxlen=p.scale_memory)
-        self.frames = 0
 
     def floor(self) -> float:
         """The running noise floor (dB)."""
@@ -154,5 +155,4 @@ class StreamingFrontEnd:
         scale = self.scale()
         token = int(encode(np.array([va]), f0_bin(np.array([f0]), scale.f0_median),
                            intensity_bin(np.array([db]), scale.db_median))[0])
-        self.frames += 1
         return FrontEndFrame(token, va, f0, db, scale)

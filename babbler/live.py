@@ -22,14 +22,11 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
-import soundfile as sf
 from aiohttp import WSMsgType, web
 
-from babbler.fileio import atomic_path
 from babbler.frontend import HOP, STREAM_RATE
 from babbler.models.transformer import FrameTransformer
-from babbler.respond import LiveSession
-from babbler.va import VA_PER_TOKEN, frames_to_segments
+from babbler.respond import Conversation, LiveSession
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE = 4096  # bytes: a hop is 1280, the hello far less
@@ -70,20 +67,6 @@ def same_origin(request: web.Request) -> bool:
     return origin is None or origin in {f"http://{request.host}", f"https://{request.host}"}
 
 
-def record_session(folder: Path, number: int, partner: list[np.ndarray], agent: list[np.ndarray],
-                   tokens: list[tuple[int, int]]) -> None:
-    """Write a finished session's stereo audio (partner, agent) and VA (A = partner, B = agent)."""
-    if not tokens:
-        return
-    stereo = np.stack([np.concatenate(partner), np.concatenate([np.zeros(HOP), *agent[:-1]])], axis=1)
-    tok = np.array(tokens)
-    va = frames_to_segments({"A": np.repeat(tok[:, 0] > 0, VA_PER_TOKEN), "B": np.repeat(tok[:, 1] > 0, VA_PER_TOKEN)})
-    stem = folder / f"session-{number:03d}"
-    with atomic_path(stem.with_suffix(".wav")) as wav, atomic_path(stem.with_suffix(".va.csv")) as csv:
-        sf.write(str(wav), np.clip(stereo, -1, 1), STREAM_RATE, subtype="PCM_16", format="WAV")
-        va.round(2).to_csv(csv, index=False)
-
-
 async def refuse(ws: web.WebSocketResponse, message: str, code: int) -> web.WebSocketResponse:
     """Tell the page why, then close."""
     await ws.send_str(json.dumps({"type": "error", "message": message}))
@@ -102,7 +85,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     await ws.prepare(request)
     number = next(cfg.counter)
     cfg.active.add(number)
-    partner, agent, tokens = [], [], []
+    talk = Conversation()
     try:
         hello = await ws.receive(timeout=10.0)
         try:
@@ -128,20 +111,19 @@ async def websocket(request: web.Request) -> web.StreamResponse:
                 return await refuse(ws, "the hop holds NaN or infinite samples", 1003)
             audio, heard, own = session.hop(hop)
             await ws.send_bytes(audio.astype("<f4").tobytes())
-            await ws.send_str(json.dumps({"type": "frame", "hop": len(tokens), "partner": int(heard > 0),
+            await ws.send_str(json.dumps({"type": "frame", "hop": len(talk.heard), "partner": int(heard > 0),
                                           "agent": int(own > 0)}))
-            partner.append(hop)
-            agent.append(audio)
-            tokens.append((heard, own))
+            talk.add(hop, heard, audio, own)
     except asyncio.TimeoutError:
         await refuse(ws, "no hello within 10 s", 1002)
     except ConnectionResetError:
         pass
     finally:
         cfg.active.discard(number)
-        log.info("session %d: ended after %d hops", number, len(tokens))
-        if cfg.record is not None and tokens:
-            record_session(cfg.record, number, partner, agent, tokens)
+        log.info("session %d: ended after %d hops", number, len(talk.heard))
+        if cfg.record is not None and talk.heard:
+            stem = cfg.record / f"session-{number:03d}"
+            talk.write(stem.with_suffix(".wav"), stem.with_suffix(".va.csv"))
     return ws
 
 

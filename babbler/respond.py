@@ -8,7 +8,7 @@ session runs, hop by hop, so its timing is what a live partner would get (less t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +57,44 @@ class LiveSession:
         return self.voice.frame(own), heard.token, own
 
 
+@dataclass
+class Conversation:
+    """What a live loop heard and said, hop by hop, aligned for writing: the agent's answer to hop t is its frame
+    t + 1."""
+
+    partner: list[np.ndarray] = field(default_factory=list)
+    agent: list[np.ndarray] = field(default_factory=lambda: [np.zeros(HOP)])  # the agent is silent in frame 0
+    heard: list[int] = field(default_factory=list)
+    said: list[int] = field(default_factory=lambda: [0])
+
+    def add(self, partner: np.ndarray, heard: int, agent: np.ndarray, said: int) -> None:
+        """One hop: the partner's audio and token, the agent's audio and token for the next frame."""
+        self.partner.append(partner)
+        self.heard.append(heard)
+        self.agent.append(agent)
+        self.said.append(said)
+
+    def va(self) -> pd.DataFrame:
+        """Both speakers' VA (A = the partner as the front end heard it, B = the agent)."""
+        n = len(self.heard)
+        return frames_to_segments({"A": np.repeat(np.array(self.heard) > 0, VA_PER_TOKEN),
+                                   "B": np.repeat(np.array(self.said[:n]) > 0, VA_PER_TOKEN)})
+
+    def write(self, out_path: str | Path, va_path: str | Path) -> pd.DataFrame:
+        """Write the stereo 16 kHz WAV (partner, agent; scaled under full scale, both channels alike) and the VA,
+        both or neither; return the VA."""
+        n = len(self.heard)
+        stereo = np.stack([np.concatenate(self.partner), np.concatenate(self.agent[:n])], axis=1)
+        peak = np.abs(stereo).max()
+        if peak > 0.99:  # both channels alike so that their levels stay comparable
+            stereo *= 0.99 / peak
+        va = self.va()
+        with atomic_path(out_path) as tmp_audio, atomic_path(va_path) as tmp_va:
+            sf.write(str(tmp_audio), stereo, STREAM_RATE, subtype="PCM_16", format="WAV")
+            va.round(2).to_csv(tmp_va, index=False)
+        return va
+
+
 def read_partner(path: str | Path) -> np.ndarray:
     """A one-speaker recording (WAV/FLAC, any rate) as 16 kHz float samples; InputError names the file's problem."""
     try:
@@ -80,24 +118,10 @@ def respond(model: FrameTransformer, partner_path: str | Path, out_path: str | P
     it, B = agent; default: beside the output as `.va.csv`); return that VA table."""
     partner = read_partner(partner_path)
     session = LiveSession.create(model, seed=seed, temperature=temperature, agent_f0=agent_f0)
-    hops = len(partner) // HOP
-    agent_audio = np.zeros(hops * HOP)
-    tokens = np.zeros((hops, 2), dtype=np.int64)
-    for h in tqdm(range(hops), desc="respond", unit="hop", mininterval=2.0, disable=not progress):
-        audio, heard, own = session.hop(partner[h * HOP : (h + 1) * HOP])
-        tokens[h, 0] = heard
-        if h + 1 < hops:  # the agent's decision after hop h is its frame h + 1
-            agent_audio[(h + 1) * HOP : (h + 2) * HOP] = audio
-            tokens[h + 1, 1] = own
-    stereo = np.stack([partner[: hops * HOP], agent_audio], axis=1)
-    peak = np.abs(stereo).max()
-    if peak > 0.99:  # keep under full scale, both channels alike so that their levels stay comparable
-        stereo *= 0.99 / peak
-    va = frames_to_segments({"A": np.repeat(tokens[:, 0] > 0, VA_PER_TOKEN),
-                             "B": np.repeat(tokens[:, 1] > 0, VA_PER_TOKEN)})
+    talk = Conversation()
+    for h in tqdm(range(len(partner) // HOP), desc="respond", unit="hop", mininterval=2.0, disable=not progress):
+        hop = partner[h * HOP : (h + 1) * HOP]
+        audio, heard, own = session.hop(hop)
+        talk.add(hop, heard, audio, own)
     out_path = Path(out_path)
-    va_path = Path(va_path) if va_path else out_path.with_suffix(".va.csv")
-    with atomic_path(out_path) as tmp_audio, atomic_path(va_path) as tmp_va:
-        sf.write(str(tmp_audio), stereo, STREAM_RATE, subtype="PCM_16", format="WAV")
-        va.round(2).to_csv(tmp_va, index=False)
-    return va
+    return talk.write(out_path, Path(va_path) if va_path else out_path.with_suffix(".va.csv"))

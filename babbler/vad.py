@@ -53,7 +53,6 @@ class ChannelLevels:
     noise_db: np.ndarray
     heard_db: np.ndarray  # the partner's level as it reaches this channel, up to the coupling (see heard_partner)
     bleed_db: float  # heard_db + bleed_db = the partner's level as heard in this channel
-    relative: bool = False  # heard_db follows this channel's floor (the channels' gains move independently)
 
     @property
     def noise_median_db(self) -> float:
@@ -117,7 +116,7 @@ def estimate_levels(own: np.ndarray, partner: np.ndarray, p: IntensityVadParams,
     # for bleed where a recording has no bleed-only frames at all.
     cluster = diff <= np.percentile(diff, 5.0) + p.bleed_cluster_db
     coupling = np.median(diff[cluster] if cluster.mean() < 0.5 else diff)
-    return ChannelLevels(own_floor, heard_rel if relative else heard, float(min(coupling, p.max_bleed_db)), relative)
+    return ChannelLevels(own_floor, heard_rel if relative else heard, float(min(coupling, p.max_bleed_db)))
 
 
 def excess_db(own: np.ndarray, partner: np.ndarray, p: IntensityVadParams, own_floor: np.ndarray | None = None,
