@@ -75,19 +75,32 @@ def _smooth_noise(rng: np.random.Generator, n: int, width: int) -> np.ndarray:
     return x / (x.std() + 1e-12)
 
 
-def _harmonic_source(f0: np.ndarray, sample_rate: int, voice: SpeakerVoice) -> np.ndarray:
-    """Band-limited glottal-like source: Σ_k sin(k·φ)/k over harmonics below the limit, by complex rotation."""
+def _harmonic_source(f0: np.ndarray, sample_rate: int, voice: SpeakerVoice, at: np.ndarray | None = None,
+                     block: int = 1 << 15) -> np.ndarray:
+    """Band-limited glottal-like source: Σ_k sin(k·φ)/k over harmonics below the limit, by complex rotation.
+
+    The phase runs over the whole signal (pitch periods stay continuous); the sum is formed only at the samples
+    `at` (all when None), in cache-sized blocks, and a harmonic's fade is computed only where it can reach the
+    limit: the same values as the whole-signal sum at those samples."""
     phase = 2 * np.pi * np.cumsum(f0) / sample_rate
-    z = np.exp(1j * phase)
-    zk = z.copy()
     fmax = min(voice.max_harmonic_hz, 0.45 * sample_rate)
     k_max = int(fmax / max(float(f0.min()), 40.0)) + 1
-    out = np.zeros(len(f0))
-    for k in range(1, k_max + 1):
-        # weight 1/k, faded out over the last 10% below the harmonic limit (no aliasing, no clicks)
-        weight = np.clip((fmax - k * f0) / (0.1 * fmax), 0.0, 1.0) / k
-        out += weight * zk.imag
-        zk *= z
+    idx = np.arange(len(f0)) if at is None else np.asarray(at)
+    out = np.zeros(len(idx))
+    for lo in range(0, len(idx), block):
+        sel = idx[lo : lo + block]
+        f0_b = f0[sel]
+        z = np.exp(1j * phase[sel])
+        zk = z.copy()
+        acc = out[lo : lo + block]
+        full_below = int((0.9 * fmax) // max(float(f0_b.max()), 1e-9))  # harmonics below the fade everywhere
+        for k in range(1, k_max + 1):
+            if k <= full_below:  # weight exactly 1/k: the fade's clip is 1 at every sample
+                acc += (1.0 / k) * zk.imag
+            else:
+                # weight 1/k, faded out over the last 10% below the harmonic limit (no aliasing, no clicks)
+                acc += np.clip((fmax - k * f0_b) / (0.1 * fmax), 0.0, 1.0) / k * zk.imag
+            zk *= z
     return out
 
 
@@ -141,8 +154,7 @@ def render_source_filter(
     source = np.zeros(n)
     idx = np.flatnonzero(voiced > 0)
     if idx.size:
-        harm = _harmonic_source(f0, sample_rate, voice)  # whole-signal phase keeps pitch periods continuous
-        source[idx] = harm[idx] * voiced[idx]
+        source[idx] = _harmonic_source(f0, sample_rate, voice, at=idx) * voiced[idx]
     noise = rng.standard_normal(n)
     fricative = np.concatenate([[noise[0]], noise[1:] - 0.85 * noise[:-1]])  # high-frequency tilt
     source += voice.breathiness * voiced * noise + 0.5 * np.clip(active - voiced, 0.0, 1.0) * fricative
@@ -152,7 +164,10 @@ def render_source_filter(
     spec = librosa.stft(source, n_fft=n_fft, hop_length=hop, window="hann", center=True)
     formants = _formant_tracks(spec.shape[1], hop / sample_rate, voice, rng)
     freqs = librosa.fft_frequencies(sr=sample_rate, n_fft=n_fft)
-    y = librosa.istft(spec * _cascade_gain(freqs, formants).T, hop_length=hop, window="hann", length=n)
+    sounding = np.flatnonzero(np.abs(spec).max(axis=0) > 0)  # the filter only matters where there is sound
+    gain = np.ones(spec.shape[::-1], dtype=np.float32)
+    gain[sounding] = _cascade_gain(freqs, formants[sounding])
+    y = librosa.istft(spec * gain.T, hop_length=hop, window="hann", length=n)
 
     # Gain: follow the intensity track (dB re 20 µPa) measured over a 30 ms window, gated by VA.
     target = P_REF * 10.0 ** (_per_sample(np.nan_to_num(tracks.intensity, nan=0.0), fr, n, sample_rate) / 20.0)
