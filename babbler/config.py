@@ -51,6 +51,9 @@ def check_config(config: dict) -> None:
     if config["vad"]["method"] == "reference" and not spec.has_reference(corpus):
         raise ConfigError("vad.method", f"'reference' needs the corpus's own voice activity, which corpus "
                           f"'{spec.name}' is not given here (a local corpus takes it from corpus.local.va)")
+    if config["train"]["select"] == "timing" and split["val"] == 0:
+        raise ConfigError("train.select", "'timing' chooses the weights by selfplay on the validation split, "
+                          "and corpus.split.val is 0; give it validation dialogues or select by 'loss'")
     transformer = config["model"]["transformer"]
     if transformer["d_model"] % transformer["heads"]:
         raise ConfigError("model.transformer.heads", f"{transformer['heads']} heads do not divide "

@@ -287,7 +287,7 @@ def ranking(distances: pd.DataFrame, kinds=DISTANCE_TYPES) -> pd.DataFrame:
 
 
 def neural_vs_baselines(distances: pd.DataFrame, boot: dict[str, dict[str, np.ndarray]] | None = None,
-                        system: str = "selfplay", kinds=("fto", "ipu")) -> dict[str, dict]:
+                        system: str = "selfplay", kinds=DISTANCE_TYPES) -> dict[str, dict]:
     """Per type, whether the neural system's W1 ratio is below both baselines', with the three numbers,
     and (given bootstrap ratios) the share of resamplings in which it is below each baseline's."""
     ratio = distances.set_index(["system", "type"])["w1_ratio"]

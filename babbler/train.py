@@ -19,6 +19,7 @@ from tqdm import tqdm
 from babbler.fileio import atomic_path
 from babbler.models.durations import duration_bin, onset_durations
 from babbler.models.transformer import FrameTransformer, TransformerConfig, save_transformer
+from babbler.selection import TimingSelection, timing_scorer
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,15 @@ class TrainConfig:
     seed: int = 1
     device: str = "auto"  # auto | cpu | cuda
     threads: int = 0  # torch CPU threads; 0 = torch's default
+    select: str = "loss"  # loss | timing: which validation check's weights are kept
+    select_every: int = 0  # timing: steps between selfplay checks (a multiple of epoch_steps); 0 = every check
+    select_minutes: float = 2.0  # timing: selfplay minutes per validation dialogue at each check
+    select_samples: int = 2  # timing: selfplay draws per validation dialogue at each check
+
+    def timing_selection(self, stop: str, run_limits: bool) -> "TimingSelection":
+        """The selfplay check of `select: timing` for a model sampled with these sample.stop / run_limits."""
+        return TimingSelection(stop=stop, run_limits=run_limits, minutes=self.select_minutes,
+                               samples=self.select_samples, seed=self.seed)
 
 
 def pick_device(name: str) -> torch.device:
@@ -164,7 +174,8 @@ def load_checkpoint(path, run_id: str, model, opt, sched, rng: np.random.Generat
     path = Path(path)
     if not path.exists():
         return None
-    ck = torch.load(path, map_location=device, weights_only=False)
+    # on the CPU: the RNG states must stay CPU byte tensors; the weights and optimizer state move on loading
+    ck = torch.load(path, map_location="cpu", weights_only=False)
     if ck.get("run_id") != run_id:
         log.warning("ignoring %s: it belongs to other settings or other training data; starting afresh", path)
         return None
@@ -178,6 +189,11 @@ def load_checkpoint(path, run_id: str, model, opt, sched, rng: np.random.Generat
     sched.load_state_dict(ck["scheduler"])
     _set_rng_state(rng, ck["rng"])
     return ck
+
+
+def _cpu_state(model: torch.nn.Module) -> dict:
+    """A copy of the model's weights on the CPU."""
+    return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
 
 
 def _rng_state(rng: np.random.Generator) -> dict:
@@ -201,6 +217,7 @@ def train_transformer(
     out_metrics: str | Path,
     checkpoint: str | Path,
     stop_after: int | None = None,
+    timing: TimingSelection | None = None,
 ) -> dict:
     """Train (or resume) and write the best model and the per-step metrics CSV; return a summary.
 
@@ -209,7 +226,17 @@ def train_transformer(
     state, metrics so far); a finished run's checkpoint is only ever reused to rewrite the same
     outputs. `stop_after` ends the run after that many steps without writing the final outputs,
     as an interruption would.
+
+    With `cfg.select` "loss" the weights of the lowest validation loss are kept. With "timing" (and `timing`
+    saying how the model will be sampled), the weights whose selfplay is closest to the validation split's
+    human timing (`selection.timing_scorer`, checked every `select_every` steps after the warm-up) are kept;
+    early stopping still follows the validation loss.
     """
+    if cfg.select not in ("loss", "timing"):
+        raise ValueError(f"train.select must be 'loss' or 'timing', not {cfg.select!r}")
+    if cfg.select == "timing" and timing is None:
+        raise ValueError("train.select 'timing' needs the sampling settings it selects for (a TimingSelection)")
+    scorer = timing_scorer(train, val, timing) if cfg.select == "timing" else None
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     device = pick_device(cfg.device)
@@ -219,19 +246,22 @@ def train_transformer(
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, 0.98))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, cfg))
     train_seqs, val_seqs = views(train), views(val)
-    run_id = config_hash(model_cfg, cfg, data_fingerprint(train, val))
+    selection_id = timing.ident() if scorer is not None else ""
+    run_id = config_hash(model_cfg, cfg, data_fingerprint(train, val) + selection_id)
     step, best, bad, rows, best_state, finished = 0, float("inf"), 0, [], None, False
+    best_timing, best_step = float("inf"), 0
     ck = load_checkpoint(checkpoint, run_id, model, opt, sched, rng, device)
     if ck is not None:
         step, best, bad, rows, best_state = ck["step"], ck["best"], ck["bad"], ck["rows"], ck["best_state"]
         finished = bool(ck.get("finished", False))
+        best_timing, best_step = ck.get("best_timing", float("inf")), ck.get("best_step", 0)
         log.info("resumed from %s at step %d (best val %.4f)%s", checkpoint, step, best,
                  ": that run had finished" if finished else "")
     log.info("training %d parameters on %s: %d train / %d val views", model.n_params(), device, len(train_seqs),
              len(val_seqs))
     def save_checkpoint(done: bool = False) -> None:
         write_checkpoint(checkpoint, run_id, model, opt, sched, rng, step=step, best=best, bad=bad, rows=rows,
-                         best_state=best_state, finished=done)
+                         best_state=best_state, finished=done, best_timing=best_timing, best_step=best_step)
 
     t0, frames = time.perf_counter(), 0
     bar = tqdm(total=cfg.steps, initial=step, desc="train", mininterval=5.0)
@@ -253,11 +283,23 @@ def train_transformer(
         if step % cfg.epoch_steps == 0 or step == cfg.steps:
             val_loss = validate(model, val_seqs, device) if val_seqs else row["train_loss"]
             row["val_loss"] = val_loss
-            if val_loss < best - 1e-4:
+            improved = val_loss < best - 1e-4
+            if improved:
                 best, bad = val_loss, 0
-                best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
             else:
                 bad += 1
+            if scorer is None:
+                if improved:
+                    best_state, best_step = _cpu_state(model), step
+            elif step >= cfg.warmup and (not cfg.select_every or step % cfg.select_every == 0 or step == cfg.steps
+                                         or bad >= cfg.patience):
+                ratios = scorer(model)
+                row.update({f"val_w1_ratio_{k}": v for k, v in ratios.items() if k != "score"})
+                row["val_timing"] = ratios["score"]
+                if ratios["score"] < best_timing:
+                    best_timing, best_state, best_step = ratios["score"], _cpu_state(model), step
+                log.info("step %d: selfplay on val, mean W1 ratio %.3f (best %.3f at step %d)", step,
+                         ratios["score"], best_timing, best_step)
             log.info("step %d: train %.4f val %.4f (best %.4f) lr %.2e", step, row["train_loss"], val_loss, best,
                      row["lr"])
             rows.append(row)
@@ -277,7 +319,10 @@ def train_transformer(
     if best_state is not None:
         model.load_state_dict(best_state)
     summary = {"step": step, "best_val_loss": best, "stopped_early": stopped_early, "device": str(device),
-               "train_frames_per_s": frames / elapsed if elapsed > 0 else float("nan"), "params": model.n_params()}
+               "train_frames_per_s": frames / elapsed if elapsed > 0 else float("nan"), "params": model.n_params(),
+               "select": cfg.select, "selected_step": best_step}
+    if scorer is not None:
+        summary["selected_val_timing"] = best_timing
     save_transformer(out_model, model.cpu(), extra={"summary": summary})
     with atomic_path(out_metrics) as tmp:
         pd.DataFrame(rows).to_csv(tmp, index=False)

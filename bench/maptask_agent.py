@@ -102,12 +102,15 @@ def run_system(job: dict) -> dict:
             out = trained
             summary = torch.load(out / "model.pt", map_location="cpu", weights_only=False)["summary"]
         else:
-            summary = train_transformer(train, val, mcfg, tcfg, out / "model.pt", out / "metrics.csv", out / "ck.pt")
+            timing = tcfg.timing_selection(settings.get("stop", "overlap"), True) if tcfg.select == "timing" else None
+            summary = train_transformer(train, val, mcfg, tcfg, out / "model.pt", out / "metrics.csv", out / "ck.pt",
+                                        timing=timing)
         from babbler.models.io import load_model
 
         model = load_model(out / "model.pt")  # sampled on the CPU, one thread, as the workflow's sample stage does
         factory = sampler(model, settings.get("stop", "overlap"))
-        facts = {"best_val_loss": summary["best_val_loss"], "steps": summary["step"], "params": summary["params"]}
+        facts = {"best_val_loss": summary["best_val_loss"], "steps": summary["step"], "params": summary["params"],
+                 "selected_step": summary.get("selected_step", -1)}
     facts["train_s"] = time.perf_counter() - t0
     limits = RunLimits.from_tracks(train)
     generated = {}

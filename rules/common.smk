@@ -157,6 +157,13 @@ def train_params(wildcards):
     return config["train"] if wildcards.model == "transformer" else {}
 
 
+def select_params(wildcards):
+    """The sampling settings a model chosen by selfplay timing (train.select: timing) is chosen for."""
+    if wildcards.model != "transformer" or config["train"]["select"] != "timing":
+        return {}
+    return config_keys("sample", "stop", "run_limits")
+
+
 def frame_model_outputs(corpus=CORPUS):
     """Every frame model's test evaluation (none when the corpus is too small for models)."""
     if not HAS_MODELS:

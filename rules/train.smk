@@ -22,6 +22,7 @@ rule train:
     params:
         model=model_params,
         train=train_params,
+        select=select_params,
         checkpoint=lambda wc: f"{RESULTS}/models/{wc.corpus}/{wc.model}.ckpt",
     script:
         "../workflow_scripts/train.py"

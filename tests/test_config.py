@@ -180,3 +180,28 @@ def test_dataclass_defaults_are_the_schema_defaults():
             if f.name in section:
                 assert f.default == section[f.name], f"{cls.__name__}.{f.name}: {f.default} vs schema {section[f.name]}"
         assert set(section) <= {f.name for f in fields(cls)}, f"{cls.__name__} lacks schema keys"
+
+
+def test_timing_selection_needs_a_validation_split():
+    cfg = _validated({"train": {"select": "timing"}, "corpus": {"split": {"val": 0.0, "test": 0.25}}})
+    with pytest.raises(ConfigError, match=r"train\.select.*corpus\.split\.val is 0"):
+        check_config(cfg)
+    check_config(_validated({"train": {"select": "timing"}}))
+
+
+def test_shipped_maptask_timing_config_is_valid():
+    """configs/maptask-timing.yaml, over config.yaml as snakemake merges them: timing only, reference VA, the
+    selfplay-timing checkpoint choice."""
+    base = yaml.safe_load((ROOT / "config.yaml").read_text())
+    extra = yaml.safe_load((ROOT / "configs" / "maptask-timing.yaml").read_text())
+
+    def merge(a, b):
+        return {k: merge(a[k], b[k]) if isinstance(a.get(k), dict) and isinstance(b.get(k), dict)
+                else b.get(k, a.get(k)) for k in {**a, **b}}
+
+    cfg = _validated(merge(base, extra))
+    assert cfg["corpus"]["name"] == "maptask" and cfg["corpus"]["maptask"]["audio"] is False
+    assert cfg["corpus"]["maptask"]["annotations_url"] == "../shared/data/maptask-timed-units.zip"
+    cfg["corpus"]["maptask"]["annotations_url"] = str(ROOT / "tests" / "data" / "maptask-excerpt.zip")
+    assert cfg["vad"]["method"] == "reference" and cfg["train"]["select"] == "timing"
+    check_config(cfg)

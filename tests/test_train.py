@@ -94,3 +94,53 @@ def test_finished_or_early_stopped_run_rewrites_the_same_model(tmp_path):
     assert again["step"] == first["step"] and again["stopped_early"]
     after = load_model(tmp_path / "m.pt").state_dict()
     assert all(torch.equal(before[k], v) for k, v in after.items())
+
+
+# ---------------------------------------------------------------- checkpoint selection by selfplay timing
+
+
+def test_timing_selection_keeps_the_check_with_the_closest_selfplay_and_resumes(tmp_path):
+    """train.select: timing scores selfplay at the checks, keeps the weights of the lowest mean W1 ratio (which the
+    saved model reproduces), and an interrupted run resumes to the same choice."""
+    from babbler.selection import TimingSelection, timing_scorer
+
+    rng = np.random.default_rng(3)
+    train, val = [toy_dialogue(rng, 1500) for _ in range(4)], [toy_dialogue(rng, 1500)]
+    mcfg = TransformerConfig(d_model=16, layers=1, heads=2, context=64)
+    tcfg = TrainConfig(steps=60, batch_size=4, crop=64, warmup=5, epoch_steps=10, patience=10, threads=1,
+                       select="timing", select_every=20, select_minutes=0.5, select_samples=2)
+    timing = tcfg.timing_selection("overlap", True)
+    ref = train_transformer(train, val, mcfg, tcfg, tmp_path / "ref.pt", tmp_path / "ref.csv", tmp_path / "ref.ckpt",
+                            timing=timing)
+    rows = pd.read_csv(tmp_path / "ref.csv")
+    checked = rows.dropna(subset=["val_timing"])
+    assert checked["step"].tolist() == [20, 40, 60]  # every select_every steps after the warm-up
+    best = checked.loc[checked["val_timing"].idxmin()]
+    assert ref["select"] == "timing" and ref["selected_step"] == best["step"]
+    assert ref["selected_val_timing"] == pytest.approx(best["val_timing"])
+    ratio_cols = [c for c in rows if c.startswith("val_w1_ratio_")]
+    assert len(ratio_cols) == 5 and np.allclose(checked[ratio_cols].mean(axis=1), checked["val_timing"])
+    # the saved model is the selected one: scoring it again gives the selected score (the draws are seeded)
+    score = timing_scorer(train, val, timing)(load_model(tmp_path / "ref.pt"))["score"]
+    assert score == pytest.approx(best["val_timing"], abs=1e-6)
+    # interrupted between two checks, the resumed run keeps the same best and ends on the same choice
+    train_transformer(train, val, mcfg, tcfg, tmp_path / "r.pt", tmp_path / "r.csv", tmp_path / "r.ckpt",
+                      stop_after=30, timing=timing)
+    resumed = train_transformer(train, val, mcfg, tcfg, tmp_path / "r.pt", tmp_path / "r.csv", tmp_path / "r.ckpt",
+                                timing=timing)
+    assert resumed["selected_step"] == ref["selected_step"]
+    assert np.allclose(pd.read_csv(tmp_path / "r.csv")["val_timing"].dropna(), checked["val_timing"], atol=1e-9)
+    # other sampling settings are another run: its checkpoint is not resumed
+    assert TimingSelection(stop="frame").ident() != timing.ident()
+    with pytest.raises(ValueError, match="needs the sampling settings"):
+        train_transformer(train, val, mcfg, tcfg, tmp_path / "x.pt", tmp_path / "x.csv", tmp_path / "x.ckpt")
+
+
+def test_timing_selection_needs_validation_dialogues():
+    from babbler.selection import TimingSelection, timing_scorer
+
+    rng = np.random.default_rng(4)
+    with pytest.raises(ValueError, match="needs validation dialogues"):
+        timing_scorer([toy_dialogue(rng, 300)], [], TimingSelection())
+    with pytest.raises(ValueError, match="at least twice"):
+        timing_scorer([toy_dialogue(rng, 300)], [toy_dialogue(rng, 300) for _ in range(2)], TimingSelection())

@@ -22,9 +22,10 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
         cfg = TrainConfig(**snakemake.params.train)
         if cfg.threads == 0:
             torch.set_num_threads(usable_threads(snakemake.threads))
+        timing = cfg.timing_selection(**snakemake.params.select) if cfg.select == "timing" else None
         summary = train_transformer(
             train, val, TransformerConfig(**snakemake.params.model), cfg, snakemake.output.model,
-            snakemake.output.metrics, snakemake.params.checkpoint,
+            snakemake.output.metrics, snakemake.params.checkpoint, timing=timing,
         )
         log.info("transformer: %s", summary)
     else:

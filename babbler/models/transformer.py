@@ -196,10 +196,11 @@ class TransformerStream:
         t = torch.as_tensor(np.asarray(tokens, dtype=np.int64))
         own = torch.cat([t[:, 0], t[:, 1]])
         other = torch.cat([t[:, 1], t[:, 0]])
-        out, self.cache = self.model.step(own, other, self.cache)
-        self.logits = out.own.float()
+        device = self.model.slopes.device  # a model on a GPU (checkpoint selection during training) streams there
+        out, self.cache = self.model.step(own.to(device), other.to(device), self.cache)
+        self.logits = out.own.float().cpu()
         if self.hazard is not None:
-            self.hazard.observe(own.numpy(), out.duration, other.numpy())
+            self.hazard.observe(own.numpy(), out.duration.float().cpu(), other.numpy())
 
     def next_probs(self) -> np.ndarray:
         p = torch.softmax(self.logits, dim=-1).numpy().astype(np.float64)

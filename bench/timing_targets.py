@@ -1,0 +1,74 @@
+"""The real-timing targets (issue 13) read from one or more workflow runs' `eval/{corpus}/metrics.json`.
+
+Usage:  python bench/timing_targets.py results/eval/maptask/metrics.json [OTHER_RUN/metrics.json ...] [--labels a,b]
+
+Per run (e.g. two training seeds × two sampling seeds), one row per target with the measured value and whether it
+holds:
+  * selfplay W1 ratio ≤ 1.5 for each of IPU, pause, gap, overlap_between and FTO;
+  * selfplay mean |Δ| seconds per minute at or below the human floor (two disjoint halves of human dialogues);
+  * selfplay closer than `markov` and `independent` on every type, in ≥ 90 % of the paired bootstrap draws;
+  * continuation Pearson avg (IPU, pause, FTO) ≥ 0.55, beside the prompt-only baseline;
+  * listen: FTO median within 50 ms of the human speaker's, overlap share within 0.05.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pandas as pd
+
+TYPES = ("ipu", "pause", "gap", "overlap_between", "fto")
+BASELINES = ("markov", "independent")
+
+
+def targets(metrics: dict) -> list[dict]:
+    """(target, value, holds) rows of one run's metrics."""
+    rows = []
+    dist = metrics["distance"]
+    for kind in TYPES:
+        ratio = dist["selfplay"][f"{kind}_w1_ratio"]
+        rows.append({"target": f"selfplay W1 ratio {kind} ≤ 1.5", "value": f"{ratio:.2f}", "holds": ratio <= 1.5})
+    minutes = metrics["minutes"]
+    diff, floor = minutes["selfplay"]["abs_diff_sec_per_min"], minutes["human_floor"]["abs_diff_sec_per_min"]
+    rows.append({"target": "selfplay |Δ| s/min ≤ human floor", "value": f"{diff:.2f} vs {floor:.2f}",
+                 "holds": diff <= floor})
+    for base in BASELINES:
+        for kind in TYPES:
+            versus = metrics["selfplay_vs_baselines"].get(kind, {})
+            share = versus.get("p_closer", {}).get(base)
+            own, theirs = dist["selfplay"][f"{kind}_w1_ratio"], dist[base][f"{kind}_w1_ratio"]
+            value = f"{own:.2f} vs {theirs:.2f}" + (f", bootstrap {share:.2f}" if share is not None else "")
+            holds = own < theirs and (share is None or share >= 0.9)
+            rows.append({"target": f"selfplay closer than {base} on {kind}", "value": value, "holds": holds})
+    cont = metrics["continuation"]
+    avg, prompt = cont["pearson"]["avg"], cont["prompt_pearson"]["avg"]
+    rows.append({"target": "continuation Pearson avg ≥ 0.55 (prompt-only baseline beside)",
+                 "value": f"{avg:.2f} (prompt {prompt:.2f}, n={cont['pearson']['n_dialogues']})", "holds": avg >= 0.55})
+    listen = metrics["listen"]
+    rows.append({"target": "listen FTO median within 50 ms of the human's",
+                 "value": f"{listen['fto_median']:.3f} vs {listen['fto_median_human']:.3f} s",
+                 "holds": abs(listen["fto_median_diff"]) <= 0.05 + 1e-9})
+    rows.append({"target": "listen overlap share within 0.05",
+                 "value": f"{listen['overlap_share']:.2f} vs {listen['overlap_share_human']:.2f}",
+                 "holds": abs(listen["overlap_share_diff"]) <= 0.05 + 1e-9})
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("metrics", nargs="+", help="metrics.json of each run")
+    ap.add_argument("--labels", default="", help="comma-separated column names (default: the files' parent folders)")
+    args = ap.parse_args()
+    labels = args.labels.split(",") if args.labels else [Path(p).parent.name for p in args.metrics]
+    table = None
+    for label, path in zip(labels, args.metrics, strict=True):
+        rows = pd.DataFrame(targets(json.loads(Path(path).read_text())))
+        rows[label] = rows["value"] + rows["holds"].map({True: " ✓", False: " ✗"})
+        table = rows[["target", label]] if table is None else table.merge(rows[["target", label]], on="target")
+    print(table.to_markdown(index=False))
+
+
+if __name__ == "__main__":
+    main()
