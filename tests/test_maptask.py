@@ -84,3 +84,28 @@ def test_reversed_times_and_a_silent_speaker_are_errors_naming_the_file(tmp_path
         zf.writestr("Data/timed-units/q1ec1.f.timed-units.xml", "<stream></stream>")
     with pytest.raises(InputError, match=r"q1ec1\.f\.timed-units\.xml: holds no timed words of the follower"):
         maptask.timed_units_from_zip(z, "q1ec1")
+
+
+@pytest.mark.parametrize("rate", [8000, 16000])
+def test_timing_only_dialogue_renders_at_the_configured_rate_with_speech_inside_its_va(tmp_path, rate):
+    """audio.sample_rate sets the rate of rendered timing-only dialogues (the mono stage then has nothing to
+    resample); the babble sounds inside the word-timed VA and nowhere else but the noise floor."""
+    import numpy as np
+
+    from babbler.corpora.timing_only import render_levels
+
+    excerpt = maptask.__file__.rsplit("/babbler/", 1)[0] + "/tests/data/maptask-excerpt.zip"
+    config = {"voice": {"bleed_db": -30, "noise_db": 30}, "audio": {"sample_rate": rate}}
+    render = render_levels(config)
+    assert render == {"bleed_db": -30.0, "noise_db": 30.0, "sample_rate": rate}
+    out = {k: tmp_path / f"q1ec6.{k}" for k in ("wav", "csv", "json")}
+    maptask.prepare_timing_only(excerpt, "q1ec6", 1, render, out["wav"], out["csv"], out["json"])
+    audio, sr = sf.read(out["wav"])
+    assert sr == rate and audio.shape[1] == 2 and len(audio) == pytest.approx(157.33 * rate, abs=2)
+    va = pd.read_csv(out["csv"])
+    for ch, spk in enumerate("AB"):
+        inside = np.zeros(len(audio), dtype=bool)
+        for start, end in va.loc[va["speaker"] == spk, ["start", "end"]].to_numpy():
+            inside[int(start * rate):int(end * rate)] = True
+        power = audio[:, ch] ** 2
+        assert 10 * np.log10(power[inside].mean() / power[~inside].mean()) > 20  # speech 20 dB over floor and bleed

@@ -16,13 +16,15 @@ from babbler.corpora.demo import draw_speaker, mix_recording, speaker_babble
 from babbler.seeds import derived_seed
 from babbler.va import VA_RATE
 
-RENDER_RATE = 16000  # Hz of the rendered recordings (the mono stage resamples to audio.sample_rate)
+RENDER_RATE = 16000  # Hz of rendered recordings unless told (the workflow renders at audio.sample_rate)
 TAIL_SECONDS = 1.0  # silence kept after the last segment
 
 
 def render_levels(config: dict) -> dict:
-    """The noise floor and bleed of rendered dialogues (config `voice`), as `render_va` takes them."""
-    return {"bleed_db": float(config["voice"]["bleed_db"]), "noise_db": float(config["voice"]["noise_db"])}
+    """The noise floor and bleed of rendered dialogues (config `voice`) and their rate (`audio.sample_rate`, so the
+    mono stage has nothing to resample), as `render_va` takes them."""
+    return {"bleed_db": float(config["voice"]["bleed_db"]), "noise_db": float(config["voice"]["noise_db"]),
+            "sample_rate": int(config["audio"]["sample_rate"])}
 
 
 def va_duration(va: pd.DataFrame) -> float:
@@ -52,5 +54,5 @@ def write_rendered(va: pd.DataFrame, dialogue: str, corpus_seed: int, render: di
                    source: str, extra: dict | None = None) -> dict:
     """Render a timing-only dialogue from its VA and write it in the corpus layout (as `write_dialogue`)."""
     audio, info = render_va(va, va_duration(va), derived_seed(corpus_seed, dialogue), **render)
-    return write_dialogue(dialogue, audio, RENDER_RATE, va, wav_out, va_out, info_out, extra={**info, **(extra or {})},
+    return write_dialogue(dialogue, audio, render.get("sample_rate", RENDER_RATE), va, wav_out, va_out, info_out, extra={**info, **(extra or {})},
                           source=source)
