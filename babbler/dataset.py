@@ -34,6 +34,9 @@ def encode(va: np.ndarray, f0bin: np.ndarray, ibin: np.ndarray) -> np.ndarray:
     return np.where(va, tok, 0).astype(np.int16)
 
 
+VA_ONLY_TOKEN = int(1 + (F0_BINS // 2) * INT_BINS + INT_BINS // 2)  # every speech frame under dataset.prosody: false
+
+
 def decode(tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Inverse of encode: VA, F0 bin (UNVOICED for no pitch, -1 when silent), intensity bin (-1 when silent)."""
     tokens = np.asarray(tokens, dtype=np.int64)
@@ -108,14 +111,18 @@ class FrameData:
         return sorted(d for d in self.tokens if split is None or self.split[d] == split)
 
 
-def build_dataset(prosody_files: dict[str, tuple[str | Path, str | Path]], split: dict[str, str]) -> FrameData:
-    """FrameData from each dialogue's (A, B) prosody parquets and the manifest split."""
+def build_dataset(prosody_files: dict[str, tuple[str | Path, str | Path]], split: dict[str, str],
+                  prosody: bool = True) -> FrameData:
+    """FrameData from each dialogue's (A, B) prosody parquets and the manifest split; with `prosody` False every
+    speech frame gets one token (VA_ONLY_TOKEN, the middle bins), so the models see timing alone."""
     tokens, scales = {}, {}
     for dlg, (pa, pb) in sorted(prosody_files.items()):
         ta, sa = speaker_tokens(pd.read_parquet(pa))
         tb, sb = speaker_tokens(pd.read_parquet(pb))
         n = min(len(ta), len(tb))
         tokens[dlg] = np.stack([ta[:n], tb[:n]], axis=1)
+        if not prosody:
+            tokens[dlg] = np.where(tokens[dlg] > 0, VA_ONLY_TOKEN, 0).astype(np.int16)
         scales[dlg] = (sa, sb)
     return FrameData(tokens, scales, {d: split[d] for d in tokens})
 

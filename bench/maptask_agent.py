@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from babbler.corpora.maptask import DIALOGUE_IDS, timed_units_from_zip, va_from_words  # noqa: E402
-from babbler.dataset import encode  # noqa: E402
+from babbler.dataset import VA_ONLY_TOKEN  # noqa: E402
 from babbler.evaluate import (  # noqa: E402
     DISTANCE_TYPES, abs_diff_sec_per_min, distance, halvings, minute_rates, noise_floor, pooled,
 )
@@ -41,7 +41,7 @@ from babbler.splits import assign_splits  # noqa: E402
 from babbler.timing import events_from_tokens, source_stats  # noqa: E402
 from babbler.va import SPEAKERS, TOKEN_RATE, VA_PER_TOKEN, ipu_track, n_frames, segments_to_frames  # noqa: E402
 
-SPEECH_TOKEN = int(encode(np.array([True]), np.array([8]), np.array([4]))[0])
+SPEECH_TOKEN = VA_ONLY_TOKEN  # as the workflow's dataset.prosody: false
 
 
 def dialogue_tokens(zip_path: str, dialogue: str) -> np.ndarray:

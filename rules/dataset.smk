@@ -12,5 +12,7 @@ rule dataset:
         f"{RESULTS}/logs/dataset/{CORPUS}.log",
     conda:
         "../envs/train.yaml"
+    params:
+        dataset=config["dataset"],
     script:
         "../workflow_scripts/dataset.py"

@@ -64,3 +64,28 @@ def test_dataset_round_trip_with_ids_that_are_savez_arguments(tmp_path):
     assert back.ids() == sorted(ids) and back.split["001"] == "test"
     assert all(np.array_equal(back.tokens[d], tokens[d]) for d in ids)
     assert back.scales["allow_pickle"][0].f0_median == pytest.approx(101.0)
+
+
+def test_dataset_without_prosody_keeps_the_va_and_one_speech_token(tmp_path):
+    """dataset.prosody: false: the same voice activity, every speech frame the middle-bin token, scales kept."""
+    from babbler.dataset import VA_ONLY_TOKEN, build_dataset, token_values
+
+    rng = np.random.default_rng(0)
+    files = {}
+    for spk in "AB":
+        n = 600
+        va = np.repeat(rng.random(n // 20) < 0.5, 20)
+        prosody = pd.DataFrame({"time": np.arange(n) / 100, "f0": np.where(va, rng.uniform(90, 250, n), np.nan),
+                                "intensity": np.where(va, rng.uniform(50, 75, n), 30.0), "va": va})
+        files[spk] = tmp_path / f"d.{spk}.parquet"
+        prosody.to_parquet(files[spk])
+    full = build_dataset({"d": (files["A"], files["B"])}, {"d": "train"})
+    timing = build_dataset({"d": (files["A"], files["B"])}, {"d": "train"}, prosody=False)
+    assert np.array_equal(full.tokens["d"] > 0, timing.tokens["d"] > 0)
+    assert set(np.unique(timing.tokens["d"])) == {0, VA_ONLY_TOKEN} and len(np.unique(full.tokens["d"])) > 10
+    assert timing.scales == full.scales
+    _, f0, db = token_values(timing.tokens["d"][:, 0], timing.scales["d"][0])  # rendered at the speaker's medians
+    speech = timing.tokens["d"][:, 0] > 0
+    f0c, dbc = bin_centres(timing.scales["d"][0])
+    assert np.allclose(f0[speech], f0c[8]) and np.allclose(db[speech], dbc[INT_BINS // 2])
+    assert f0c[8] == pytest.approx(timing.scales["d"][0].f0_median * 2 ** (0.5 / 12))  # half a bin above the median

@@ -101,6 +101,7 @@ def test_bootstrap_intervals_and_paired_comparison():
     lo, hi = m["distance"]["selfplay"]["ipu_w1_ratio_ci90"]
     assert lo <= m["distance"]["selfplay"]["ipu_w1_ratio"] <= hi and hi < m["distance"]["markov"]["ipu_w1_ratio"]
     assert m["distance"]["markov"]["ipu_w1_ratio"] > 5  # far outside the human noise floor
+    assert list(m["selfplay_vs_baselines"]) == ["ipu", "pause", "gap", "overlap_between", "fto"]  # every type
     versus = m["selfplay_vs_baselines"]["ipu"]
     assert versus["closer"] and versus["p_closer"] == {"independent": 1.0, "markov": 1.0}
     assert m["bootstrap_draws"] == 100

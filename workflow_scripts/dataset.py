@@ -13,7 +13,7 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
         dlg, spk = Path(path).name.removesuffix(".parquet").rsplit(".", 1)
         files.setdefault(dlg, {})[spk] = path
     data = build_dataset({d: (f["A"], f["B"]) for d, f in files.items()},
-                         dict(zip(manifest["dialogue"], manifest["split"])))
+                         dict(zip(manifest["dialogue"], manifest["split"])), prosody=snakemake.params.dataset["prosody"])
     save_dataset(data, snakemake.output.frames, snakemake.output.splits)
     for split in ("train", "val", "test"):
         ids = data.ids(split)
