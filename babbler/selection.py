@@ -21,7 +21,7 @@ class TimingSelection:
 
     stop: str = "overlap"  # the sampling rule the model will be used with (sample.stop)
     run_limits: bool = True  # sample.run_limits
-    minutes: float = 3.0  # selfplay length per validation dialogue (at most the dialogue's own)
+    minutes: float = 2.0  # selfplay length per validation dialogue (at most the dialogue's own; train.select_minutes)
     samples: int = 2  # selfplay draws per validation dialogue
     seed: int = 1  # sampling seed, the same at every check (the draws differ only by the weights)
     floor_draws: int = 20  # pairs of disjoint human halves behind the floor

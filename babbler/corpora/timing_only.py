@@ -54,5 +54,6 @@ def write_rendered(va: pd.DataFrame, dialogue: str, corpus_seed: int, render: di
                    source: str, extra: dict | None = None) -> dict:
     """Render a timing-only dialogue from its VA and write it in the corpus layout (as `write_dialogue`)."""
     audio, info = render_va(va, va_duration(va), derived_seed(corpus_seed, dialogue), **render)
-    return write_dialogue(dialogue, audio, render.get("sample_rate", RENDER_RATE), va, wav_out, va_out, info_out, extra={**info, **(extra or {})},
+    rate = render.get("sample_rate", RENDER_RATE)
+    return write_dialogue(dialogue, audio, rate, va, wav_out, va_out, info_out, extra={**info, **(extra or {})},
                           source=source)
