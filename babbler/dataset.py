@@ -79,18 +79,23 @@ def token_values(tokens: np.ndarray, scale: SpeakerScale) -> tuple[np.ndarray, n
     return va, f0, db
 
 
-def speaker_tokens(prosody: pd.DataFrame) -> tuple[np.ndarray, SpeakerScale]:
-    """50 Hz tokens of one speaker from their 10 ms prosody table (VA sampled every 20 ms, F0/dB averaged)."""
+def token_rate_tracks(prosody: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One speaker's 10 ms prosody table at the 50 Hz token rate: VA (sampled every 20 ms), F0 (Hz, mean of the
+    voiced 10 ms frames, NaN when none) and intensity (dB, mean)."""
     k = VA_PER_TOKEN
     n = len(prosody) // k
-    va100 = prosody["va"].to_numpy(bool)[: k * n]
+    va = prosody["va"].to_numpy(bool)[: k * n][0::k]  # sampling (not "any") keeps run lengths unbiased
     f0 = prosody["f0"].to_numpy(float)[: k * n].reshape(n, k)
     db = prosody["intensity"].to_numpy(float)[: k * n].reshape(n, k)
-    va = va100[0::k]  # sampling (not "any") keeps run lengths unbiased
     count = np.isfinite(f0).sum(axis=1)
     f0_sum = np.where(np.isfinite(f0), f0, 0.0).sum(axis=1)
-    f0_50 = np.where(count > 0, f0_sum / np.maximum(count, 1), np.nan)  # mean over the voiced 10 ms frames
-    db_50 = db.mean(axis=1)
+    f0_50 = np.where(count > 0, f0_sum / np.maximum(count, 1), np.nan)
+    return va, f0_50, db.mean(axis=1)
+
+
+def speaker_tokens(prosody: pd.DataFrame) -> tuple[np.ndarray, SpeakerScale]:
+    """50 Hz tokens of one speaker from their 10 ms prosody table (`token_rate_tracks`, binned)."""
+    va, f0_50, db_50 = token_rate_tracks(prosody)
     voiced = np.isfinite(f0_50) & va
     f0_median = float(np.median(f0_50[voiced])) if voiced.sum() >= 10 else 150.0
     db_median = float(np.median(db_50[va])) if va.sum() >= 10 else 60.0

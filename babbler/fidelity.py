@@ -9,6 +9,8 @@ import pandas as pd
 
 from babbler.va import VA_PER_TOKEN
 
+MCD_CEPSTRA = 24  # mel cepstra c1…c24 (c0, the level, is left out)
+
 
 def f0_errors_semitones(asked: np.ndarray, f0_va_rate: np.ndarray) -> np.ndarray:
     """|12·log2(measured / asked)| on the token frames where both the asked F0 and the measured one exist."""
@@ -18,15 +20,54 @@ def f0_errors_semitones(asked: np.ndarray, f0_va_rate: np.ndarray) -> np.ndarray
     return np.abs(12 * np.log2(got[both] / asked[both]))
 
 
+def mel_cepstra(y: np.ndarray, sample_rate: int) -> np.ndarray:
+    """(frames, MCD_CEPSTRA) mel cepstra c1…c24 of log mel amplitudes, 25 ms windows every 10 ms (frame i centred at
+    i·10 ms)."""
+    import librosa
+
+    hop = sample_rate // 100
+    n_fft = 1 << int(np.ceil(np.log2(0.025 * sample_rate)))
+    mel = librosa.feature.melspectrogram(y=np.asarray(y, dtype=np.float32), sr=sample_rate, n_fft=n_fft,
+                                         hop_length=hop, win_length=int(0.025 * sample_rate), n_mels=40, power=2.0)
+    cep = librosa.feature.mfcc(S=0.5 * np.log(mel + 1e-10), n_mfcc=MCD_CEPSTRA + 1, dct_type=2, norm="ortho")
+    return cep[1:].T
+
+
+def mel_cepstral_distance(real: np.ndarray, voiced: np.ndarray, sample_rate: int, va: np.ndarray) -> np.ndarray:
+    """Per-frame mel-cepstral distance (dB, (10 / ln 10)·√(2·Σ Δc²)) between a real channel and its re-voicing,
+    on the 10 ms frames where the driving VA (50 Hz) is on; time-aligned, as both follow the same tracks."""
+    a, b = mel_cepstra(real, sample_rate), mel_cepstra(voiced, sample_rate)
+    n = min(len(a), len(b), VA_PER_TOKEN * len(va))
+    on = np.repeat(np.asarray(va, dtype=bool), VA_PER_TOKEN)[:n]
+    diff = a[:n][on] - b[:n][on]
+    return 10 / np.log(10) * np.sqrt(2 * (diff**2).sum(axis=1))
+
+
 def voice_fidelity(voice: str, accuracy: pd.DataFrame, tracks: dict[str, str | Path], prosody: dict[str, str | Path],
-                   render_info: dict) -> dict:
-    """VA precision/recall/F1 (both speakers' mean, from vad_accuracy.csv's ALL row), F0 error and real-time factor
-    of a voice; `tracks` maps dialogue → generated tracks, `prosody` maps `{dialogue}.{speaker}` → its parquet."""
+                   render_info: dict, audio: dict[str, str | Path] | None = None,
+                   real: dict[str, str | Path] | None = None) -> dict:
+    """VA precision/recall/F1 (both speakers' mean, from vad_accuracy.csv's ALL row), F0 error, mel-cepstral distance
+    to the real test audio and real-time factors of a voice; `tracks` maps dialogue → generated tracks, `prosody`,
+    `audio` (the voice's mono tracks) and `real` (the real ones) map `{dialogue}.{speaker}` → file."""
     acc = accuracy.set_index("dialogue").loc["ALL"]
     errors = [f0_errors_semitones(pd.read_parquet(path)[f"f0_{spk}"].to_numpy(),
                                   pd.read_parquet(prosody[f"{dlg}.{spk}"], columns=["f0"])["f0"].to_numpy())
               for dlg, path in tracks.items() for spk in "AB"]
     err = np.concatenate(errors) if errors else np.zeros(0)
+    mcd = np.zeros(0)
+    if audio and real:
+        import soundfile as sf
+
+        parts = []
+        for dlg, path in tracks.items():
+            table = pd.read_parquet(path)
+            for spk in "AB":
+                y, sr = sf.read(str(audio[f"{dlg}.{spk}"]), dtype="float32")
+                r, sr_real = sf.read(str(real[f"{dlg}.{spk}"]), dtype="float32")
+                if sr_real != sr:
+                    raise ValueError(f"{real[f'{dlg}.{spk}']}: {sr_real} Hz, but the voice's audio is at {sr} Hz")
+                parts.append(mel_cepstral_distance(r, y, sr, table[f"va_{spk}"].to_numpy(bool)))
+        mcd = np.concatenate(parts) if parts else mcd
     return {
         "voice": voice,
         "system": render_info["system"],
@@ -34,6 +75,9 @@ def voice_fidelity(voice: str, accuracy: pd.DataFrame, tracks: dict[str, str | P
         "f0_error_median_semitones": float(np.median(err)) if len(err) else float("nan"),
         "f0_gross_error_rate": float(np.mean(err > 1.0)) if len(err) else float("nan"),
         "f0_frames_compared": int(len(err)),
+        "mcd_db": float(np.mean(mcd)) if len(mcd) else float("nan"),
+        "mcd_frames": int(len(mcd)),
         "rtf": render_info["rtf"],
         "rtf_threads": render_info["threads"],
+        "rtf_1ch": render_info.get("rtf_1ch", float("nan")),
     }

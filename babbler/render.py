@@ -1,4 +1,5 @@
-"""Render generated 50 Hz tracks to stereo audio laid out like a corpus (design stage `sample`, audio)."""
+"""Render generated 50 Hz tracks to stereo audio laid out like a corpus (design stage `sample`, audio): tracks in,
+a registry voice, mixing as a close-talk recording, real audio spliced where a system keeps it."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ import pandas as pd
 from scipy.ndimage import uniform_filter1d
 
 from babbler.mixing import mix_stereo
-from babbler.seeds import torch_seed
 from babbler.va import TOKEN_RATE
-from babbler.voices.source_filter import SpeakerVoice, Tracks, render_source_filter
+from babbler.voices.source_filter import Tracks
+from babbler.voices.spec import Voice
+
+RTF_1CH_SECONDS = 2.0  # audio behind the one-channel, one-thread real-time factor
 
 CROSSFADE_S = 0.01  # where real and generated audio meet
 
@@ -23,21 +26,32 @@ def speaker_tracks(table: pd.DataFrame, spk: str) -> Tracks:
                   table[f"intensity_{spk}"].to_numpy(float), frame_rate=TOKEN_RATE)
 
 
-def median_f0(tracks: Tracks, default: float = 120.0) -> float:
-    """The speaker's median F0 over voiced frames (Hz), `default` when nothing is voiced."""
-    voiced = tracks.f0[np.isfinite(tracks.f0)]
-    return float(np.median(voiced)) if len(voiced) else default
+def voice_speed(voice: Voice, tracks: list[Tracks], sample_rate: int, seed: int, model, settings: dict):
+    """Render every track with `voice` as one batch; return the waveforms and the speed: seconds spent, the
+    real-time factor per channel of that batch (`rtf`), and of one channel alone on one thread (`rtf_1ch`, on
+    up to RTF_1CH_SECONDS of the first track from its first speech frame)."""
+    import torch
 
-
-def speaker_voice(tracks: Tracks) -> SpeakerVoice:
-    """A source-filter voice matched to a speaker: a shorter vocal tract for a higher median F0."""
-    scale = float(np.interp(median_f0(tracks), [100.0, 220.0], [1.0, 1.17]))
-    return SpeakerVoice(formant_scale=scale)
-
-
-def source_filter_voice(tracks: Tracks, sample_rate: int, seed) -> np.ndarray:
-    """The `source_filter` voice as a renderer."""
-    return render_source_filter(tracks, sample_rate, speaker_voice(tracks), seed=seed)
+    t0 = time.perf_counter()
+    waves = voice.render(tracks, sample_rate, seed, model, settings)
+    spent = time.perf_counter() - t0
+    total = sum(len(t.va) for t in tracks) / TOKEN_RATE
+    first = tracks[0]
+    on = np.flatnonzero(first.va)
+    lo = int(on[0]) if len(on) else 0
+    hi = min(len(first.va), lo + int(RTF_1CH_SECONDS * TOKEN_RATE))
+    one = Tracks(first.va[lo:hi], first.f0[lo:hi], first.intensity[lo:hi], frame_rate=first.frame_rate)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        t0 = time.perf_counter()
+        voice.render([one], sample_rate, seed, model, settings)
+        one_s = time.perf_counter() - t0
+    finally:
+        torch.set_num_threads(threads)
+    seconds = (hi - lo) / TOKEN_RATE
+    return waves, {"voice_seconds": spent, "rtf": spent / total if total else float("nan"),
+                   "rtf_1ch": one_s / seconds if seconds else float("nan")}
 
 
 def splice(generated: np.ndarray, real: np.ndarray, keep_real: np.ndarray, sample_rate: int) -> np.ndarray:
@@ -49,47 +63,6 @@ def splice(generated: np.ndarray, real: np.ndarray, keep_real: np.ndarray, sampl
     mask = uniform_filter1d(mask, width, mode="nearest")  # edges extend, so a prompt starts fully real
     real = np.pad(real[:n], (0, max(0, n - len(real))))
     return mask * real + (1 - mask) * generated
-
-
-def source_filter_voices(tables: list[pd.DataFrame], sample_rate: int, seed) -> tuple[list, float]:
-    """Both speakers' `source_filter` waveforms for each dialogue, and the seconds spent."""
-    rng = np.random.default_rng(seed)
-    out, t0 = [], time.perf_counter()
-    for table in tables:
-        out.append([source_filter_voice(speaker_tracks(table, spk), sample_rate, rng.integers(2**63)) for spk in "AB"])
-    return out, time.perf_counter() - t0
-
-
-def wavenet_voices(tables: list[pd.DataFrame], sample_rate: int, seed, model, temperature: float = 1.0):
-    """Both speakers' `wavenet` waveforms for each dialogue, generated as one batch; and the seconds spent."""
-    import torch
-
-    from babbler.voices.wavenet import global_features, local_features
-
-    locals_, globs, lengths = [], [], []
-    for table in tables:
-        for spk in "AB":
-            tr = speaker_tracks(table, spk)
-            f0_med = median_f0(tr)
-            db_med = float(np.nanmedian(tr.intensity)) if np.isfinite(tr.intensity).any() else 60.0
-            locals_.append(local_features(tr.va, tr.f0, tr.intensity, db_med))
-            globs.append(global_features(f0_med, db_med))
-            lengths.append(len(table))
-    n_frames = max(lengths)
-    local = np.zeros((len(locals_), locals_[0].shape[0], n_frames), dtype=np.float32)
-    for i, loc in enumerate(locals_):
-        local[i, :, : loc.shape[1]] = loc
-    n = int(round(n_frames / TOKEN_RATE * model.cfg.sample_rate))
-    gen = torch.Generator().manual_seed(torch_seed(seed))
-    t0 = time.perf_counter()
-    y = model.generate(torch.as_tensor(local), torch.as_tensor(np.stack(globs)), n, temperature, gen).numpy()
-    spent = time.perf_counter() - t0
-    if model.cfg.sample_rate != sample_rate:
-        y = librosa.resample(y, orig_sr=model.cfg.sample_rate, target_sr=sample_rate, res_type="soxr_hq")
-    out = []
-    for i in range(len(tables)):
-        out.append([y[2 * i], y[2 * i + 1]])
-    return out, spent
 
 
 def mix_dialogue(

@@ -216,18 +216,24 @@ def continuation_section(metrics: dict, continuation: pd.DataFrame) -> str:
     return out
 
 
-def models_section(metrics: dict) -> str:
-    """Frame models' test bits/frame and shift/hold accuracy; voices' fidelity and speed."""
+def models_section(metrics: dict, voice_audio: dict[str, str | Path] | None = None, voice_seconds: float = 6.0) -> str:
+    """Frame models' test bits/frame and shift/hold accuracy; one row per voice with its fidelity, speed and the
+    same excerpt of the first test dialogue re-voiced."""
     fm = metrics.get("frame_model", {})
     rows = [[m, fmt(v.get("test_bits_per_frame"), 4), fmt(v.get("shift_hold_balanced_accuracy")),
              fmt(v.get("n_shift")), fmt(v.get("n_hold"))] for m, v in fm.items()]
     out = table(["frame model", "test VA bits/frame", "shift/hold balanced accuracy", "shift events", "hold events"],
                 rows)
     vo = metrics.get("voice", {})
+    voice_audio = voice_audio or {}
     rows = [[v, d.get("system", ""), fmt(d.get("va_precision")), fmt(d.get("va_recall")), fmt(d.get("va_f1")),
-             fmt(d.get("f0_error_median_semitones")), fmt(d.get("rtf"))] for v, d in vo.items()]
+             fmt(d.get("f0_error_median_semitones")), fmt(d.get("f0_gross_error_rate")), fmt(d.get("mcd_db"), 2),
+             fmt(d.get("rtf_1ch")), fmt(d.get("rtf")),
+             audio_tag(audio_excerpt(voice_audio[v], 0.0, voice_seconds)) if v in voice_audio else ""]
+            for v, d in vo.items()]
     out += table(["voice", "measured on", "VA precision", "VA recall", "VA F1", "median F0 error (semitones)",
-                  "real-time factor (CPU)"], rows)
+                  "share off by > 1 semitone", "mel-cepstral distance to real (dB)", "RTF, 1 channel, 1 thread",
+                  "RTF per channel, batched", f"first {voice_seconds:g} s of the first test dialogue"], rows)
     return out
 
 
@@ -241,6 +247,7 @@ def render_report(
     audio: list[tuple[str, str | Path]],
     excerpt: tuple[float, float],
     config: dict,
+    voice_audio: dict[str, str | Path] | None = None,
 ) -> str:
     """The whole report as one HTML document (images and audio embedded)."""
     start, seconds = excerpt
@@ -287,7 +294,7 @@ sets of human dialogues. On Fisher, NTPP reports 2.35 s/min, dGSLM about 3, two 
 test dialogues r is very uncertain.</p>
 {continuation_section(metrics, continuation)}
 <h3>Frame models and voices</h3>
-{models_section(metrics)}
+{models_section(metrics, voice_audio, float((config.get('voice') or {}).get('excerpt_seconds', 6.0)))}
 <h2>Configuration</h2>
 <pre>{escape(yaml.safe_dump(config, sort_keys=False))}</pre>
 <h2>Versions</h2>

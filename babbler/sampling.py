@@ -14,7 +14,7 @@ from tqdm import tqdm
 from babbler.dataset import SpeakerScale, token_values
 from babbler.fileio import atomic_path, write_va
 from babbler.models import Stream
-from babbler.systems import SYSTEMS
+from babbler.systems import system_spec
 from babbler.va import TOKEN_RATE, frames_to_segments, runs
 
 FREE = -1  # marks a frame/speaker the model generates
@@ -153,7 +153,7 @@ def listen_plan(dialogues: list[np.ndarray], agent: int) -> np.ndarray:
 def system_plan(system: str, real: list[np.ndarray], prompt_frames: int, listen_agent: str) -> np.ndarray | None:
     """The given/free frames a generated system's sampler fills, by its mode (None for resynthesis: the real tracks
     are used as they are)."""
-    mode = SYSTEMS[system].mode
+    mode = system_spec(system).mode
     if mode == "resynth":
         return None
     if mode == "continuation":

@@ -25,12 +25,11 @@ class System:
     note: str  # what it is, in the report's summary table
     baseline: bool = False  # a reference the neural agent must beat
     voice: str | None = None  # a fixed voice; None: the configured sample.voice
-    excerpt: bool = False  # only `voice.wavenet.excerpt_seconds` of each dialogue (a voice check)
+    excerpt: bool = False  # only `voice.excerpt_seconds` of each dialogue (a voice check)
 
 
 SYSTEMS: dict[str, System] = {s.name: s for s in (
     System("resynth", None, "resynth", True, "topline: the human test tracks re-voiced"),
-    System("resynth_wavenet", None, "resynth", False, "WaveNet voice excerpt", voice="wavenet", excerpt=True),
     System("selfplay", "transformer", "selfplay", True, "neural agent talking to itself"),
     System("continuation", "transformer", "continuation", True, "neural agent continuing a real prompt"),
     System("listen", "transformer", "listen", True, "neural agent beside a real speaker"),
@@ -39,11 +38,28 @@ SYSTEMS: dict[str, System] = {s.name: s for s in (
 )}
 EVALUATED = tuple(n for n, s in SYSTEMS.items() if s.evaluated)  # report order
 BASELINES = tuple(n for n, s in SYSTEMS.items() if s.baseline)
+VOICE_CHECK_PREFIX = "resynth_"
+
+
+def voice_check(voice: str) -> str:
+    """The system that re-voices an excerpt of every test dialogue with one voice (its fidelity and speed)."""
+    return f"{VOICE_CHECK_PREFIX}{voice}"
+
+
+def system_spec(name: str) -> System:
+    """Any generated system: one of SYSTEMS, or a voice check `resynth_{voice}` (the rules allow only registry
+    voices there)."""
+    if name in SYSTEMS:
+        return SYSTEMS[name]
+    if name.startswith(VOICE_CHECK_PREFIX):
+        voice = name.removeprefix(VOICE_CHECK_PREFIX)
+        return System(name, None, "resynth", False, f"{voice} voice excerpt", voice=voice, excerpt=True)
+    raise KeyError(f"unknown generated system {name!r}")
 
 
 def kept_channels(system: str, n_frames: int, prompt_frames: int, listen_agent: str) -> dict[str, np.ndarray] | None:
     """Per speaker, the frames where a rendered dialogue keeps the real recording (None: all babble)."""
-    mode = SYSTEMS[system].mode
+    mode = system_spec(system).mode
     if mode == "continuation":
         prompt = np.arange(n_frames) < prompt_frames
         return {"A": prompt, "B": prompt}

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import math
-import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
-from tqdm import tqdm
 
 from babbler.fileio import atomic_path
+from babbler.loop import config_hash, cpu_state, data_fingerprint, fit
 from babbler.models.durations import duration_bin, onset_durations
-from babbler.models.transformer import FrameTransformer, TransformerConfig, save_transformer
+from babbler.models.transformer import (
+    FrameTransformer,
+    TransformerConfig,
+    save_transformer,
+)
 from babbler.selection import TimingSelection, timing_scorer
 
 log = logging.getLogger(__name__)
@@ -45,27 +45,10 @@ class TrainConfig:
     select_minutes: float = 2.0  # timing: selfplay minutes per validation dialogue at each check
     select_samples: int = 2  # timing: selfplay draws per validation dialogue at each check
 
-    def timing_selection(self, stop: str, run_limits: bool) -> "TimingSelection":
+    def timing_selection(self, stop: str, run_limits: bool) -> TimingSelection:
         """The selfplay check of `select: timing` for a model sampled with these sample.stop / run_limits."""
         return TimingSelection(stop=stop, run_limits=run_limits, minutes=self.select_minutes,
                                samples=self.select_samples, seed=self.seed)
-
-
-def pick_device(name: str) -> torch.device:
-    """`auto` → CUDA when present, else CPU."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("train.device is 'cuda' but torch sees no CUDA device")
-    return torch.device(name)
-
-
-def lr_factor(step: int, cfg: TrainConfig) -> float:
-    """Linear warm-up then cosine decay to 10 % of the peak rate."""
-    if step < cfg.warmup:
-        return (step + 1) / cfg.warmup
-    progress = min(1.0, (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup))
-    return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress))
 
 
 def views(dialogues: list[np.ndarray]) -> list[np.ndarray]:
@@ -140,74 +123,6 @@ def validate(model: FrameTransformer, seqs: list[np.ndarray], device: torch.devi
     return float(np.concatenate(nll).mean()) if nll else float("nan")
 
 
-def data_fingerprint(*groups) -> str:
-    """SHA-256 of the arrays a model is trained on: each group (e.g. train, val) in order, with dtypes and shapes."""
-    h = hashlib.sha256()
-    for group in groups:
-        h.update(f"group of {len(group)};".encode())
-        for a in group:
-            a = np.ascontiguousarray(a)
-            h.update(f"{a.dtype.str}{a.shape};".encode())
-            h.update(a.tobytes())
-    return h.hexdigest()
-
-
-def config_hash(model_cfg, train_cfg, data_id: str) -> str:
-    """Identity of a training run (model and train dataclasses, data): a checkpoint resumes only its own run.
-
-    `data_id` must change whenever the training data does (`data_fingerprint` of the arrays), so that a checkpoint
-    left by a run on other data (a changed VAD, sample rate or recording under the same dialogue ids) is never taken
-    for a resumable one."""
-    blob = json.dumps({"model": asdict(model_cfg), "train": asdict(train_cfg), "data": data_id}, sort_keys=True)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-
-def write_checkpoint(path, run_id: str, model, opt, sched, rng: np.random.Generator, **state) -> None:
-    """Atomically save everything a resumed run needs: weights, optimizer, scheduler, RNG, loop state."""
-    with atomic_path(path) as tmp:
-        torch.save({"run_id": run_id, "model": model.state_dict(), "optimizer": opt.state_dict(),
-                    "scheduler": sched.state_dict(), "rng": _rng_state(rng), **state}, tmp)
-
-
-def load_checkpoint(path, run_id: str, model, opt, sched, rng: np.random.Generator, device) -> dict | None:
-    """Restore a run from `path` if it exists and belongs to `run_id`; return its loop state, else None."""
-    path = Path(path)
-    if not path.exists():
-        return None
-    # on the CPU: the RNG states must stay CPU byte tensors; the weights and optimizer state move on loading
-    ck = torch.load(path, map_location="cpu", weights_only=False)
-    if ck.get("run_id") != run_id:
-        log.warning("ignoring %s: it belongs to other settings or other training data; starting afresh", path)
-        return None
-    want = {k: tuple(v.shape) for k, v in model.state_dict().items()}
-    have = {k: tuple(v.shape) for k, v in ck["model"].items()}
-    if want != have:  # same settings, but the code's architecture changed since it was written
-        log.warning("ignoring %s: its tensors do not fit this model (the code changed); starting afresh", path)
-        return None
-    model.load_state_dict(ck["model"])
-    opt.load_state_dict(ck["optimizer"])
-    sched.load_state_dict(ck["scheduler"])
-    _set_rng_state(rng, ck["rng"])
-    return ck
-
-
-def _cpu_state(model: torch.nn.Module) -> dict:
-    """A copy of the model's weights on the CPU."""
-    return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
-
-
-def _rng_state(rng: np.random.Generator) -> dict:
-    return {"numpy": rng.bit_generator.state, "torch": torch.get_rng_state(),
-            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None}
-
-
-def _set_rng_state(rng: np.random.Generator, state: dict) -> None:
-    rng.bit_generator.state = state["numpy"]
-    torch.set_rng_state(state["torch"])
-    if state.get("cuda") is not None and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
-
-
 def train_transformer(
     train: list[np.ndarray],
     val: list[np.ndarray],
@@ -239,92 +154,59 @@ def train_transformer(
     scorer = timing_scorer(train, val, timing) if cfg.select == "timing" else None
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
-    device = pick_device(cfg.device)
     torch.manual_seed(cfg.seed)
-    rng = np.random.default_rng(cfg.seed)
-    model = FrameTransformer(model_cfg).to(device)
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, 0.98))
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, cfg))
+    model = FrameTransformer(model_cfg)
     train_seqs, val_seqs = views(train), views(val)
     selection_id = timing.ident() if scorer is not None else ""
     run_id = config_hash(model_cfg, cfg, data_fingerprint(train, val) + selection_id)
-    step, best, bad, rows, best_state, finished = 0, float("inf"), 0, [], None, False
-    best_timing, best_step = float("inf"), 0
-    ck = load_checkpoint(checkpoint, run_id, model, opt, sched, rng, device)
-    if ck is not None:
-        step, best, bad, rows, best_state = ck["step"], ck["best"], ck["bad"], ck["rows"], ck["best_state"]
-        finished = bool(ck.get("finished", False))
-        best_timing, best_step = ck.get("best_timing", float("inf")), ck.get("best_step", 0)
-        log.info("resumed from %s at step %d (best val %.4f)%s", checkpoint, step, best,
-                 ": that run had finished" if finished else "")
-    log.info("training %d parameters on %s: %d train / %d val views", model.n_params(), device, len(train_seqs),
-             len(val_seqs))
-    def save_checkpoint(done: bool = False) -> None:
-        write_checkpoint(checkpoint, run_id, model, opt, sched, rng, step=step, best=best, bad=bad, rows=rows,
-                         best_state=best_state, finished=done, best_timing=best_timing, best_step=best_step)
+    log.info("training %d parameters: %d train / %d val views", model.n_params(), len(train_seqs), len(val_seqs))
 
-    t0, frames = time.perf_counter(), 0
-    bar = tqdm(total=cfg.steps, initial=step, desc="train", mininterval=5.0)
-    stopped_early = finished and step < cfg.steps
-    while step < cfg.steps and not finished:
-        model.train()
-        batch = torch.as_tensor(sample_batch(train_seqs, cfg, rng), device=device)
-        loss = loss_on(model, batch)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        gnorm = float(torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip))
-        opt.step()
-        sched.step()
-        step += 1
-        frames += batch.shape[0] * (batch.shape[1] - 1)
-        row = {"step": step, "train_loss": float(loss.detach()), "lr": sched.get_last_lr()[0], "grad_norm": gnorm,
-               "val_loss": float("nan")}
-        bar.update(1)
-        if step % cfg.epoch_steps == 0 or step == cfg.steps:
-            val_loss = validate(model, val_seqs, device) if val_seqs else row["train_loss"]
-            row["val_loss"] = val_loss
-            improved = val_loss < best - 1e-4
-            if improved:
-                best, bad = val_loss, 0
-            else:
-                bad += 1
-            if scorer is None:
-                if improved:
-                    best_state, best_step = _cpu_state(model), step
-            elif step >= cfg.warmup and (not cfg.select_every or step % cfg.select_every == 0 or step == cfg.steps
-                                         or bad >= cfg.patience):
-                ratios = scorer(model)
-                row.update({f"val_w1_ratio_{k}": v for k, v in ratios.items() if k != "score"})
-                row["val_timing"] = ratios["score"]
-                if ratios["score"] < best_timing:
-                    best_timing, best_state, best_step = ratios["score"], _cpu_state(model), step
-                log.info("step %d: selfplay on val, mean W1 ratio %.3f (best %.3f at step %d)", step,
-                         ratios["score"], best_timing, best_step)
-            log.info("step %d: train %.4f val %.4f (best %.4f) lr %.2e", step, row["train_loss"], val_loss, best,
-                     row["lr"])
-            rows.append(row)
-            stopped_early = bad >= cfg.patience
-            save_checkpoint(done=stopped_early or step >= cfg.steps)
-            if stopped_early:
-                log.info("early stop at step %d: no validation gain in %d checks", step, cfg.patience)
-                break
+    def check(model: FrameTransformer, step: int, row: dict, st: dict) -> bool:
+        """Validation loss (early stopping), and the kept weights: best loss, or best selfplay timing."""
+        val_loss = validate(model, val_seqs, next(model.parameters()).device) if val_seqs else row["train_loss"]
+        row["val_loss"] = val_loss
+        improved = val_loss < st["best"] - 1e-4
+        if improved:
+            st["best"], st["bad"] = val_loss, 0
         else:
-            rows.append(row)
-        if stop_after is not None and step >= stop_after:
-            bar.close()
-            save_checkpoint()
-            return {"step": step, "interrupted": True}
-    bar.close()
-    elapsed = time.perf_counter() - t0
-    if best_state is not None:
-        model.load_state_dict(best_state)
-    summary = {"step": step, "best_val_loss": best, "stopped_early": stopped_early, "device": str(device),
-               "train_frames_per_s": frames / elapsed if elapsed > 0 else float("nan"), "params": model.n_params(),
-               "select": cfg.select, "selected_step": best_step}
+            st["bad"] += 1
+        if scorer is None:
+            if improved:
+                st["best_state"], st["best_step"] = cpu_state(model), step
+        elif step >= cfg.warmup and (not cfg.select_every or step % cfg.select_every == 0 or step == cfg.steps
+                                     or st["bad"] >= cfg.patience):
+            ratios = scorer(model)
+            row.update({f"val_w1_ratio_{k}": v for k, v in ratios.items() if k != "score"})
+            row["val_timing"] = ratios["score"]
+            if ratios["score"] < st["best_timing"]:
+                st["best_timing"], st["best_state"], st["best_step"] = ratios["score"], cpu_state(model), step
+            log.info("step %d: selfplay on val, mean W1 ratio %.3f (best %.3f at step %d)", step, ratios["score"],
+                     st["best_timing"], st["best_step"])
+        log.info("step %d: train %.4f val %.4f (best %.4f) lr %.2e", step, row["train_loss"], val_loss, st["best"],
+                 row["lr"])
+        st["stopped_early"] = st["bad"] >= cfg.patience
+        if st["stopped_early"]:
+            log.info("early stop at step %d: no validation gain in %d checks", step, cfg.patience)
+        return st["stopped_early"]
+
+    state = {"best": float("inf"), "bad": 0, "best_state": None, "best_timing": float("inf"), "best_step": 0,
+             "stopped_early": False}
+    res = fit(model, cfg, run_id, checkpoint,
+              next_batch=lambda rng, device: torch.as_tensor(sample_batch(train_seqs, cfg, rng), device=device),
+              loss_fn=loss_on, check=check, state=state, units=lambda b: b.shape[0] * (b.shape[1] - 1),
+              desc="train", betas=(0.9, 0.98), stop_after=stop_after)
+    if res.interrupted:
+        return {"step": res.step, "interrupted": True}
+    st, model = res.state, res.model
+    if st["best_state"] is not None:
+        model.load_state_dict(st["best_state"])
+    summary = {"step": res.step, "best_val_loss": st["best"], "stopped_early": st["stopped_early"],
+               "device": str(res.device), "train_frames_per_s": res.units_per_s, "params": model.n_params(),
+               "select": cfg.select, "selected_step": st["best_step"]}
     if scorer is not None:
-        summary["selected_val_timing"] = best_timing
+        summary["selected_val_timing"] = st["best_timing"]
     save_transformer(out_model, model.cpu(), extra={"summary": summary})
     with atomic_path(out_metrics) as tmp:
-        pd.DataFrame(rows).to_csv(tmp, index=False)
+        pd.DataFrame(res.rows).to_csv(tmp, index=False)
     log.info("done: %s", summary)
     return summary

@@ -1,12 +1,14 @@
-"""Benchmark the voices (issue 5 targets): real-time factor of each voice and what WaveNet options buy.
+"""Benchmark the voices: real-time factor of every voice on one CPU thread, and what the options buy.
 
 Usage:  python bench/bench_voices.py [--corpus demo] [--device cpu|cuda] [--seconds 2]
 One CPU thread unless --device cuda. Reports, from one run:
-  * source_filter RTF per channel on 30 s of tracks (median of 5; target <= 0.05),
-  * WaveNet cached (Fast WaveNet) generation RTF per channel, and its speed-up over recomputing the
-    whole receptive field per sample, timed once the history fills it (median of 3; target >= 10x),
-  * what each option buys: sample rate 8 vs 16 kHz, residual channels 32 vs 16, batching 1 vs 8 channels,
-  * on CUDA: batched samples/s.
+  * source_filter RTF per channel on 30 s of tracks (median of 5),
+  * every neural voice (the trained model of results/models/{corpus}/{voice}.pt where it exists, else its
+    default size untrained; the speed does not depend on the weights): RTF for 1 channel on 1 thread
+    (median of 3; target <= 1 for at least one) and per channel for 8 channels batched,
+  * the WaveNet's cached (Fast WaveNet) generation against recomputing the whole receptive field per sample,
+    timed once the history fills it (median of 3; target >= 10x), and its options: 16 kHz, residual 16,
+  * on CUDA: batched samples/s of every neural voice.
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from babbler.voices.features import render_conditioning  # noqa: E402
+from babbler.voices.registry import TRAINED, VOICES  # noqa: E402
 from babbler.voices.source_filter import SpeakerVoice, Tracks, render_source_filter  # noqa: E402
-from babbler.voices.wavenet import WaveNet, WaveNetConfig, load_wavenet  # noqa: E402
+from babbler.voices.wavenet import WaveNet, WaveNetConfig  # noqa: E402
 
 
 def babble_tracks(seconds: float, rate: float = 50.0, seed: int = 0) -> Tracks:
@@ -40,19 +44,17 @@ def babble_tracks(seconds: float, rate: float = 50.0, seed: int = 0) -> Tracks:
     return Tracks(va, f0, np.where(va, 65.0, np.nan), frame_rate=rate)
 
 
-def wavenet_rtf(model: WaveNet, batch: int, seconds: float, device: str) -> float:
-    """Seconds of compute per second of audio per channel for cached generation of `batch` channels."""
+def generation_rtf(model, batch: int, seconds: float, device: str) -> float:
+    """Seconds of compute per second of audio per channel for generating `batch` channels of babble tracks."""
     model = model.to(device)
-    frames = int(seconds * 50)
-    local = torch.zeros(batch, 4, frames, device=device)
-    local[:, 0] = 1.0
-    glob = torch.zeros(batch, 2, device=device)
-    n = int(seconds * model.cfg.sample_rate)
-    model.generate(local, glob, min(n, 200))  # warm-up
+    tracks = [babble_tracks(seconds, seed=i) for i in range(batch)]
+    local, glob, f0, _ = (torch.as_tensor(a).to(device) if isinstance(a, np.ndarray) else a
+                          for a in render_conditioning(tracks, model.cfg.sample_rate))
+    model.generate(local[:, :, :10], glob, f0[:, : min(f0.shape[1], 10 * model.hop)])  # warm-up
     if device == "cuda":
         torch.cuda.synchronize()
     t0 = time.perf_counter()
-    model.generate(local, glob, n)
+    model.generate(local, glob, f0)
     if device == "cuda":
         torch.cuda.synchronize()
     return (time.perf_counter() - t0) / seconds / batch
@@ -67,7 +69,7 @@ def naive_rtf(model: WaveNet, n: int = 200) -> float:
     spent = []
     for length in (rf, rf + n):
         t0 = time.perf_counter()
-        model.generate_naive(local, glob, length)
+        model.generate_naive(local, glob, torch.full((1, length), 120.0))
         spent.append(time.perf_counter() - t0)
     return (spent[1] - spent[0]) / (n / model.cfg.sample_rate)
 
@@ -89,29 +91,37 @@ def main() -> None:
         rtf.append((time.perf_counter() - t0) / tracks.duration)
     print(f"source_filter at 16 kHz, 1 thread: RTF per channel median {np.median(rtf):.4f} (target <= 0.05)")
 
-    path = Path(args.results) / "models" / args.corpus / "wavenet.pt"
-    trained = load_wavenet(path) if path.exists() else WaveNet(WaveNetConfig()).eval()
+    models = {}
+    for name in TRAINED:
+        path = Path(args.results) / "models" / args.corpus / f"{name}.pt"
+        models[name] = VOICES[name].load(str(path)) if path.exists() else VOICES[name].build({}).eval()
+        n_params = sum(p.numel() for p in models[name].parameters())
+        one = float(np.median([generation_rtf(models[name], 1, args.seconds, "cpu") for _ in range(3)]))
+        batched = generation_rtf(models[name], 8, args.seconds, "cpu")
+        print(f"{name}: {path if path.exists() else 'default size, untrained'}; {models[name].cfg.sample_rate} Hz, "
+              f"{n_params} parameters; RTF 1 channel 1 thread (median of 3) {one:.2f}; per channel, 8 batched "
+              f"{batched:.2f}")
+    trained = models["wavenet"]
     cfg = trained.cfg
-    print(f"wavenet: {path if path.exists() else 'default config, untrained'}; {cfg.sample_rate} Hz, "
-          f"{cfg.stacks}x{cfg.layers_per_stack} layers, residual {cfg.residual}, receptive field {cfg.receptive_field}")
-    cached = float(np.median([wavenet_rtf(trained, 1, args.seconds, "cpu") for _ in range(3)]))
+    cached = float(np.median([generation_rtf(trained, 1, args.seconds, "cpu") for _ in range(3)]))
     naive = float(np.median([naive_rtf(trained) for _ in range(3)]))
     print(f"wavenet generation, 1 channel, 1 thread, median of 3: cached RTF {cached:.2f}; naive recompute of "
           f"the full receptive field RTF {naive:.1f}; speed-up {naive / cached:.1f}x (target >= 10x)")
     options = {
-        "batch 8 channels": (trained, 8),
-        "16 kHz (same layers)": (WaveNet(WaveNetConfig(**{**cfg.__dict__, "sample_rate": 16000})).eval(), 1),
-        "residual 16, skip 32": (WaveNet(WaveNetConfig(**{**cfg.__dict__, "residual": 16, "skip": 32})).eval(), 1),
+        "16 kHz (same layers)": WaveNet(WaveNetConfig(**{**cfg.__dict__, "sample_rate": 16000})).eval(),
+        "residual 16, skip 32": WaveNet(WaveNetConfig(**{**cfg.__dict__, "residual": 16, "skip": 32})).eval(),
     }
-    for name, (model, batch) in options.items():
-        r = wavenet_rtf(model, batch, args.seconds, "cpu")
-        print(f"  {name:22s}: RTF per channel {r:.2f} ({cached / r:.2f}x the default's speed)")
+    for name, model in options.items():
+        r = generation_rtf(model, 1, args.seconds, "cpu")
+        print(f"  wavenet {name:22s}: RTF per channel {r:.2f} ({cached / r:.2f}x the default's speed)")
     if args.device == "cuda":
         torch.set_num_threads(4)
-        for batch in (8, 64, 256):
-            r = wavenet_rtf(trained, batch, args.seconds, "cuda")
-            print(f"wavenet on CUDA, batch {batch}: RTF per channel {r:.4f}, "
-                  f"{cfg.sample_rate / r:.0f} samples/s per channel, {batch * cfg.sample_rate / r:.0f} in all")
+        for name, model in models.items():
+            for batch in (8, 64, 256):
+                r = generation_rtf(model, batch, args.seconds, "cuda")
+                print(f"{name} on CUDA, batch {batch}: RTF per channel {r:.4f}, "
+                      f"{model.cfg.sample_rate / r:.0f} samples/s per channel, {batch * model.cfg.sample_rate / r:.0f} "
+                      "in all")
 
 
 if __name__ == "__main__":

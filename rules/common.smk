@@ -75,7 +75,7 @@ def source_dialogues(source):
     """Dialogue ids of a source: the configured corpus, or a generated set (one per test dialogue)."""
     if source == CORPUS:
         return DIALOGUES
-    if source.startswith(f"{CORPUS}.") and source.split(".", 1)[1] in SYSTEMS:
+    if source.startswith(f"{CORPUS}.") and source.split(".", 1)[1] in GENERATED:
         return TEST_IDS
     raise ValueError(f"unknown source {source!r}")
 
@@ -116,7 +116,8 @@ def timing_outputs(source=CORPUS):
 # Frame models and the generated systems they sample (design: systems compared in the report).
 from babbler.models.io import MODELS as FRAME_MODELS  # noqa: E402
 from babbler.splits import assign_splits  # noqa: E402
-from babbler.systems import EVALUATED, SYSTEMS  # noqa: E402
+from babbler.systems import EVALUATED, SYSTEMS, system_spec, voice_check  # noqa: E402
+from babbler.voices.registry import TRAINED as TRAINED_VOICES, VOICES, render_settings  # noqa: E402
 
 SPLIT = assign_splits(
     DIALOGUES, config["corpus"]["seed"], config["corpus"]["split"]["val"], config["corpus"]["split"]["test"]
@@ -134,7 +135,7 @@ EVAL_SYSTEMS = list(EVALUATED)  # compared with `real`, in report order
 
 wildcard_constraints:
     model="|".join(MODELS),
-    system="|".join(SYSTEMS),
+    system="|".join([*SYSTEMS, *(voice_check(v) for v in VOICES)]),
 
 
 def training_threads():
@@ -175,45 +176,56 @@ def generated_outputs(corpus=CORPUS):
     """Every generated set's timing and the voices' fidelity (none without models)."""
     if not HAS_MODELS:
         return []
-    out = [t for system in SYSTEMS for t in timing_outputs(f"{corpus}.{system}")]
+    out = [t for system in GENERATED for t in timing_outputs(f"{corpus}.{system}")]
     return out + voice_fidelity_outputs(corpus)
 
 
 def system_voice(system):
     """The voice that renders a generated system: its own, else the configured one."""
-    return SYSTEMS[system].voice or config["sample"]["voice"]
+    return system_spec(system).voice or config["sample"]["voice"]
+
+
+# Voices (babbler/voices/registry.py): the configured one, and every voice listed in `voices`, get a fidelity row.
+REPORT_VOICES = list(dict.fromkeys([config["sample"]["voice"], *config["voices"]]))
+
+
+wildcard_constraints:
+    voice="|".join(VOICES),
+
+
+def voice_model(corpus, voice):
+    """The trained model of a voice ([] for a voice that does not train)."""
+    return [f"{RESULTS}/models/{corpus}/{voice}.pt"] if VOICES[voice].trains else []
 
 
 def voice_fidelity_outputs(corpus=CORPUS):
-    """Fidelity of the configured voice (on resynth) and of the WaveNet (on its excerpt)."""
-    voices = {system_voice("resynth"): "resynth", "wavenet": "resynth_wavenet"}
-    return [f"{RESULTS}/eval/{corpus}/voice_{voice}.json" for voice in voices]
+    """The fidelity of every reported voice."""
+    return [f"{RESULTS}/eval/{corpus}/voice_{voice}.json" for voice in REPORT_VOICES]
 
 
 def sample_model(wildcards):
     """The frame model a system samples from (none for resynthesis)."""
-    model = SYSTEMS[wildcards.system].model
+    model = system_spec(wildcards.system).model
     return [f"{RESULTS}/models/{wildcards.corpus}/{model}.pt"] if model else []
 
 
 def render_inputs(wildcards):
-    """Tracks of a generated set, the real audio it keeps, and the WaveNet when that voice renders it."""
-    inputs = {
+    """Tracks of a generated set, the real audio it keeps, and the voice's model when it trains."""
+    return {
         "tracks": expand(f"{RESULTS}/corpus/{wildcards.corpus}.{wildcards.system}/tracks/{{k}}.parquet", k=TEST_IDS),
         "real": expand(f"{RESULTS}/corpus/{wildcards.corpus}/wav/{{k}}.wav", k=TEST_IDS),
+        "model": voice_model(wildcards.corpus, system_voice(wildcards.system)),
     }
-    if system_voice(wildcards.system) == "wavenet":
-        inputs["wavenet"] = f"{RESULTS}/models/{wildcards.corpus}/wavenet.pt"
-    return inputs
-
-
-wildcard_constraints:
-    voice="source_filter|wavenet",
 
 
 def fidelity_system(voice):
-    """The resynthesis set a voice's fidelity is measured on."""
-    return "resynth_wavenet" if voice == "wavenet" or system_voice("resynth") != voice else "resynth"
+    """The resynthesis set a voice's fidelity is measured on: `resynth` for the configured voice, else its
+    excerpt set."""
+    return "resynth" if system_voice("resynth") == voice else voice_check(voice)
+
+
+# Every generated set the run makes: the evaluated systems and the reported voices' excerpts.
+GENERATED = list(dict.fromkeys([*EVAL_SYSTEMS, *(fidelity_system(v) for v in REPORT_VOICES)]))
 
 
 def evaluation_events(wildcards):
@@ -237,35 +249,47 @@ def timeline_inputs(wildcards):
     return [f"{RESULTS}/prosody/{s}/{TEST_IDS[0]}.{spk}.parquet" for s in sources for spk in "AB"]
 
 
-# Spectrogram panels: the human channel, the configured voice in selfplay, the WaveNet excerpt.
+# Spectrogram panels and report players: the human channel, selfplay in the configured voice, then every reported
+# voice re-voicing the same excerpt of the first test dialogue.
 SPECTROGRAM_LABELS = [
     "real (speaker A of the first test dialogue)",
     f"selfplay, {config['sample']['voice']} voice (speaker A)",
-    "wavenet voice, resynthesis excerpt (speaker A)",
+    *(f"{v} voice, resynthesis (speaker A)" for v in REPORT_VOICES),
 ]
 
 
 def spectrogram_inputs(wildcards):
     """Speaker A's mono audio behind the spectrogram panels (SPECTROGRAM_LABELS order)."""
     k = TEST_IDS[0]
+    voices = [f"{RESULTS}/audio/{wildcards.corpus}.{fidelity_system(v)}/{k}.A.wav" for v in REPORT_VOICES]
     return [
         f"{RESULTS}/audio/{wildcards.corpus}/{k}.A.wav",
         f"{RESULTS}/audio/{wildcards.corpus}.selfplay/{k}.A.wav",
-        f"{RESULTS}/audio/{wildcards.corpus}.resynth_wavenet/{k}.A.wav",
+        *voices,
     ]
 
 
-# Audio excerpts in the report: the human test dialogue, each evaluated system, the WaveNet excerpt.
-REPORT_AUDIO_LABELS = ["real", *EVAL_SYSTEMS, "resynth_wavenet (WaveNet voice excerpt)"]
+REPORT_AUDIO_LABELS = ["real", *EVAL_SYSTEMS]
 
 
 def report_audio(wildcards):
     """Stereo WAVs of the first test dialogue behind the report's players (REPORT_AUDIO_LABELS order)."""
     k = TEST_IDS[0]
-    systems = [*EVAL_SYSTEMS, "resynth_wavenet"]
     return [f"{RESULTS}/corpus/{wildcards.corpus}/wav/{k}.wav"] + [
-        f"{RESULTS}/corpus/{wildcards.corpus}.{s}/wav/{k}.wav" for s in systems
+        f"{RESULTS}/corpus/{wildcards.corpus}.{s}/wav/{k}.wav" for s in EVAL_SYSTEMS
     ]
+
+
+def voice_audio(wildcards):
+    """Per reported voice, its stereo re-voicing of the first test dialogue (the voices table's players)."""
+    k = TEST_IDS[0]
+    return [f"{RESULTS}/corpus/{wildcards.corpus}.{fidelity_system(v)}/wav/{k}.wav" for v in REPORT_VOICES]
+
+
+def training_curves(wildcards):
+    """Metrics of every trained frame model and of every trained voice that is reported."""
+    trained = MODELS + [v for v in REPORT_VOICES if VOICES[v].trains]
+    return expand(f"{RESULTS}/models/{wildcards.corpus}/{{model}}.metrics.csv", model=trained)
 
 
 def report_outputs(corpus=CORPUS):

@@ -36,7 +36,7 @@ if HAS_MODELS:
             metrics=rules.evaluate.output.metrics,
             timeline=timeline_inputs,
             spectrogram=spectrogram_inputs,
-            curves=lambda wc: expand(f"{RESULTS}/models/{wc.corpus}/{{model}}.metrics.csv", model=MODELS + ["wavenet"]),
+            curves=training_curves,
         output:
             fto=report(f"{RESULTS}/eval/{{corpus}}/fto.png", caption="../report/fto.rst", category="Timing"),
             durations=report(
@@ -60,7 +60,7 @@ if HAS_MODELS:
             systems=EVAL_SYSTEMS,
             prompt_seconds=config["sample"]["prompt_seconds"],
             spectrogram_labels=SPECTROGRAM_LABELS,
-            spectrogram_seconds=6.0,
+            spectrogram_seconds=config["voice"]["excerpt_seconds"],
         script:
             "../workflow_scripts/plots.py"
 
@@ -75,6 +75,7 @@ if HAS_MODELS:
             spectrogram=rules.plots.output.spectrogram,
             training=rules.plots.output.training,
             audio=report_audio,
+            voice_audio=voice_audio,
         output:
             f"{RESULTS}/report/{{corpus}}/report.html",
         log:
@@ -83,6 +84,7 @@ if HAS_MODELS:
             "../envs/report.yaml"
         params:
             audio_labels=REPORT_AUDIO_LABELS,
+            voices=REPORT_VOICES,
             excerpt_start=max(0.0, config["sample"]["prompt_seconds"] - 5.0),
             config=config,  # shown in the report; holds report.title and report.excerpt_seconds
         script:

@@ -1,6 +1,6 @@
 # Sample stage: generated dialogues laid out like a corpus, one per test dialogue:
 # selfplay / continuation / listen with the neural agent, the two baselines in selfplay, and the
-# test split's own tracks for resynthesis (resynth; resynth_wavenet is a short excerpt).
+# test split's own tracks for resynthesis (resynth; resynth_{voice} are short excerpts, one per voice).
 
 
 if TEST_IDS:
@@ -27,6 +27,6 @@ if TEST_IDS:
             runtime=60,
         params:
             sample=config_keys("sample", "seed", "temperature", "stop", "run_limits", "prompt_seconds", "listen_agent"),
-            excerpt=lambda wc: (config["voice"]["wavenet"]["excerpt_seconds"] if SYSTEMS[wc.system].excerpt else None),
+            excerpt=lambda wc: (config["voice"]["excerpt_seconds"] if system_spec(wc.system).excerpt else None),
         script:
             "../workflow_scripts/sample.py"

@@ -169,17 +169,35 @@ def test_dataclass_defaults_are_the_schema_defaults():
 
     from babbler.models.transformer import TransformerConfig
     from babbler.train import TrainConfig
+    from babbler.voices.samplernn import SampleRNNConfig
+    from babbler.voices.tacotron import TacotronConfig
+    from babbler.voices.training import VoiceTrainConfig
     from babbler.voices.wavenet import WaveNetConfig
-    from babbler.voices.wavenet_train import WaveNetTrainConfig
 
     cfg = _validated({})
-    sections = {TrainConfig: cfg["train"], TransformerConfig: cfg["model"]["transformer"],
-                WaveNetConfig: cfg["voice"]["wavenet"]["model"], WaveNetTrainConfig: cfg["voice"]["wavenet"]["train"]}
-    for cls, section in sections.items():
+    sections = [(TrainConfig, cfg["train"]), (TransformerConfig, cfg["model"]["transformer"]),
+                (WaveNetConfig, cfg["voice"]["wavenet"]["model"]), (SampleRNNConfig, cfg["voice"]["samplernn"]["model"]),
+                (TacotronConfig, cfg["voice"]["tacotron"]["model"])]
+    sections += [(VoiceTrainConfig, {k: v for k, v in cfg["voice"][name]["train"].items() if k != "crop"})
+                 for name in ("wavenet", "samplernn")]  # the Tacotron's crops are longer by default
+    for cls, section in sections:
         for f in fields(cls):
             if f.name in section:
                 assert f.default == section[f.name], f"{cls.__name__}.{f.name}: {f.default} vs schema {section[f.name]}"
         assert set(section) <= {f.name for f in fields(cls)}, f"{cls.__name__} lacks schema keys"
+
+
+def test_every_registered_voice_has_its_schema_entry():
+    """A voice is its module plus its `voice.{name}` schema section; sample.voice and `voices` list every voice."""
+    from babbler.voices.registry import VOICES
+
+    schema = yaml.safe_load((ROOT / "schemas/config.schema.yaml").read_text())["properties"]
+    assert set(VOICES) <= set(schema["voice"]["properties"])
+    assert set(schema["sample"]["properties"]["voice"]["enum"]) == set(VOICES)
+    assert set(schema["voices"]["items"]["enum"]) == set(VOICES)
+    for name, voice in VOICES.items():
+        section = schema["voice"]["properties"][name]["properties"]
+        assert ({"model", "train"} <= set(section)) == voice.trains, name
 
 
 def test_timing_selection_needs_a_validation_split():

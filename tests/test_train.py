@@ -36,7 +36,7 @@ def test_checkpoint_of_another_architecture_is_not_resumed(tmp_path):
     """Same settings, but the code's model changed: the stale checkpoint is ignored, not half-loaded."""
     import copy
 
-    from babbler.train import config_hash, load_checkpoint
+    from babbler.loop import config_hash, load_checkpoint
 
     mcfg = TransformerConfig(d_model=16, layers=1, heads=2, context=32)
     tcfg = TrainConfig(steps=10)

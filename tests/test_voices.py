@@ -1,25 +1,65 @@
-"""Voices: the WaveNet (causality, incremental generation, μ-law, receptive field, overfitting) and
-the source-filter voice (F0 accuracy, silence, determinism), and splicing real audio into renders."""
+"""Voices: the registry; the WaveNet, SampleRNN and Tacotron-style voices (causality, incremental generation against
+the full forward pass, overfitting, resumable training on the shared loop); the F0 excitation; the source-filter
+voice (F0 accuracy, silence, determinism); splicing real audio into renders; the fidelity measures."""
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 
+from babbler.dataset import SpeakerScale
 from babbler.prosody import extract_prosody
-from babbler.render import mix_dialogue, source_filter_voices, splice
+from babbler.render import mix_dialogue, speaker_tracks, splice
+from babbler.voices.features import crop_items, make_item, sample_f0, sine_excitation
+from babbler.voices.registry import TRAINED, VOICES
+from babbler.voices.samplernn import SampleRNN, SampleRNNConfig
 from babbler.voices.source_filter import SpeakerVoice, Tracks, render_source_filter
+from babbler.voices.tacotron import Tacotron, TacotronConfig
+from babbler.voices.training import VoiceTrainConfig, train_voice
 from babbler.voices.wavenet import WaveNet, WaveNetConfig, mu_law_decode, mu_law_encode
-from babbler.voices.wavenet_train import VoiceItem, WaveNetTrainConfig, crop_batch, train_wavenet
 
 TINY = WaveNetConfig(stacks=2, layers_per_stack=4, residual=8, skip=8, cond=4)
+TINY_SRNN = SampleRNNConfig(hidden=16, mlp=16, embed=4, cond=4)
+TINY_TACO = TacotronConfig(sample_rate=8000, n_mels=40, n_fft=256, cond=16, prenet=16, rnn=16, postnet=16)
 
 
 def tiny_inputs(model, t=300, seed=0):
     g = torch.Generator().manual_seed(seed)
     x = torch.randint(0, 256, (2, t), generator=g)
-    cond = model.conditioning(torch.randn(2, 4, t // model.hop + 1, generator=g), torch.randn(2, 2, generator=g), t)
+    f0 = torch.where(torch.arange(t) < t // 2, 140.0, 0.0).expand(2, t)
+    cond = model.conditioning(torch.randn(2, 4, t // model.hop + 1, generator=g), torch.randn(2, 2, generator=g), f0)
     return x, cond
+
+
+def tone_item(freq=200.0, sr=8000, seconds=1.0, on=0.6):
+    """A tone for the first `on` seconds, then silence, with its 50 Hz tracks."""
+    t = np.arange(int(sr * seconds)) / sr
+    clip = 0.5 * np.sin(2 * np.pi * freq * t) * (t < on)
+    frames = int(seconds * 50)
+    va = np.arange(frames) < int(on * 50)
+    tracks = Tracks(va, np.where(va, freq, np.nan), np.where(va, 70.0, np.nan), frame_rate=50)
+    return make_item(clip, tracks, SpeakerScale(freq, 70.0), sr)
+
+
+def test_registry_holds_every_voice_module():
+    assert set(VOICES) == {"source_filter", "wavenet", "samplernn", "tacotron"}
+    assert set(TRAINED) == {"wavenet", "samplernn", "tacotron"} and list(VOICES)[0] == "source_filter"
+    for name in TRAINED:
+        model = VOICES[name].build({})
+        assert model.kind == name and hasattr(model, "loss") and model.context_frames() >= 0
+
+
+def test_every_voice_renders_silence_off_va_and_sound_on_it():
+    """Through the registry's one signature: as many samples as the track, louder where VA is on."""
+    torch.manual_seed(0)
+    tracks = [steady_tracks(150.0, rate=50), steady_tracks(220.0, rate=50)]
+    for name, voice in VOICES.items():
+        model = voice.build({"sample_rate": 8000} if name != "tacotron" else TINY_TACO.__dict__) if voice.trains else None
+        waves = voice.render(tracks, 16000, 3, model, {})
+        assert [len(w) for w in waves] == [32000, 32000], name
+        assert all(np.isfinite(w).all() for w in waves), name
+    waves = VOICES["source_filter"].render(tracks, 16000, 3, None, {})
+    assert np.abs(waves[0][:7000]).max() == 0 and np.abs(waves[0][12000:20000]).max() > 0.01
 
 
 def test_mu_law_round_trip():
@@ -30,6 +70,20 @@ def test_mu_law_round_trip():
     small = np.linspace(-0.01, 0.01, 101)
     assert np.max(np.abs(mu_law_decode(mu_law_encode(small)) - small)) < 2.5e-4  # fine steps near zero
     assert torch.equal(mu_law_encode(torch.as_tensor(x)), torch.as_tensor(c))
+
+
+def test_sample_f0_is_continuous_and_the_excitation_has_its_period():
+    va = np.ones(10, dtype=bool)
+    f0 = np.array([100.0] * 5 + [200.0] * 5)
+    tracks = Tracks(va, f0, np.full(10, 60.0), frame_rate=50)
+    per_sample = sample_f0(tracks, 8000, 1600)
+    assert per_sample[0] == pytest.approx(100) and per_sample[-1] == pytest.approx(200)
+    assert np.all(np.diff(per_sample) >= 0) and 100 < per_sample[800] < 200  # a glide, not a step
+    sine = sine_excitation(np.full(8000, 125.0), 8000)
+    spectrum = np.abs(np.fft.rfft(sine))
+    assert np.argmax(spectrum) == 125  # 1 s of signal: bin k is k Hz
+    unvoiced = Tracks(va, np.full(10, np.nan), np.full(10, 60.0), frame_rate=50)
+    assert not sample_f0(unvoiced, 8000, 1600).any()
 
 
 def test_wavenet_is_causal_with_the_computed_receptive_field():
@@ -50,7 +104,7 @@ def test_wavenet_is_causal_with_the_computed_receptive_field():
     assert max(spans) == TINY.receptive_field == 31 and min(spans) >= TINY.receptive_field - 2
 
 
-def test_incremental_logits_equal_the_full_forward_pass():
+def test_wavenet_incremental_logits_equal_the_full_forward_pass():
     torch.manual_seed(1)
     model = WaveNet(TINY).eval()
     x, cond = tiny_inputs(model)
@@ -58,58 +112,123 @@ def test_incremental_logits_equal_the_full_forward_pass():
         assert torch.allclose(model.incremental_logits(x, cond), model(x, cond), atol=1e-4)
 
 
-def test_fast_and_naive_generators_draw_the_same_samples():
+def test_wavenet_fast_and_naive_generators_draw_the_same_samples():
     torch.manual_seed(2)
     model = WaveNet(TINY).eval()
-    local, glob = torch.randn(2, 4, 3), torch.randn(2, 2)
-    fast = model.generate(local, glob, 120, generator=torch.Generator().manual_seed(5))
-    naive = model.generate_naive(local, glob, 120, generator=torch.Generator().manual_seed(5))
+    local, glob, f0 = torch.randn(2, 4, 3), torch.randn(2, 2), torch.full((2, 120), 150.0)
+    fast = model.generate(local, glob, f0, generator=torch.Generator().manual_seed(5), chunk=50)
+    naive = model.generate_naive(local, glob, f0, generator=torch.Generator().manual_seed(5))
     assert torch.equal(fast, naive)
 
 
-def test_tiny_wavenet_overfits_a_short_clip(tmp_path):
-    sr = 8000
-    t = np.arange(sr) / sr
-    clip = 0.5 * np.sin(2 * np.pi * 200 * t) * (t < 0.6)  # 0.6 s tone, then silence
-    local = np.zeros((4, 50), dtype=np.float32)
-    local[0, :30] = 1
-    item = VoiceItem(mu_law_encode(clip).astype(np.int16), local, np.zeros(2, np.float32), np.arange(30))
-    cfg = WaveNetTrainConfig(steps=150, batch_size=4, crop=400, lr=5e-3, warmup=10, epoch_steps=50, device="cpu")
-    summary = train_wavenet([item], [item], TINY, cfg, tmp_path / "w.pt", tmp_path / "w.csv", tmp_path / "w.ckpt")
-    metrics = pd.read_csv(tmp_path / "w.csv")
-    assert metrics["train_loss"].iloc[0] > 4.5  # starts near ln 256 ≈ 5.5
-    assert summary["final_val_loss"] < 1.0  # far below chance
+def test_samplernn_incremental_logits_equal_the_full_forward_pass():
+    torch.manual_seed(3)
+    model = SampleRNN(TINY_SRNN).eval()
+    g = torch.Generator().manual_seed(0)
+    x = torch.randint(0, 256, (2, 16 + 96), generator=g)
+    cond = torch.randn(2, 6, 4, generator=g)
+    samp = torch.randn(2, 96, 16, generator=g)
+    with torch.no_grad():
+        full = model(x, cond, samp)
+    inc = model.incremental_logits(x, cond, samp)
+    assert full.shape == inc.shape == (2, 256, 96)
+    assert torch.allclose(inc, full, atol=1e-5)
+    # causal: changing a sample changes no prediction of it or of anything before it
+    x2 = x.clone()
+    x2[:, 16 + 50] = (x2[:, 16 + 50] + 99) % 256
+    with torch.no_grad():
+        changed = (model(x2, cond, samp) - full).abs().amax(dim=(0, 1)) > 0
+    assert torch.nonzero(changed)[:, 0].min() == 51
 
 
-def test_wavenet_checkpoint_is_not_resumed_on_other_audio(tmp_path):
-    """A finished WaveNet run's checkpoint is ignored when the audio under the same dialogue ids changed."""
-    sr = 8000
-    t = np.arange(sr // 2) / sr
-    local = np.zeros((4, 25), dtype=np.float32)
-    local[0, :15] = 1
+def test_tacotron_decoder_frames_equal_the_teacher_forced_pass_on_its_own_output():
+    import math
 
-    def item(freq):
-        clip = 0.5 * np.sin(2 * np.pi * freq * t) * (t < 0.3)
-        return VoiceItem(mu_law_encode(clip).astype(np.int16), local, np.zeros(2, np.float32), np.arange(15))
+    from babbler.voices.tacotron import LOG_FLOOR
 
-    cfg = WaveNetTrainConfig(steps=6, batch_size=2, crop=160, warmup=2, epoch_steps=3, device="cpu")
-    train_wavenet([item(200)], [], TINY, cfg, tmp_path / "w.pt", tmp_path / "w.csv", tmp_path / "w.ckpt")
-    train_wavenet([item(330)], [], TINY, cfg, tmp_path / "w.pt", tmp_path / "w.csv", tmp_path / "w.ckpt")
-    train_wavenet([item(330)], [], TINY, cfg, tmp_path / "f.pt", tmp_path / "f.csv", tmp_path / "f.ckpt")
+    torch.manual_seed(4)
+    model = Tacotron(TacotronConfig(**{**TINY_TACO.__dict__, "prenet_dropout": 0.0})).eval()
+    local, glob, f0 = torch.randn(2, 4, 20), torch.randn(2, 2), torch.full((2, 3200), 150.0)
+    dec, post = model.decode(local, glob, f0, 40)
+    x, source = model.frame_inputs(local, glob, f0, 0, 40)
+    prev = torch.cat([torch.full_like(dec[:, :1], math.log(LOG_FLOOR)), dec[:, :-1]], dim=1)
+    with torch.no_grad():
+        dec2, post2 = model(model.encode(x), source, prev)
+    assert torch.allclose(dec, dec2, atol=1e-5) and torch.allclose(post, post2, atol=1e-5)
+
+
+def test_tacotron_source_puts_the_harmonics_at_the_f0():
+    import librosa
+
+    model = Tacotron(TacotronConfig())
+    centres = librosa.mel_frequencies(82, fmin=0, fmax=8000)[1:-1]
+    for f0 in (120.0, 210.0):
+        source = model.harmonic_logmel(torch.tensor([[f0, 0.0]]))[0]
+        assert abs(centres[int(source[0].argmax())] / f0 - 1) < 0.12  # the strongest band holds the fundamental
+        assert not source[1].any()  # unvoiced: no source
+    tone = torch.as_tensor(0.5 * np.sin(2 * np.pi * 200 * np.arange(16000) / 16000), dtype=torch.float32)[None]
+    measured = model.log_mel(tone)[0, 50]  # the analysis puts a 200 Hz tone in the source's band of 200 Hz
+    assert int(measured.argmax()) == int(model.harmonic_logmel(torch.tensor([[200.0]]))[0, 0].argmax())
+
+
+@pytest.mark.parametrize("name", ["wavenet", "samplernn", "tacotron"])
+def test_neural_voice_learns_a_tone_far_below_chance(tmp_path, name):
+    sizes = {"wavenet": TINY.__dict__, "samplernn": TINY_SRNN.__dict__, "tacotron": TINY_TACO.__dict__}[name]
+    torch.manual_seed(1)
+    model = VOICES[name].build(sizes)
+    item = tone_item()
+    crop = 800 if name == "tacotron" else 400
+    cfg = VoiceTrainConfig(steps=150, batch_size=4, crop=crop, lr=5e-3, warmup=10, epoch_steps=50, device="cpu")
+    summary = train_voice(model, [item], [item], cfg, tmp_path / "v.pt", tmp_path / "v.csv", tmp_path / "v.ckpt")
+    metrics = pd.read_csv(tmp_path / "v.csv")
+    first = metrics["train_loss"].iloc[0]
+    assert summary["final_val_loss"] < 0.4 * first  # μ-law voices start near ln 256 ≈ 5.5; the L1 far above its end
+    reloaded = VOICES[name].load(str(tmp_path / "v.pt"))
+    assert all(torch.equal(a, b) for a, b in zip(reloaded.state_dict().values(), model.state_dict().values()))
+
+
+@pytest.mark.parametrize("name", ["samplernn", "wavenet"])
+def test_interrupted_voice_training_resumes_to_the_same_run(tmp_path, name):
+    sizes = {"wavenet": TINY.__dict__, "samplernn": TINY_SRNN.__dict__}[name]
+    cfg = VoiceTrainConfig(steps=8, batch_size=2, crop=320, warmup=2, epoch_steps=4, device="cpu")
+    items = [tone_item(200.0), tone_item(310.0)]
+
+    def run(prefix, stop_after=None):
+        torch.manual_seed(cfg.seed)
+        model = VOICES[name].build(sizes)
+        return train_voice(model, items, [], cfg, tmp_path / f"{prefix}.pt", tmp_path / f"{prefix}.csv",
+                           tmp_path / f"{prefix}.ckpt", stop_after=stop_after)
+
+    assert run("a", stop_after=4)["interrupted"]
+    run("a")
+    run("b")
+    a, b = pd.read_csv(tmp_path / "a.csv"), pd.read_csv(tmp_path / "b.csv")
+    assert a["step"].tolist() == list(range(1, 9))
+    assert np.allclose(a["train_loss"], b["train_loss"], atol=1e-6)
+
+
+def test_voice_checkpoint_is_not_resumed_on_other_audio(tmp_path):
+    """A finished run's checkpoint is ignored when the audio under the same dialogue ids changed."""
+    cfg = VoiceTrainConfig(steps=6, batch_size=2, crop=160, warmup=2, epoch_steps=3, device="cpu")
+
+    def run(freq, prefix):
+        torch.manual_seed(cfg.seed)
+        return train_voice(WaveNet(TINY), [tone_item(freq, seconds=0.5, on=0.3)], [], cfg, tmp_path / f"{prefix}.pt",
+                           tmp_path / f"{prefix}.csv", tmp_path / f"{prefix}.ckpt")
+
+    run(200.0, "w")
+    run(330.0, "w")
+    run(330.0, "f")
     a, b = pd.read_csv(tmp_path / "w.csv"), pd.read_csv(tmp_path / "f.csv")
     assert a["step"].tolist() == list(range(1, 7))
     assert np.allclose(a["train_loss"], b["train_loss"])
 
 
-def test_crop_batch_is_frame_aligned_with_receptive_field_context():
-    model = WaveNet(TINY)
-    item = VoiceItem(np.arange(8000, dtype=np.int16) % 256, np.zeros((4, 50), np.float32), np.zeros(2, np.float32),
-                     np.arange(50))
-    x, target, local, glob, skip = crop_batch([item], model, WaveNetTrainConfig(batch_size=3, crop=480),
-                                              np.random.default_rng(0))
-    assert skip % model.hop == 0 and skip >= TINY.receptive_field - 1
-    assert x.shape[1] == skip + 480 and torch.equal(target[:, :-1], x[:, 1:])
-    assert local.shape[2] == x.shape[1] // model.hop + 1
+def test_crops_are_frame_aligned_with_context():
+    item = tone_item()
+    crop = crop_items([item], 160, 3, 2, 3, 1.0, np.random.default_rng(0))
+    assert crop.context == 320 and crop.audio.shape == (3, 5 * 160 + 1) and crop.local.shape == (3, 4, 6)
+    assert crop.f0.shape == crop.audio.shape and set(np.unique(crop.f0)) <= {0.0, 200.0}
 
 
 # ---------------------------------------------------------------- source-filter voice
@@ -150,7 +269,7 @@ def test_continuation_prompt_keeps_the_real_audio():
         "va_A": np.r_[np.zeros(20), np.ones(60), np.zeros(20)].astype(bool), "f0_A": 150.0, "intensity_A": 60.0,
         "va_B": np.zeros(frames, dtype=bool), "f0_B": np.nan, "intensity_B": np.nan,
     })
-    (voices,), _ = source_filter_voices([table], sr, seed=0)
+    voices = VOICES["source_filter"].render([speaker_tracks(table, spk) for spk in "AB"], sr, 0, None, {})
     n = frames * sr // 50
     real = np.full((n, 2), 0.25)
     keep = np.arange(frames) < 50
@@ -167,3 +286,18 @@ def test_f0_error_compares_token_frames_where_both_have_pitch():
     asked = np.array([100.0, 200.0, np.nan, 150.0])
     measured = np.array([100.0, 0, 200 * 2 ** (1 / 12), 0, 300.0, 0, np.nan, 0, 999.0, 0])  # 10 ms frames
     assert f0_errors_semitones(asked, measured).round(6).tolist() == [0.0, 1.0]
+
+
+def test_mel_cepstral_distance_is_zero_for_the_same_audio_and_grows_with_difference():
+    from babbler.fidelity import mel_cepstral_distance
+
+    sr = 16000
+    t = np.arange(sr) / sr
+    rng = np.random.default_rng(0)
+    voice = 0.3 * np.sin(2 * np.pi * 150 * t) + 0.01 * rng.standard_normal(sr)
+    va = np.ones(50, dtype=bool)
+    assert mel_cepstral_distance(voice, voice, sr, va).max() < 1e-6
+    near = mel_cepstral_distance(voice, voice + 0.01 * rng.standard_normal(sr), sr, va).mean()
+    far = mel_cepstral_distance(voice, 0.3 * rng.standard_normal(sr), sr, va).mean()
+    assert 0 < near < far and far > 5
+    assert len(mel_cepstral_distance(voice, voice, sr, np.r_[np.ones(10), np.zeros(40)].astype(bool))) == 20

@@ -51,11 +51,17 @@ TINY_DEMO = {
     "train": {"steps": 20, "batch_size": 4, "crop": 64, "warmup": 5, "epoch_steps": 10},
     "frame_eval": {"max_events": 10},
     "sample": {"prompt_seconds": 5},
-    "voice": {"wavenet": {"excerpt_seconds": 0.5, "model": {"stacks": 1, "layers_per_stack": 4, "residual": 8,
-                                                             "skip": 8, "cond": 4},
-                          "train": {"steps": 6, "batch_size": 2, "crop": 400, "epoch_steps": 3, "warmup": 1}}},
+    "voices": ["source_filter", "wavenet", "samplernn", "tacotron"],
+    "voice": {"excerpt_seconds": 0.5,
+              "wavenet": {"model": {"stacks": 1, "layers_per_stack": 4, "residual": 8, "skip": 8, "cond": 4},
+                          "train": {"steps": 6, "batch_size": 2, "crop": 400, "epoch_steps": 3, "warmup": 1}},
+              "samplernn": {"model": {"hidden": 16, "mlp": 16, "embed": 4, "cond": 4},
+                            "train": {"steps": 6, "batch_size": 2, "crop": 400, "epoch_steps": 3, "warmup": 1}},
+              "tacotron": {"model": {"cond": 8, "prenet": 8, "rnn": 8, "postnet": 8}, "griffin_lim_iterations": 4,
+                           "train": {"steps": 6, "batch_size": 2, "crop": 1600, "epoch_steps": 3, "warmup": 1}}},
 }
-SYSTEMS = list(ALL_SYSTEMS)
+VOICE_CHECKS = ["resynth_wavenet", "resynth_samplernn", "resynth_tacotron"]  # the configured voice uses resynth
+SYSTEMS = list(ALL_SYSTEMS) + VOICE_CHECKS
 
 
 def test_demo_dag_to_mono_then_nothing_to_do(tmp_path):
@@ -83,7 +89,7 @@ def test_demo_dag_to_mono_then_nothing_to_do(tmp_path):
     assert accuracy.loc["ALL", "A_f1"] > 0.95 and accuracy.loc["ALL", "B_f1"] > 0.95
     test_id = manifest.loc[manifest["split"] == "test", "dialogue"].item()
     for system in SYSTEMS:
-        frames = 25 if system == "resynth_wavenet" else 15 * 50
+        frames = 25 if system in VOICE_CHECKS else 15 * 50
         tracks = pd.read_parquet(res / f"corpus/demo.{system}/tracks/{test_id}.parquet")
         assert len(tracks) == frames and {"va_A", "f0_B", "intensity_A", "token_B"} <= set(tracks.columns)
         assert (res / f"corpus/demo.{system}/va/{test_id}.csv").exists()
@@ -92,7 +98,12 @@ def test_demo_dag_to_mono_then_nothing_to_do(tmp_path):
         assert pd.read_csv(res / f"timing/demo.{system}/stats.csv")["dialogue"].tolist() == [test_id]
     fidelity = json.loads((res / "eval/demo/voice_source_filter.json").read_text())
     assert fidelity["va_f1"] > 0.95 and fidelity["rtf"] > 0 and fidelity["f0_error_median_semitones"] < 0.5
-    assert json.loads((res / "eval/demo/voice_wavenet.json").read_text())["rtf"] > 0
+    assert fidelity["mcd_db"] > 0 and fidelity["rtf_1ch"] > 0
+    for voice in ("wavenet", "samplernn", "tacotron"):
+        fidelity = json.loads((res / f"eval/demo/voice_{voice}.json").read_text())
+        assert fidelity["system"] == f"resynth_{voice}" and fidelity["rtf"] > 0 and fidelity["rtf_1ch"] > 0
+        assert np.isfinite(fidelity["mcd_db"]) == (fidelity["mcd_frames"] > 0) and 0 <= fidelity["va_f1"] <= 1
+        assert pd.read_csv(res / f"models/demo/{voice}.metrics.csv")["step"].max() == 6
     for model in ("transformer", "markov", "independent"):
         result = json.loads((res / f"models/demo/{model}.test.json").read_text())
         assert 0 < result["test_bits_per_frame"] < (10 if model == "transformer" else 1)  # 20 steps learn little
@@ -116,6 +127,7 @@ def test_demo_dag_to_mono_then_nothing_to_do(tmp_path):
     assert metrics["listen"]["agent"] == "B" and "fto_median_diff" in metrics["listen"]
     assert set(metrics["frame_model"]) == {"transformer", "markov", "independent"}
     assert metrics["voice"]["source_filter"]["va_f1"] > 0.95 and metrics["voice"]["wavenet"]["rtf"] > 0
+    assert set(metrics["voice"]) == set(TINY_DEMO["voices"])
     assert pd.read_csv(res / "eval/demo/distances.csv").shape == (len(evaluated) * 5, 12)  # with the intervals
     assert len(metrics["distance"]["selfplay"]["fto_w1_ratio_ci90"]) == 2
     page = (res / "report/demo/report.html").read_text()
@@ -123,7 +135,7 @@ def test_demo_dag_to_mono_then_nothing_to_do(tmp_path):
     summary = page[page.index("<h2>Summary</h2>"):page.index("<h2>Listen</h2>")]
     assert all(f"<td>{s}</td>" in summary for s in ["real", *evaluated])
     assert "mean |Δ| s / min" in summary and "two human sets (floor)" in summary
-    assert page.count("data:image/png;base64,") == 5 and page.count("data:audio/wav;base64,") == len(evaluated) + 2
+    assert page.count("data:image/png;base64,") == 5 and page.count("data:audio/wav;base64,") == len(evaluated) + 1 + 4
     # Snakemake's own report collects the figures with their captions
     run_snakemake(tmp_path, TINY_DEMO, "--report", str(tmp_path / "smk_report.zip"))
     assert (tmp_path / "smk_report.zip").stat().st_size > 10_000
@@ -144,11 +156,13 @@ def test_demo_dag_to_mono_then_nothing_to_do(tmp_path):
     assert jobs_planned(tmp_path, hotter) == {"render": 1, **one, "voice_fidelity": 1, **report, "all": 1}
     # the sampling seed reruns sampling and what follows: not training, not the human data's extraction
     reseeded = {**TINY_DEMO, "sample": {"prompt_seconds": 5, "seed": 2}}
-    assert jobs_planned(tmp_path, reseeded) == {"sample": n, "render": n, **measured, "voice_fidelity": 2, **report,
+    assert jobs_planned(tmp_path, reseeded) == {"sample": n, "render": n, **measured, "voice_fidelity": 4, **report,
                                                 "all": 1}
     # the voice re-renders the systems it voices and what follows: no sampling, no training
+    # (and source_filter, no longer the configured voice, gets its own excerpt: the one set sampled)
     revoiced = jobs_planned(tmp_path, {**TINY_DEMO, "sample": {"prompt_seconds": 5, "voice": "wavenet"}})
-    assert revoiced["render"] == n - 1 and not {"sample", "train", "train_wavenet", "dataset"} & set(revoiced)
+    assert revoiced["render"] == n - 2 and revoiced["sample"] == 1
+    assert not {"train", "train_voice", "dataset"} & set(revoiced)
     # a model's own setting reruns that model and what it drives
     markov = {**TINY_DEMO, "model": {**TINY_DEMO["model"], "markov": {"order": 3}}}
     assert jobs_planned(tmp_path, markov) == {"train": 1, "frame_eval": 1, "sample": 1, "render": 1, **one, **report,

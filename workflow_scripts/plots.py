@@ -26,7 +26,7 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     start, seconds = timeline_window(duration, params.prompt_seconds)
     timeline_plot(va, start, seconds, out.timeline)
 
-    clips = {label: read_clip(path, start, params.spectrogram_seconds)
+    clips = {label: read_clip(path, 0.0, params.spectrogram_seconds)  # the voices' excerpt: the first seconds
              for path, label in zip(inp.spectrogram, params.spectrogram_labels)}
     spectrogram_plot(clips, out.spectrogram)
 

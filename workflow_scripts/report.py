@@ -23,7 +23,7 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     opts = params.config["report"]
     page = render_report(opts["title"], snakemake.wildcards.corpus, metrics, read_table(inp.distances),
                          read_table(inp.continuation), figures, audio, (params.excerpt_start, opts["excerpt_seconds"]),
-                         params.config)
+                         params.config, dict(zip(params.voices, inp.voice_audio)))
     with atomic_path(snakemake.output[0]) as tmp:
         tmp.write_text(page, encoding="utf-8")
     log.info("report: %s (%.1f MB)", snakemake.output[0], len(page) / 1e6)

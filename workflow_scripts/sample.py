@@ -10,7 +10,7 @@ from babbler.models.io import load_model
 from babbler.rulelog import rule_logging
 from babbler.sampling import RunLimits, generate, sampler, system_plan, write_generated
 from babbler.seeds import derived_seed
-from babbler.systems import SYSTEMS
+from babbler.systems import system_spec
 from babbler.va import TOKEN_RATE
 
 with rule_logging(snakemake.log[0]) as log:  # noqa: F821
@@ -20,7 +20,7 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     data = load_dataset(snakemake.input.frames, snakemake.input.splits)
     ids = data.ids("test")
     real = [data.tokens[d] for d in ids]
-    spec = SYSTEMS[system]
+    spec = system_spec(system)
     if spec.excerpt:  # a voice check: a short excerpt of each dialogue
         real = [r[: int(round((snakemake.params.excerpt or 0) * TOKEN_RATE))] for r in real]
     plan = system_plan(system, real, int(round(opts["prompt_seconds"] * TOKEN_RATE)), opts["listen_agent"])

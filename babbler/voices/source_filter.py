@@ -10,6 +10,7 @@ import numpy as np
 from scipy.ndimage import uniform_filter1d
 
 from babbler.mixing import P_REF  # levels in dB re 20 µPa, as Praat reads samples (pascal)
+from babbler.voices.spec import Voice
 
 # Male vowel formant targets F1–F3 in Hz (Peterson & Barney 1952 averages, rounded): i, ɛ, a, ɔ, u, ʌ.
 VOWELS = np.array(
@@ -177,3 +178,25 @@ def render_source_filter(
     out = y * target / np.maximum(local_rms, floor) * active
     out[active <= 0] = 0.0
     return out
+
+
+def median_f0(tracks: Tracks, default: float = 120.0) -> float:
+    """The speaker's median F0 over voiced frames (Hz), `default` when nothing is voiced."""
+    voiced = tracks.f0[np.isfinite(tracks.f0)]
+    return float(np.median(voiced)) if len(voiced) else default
+
+
+def speaker_voice(tracks: Tracks) -> SpeakerVoice:
+    """A source-filter voice matched to a speaker: a shorter vocal tract for a higher median F0."""
+    scale = float(np.interp(median_f0(tracks), [100.0, 220.0], [1.0, 1.17]))
+    return SpeakerVoice(formant_scale=scale)
+
+
+def render(tracks: list[Tracks], sample_rate: int, seed: int, model=None, settings: dict | None = None) -> list:
+    """The registry's render: every track with a voice matched to its speaker, seeds drawn in track order."""
+    rng = np.random.default_rng(seed)
+    return [render_source_filter(tr, sample_rate, speaker_voice(tr), seed=rng.integers(2**63)) for tr in tracks]
+
+
+VOICE = Voice("source_filter", trains=False, render=render,
+              note="hand-built harmonic + noise source through syllable-rate formants (no training)")

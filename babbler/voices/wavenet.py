@@ -9,7 +9,8 @@ so a sample costs O(layers), not O(receptive field).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import math
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -17,9 +18,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from babbler.va import TOKEN_RATE
+from babbler.voices.features import EXCITATION_LEVEL, N_GLOBAL, N_LOCAL
+from babbler.voices.neural import neural_voice
 
-N_LOCAL = 4  # va, voiced, log2(F0 / 100 Hz), (intensity − speaker median) / 10 dB
-N_GLOBAL = 2  # log2(median F0 / 150 Hz), (median speech dB − 60) / 10
+N_SAMPLE = 2  # per-sample conditioning: the sine excitation at the F0, and log2(F0 / 100 Hz) (0 unvoiced)
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class WaveNetConfig:
     skip: int = 64
     cond: int = 32
     quantization: int = 256
+    excitation: bool = True  # per-sample conditioning on the continuous F0 and a sine at it (NSF style)
 
     @property
     def dilations(self) -> list[int]:
@@ -65,17 +68,14 @@ def mu_law_decode(c, q: int = 256):
     return np.sign(y) * ((1 + mu) ** np.abs(y) - 1) / mu
 
 
-def local_features(va: np.ndarray, f0: np.ndarray, intensity: np.ndarray, db_median: float) -> np.ndarray:
-    """(N_LOCAL, frames) conditioning of one speaker from 50 Hz VA, F0 (Hz, NaN) and intensity (dB)."""
-    voiced = va & np.isfinite(f0)
-    logf0 = np.where(voiced, np.log2(np.where(voiced, f0, 100.0) / 100.0), 0.0)
-    rel_db = np.where(va, (np.nan_to_num(intensity, nan=db_median) - db_median) / 10.0, 0.0)
-    return np.stack([va.astype(float), voiced.astype(float), logf0, rel_db]).astype(np.float32)
-
-
-def global_features(f0_median: float, db_median: float) -> np.ndarray:
-    """(N_GLOBAL,) speaker conditioning."""
-    return np.array([np.log2(f0_median / 150.0), (db_median - 60.0) / 10.0], dtype=np.float32)
+def sample_conditioning(f0: torch.Tensor, sample_rate: int) -> torch.Tensor:
+    """(B, N_SAMPLE, n) per-sample conditioning from per-sample F0 (B, n) in Hz (0 unvoiced): a sine at the F0
+    (phase 0 at the first sample) and the continuous log2(F0 / 100 Hz)."""
+    voiced = f0 > 0
+    phase = 2 * math.pi * torch.cumsum(f0.double(), dim=1) / sample_rate
+    sine = (EXCITATION_LEVEL * torch.sin(phase)).float() * voiced
+    logf0 = torch.where(voiced, torch.log2(torch.where(voiced, f0, 100.0) / 100.0), 0.0)
+    return torch.stack([sine, logf0.float()], dim=1)
 
 
 class WaveNet(nn.Module):
@@ -88,6 +88,7 @@ class WaveNet(nn.Module):
         self.embed = nn.Embedding(cfg.quantization, r)
         self.local = nn.Conv1d(N_LOCAL, cfg.cond, 1)
         self.glob = nn.Linear(N_GLOBAL, cfg.cond)
+        self.per_sample = nn.Conv1d(N_SAMPLE, cfg.cond, 1) if cfg.excitation else None
         self.dil = nn.ModuleList(nn.Conv1d(r, 2 * r, 2, dilation=d) for d in cfg.dilations)
         self.cond_proj = nn.ModuleList(nn.Conv1d(cfg.cond, 2 * r, 1) for _ in cfg.dilations)
         self.res = nn.ModuleList(nn.Conv1d(r, r, 1) for _ in cfg.dilations)
@@ -96,13 +97,32 @@ class WaveNet(nn.Module):
         self.out2 = nn.Conv1d(s, cfg.quantization, 1)
         self.hop = cfg.sample_rate // TOKEN_RATE
 
-    def conditioning(self, local: torch.Tensor, glob: torch.Tensor, n_samples: int) -> torch.Tensor:
-        """(B, cond, n_samples): frame features held for each frame's samples, plus the speaker vector."""
+    kind = "wavenet"
+
+    def context_frames(self) -> int:
+        """Frames of audio before a training crop's loss: the receptive field."""
+        return math.ceil((self.cfg.receptive_field - 1) / self.hop)
+
+    def conditioning(self, local: torch.Tensor, glob: torch.Tensor, f0: torch.Tensor) -> torch.Tensor:
+        """(B, cond, n) for n = f0.shape[1] samples: frame features held for each frame's samples, the speaker
+        vector, and (with `excitation`) the per-sample F0 and its sine."""
+        n_samples = f0.shape[1]
         c = self.local(local) + self.glob(glob)[:, :, None]
         c = torch.repeat_interleave(c, self.hop, dim=2)
         if c.shape[2] < n_samples:
             c = F.pad(c, (0, n_samples - c.shape[2]), mode="replicate")
-        return c[:, :, :n_samples]
+        c = c[:, :, :n_samples]
+        if self.per_sample is not None:
+            c = c + self.per_sample(sample_conditioning(f0, self.cfg.sample_rate))
+        return c
+
+    def loss(self, batch: dict) -> torch.Tensor:
+        """Cross-entropy (nats per sample) of each crop's samples after its context."""
+        classes = mu_law_encode(batch["audio"], self.cfg.quantization)
+        x, target = classes[:, :-1], classes[:, 1:]
+        cond = self.conditioning(batch["local"], batch["glob"], batch["f0"][:, 1:])
+        skip = batch["context"]
+        return F.cross_entropy(self(x, cond)[:, :, skip:], target[:, skip:])
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
         """x (B, T) μ-law classes of samples 0…T−1, cond (B, cond, T) → logits (B, q, T) of samples 1…T."""
@@ -116,24 +136,27 @@ class WaveNet(nn.Module):
             h = h + res(g)
         return self.out2(F.relu(self.out1(F.relu(skip))))
 
-    def _incremental_state(self, cond: torch.Tensor) -> dict:
-        """Per layer: both conv taps as one matrix, residual and skip as one, conditioning for all samples
-        (time-major, bias folded in), and a queue of the layer's last d inputs."""
-        batch = cond.shape[0]
+    def _incremental_state(self, batch: int, device) -> dict:
+        """Per layer: both conv taps as one matrix, residual and skip as one, and a queue of the layer's last d
+        inputs; the conditioning of the samples ahead is added chunk by chunk (`_chunk_conditioning`)."""
         r = self.cfg.residual
         return {
             "w_taps": [torch.cat([c.weight[:, :, 0], c.weight[:, :, 1]], dim=1).T.contiguous() for c in self.dil],
             "w_out": [torch.cat([rs.weight[:, :, 0], sk.weight[:, :, 0]], dim=0).T.contiguous()
                       for rs, sk in zip(self.res, self.skip)],
             "b_out": [torch.cat([rs.bias, sk.bias]) for rs, sk in zip(self.res, self.skip)],
-            "cond": [(cp(cond) + dil.bias[None, :, None]).permute(2, 0, 1).contiguous()
-                     for cp, dil in zip(self.cond_proj, self.dil)],
-            "queues": [[torch.zeros(batch, r, device=cond.device)] * d for d in self.cfg.dilations],
+            "queues": [[torch.zeros(batch, r, device=device)] * d for d in self.cfg.dilations],
             "w1": self.out1.weight[:, :, 0], "w2": self.out2.weight[:, :, 0],
         }
 
-    def _step(self, x: torch.Tensor, t: int, st: dict) -> torch.Tensor:
-        """Logits (B, q) of sample t + 1 given sample t's class x (B,); O(layers) work."""
+    def _chunk_conditioning(self, cond: torch.Tensor) -> list[torch.Tensor]:
+        """Per layer, (n, B, 2r) projected conditioning of a chunk of samples, time-major, conv bias folded in."""
+        return [(cp(cond) + dil.bias[None, :, None]).permute(2, 0, 1).contiguous()
+                for cp, dil in zip(self.cond_proj, self.dil)]
+
+    def _step(self, x: torch.Tensor, t: int, st: dict, cond: list[torch.Tensor]) -> torch.Tensor:
+        """Logits (B, q) of sample t + 1 given sample t's class x (B,) and the layers' conditioning of that step;
+        O(layers) work."""
         r = self.cfg.residual
         h = self.embed(x)
         skip = None
@@ -141,7 +164,7 @@ class WaveNet(nn.Module):
             queue = st["queues"][i]
             past = queue[t % d]  # the layer's input d samples ago
             queue[t % d] = h  # replaced, not written into: `past` stays valid
-            z = torch.addmm(st["cond"][i][t], torch.cat([past, h], dim=1), st["w_taps"][i])
+            z = torch.addmm(cond[i], torch.cat([past, h], dim=1), st["w_taps"][i])
             g = torch.tanh(z[:, :r]) * torch.sigmoid(z[:, r:])
             o = torch.addmm(st["b_out"][i], g, st["w_out"][i])
             h = h + o[:, :r]
@@ -152,30 +175,37 @@ class WaveNet(nn.Module):
     @torch.inference_mode()
     def incremental_logits(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
         """Teacher-forced logits (B, q, T) through the incremental path (equals forward; for tests)."""
-        st = self._incremental_state(cond)
-        return torch.stack([self._step(x[:, t], t, st) for t in range(x.shape[1])], dim=2)
+        st = self._incremental_state(x.shape[0], x.device)
+        layers = self._chunk_conditioning(cond)
+        return torch.stack([self._step(x[:, t], t, st, [c[t] for c in layers]) for t in range(x.shape[1])], dim=2)
 
     @torch.inference_mode()
-    def generate(self, local: torch.Tensor, glob: torch.Tensor, n_samples: int, temperature: float = 1.0,
-                 generator: torch.Generator | None = None) -> torch.Tensor:
-        """Sample n_samples (B, n) of float audio, one sample at a time with per-layer queues of past inputs."""
+    def generate(self, local: torch.Tensor, glob: torch.Tensor, f0: torch.Tensor, temperature: float = 1.0,
+                 generator: torch.Generator | None = None, chunk: int = 4000) -> torch.Tensor:
+        """Sample f0.shape[1] samples (B, n) of float audio, one at a time with per-layer queues of past inputs;
+        the conditioning is projected `chunk` samples at a time, so memory does not grow with the length."""
         self.eval()
-        st = self._incremental_state(self.conditioning(local, glob, n_samples))
+        batch, n_samples = f0.shape
         dev = local.device
-        x = torch.full((local.shape[0],), self.cfg.quantization // 2, dtype=torch.long, device=dev)  # μ-law zero
-        out = torch.zeros(local.shape[0], n_samples, device=dev)
-        for t in range(n_samples):
-            logits = self._step(x, t, st) / temperature
-            x = torch.multinomial(torch.softmax(logits, dim=-1), 1, generator=generator)[:, 0]
-            out[:, t] = mu_law_decode(x, self.cfg.quantization)
+        st = self._incremental_state(batch, dev)
+        x = torch.full((batch,), self.cfg.quantization // 2, dtype=torch.long, device=dev)  # μ-law zero
+        out = torch.zeros(batch, n_samples, device=dev)
+        cond = self.conditioning(local, glob, f0)
+        for lo in range(0, n_samples, chunk):
+            layers = self._chunk_conditioning(cond[:, :, lo : lo + chunk])
+            for t in range(lo, min(lo + chunk, n_samples)):
+                logits = self._step(x, t, st, [c[t - lo] for c in layers]) / temperature
+                x = torch.multinomial(torch.softmax(logits, dim=-1), 1, generator=generator)[:, 0]
+                out[:, t] = mu_law_decode(x, self.cfg.quantization)
         return out
 
     @torch.no_grad()
-    def generate_naive(self, local: torch.Tensor, glob: torch.Tensor, n_samples: int,
+    def generate_naive(self, local: torch.Tensor, glob: torch.Tensor, f0: torch.Tensor,
                        generator: torch.Generator | None = None) -> torch.Tensor:
         """The reference generator: recompute the whole receptive field for every sample (slow)."""
         self.eval()
-        cond = self.conditioning(local, glob, n_samples)
+        n_samples = f0.shape[1]
+        cond = self.conditioning(local, glob, f0)
         rf = self.cfg.receptive_field
         # inputs: μ-law zero first (as in `generate`), then each drawn sample; times before 0 are the
         # network's own zero padding, so only the real history of at most rf inputs is fed
@@ -190,17 +220,5 @@ class WaveNet(nn.Module):
         return out
 
 
-def save_wavenet(path, model: WaveNet, extra: dict | None = None) -> None:
-    """Save config and weights."""
-    from babbler.fileio import atomic_path
-
-    with atomic_path(path) as tmp:
-        torch.save({"kind": "wavenet", "config": asdict(model.cfg), "state": model.state_dict(), **(extra or {})}, tmp)
-
-
-def load_wavenet(path) -> WaveNet:
-    """Load a saved WaveNet voice."""
-    state = torch.load(path, map_location="cpu", weights_only=False)
-    model = WaveNet(WaveNetConfig(**state["config"]))
-    model.load_state_dict(state["state"])
-    return model.eval()
+VOICE = neural_voice("wavenet", WaveNet, WaveNetConfig,
+                     "causal dilated convolutions over μ-law samples (van den Oord et al. 2016), F0 sine excitation")

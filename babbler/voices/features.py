@@ -1,0 +1,164 @@
+"""What every neural voice is conditioned on and trained from: 50 Hz frame features, the speaker vector, a sine
+excitation that follows the continuous F0, and aligned random crops of speaker audio."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import librosa
+import numpy as np
+import pandas as pd
+import soundfile as sf
+
+from babbler.dataset import SpeakerScale, token_rate_tracks
+from babbler.va import TOKEN_RATE
+from babbler.voices.source_filter import Tracks
+
+N_LOCAL = 4  # va, voiced, log2(F0 / 100 Hz), (intensity − speaker median) / 10 dB
+N_GLOBAL = 2  # log2(median F0 / 150 Hz), (median speech dB − 60) / 10
+EXCITATION_LEVEL = 0.5  # amplitude of the sine excitation on voiced samples
+
+
+def local_features(tracks: Tracks, db_median: float) -> np.ndarray:
+    """(N_LOCAL, frames) conditioning of one speaker from its 50 Hz tracks."""
+    va, f0 = tracks.va, tracks.f0
+    voiced = va & np.isfinite(f0)
+    logf0 = np.where(voiced, np.log2(np.where(voiced, f0, 100.0) / 100.0), 0.0)
+    rel_db = np.where(va, (np.nan_to_num(tracks.intensity, nan=db_median) - db_median) / 10.0, 0.0)
+    return np.stack([va.astype(float), voiced.astype(float), logf0, rel_db]).astype(np.float32)
+
+
+def global_features(scale: SpeakerScale) -> np.ndarray:
+    """(N_GLOBAL,) speaker conditioning from the speaker's median F0 and speech level."""
+    return np.array([np.log2(scale.f0_median / 150.0), (scale.db_median - 60.0) / 10.0], dtype=np.float32)
+
+
+def tracks_scale(tracks: Tracks) -> SpeakerScale:
+    """A speaker's scale from its own tracks (median voiced F0, median speech level), as a generated speaker has."""
+    voiced = tracks.f0[tracks.va & np.isfinite(tracks.f0)]
+    db = tracks.intensity[tracks.va & np.isfinite(tracks.intensity)]
+    return SpeakerScale(float(np.median(voiced)) if len(voiced) else 150.0,
+                        float(np.median(db)) if len(db) else 60.0)
+
+
+def sample_f0(tracks: Tracks, sample_rate: int, n: int) -> np.ndarray:
+    """Per-sample F0 (Hz, 0 where unvoiced): log F0 interpolated between the centres of the voiced frames, so a
+    stepped track (bin centres) becomes a continuous contour; voicing follows the nearest frame."""
+    voiced = tracks.va & np.isfinite(tracks.f0)
+    if not voiced.any():
+        return np.zeros(n, dtype=np.float32)
+    t = (np.arange(n) + 0.5) / sample_rate
+    centres = (np.arange(len(voiced)) + 0.5) / tracks.frame_rate
+    logf = np.interp(t, centres[voiced], np.log(tracks.f0[voiced]))
+    frame = np.minimum((np.arange(n) * tracks.frame_rate / sample_rate).astype(np.int64), len(voiced) - 1)
+    return np.where(voiced[frame], np.exp(logf), 0.0).astype(np.float32)
+
+
+def sine_excitation(f0: np.ndarray, sample_rate: int, phase0: float = 0.0) -> np.ndarray:
+    """A sine at the per-sample F0 (Hz) on voiced samples and zero elsewhere (neural source-filter style, Wang &
+    Yamagishi 2019): the period the voice should speak at, sample by sample."""
+    phase = phase0 + 2 * np.pi * np.cumsum(np.asarray(f0, dtype=np.float64)) / sample_rate
+    return (EXCITATION_LEVEL * np.sin(phase) * (np.asarray(f0) > 0)).astype(np.float32)
+
+
+@dataclass
+class VoiceItem:
+    """One speaker track for training a voice: audio at the voice's rate, its 50 Hz tracks and the speaker."""
+
+    audio: np.ndarray  # (n,) float32 in [−1, 1]
+    tracks: Tracks  # 50 Hz: VA, F0 (Hz, continuous, NaN unvoiced), intensity (dB)
+    scale: SpeakerScale
+    f0: np.ndarray  # (n,) per-sample F0 (`sample_f0`)
+
+    @property
+    def local(self) -> np.ndarray:
+        """(N_LOCAL, frames) frame conditioning."""
+        return local_features(self.tracks, self.scale.db_median)
+
+    @property
+    def speech_frames(self) -> np.ndarray:
+        """Indices of 50 Hz frames with VA."""
+        return np.flatnonzero(self.tracks.va)
+
+
+def make_item(audio: np.ndarray, tracks: Tracks, scale: SpeakerScale, sample_rate: int) -> VoiceItem:
+    """A VoiceItem with its per-sample F0."""
+    audio = np.asarray(audio, dtype=np.float32)
+    return VoiceItem(audio, tracks, scale, sample_f0(tracks, sample_rate, len(audio)))
+
+
+def voice_item(wav: str | Path, prosody: str | Path, scale: SpeakerScale, sample_rate: int) -> VoiceItem:
+    """A speaker's mono track resampled to the voice's rate (soxr), with the continuous F0, VA and intensity that
+    Praat measured on it (its prosody parquet, at 50 Hz)."""
+    y, sr = sf.read(str(wav), dtype="float32")
+    if sr != sample_rate:
+        y = librosa.resample(y, orig_sr=sr, target_sr=sample_rate, res_type="soxr_hq")
+    va, f0, db = token_rate_tracks(pd.read_parquet(prosody, columns=["va", "f0", "intensity"]))
+    return make_item(y, Tracks(va, np.where(va, f0, np.nan), db, frame_rate=TOKEN_RATE), scale, sample_rate)
+
+
+@dataclass
+class Crop:
+    """A batch of frame-aligned crops: audio with `context` samples before the part that carries a loss."""
+
+    audio: np.ndarray  # (B, L + 1) float32: samples 0…L of each crop
+    local: np.ndarray  # (B, N_LOCAL, frames + 1) frame conditioning from the crop's first sample
+    glob: np.ndarray  # (B, N_GLOBAL)
+    f0: np.ndarray  # (B, L + 1) per-sample F0 (Hz, 0 unvoiced)
+    context: int  # samples before the loss starts (a multiple of the hop)
+
+
+def crop_items(items: list[VoiceItem], hop: int, crop_frames: int, ctx_frames: int, batch_size: int,
+               speech_share: float, rng: np.random.Generator) -> Crop:
+    """Random crops of `ctx_frames + crop_frames` 50 Hz frames (`hop` samples each), `speech_share` of them starting
+    inside speech; a crop before the start of a track is padded with silence."""
+    n_frames = ctx_frames + crop_frames
+    length = n_frames * hop + 1
+    audio = np.zeros((batch_size, length), dtype=np.float32)
+    f0 = np.zeros((batch_size, length), dtype=np.float32)
+    loc = np.zeros((batch_size, N_LOCAL, n_frames + 1), dtype=np.float32)
+    glob = np.zeros((batch_size, N_GLOBAL), dtype=np.float32)
+    for b in range(batch_size):
+        item = items[rng.integers(len(items))]
+        local = item.local
+        last = local.shape[1] - crop_frames - 1
+        speech = item.speech_frames
+        if rng.random() < speech_share and len(speech):
+            first = int(np.clip(rng.choice(speech) - crop_frames // 2, 0, max(last, 0)))
+        else:
+            first = int(rng.integers(0, max(last, 1)))
+        start = first - ctx_frames  # may be negative: silence before the track
+        lo = max(start, 0)
+        src = slice(lo * hop, (start + n_frames) * hop + 1)
+        dst = (lo - start) * hop
+        seg = item.audio[src]
+        audio[b, dst : dst + len(seg)] = seg
+        f0[b, dst : dst + len(seg)] = item.f0[src]
+        fl = local[:, lo : start + n_frames + 1]
+        loc[b, :, lo - start : lo - start + fl.shape[1]] = fl
+        glob[b] = global_features(item.scale)
+    return Crop(audio, loc, glob, f0, ctx_frames * hop)
+
+
+def render_conditioning(tracks: list[Tracks], sample_rate: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Batched conditioning of many speakers' 50 Hz tracks for generation: local (B, N_LOCAL, frames), global
+    (B, N_GLOBAL), per-sample F0 (B, n) and the number of samples n of the longest track."""
+    n_frames = max(len(t.va) for t in tracks)
+    n = int(round(n_frames / TOKEN_RATE * sample_rate))
+    local = np.zeros((len(tracks), N_LOCAL, n_frames), dtype=np.float32)
+    f0 = np.zeros((len(tracks), n), dtype=np.float32)
+    glob = np.zeros((len(tracks), N_GLOBAL), dtype=np.float32)
+    for i, tr in enumerate(tracks):
+        scale = tracks_scale(tr)
+        local[i, :, : len(tr.va)] = local_features(tr, scale.db_median)
+        glob[i] = global_features(scale)
+        f0[i] = _padded_f0(tr, sample_rate, n)
+    return local, glob, f0, n
+
+
+def _padded_f0(tracks: Tracks, sample_rate: int, n: int) -> np.ndarray:
+    """Per-sample F0 of a track padded with unvoiced samples to n."""
+    own = int(round(len(tracks.va) / TOKEN_RATE * sample_rate))
+    f0 = sample_f0(tracks, sample_rate, min(own, n))
+    return np.pad(f0, (0, n - len(f0)))
