@@ -70,6 +70,9 @@ class SampleRNN(nn.Module):
         self.embed = nn.Embedding(cfg.quantization, cfg.embed)
         self.mlp_in = nn.Linear(fm * cfg.embed, m)
         self.per_sample = nn.Linear(N_SAMPLE, m) if cfg.excitation else None
+        # each tier also reads the excitation of the samples it stands for: the period it should speak at
+        self.top_exc = nn.Linear(ft, h) if cfg.excitation else None
+        self.mid_exc = nn.Linear(fm, h) if cfg.excitation else None
         self.mlp_hidden = nn.Linear(m, m)
         self.mlp_out = nn.Linear(m, cfg.quantization)
 
@@ -85,28 +88,34 @@ class SampleRNN(nn.Module):
         return self.local(local[:, :, frames].transpose(1, 2)) + self.glob(glob)[:, None, :]
 
     def sample_cond(self, f0: torch.Tensor) -> torch.Tensor | None:
-        """(B, n, mlp) per-sample input of the MLP from per-sample F0 (B, n), or None without excitation."""
+        """(B, n, N_SAMPLE) per-sample excitation (the sine, log F0) from per-sample F0 (B, n), or None without."""
         if self.per_sample is None:
             return None
-        return self.per_sample(sample_conditioning(f0, self.cfg.sample_rate).transpose(1, 2))
+        return sample_conditioning(f0, self.cfg.sample_rate).transpose(1, 2)
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor, samp: torch.Tensor | None) -> torch.Tensor:
         """Teacher-forced logits (B, q, N) of samples x[:, frame_top:] (N a multiple of frame_top) given all
-        before them; `cond` (B, N / frame_top, cond) per top step, `samp` (B, N, mlp) per sample."""
+        before them; `cond` (B, N / frame_top, cond) per top step, `samp` (B, N, N_SAMPLE) per sample."""
         cfg = self.cfg
         ft, fm, q = cfg.frame_top, cfg.frame_mid, cfg.quantization
         b, n = x.shape[0], x.shape[1] - ft
         xf = companded(x, q)
         top_inputs = xf[:, :n].reshape(b, n // ft, ft)
-        top, _ = self.top_rnn(self.top_in(top_inputs) + self.top_cond(cond))
+        top_x = self.top_in(top_inputs) + self.top_cond(cond)
+        if samp is not None:
+            top_x = top_x + self.top_exc(samp[..., 0].reshape(b, n // ft, ft))
+        top, _ = self.top_rnn(top_x)
         top = self.top_up(top).reshape(b, n // fm, cfg.hidden)
         mid_inputs = xf[:, ft - fm : ft - fm + n].reshape(b, n // fm, fm)
-        mid, _ = self.mid_rnn(self.mid_in(mid_inputs) + top)
+        mid_x = self.mid_in(mid_inputs) + top
+        if samp is not None:
+            mid_x = mid_x + self.mid_exc(samp[..., 0].reshape(b, n // fm, fm))
+        mid, _ = self.mid_rnn(mid_x)
         mid = self.mid_up(mid).reshape(b, n, cfg.mlp)
         prev = x[:, ft - fm : ft - 1 + n].unfold(1, fm, 1)  # (B, N, fm): the fm samples before each
         z = self.mlp_in(self.embed(prev).reshape(b, n, fm * cfg.embed)) + mid
         if samp is not None:
-            z = z + samp
+            z = z + self.per_sample(samp)
         z = F.relu(self.mlp_hidden(F.relu(z)))
         return self.mlp_out(z).transpose(1, 2)
 
@@ -139,6 +148,12 @@ class SampleRNN(nn.Module):
         b = x0.shape[0]
         dev = x0.device
         tables = self._mlp_tables()
+        if samp is not None:  # per-sample and per-step projections of the excitation, padded to whole top steps
+            n_pad = -(-n // ft) * ft
+            sine = F.pad(samp[..., 0], (0, n_pad - samp.shape[1]))
+            exc_top = self.top_exc(sine.reshape(b, n_pad // ft, ft))
+            exc_mid = self.mid_exc(sine.reshape(b, n_pad // fm, fm))
+            exc_mlp = self.per_sample(samp)
         pos = torch.arange(fm, device=dev)
         hist = torch.cat([x0, torch.zeros(b, n, dtype=torch.long, device=dev)], dim=1)  # history, then samples
         h_top = torch.zeros(1, b, cfg.hidden, device=dev)
@@ -148,15 +163,19 @@ class SampleRNN(nn.Module):
             i = t + ft  # index of sample t in `hist`
             if t % ft == 0:
                 inp = self.top_in(companded(hist[:, i - ft : i], q)) + self.top_cond(cond[:, t // ft])
+                if samp is not None:
+                    inp = inp + exc_top[:, t // ft]
                 out, h_top = self.top_rnn(inp[:, None], h_top)
                 top_up = self.top_up(out[:, 0]).reshape(b, self.ratio, cfg.hidden)
             if t % fm == 0:
                 inp = self.mid_in(companded(hist[:, i - fm : i], q)) + top_up[:, (t % ft) // fm]
+                if samp is not None:
+                    inp = inp + exc_mid[:, t // fm]
                 out, h_mid = self.mid_rnn(inp[:, None], h_mid)
                 mid_up = self.mid_up(out[:, 0]).reshape(b, fm, cfg.mlp)
             z = tables[pos, hist[:, i - fm : i]].sum(dim=1) + self.mlp_in.bias + mid_up[:, t % fm]
             if samp is not None:
-                z = z + samp[:, t]
+                z = z + exc_mlp[:, t]
             z = F.relu(F.linear(F.relu(z), self.mlp_hidden.weight, self.mlp_hidden.bias))
             hist[:, i] = draw(t, F.linear(z, self.mlp_out.weight, self.mlp_out.bias))
         return hist[:, ft:]

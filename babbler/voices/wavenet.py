@@ -89,6 +89,9 @@ class WaveNet(nn.Module):
         self.local = nn.Conv1d(N_LOCAL, cfg.cond, 1)
         self.glob = nn.Linear(N_GLOBAL, cfg.cond)
         self.per_sample = nn.Conv1d(N_SAMPLE, cfg.cond, 1) if cfg.excitation else None
+        # the excitation also enters the residual stream beside the samples, so the dilated stack sees its past
+        # periods (a 1×1 conditioning alone gives each layer one instantaneous value)
+        self.exc_in = nn.Conv1d(N_SAMPLE, r, 1) if cfg.excitation else None
         self.dil = nn.ModuleList(nn.Conv1d(r, 2 * r, 2, dilation=d) for d in cfg.dilations)
         self.cond_proj = nn.ModuleList(nn.Conv1d(cfg.cond, 2 * r, 1) for _ in cfg.dilations)
         self.res = nn.ModuleList(nn.Conv1d(r, r, 1) for _ in cfg.dilations)
@@ -104,8 +107,9 @@ class WaveNet(nn.Module):
         return math.ceil((self.cfg.receptive_field - 1) / self.hop)
 
     def conditioning(self, local: torch.Tensor, glob: torch.Tensor, f0: torch.Tensor) -> torch.Tensor:
-        """(B, cond, n) for n = f0.shape[1] samples: frame features held for each frame's samples, the speaker
-        vector, and (with `excitation`) the per-sample F0 and its sine."""
+        """(B, cond [+ N_SAMPLE], n) for n = f0.shape[1] samples: frame features held for each frame's samples and
+        the speaker vector; with `excitation`, plus the per-sample F0 and its sine, both projected into those
+        channels and appended raw (the residual stream's input)."""
         n_samples = f0.shape[1]
         c = self.local(local) + self.glob(glob)[:, :, None]
         c = torch.repeat_interleave(c, self.hop, dim=2)
@@ -113,8 +117,16 @@ class WaveNet(nn.Module):
             c = F.pad(c, (0, n_samples - c.shape[2]), mode="replicate")
         c = c[:, :, :n_samples]
         if self.per_sample is not None:
-            c = c + self.per_sample(sample_conditioning(f0, self.cfg.sample_rate))
+            per_sample = sample_conditioning(f0, self.cfg.sample_rate)
+            c = torch.cat([c + self.per_sample(per_sample), per_sample], dim=1)
         return c
+
+    def _split(self, cond: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The layers' conditioning and the residual stream's excitation input (None without excitation)."""
+        if self.exc_in is None:
+            return cond, None
+        k = self.cfg.cond
+        return cond[:, :k], self.exc_in(cond[:, k:])
 
     def loss(self, batch: dict) -> torch.Tensor:
         """Cross-entropy (nats per sample) of each crop's samples after its context."""
@@ -126,7 +138,10 @@ class WaveNet(nn.Module):
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
         """x (B, T) μ-law classes of samples 0…T−1, cond (B, cond, T) → logits (B, q, T) of samples 1…T."""
+        cond, exc = self._split(cond)
         h = self.embed(x).transpose(1, 2)
+        if exc is not None:
+            h = h + exc
         skip = 0
         for dil, cp, res, sk, d in zip(self.dil, self.cond_proj, self.res, self.skip, self.cfg.dilations):
             z = dil(F.pad(h, (d, 0))) + cp(cond)
@@ -150,15 +165,20 @@ class WaveNet(nn.Module):
         }
 
     def _chunk_conditioning(self, cond: torch.Tensor) -> list[torch.Tensor]:
-        """Per layer, (n, B, 2r) projected conditioning of a chunk of samples, time-major, conv bias folded in."""
-        return [(cp(cond) + dil.bias[None, :, None]).permute(2, 0, 1).contiguous()
-                for cp, dil in zip(self.cond_proj, self.dil)]
+        """Per layer, (n, B, 2r) projected conditioning of a chunk of samples, time-major, conv bias folded in; then,
+        with excitation, the residual stream's (n, B, r) excitation input."""
+        cond, exc = self._split(cond)
+        layers = [(cp(cond) + dil.bias[None, :, None]).permute(2, 0, 1).contiguous()
+                  for cp, dil in zip(self.cond_proj, self.dil)]
+        return layers + ([exc.permute(2, 0, 1).contiguous()] if exc is not None else [])
 
     def _step(self, x: torch.Tensor, t: int, st: dict, cond: list[torch.Tensor]) -> torch.Tensor:
         """Logits (B, q) of sample t + 1 given sample t's class x (B,) and the layers' conditioning of that step;
         O(layers) work."""
         r = self.cfg.residual
         h = self.embed(x)
+        if len(cond) > len(self.dil):
+            h = h + cond[-1]
         skip = None
         for i, d in enumerate(self.cfg.dilations):
             queue = st["queues"][i]
