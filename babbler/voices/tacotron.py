@@ -65,6 +65,10 @@ class Tacotron(nn.Module):
         fb = librosa.filters.mel(sr=cfg.sample_rate, n_fft=cfg.n_fft, n_mels=m, fmin=0.0, fmax=cfg.sample_rate / 2)
         self.register_buffer("mel_fb", torch.as_tensor(fb, dtype=torch.float32), persistent=False)
         self.register_buffer("window", torch.hann_window(cfg.n_fft), persistent=False)
+        # the largest log-mel of each band in the training targets: generated frames never exceed it (a track far
+        # outside the training speakers, e.g. a fundamental below every training voice's, cannot make a band
+        # louder than speech ever made it)
+        self.register_buffer("mel_max", torch.full((m,), -math.log(LOG_FLOOR)))
         n_in = N_LOCAL + N_GLOBAL + 1 + m
         self.encoder = nn.ModuleList([nn.Conv1d(n_in, cfg.cond, 5, padding=2),
                                       nn.Conv1d(cfg.cond, cfg.cond, 5, padding=2),
@@ -100,7 +104,10 @@ class Tacotron(nn.Module):
         fbt = self.mel_fb.T  # (bins, mels)
         gains = fbt[lo] * (1 - w) + fbt[lo + 1] * w  # (B, T, K, mels)
         amp = (ok.float() / k)[..., None] * (cfg.n_fft / 4)  # a sine's peak magnitude under a Hann window
-        logmel = torch.log((gains * amp).sum(dim=2) + LOG_FLOOR)
+        comb = (gains * amp).sum(dim=2)
+        # a floor 40 dB under the frame's strongest band bounds the source's range (bands between resolved
+        # harmonics would otherwise sit at the absolute floor, ~13 nats down)
+        logmel = torch.log(comb + 1e-2 * comb.amax(dim=2, keepdim=True) + LOG_FLOOR)
         voiced = (f0 > 0).float()[..., None]
         return (logmel - logmel.mean(dim=2, keepdim=True)) * voiced
 
@@ -164,6 +171,11 @@ class Tacotron(nn.Module):
         prev = torch.cat([torch.full_like(target[:, :1], math.log(LOG_FLOOR)), target[:, :-1]], dim=1)
         dec, post = self(self.encode(x), source, prev)
         skip = batch["context"] // self.cfg.hop
+        if self.training:
+            with torch.no_grad():
+                seen = target[:, skip:].amax(dim=(0, 1))
+                first = bool((self.mel_max == -math.log(LOG_FLOOR)).all())
+                self.mel_max.copy_(seen if first else torch.maximum(self.mel_max, seen))
         return F.l1_loss(dec[:, skip:], target[:, skip:]) + F.l1_loss(post[:, skip:], target[:, skip:])
 
     # ------------------------------------------------------------------ generation
@@ -184,10 +196,10 @@ class Tacotron(nn.Module):
         for t in range(n):
             pre = self.prenet(prev, generator)
             out, h = self.rnn(torch.cat([pre, enc[:, t]], dim=1)[:, None], h)
-            prev = self.proj(torch.cat([out[:, 0], enc[:, t]], dim=1)) + source[:, t]
+            prev = torch.minimum(self.proj(torch.cat([out[:, 0], enc[:, t]], dim=1)) + source[:, t], self.mel_max)
             frames.append(prev)
         dec = torch.stack(frames, dim=1)
-        return dec, self.postnet(dec)
+        return dec, torch.minimum(self.postnet(dec), self.mel_max)
 
     def vocode(self, logmel: np.ndarray, n: int, seed: int, iterations: int = 32) -> np.ndarray:
         """Griffin-Lim: log-mel (T, mels) → magnitude spectrogram (non-negative least squares) → n samples."""
