@@ -52,25 +52,26 @@ def voice_fidelity(voice: str, accuracy: pd.DataFrame, tracks: dict[str, str | P
     """VA precision/recall/F1 (both speakers' mean, from vad_accuracy.csv's ALL row), F0 error, mel-cepstral distance
     to the real test audio and real-time factors of a voice; `tracks` maps dialogue → generated tracks, `prosody`,
     `audio` (the voice's mono tracks) and `real` (the real ones) map `{dialogue}.{speaker}` → file."""
-    acc = accuracy.set_index("dialogue").loc["ALL"]
-    errors = [f0_errors_semitones(pd.read_parquet(path)[f"f0_{spk}"].to_numpy(),
-                                  pd.read_parquet(prosody[f"{dlg}.{spk}"], columns=["f0"])["f0"].to_numpy())
-              for dlg, path in tracks.items() for spk in "AB"]
-    err = np.concatenate(errors) if errors else np.zeros(0)
-    mcd = np.zeros(0)
-    if audio and real:
-        import soundfile as sf
+    import soundfile as sf
 
-        parts = []
-        for dlg, path in tracks.items():
-            table = pd.read_parquet(path)
-            for spk in "AB":
-                y, sr = sf.read(str(audio[f"{dlg}.{spk}"]), dtype="float32")
-                r, sr_real = sf.read(str(real[f"{dlg}.{spk}"]), dtype="float32")
+    acc = accuracy.set_index("dialogue").loc["ALL"]
+    errors, parts = [], []
+    for dlg, path in tracks.items():
+        table = pd.read_parquet(path)
+        for spk in "AB":
+            key = f"{dlg}.{spk}"
+            measured = pd.read_parquet(prosody[key], columns=["f0"])["f0"].to_numpy()
+            errors.append(f0_errors_semitones(table[f"f0_{spk}"].to_numpy(), measured))
+            if audio and real:
+                y, sr = sf.read(str(audio[key]), dtype="float32")
+                sr_real = sf.info(str(real[key])).samplerate
                 if sr_real != sr:
-                    raise ValueError(f"{real[f'{dlg}.{spk}']}: {sr_real} Hz, but the voice's audio is at {sr} Hz")
+                    raise ValueError(f"{real[key]}: {sr_real} Hz, but the voice's audio is at {sr} Hz")
+                # only as much real audio as the re-voicing covers, plus 100 ms so its last windows are whole
+                r, _ = sf.read(str(real[key]), frames=len(y) + sr // 10, dtype="float32")
                 parts.append(mel_cepstral_distance(r, y, sr, table[f"va_{spk}"].to_numpy(bool)))
-        mcd = np.concatenate(parts) if parts else mcd
+    err = np.concatenate(errors) if errors else np.zeros(0)
+    mcd = np.concatenate(parts) if parts else np.zeros(0)
     return {
         "voice": voice,
         "system": render_info["system"],

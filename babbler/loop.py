@@ -135,7 +135,6 @@ class FitResult:
     device: torch.device
     elapsed: float
     units: int  # training units seen in this call (frames, samples)
-    resumed_at: int = 0
     rows: list = field(default_factory=list)
 
     @property
@@ -178,8 +177,6 @@ def fit(
         state.update(ck["state"])
         log.info("%s: resumed from %s at step %d%s", desc, checkpoint, step,
                  " (that run had finished)" if state["finished"] else "")
-    resumed_at = step
-
     def save(done: bool = False) -> None:
         state["finished"] = done
         write_checkpoint(checkpoint, run_id, model, opt, sched, rng, step=step, rows=rows, state=state)
@@ -212,6 +209,6 @@ def fit(
         if stop_after is not None and step >= stop_after and not state["finished"]:
             bar.close()
             save()
-            return FitResult(model, state, step, True, device, time.perf_counter() - t0, seen, resumed_at, rows)
+            return FitResult(model, state, step, True, device, time.perf_counter() - t0, seen, rows)
     bar.close()
-    return FitResult(model, state, step, False, device, time.perf_counter() - t0, seen, resumed_at, rows)
+    return FitResult(model, state, step, False, device, time.perf_counter() - t0, seen, rows)

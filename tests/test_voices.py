@@ -10,7 +10,8 @@ import torch
 from babbler.dataset import SpeakerScale
 from babbler.prosody import extract_prosody
 from babbler.render import mix_dialogue, speaker_tracks, splice
-from babbler.voices.features import crop_items, make_item, sample_f0, sine_excitation
+from babbler.voices.features import crop_items, make_item, sample_f0
+from babbler.voices.neural import sample_conditioning
 from babbler.voices.registry import TRAINED, VOICES
 from babbler.voices.samplernn import SampleRNN, SampleRNNConfig
 from babbler.voices.source_filter import SpeakerVoice, Tracks, render_source_filter
@@ -49,8 +50,9 @@ def test_registry_holds_every_voice_module():
         assert model.kind == name and hasattr(model, "loss") and model.context_frames() >= 0
 
 
-def test_every_voice_renders_silence_off_va_and_sound_on_it():
-    """Through the registry's one signature: as many samples as the track, louder where VA is on."""
+def test_every_voice_renders_through_the_registry_signature():
+    """Every voice (neural ones untrained): one finite waveform per track, as long as the track; the source-filter
+    voice silent off VA and sounding on it."""
     torch.manual_seed(0)
     tracks = [steady_tracks(150.0, rate=50), steady_tracks(220.0, rate=50)]
     for name, voice in VOICES.items():
@@ -79,7 +81,7 @@ def test_sample_f0_is_continuous_and_the_excitation_has_its_period():
     per_sample = sample_f0(tracks, 8000, 1600)
     assert per_sample[0] == pytest.approx(100) and per_sample[-1] == pytest.approx(200)
     assert np.all(np.diff(per_sample) >= 0) and 100 < per_sample[800] < 200  # a glide, not a step
-    sine = sine_excitation(np.full(8000, 125.0), 8000)
+    sine = sample_conditioning(torch.full((1, 8000), 125.0), 8000)[0, 0].numpy()
     spectrum = np.abs(np.fft.rfft(sine))
     assert np.argmax(spectrum) == 125  # 1 s of signal: bin k is k Hz
     unvoiced = Tracks(va, np.full(10, np.nan), np.full(10, 60.0), frame_rate=50)

@@ -1,9 +1,10 @@
-"""What every neural voice is conditioned on and trained from: 50 Hz frame features, the speaker vector, a sine
-excitation that follows the continuous F0, and aligned random crops of speaker audio."""
+"""What every neural voice is conditioned on and trained from: 50 Hz frame features, the speaker vector, the
+continuous per-sample F0 (the excitation is built from it in `voices.neural.sample_conditioning`), and aligned
+random crops of speaker audio."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import librosa
@@ -17,7 +18,6 @@ from babbler.voices.source_filter import Tracks
 
 N_LOCAL = 4  # va, voiced, log2(F0 / 100 Hz), (intensity − speaker median) / 10 dB
 N_GLOBAL = 2  # log2(median F0 / 150 Hz), (median speech dB − 60) / 10
-EXCITATION_LEVEL = 0.5  # amplitude of the sine excitation on voiced samples
 
 
 def local_features(tracks: Tracks, db_median: float) -> np.ndarray:
@@ -55,13 +55,6 @@ def sample_f0(tracks: Tracks, sample_rate: int, n: int) -> np.ndarray:
     return np.where(voiced[frame], np.exp(logf), 0.0).astype(np.float32)
 
 
-def sine_excitation(f0: np.ndarray, sample_rate: int, phase0: float = 0.0) -> np.ndarray:
-    """A sine at the per-sample F0 (Hz) on voiced samples and zero elsewhere (neural source-filter style, Wang &
-    Yamagishi 2019): the period the voice should speak at, sample by sample."""
-    phase = phase0 + 2 * np.pi * np.cumsum(np.asarray(f0, dtype=np.float64)) / sample_rate
-    return (EXCITATION_LEVEL * np.sin(phase) * (np.asarray(f0) > 0)).astype(np.float32)
-
-
 @dataclass
 class VoiceItem:
     """One speaker track for training a voice: audio at the voice's rate, its 50 Hz tracks and the speaker."""
@@ -70,16 +63,15 @@ class VoiceItem:
     tracks: Tracks  # 50 Hz: VA, F0 (Hz, continuous, NaN unvoiced), intensity (dB)
     scale: SpeakerScale
     f0: np.ndarray  # (n,) per-sample F0 (`sample_f0`)
+    local: np.ndarray = field(init=False)  # (N_LOCAL, frames) frame conditioning
+    glob: np.ndarray = field(init=False)  # (N_GLOBAL,) speaker conditioning
+    speech_frames: np.ndarray = field(init=False)  # indices of 50 Hz frames with VA
 
-    @property
-    def local(self) -> np.ndarray:
-        """(N_LOCAL, frames) frame conditioning."""
-        return local_features(self.tracks, self.scale.db_median)
-
-    @property
-    def speech_frames(self) -> np.ndarray:
-        """Indices of 50 Hz frames with VA."""
-        return np.flatnonzero(self.tracks.va)
+    def __post_init__(self) -> None:
+        """The conditioning every crop slices, computed once."""
+        self.local = local_features(self.tracks, self.scale.db_median)
+        self.glob = global_features(self.scale)
+        self.speech_frames = np.flatnonzero(self.tracks.va)
 
 
 def make_item(audio: np.ndarray, tracks: Tracks, scale: SpeakerScale, sample_rate: int) -> VoiceItem:
@@ -137,7 +129,7 @@ def crop_items(items: list[VoiceItem], hop: int, crop_frames: int, ctx_frames: i
         f0[b, dst : dst + len(seg)] = item.f0[src]
         fl = local[:, lo : start + n_frames + 1]
         loc[b, :, lo - start : lo - start + fl.shape[1]] = fl
-        glob[b] = global_features(item.scale)
+        glob[b] = item.glob
     return Crop(audio, loc, glob, f0, ctx_frames * hop)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import librosa
 import numpy as np
 import torch
@@ -12,6 +14,19 @@ from babbler.voices.features import render_conditioning
 from babbler.voices.source_filter import Tracks
 from babbler.voices.spec import Render, Voice
 from babbler.voices.training import load_voice_state
+
+N_SAMPLE = 2  # per-sample conditioning: the sine excitation at the F0, and log2(F0 / 100 Hz) (0 unvoiced)
+EXCITATION_LEVEL = 0.5  # amplitude of the sine on voiced samples
+
+
+def sample_conditioning(f0: torch.Tensor, sample_rate: int) -> torch.Tensor:
+    """(B, N_SAMPLE, n) per-sample conditioning from per-sample F0 (B, n) in Hz (0 unvoiced): a sine at the F0
+    (phase 0 at the first sample) and the continuous log2(F0 / 100 Hz)."""
+    voiced = f0 > 0
+    phase = 2 * math.pi * torch.cumsum(f0.double(), dim=1) / sample_rate
+    sine = (EXCITATION_LEVEL * torch.sin(phase)).float() * voiced
+    logf0 = torch.where(voiced, torch.log2(torch.where(voiced, f0, 100.0) / 100.0), 0.0)
+    return torch.stack([sine, logf0.float()], dim=1)
 
 
 def render_neural(model, tracks: list[Tracks], sample_rate: int, seed: int, temperature: float = 1.0) -> list:

@@ -17,8 +17,8 @@ from torch import nn
 
 from babbler.va import TOKEN_RATE
 from babbler.voices.features import N_GLOBAL, N_LOCAL
-from babbler.voices.neural import neural_voice
-from babbler.voices.wavenet import N_SAMPLE, mu_law_decode, mu_law_encode, sample_conditioning
+from babbler.voices.neural import N_SAMPLE, neural_voice, sample_conditioning
+from babbler.voices.wavenet import mu_law_decode, mu_law_encode
 
 
 @dataclass(frozen=True)

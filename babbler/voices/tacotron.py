@@ -68,7 +68,7 @@ class Tacotron(nn.Module):
         # the largest log-mel of each band in the training targets: generated frames never exceed it (a track far
         # outside the training speakers, e.g. a fundamental below every training voice's, cannot make a band
         # louder than speech ever made it)
-        self.register_buffer("mel_max", torch.full((m,), -math.log(LOG_FLOOR)))
+        self.register_buffer("mel_max", torch.full((m,), -math.inf))  # -inf until trained: no cap
         n_in = N_LOCAL + N_GLOBAL + 1 + m
         self.encoder = nn.ModuleList([nn.Conv1d(n_in, cfg.cond, 5, padding=2),
                                       nn.Conv1d(cfg.cond, cfg.cond, 5, padding=2),
@@ -174,8 +174,7 @@ class Tacotron(nn.Module):
         if self.training:
             with torch.no_grad():
                 seen = target[:, skip:].amax(dim=(0, 1))
-                first = bool((self.mel_max == -math.log(LOG_FLOOR)).all())
-                self.mel_max.copy_(seen if first else torch.maximum(self.mel_max, seen))
+                self.mel_max.copy_(torch.maximum(self.mel_max, seen))
         return F.l1_loss(dec[:, skip:], target[:, skip:]) + F.l1_loss(post[:, skip:], target[:, skip:])
 
     # ------------------------------------------------------------------ generation
@@ -193,13 +192,14 @@ class Tacotron(nn.Module):
         h = torch.zeros(1, b, self.cfg.rnn, device=enc.device)
         frames = []
         generator = generator if generator is not None else torch.Generator(device=enc.device).manual_seed(0)
+        cap = torch.nan_to_num(self.mel_max, neginf=math.inf)
         for t in range(n):
             pre = self.prenet(prev, generator)
             out, h = self.rnn(torch.cat([pre, enc[:, t]], dim=1)[:, None], h)
-            prev = torch.minimum(self.proj(torch.cat([out[:, 0], enc[:, t]], dim=1)) + source[:, t], self.mel_max)
+            prev = torch.minimum(self.proj(torch.cat([out[:, 0], enc[:, t]], dim=1)) + source[:, t], cap)
             frames.append(prev)
         dec = torch.stack(frames, dim=1)
-        return dec, torch.minimum(self.postnet(dec), self.mel_max)
+        return dec, torch.minimum(self.postnet(dec), cap)
 
     def vocode(self, logmel: np.ndarray, n: int, seed: int, iterations: int = 32) -> np.ndarray:
         """Griffin-Lim: log-mel (T, mels) → magnitude spectrogram (non-negative least squares) → n samples."""

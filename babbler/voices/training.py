@@ -70,7 +70,7 @@ def item_arrays(items: list[VoiceItem]) -> list[np.ndarray]:
                                         np.array([it.scale.f0_median, it.scale.db_median]))]
 
 
-def train_voice(model, train: list[VoiceItem], val: list[VoiceItem], cfg: VoiceTrainConfig, out_model, out_metrics,
+def train_voice(model: NeuralVoice, train: list[VoiceItem], val: list[VoiceItem], cfg: VoiceTrainConfig, out_model, out_metrics,
                 checkpoint, stop_after: int | None = None) -> dict:
     """Train (or resume) a neural voice built by the caller after `torch.manual_seed(cfg.seed)`; write the model and
     per-step metrics; return a summary. A checkpoint resumes only a run with the same settings on the same data."""

@@ -18,11 +18,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from babbler.va import TOKEN_RATE
-from babbler.voices.features import EXCITATION_LEVEL, N_GLOBAL, N_LOCAL
-from babbler.voices.neural import neural_voice
-
-N_SAMPLE = 2  # per-sample conditioning: the sine excitation at the F0, and log2(F0 / 100 Hz) (0 unvoiced)
-
+from babbler.voices.features import N_GLOBAL, N_LOCAL
+from babbler.voices.neural import N_SAMPLE, neural_voice, sample_conditioning
 
 @dataclass(frozen=True)
 class WaveNetConfig:
@@ -66,16 +63,6 @@ def mu_law_decode(c, q: int = 256):
         return torch.sign(y) * ((1 + mu) ** y.abs() - 1) / mu
     y = 2 * np.asarray(c, dtype=np.float64) / mu - 1
     return np.sign(y) * ((1 + mu) ** np.abs(y) - 1) / mu
-
-
-def sample_conditioning(f0: torch.Tensor, sample_rate: int) -> torch.Tensor:
-    """(B, N_SAMPLE, n) per-sample conditioning from per-sample F0 (B, n) in Hz (0 unvoiced): a sine at the F0
-    (phase 0 at the first sample) and the continuous log2(F0 / 100 Hz)."""
-    voiced = f0 > 0
-    phase = 2 * math.pi * torch.cumsum(f0.double(), dim=1) / sample_rate
-    sine = (EXCITATION_LEVEL * torch.sin(phase)).float() * voiced
-    logf0 = torch.where(voiced, torch.log2(torch.where(voiced, f0, 100.0) / 100.0), 0.0)
-    return torch.stack([sine, logf0.float()], dim=1)
 
 
 class WaveNet(nn.Module):
@@ -164,21 +151,22 @@ class WaveNet(nn.Module):
             "w1": self.out1.weight[:, :, 0], "w2": self.out2.weight[:, :, 0],
         }
 
-    def _chunk_conditioning(self, cond: torch.Tensor) -> list[torch.Tensor]:
-        """Per layer, (n, B, 2r) projected conditioning of a chunk of samples, time-major, conv bias folded in; then,
-        with excitation, the residual stream's (n, B, r) excitation input."""
+    def _chunk_conditioning(self, cond: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor | None]:
+        """Per layer, (n, B, 2r) projected conditioning of a chunk of samples, time-major, conv bias folded in; and
+        the residual stream's (n, B, r) excitation input (None without excitation)."""
         cond, exc = self._split(cond)
         layers = [(cp(cond) + dil.bias[None, :, None]).permute(2, 0, 1).contiguous()
                   for cp, dil in zip(self.cond_proj, self.dil)]
-        return layers + ([exc.permute(2, 0, 1).contiguous()] if exc is not None else [])
+        return layers, (exc.permute(2, 0, 1).contiguous() if exc is not None else None)
 
-    def _step(self, x: torch.Tensor, t: int, st: dict, cond: list[torch.Tensor]) -> torch.Tensor:
+    def _step(self, x: torch.Tensor, t: int, st: dict, cond: list[torch.Tensor],
+              exc: torch.Tensor | None) -> torch.Tensor:
         """Logits (B, q) of sample t + 1 given sample t's class x (B,) and the layers' conditioning of that step;
         O(layers) work."""
         r = self.cfg.residual
         h = self.embed(x)
-        if len(cond) > len(self.dil):
-            h = h + cond[-1]
+        if exc is not None:
+            h = h + exc
         skip = None
         for i, d in enumerate(self.cfg.dilations):
             queue = st["queues"][i]
@@ -196,8 +184,9 @@ class WaveNet(nn.Module):
     def incremental_logits(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
         """Teacher-forced logits (B, q, T) through the incremental path (equals forward; for tests)."""
         st = self._incremental_state(x.shape[0], x.device)
-        layers = self._chunk_conditioning(cond)
-        return torch.stack([self._step(x[:, t], t, st, [c[t] for c in layers]) for t in range(x.shape[1])], dim=2)
+        layers, exc = self._chunk_conditioning(cond)
+        return torch.stack([self._step(x[:, t], t, st, [c[t] for c in layers], None if exc is None else exc[t])
+                            for t in range(x.shape[1])], dim=2)
 
     @torch.inference_mode()
     def generate(self, local: torch.Tensor, glob: torch.Tensor, f0: torch.Tensor, temperature: float = 1.0,
@@ -212,9 +201,10 @@ class WaveNet(nn.Module):
         out = torch.zeros(batch, n_samples, device=dev)
         cond = self.conditioning(local, glob, f0)
         for lo in range(0, n_samples, chunk):
-            layers = self._chunk_conditioning(cond[:, :, lo : lo + chunk])
+            layers, exc = self._chunk_conditioning(cond[:, :, lo : lo + chunk])
             for t in range(lo, min(lo + chunk, n_samples)):
-                logits = self._step(x, t, st, [c[t - lo] for c in layers]) / temperature
+                logits = self._step(x, t, st, [c[t - lo] for c in layers],
+                                    None if exc is None else exc[t - lo]) / temperature
                 x = torch.multinomial(torch.softmax(logits, dim=-1), 1, generator=generator)[:, 0]
                 out[:, t] = mu_law_decode(x, self.cfg.quantization)
         return out
