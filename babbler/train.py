@@ -13,6 +13,7 @@ import torch.nn.functional as F
 
 from babbler.fileio import atomic_path
 from babbler.loop import config_hash, cpu_state, data_fingerprint, fit
+from babbler.models.clock import clock_features, clock_range
 from babbler.models.durations import duration_bin, onset_durations
 from babbler.models.transformer import (
     FrameTransformer,
@@ -52,22 +53,24 @@ class TrainConfig:
 
 
 def views(dialogues: list[np.ndarray]) -> list[np.ndarray]:
-    """Both role assignments of every dialogue: (T, 3) with column 0 = own, 1 = partner, 2 = `onset_durations` of own."""
+    """Both role assignments of every dialogue: (T, 3 + N_FEATURES) int32 with column 0 = own, 1 = partner,
+    2 = `onset_durations` of own, then the clock of the whole dialogue up to each frame (`clock_features`)."""
     out = []
     for tok in dialogues:
         for own, other in ((tok[:, 0], tok[:, 1]), (tok[:, 1], tok[:, 0])):
-            out.append(np.stack([own, other, onset_durations(own)], axis=1).astype(np.int64))
+            cols = np.stack([own, other, onset_durations(own)], axis=1)
+            out.append(np.concatenate([cols, clock_features(own, other)], axis=1).astype(np.int32))
     return out
 
 
 def sample_batch(seqs: list[np.ndarray], cfg: TrainConfig, rng: np.random.Generator) -> np.ndarray:
     """(batch, crop + 1, columns) random crops of `views`, weighted by sequence length; short ones padded with −1
-    durations and silence."""
+    durations, silence and unknown clocks."""
     lengths = np.array([len(s) for s in seqs], dtype=float)
     usable = np.maximum(lengths - cfg.crop - 1, 0) + 1
     idx = rng.choice(len(seqs), size=cfg.batch_size, p=usable / usable.sum())
     out = np.zeros((cfg.batch_size, cfg.crop + 1, seqs[0].shape[1]), dtype=np.int64)
-    out[..., 2:] = -1
+    out[..., 2] = -1
     for b, i in enumerate(idx):
         s = seqs[i]
         if len(s) <= cfg.crop + 1:
@@ -82,7 +85,7 @@ def loss_on(model: FrameTransformer, batch: torch.Tensor) -> torch.Tensor:
     """Training loss (nats per frame) over a batch of (B, T + 1, 3) `views` crops: the mean cross-entropy of the
     next own and partner tokens, plus the run-length cross-entropy of the own onsets in the crop per frame."""
     inp, tgt = batch[:, :-1], batch[:, 1:]
-    out = model(inp[..., 0], inp[..., 1])
+    out = model(inp[..., 0], inp[..., 1], inp[..., 3:])
     ce_self = F.cross_entropy(out.own.reshape(-1, out.own.shape[-1]), tgt[..., 0].reshape(-1))
     ce_other = F.cross_entropy(out.partner.reshape(-1, out.partner.shape[-1]), tgt[..., 1].reshape(-1))
     dur = inp[..., 2]
@@ -101,12 +104,13 @@ def sequence_nll(model: FrameTransformer, seq: np.ndarray, device: torch.device,
     ctx = model.cfg.context
     block = block or max(1, ctx // 2)
     t = torch.as_tensor(seq[:, :2], dtype=torch.long, device=device)
+    clock = torch.as_tensor(seq[:, 3:], dtype=torch.long, device=device)
     dur = np.asarray(seq[:, 2])
     out = np.zeros(len(seq) - 1)
     for start in range(0, len(seq) - 1, block):
         lo = max(0, start - (ctx - block))
         end = min(start + block, len(seq) - 1)
-        out_window = model(t[None, lo:end, 0], t[None, lo:end, 1])
+        out_window = model(t[None, lo:end, 0], t[None, lo:end, 1], clock[None, lo:end])
         logp = torch.log_softmax(out_window.own[0, start - lo :].float(), dim=-1)
         target = t[start + 1 : end + 1, 0]
         out[start:end] = -logp.gather(1, target[:, None])[:, 0].cpu().numpy()
@@ -157,6 +161,8 @@ def train_transformer(
     torch.manual_seed(cfg.seed)
     model = FrameTransformer(model_cfg)
     train_seqs, val_seqs = views(train), views(val)
+    if model_cfg.clock:
+        model.set_clock_range(clock_range([s[:, 3:] for s in train_seqs]))
     selection_id = timing.ident() if scorer is not None else ""
     run_id = config_hash(model_cfg, cfg, data_fingerprint(train, val) + selection_id)
     log.info("training %d parameters: %d train / %d val views", model.n_params(), len(train_seqs), len(val_seqs))

@@ -69,7 +69,8 @@ def parse_variants(text: str) -> dict[str, dict[str, str]]:
 def _typed(cls, settings: dict[str, str]) -> dict:
     """The settings that are fields of dataclass `cls`, converted to the field's type."""
     types = {f.name: type(f.default) for f in fields(cls)}
-    return {k: types[k](v) for k, v in settings.items() if k in types}
+    as_bool = {"1": True, "true": True, "0": False, "false": False}
+    return {k: as_bool[v.lower()] if types[k] is bool else types[k](v) for k, v in settings.items() if k in types}
 
 
 def run_system(job: dict) -> dict:

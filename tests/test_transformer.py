@@ -5,18 +5,20 @@ import pytest
 import torch
 
 from babbler.dataset import VOCAB
+from babbler.models.clock import PER_SPEAKER, TEMPO_ALPHA, TEMPO_STEPS, Clock, clock_features, clock_range
 from babbler.models.durations import DUR_EDGES, TAIL_HAZARD, duration_bin, onset_durations, run_hazard
 from babbler.models.transformer import FrameTransformer, TransformerConfig
 from babbler.sampling import generate, sampler, selfplay_plan
-from babbler.train import sequence_nll
+from babbler.train import sequence_nll, views
 from babbler.va import runs
 
 # ---------------------------------------------------------------- the Transformer
 
 
-def test_causality_and_cached_streaming_equal_full_forward():
+@pytest.mark.parametrize("clock", [False, True])
+def test_causality_and_cached_streaming_equal_full_forward(clock):
     torch.manual_seed(0)
-    model = FrameTransformer(TransformerConfig(d_model=32, layers=2, heads=4, context=40)).eval()
+    model = FrameTransformer(TransformerConfig(d_model=32, layers=2, heads=4, context=40, clock=clock)).eval()
     own, other = torch.randint(0, VOCAB, (2, 100)), torch.randint(0, VOCAB, (2, 100))
     full_self, full_other, full_dur = model(own, other)  # FrameLogits unpacks in its field order
     changed = own.clone()
@@ -73,8 +75,7 @@ def test_duration_stream_changes_only_the_stop_of_running_speech():
                 assert q[c].sum() == pytest.approx(1.0)
         plain.push(tokens[None, t])
         timed.push(tokens[None, t])
-    nll = sequence_nll(model, np.concatenate([tokens, onset_durations(tokens[:, 0])[:, None]], axis=1),
-                       torch.device("cpu"))
+    nll = sequence_nll(model, views([tokens])[0], torch.device("cpu"))
     assert nll.shape == (119,) and (nll[[9, 69]] > nll[[8, 68]] + 1.0).all()  # onsets also pay for the run length
 
 
@@ -113,3 +114,67 @@ def test_overlap_stop_yields_to_the_token_head_while_the_partner_talks():
         for s in (plain, timed, hybrid):
             s.push(tokens[None, t])
     assert seen["overlap"] == 20 and seen["alone"] > 40
+
+
+# ---------------------------------------------------------------- the clock
+
+
+def test_clock_counts_runs_and_remembers_the_last_ones():
+    own = np.array([0, 0, 3, 3, 3, 0, 0, 7, 0])
+    clock = clock_features(own, np.zeros_like(own))
+    talk, silence, last_talk, last_silence, tempo = clock[:, :PER_SPEAKER].T
+    run = 1 + duration_bin(np.arange(1, 4))  # the index of a run 1, 2, 3 frames long
+    assert talk.tolist() == [0, 0, *run, 0, 0, run[0], 0]
+    assert silence.tolist() == [*run[:2], 0, 0, 0, *run[:2], 0, run[0]]
+    assert last_talk.tolist() == [0] * 5 + [run[2]] * 3 + [run[0]]  # known once the run has ended
+    assert last_silence.tolist() == [0] * 2 + [run[1]] * 5 + [run[1]] * 2
+    log2_tempo = (np.log2(3) + TEMPO_ALPHA * (np.log2(1) - np.log2(3))) * TEMPO_STEPS
+    assert tempo[5] == 1 + round(np.log2(3) * TEMPO_STEPS) and tempo[8] == 1 + round(log2_tempo)
+    assert (clock[:, PER_SPEAKER:][:, [0, 2, 3, 4]] == 0).all()  # the partner never talked: no talk, no tempo yet
+    assert clock[:, PER_SPEAKER + 1].tolist() == (1 + duration_bin(np.arange(1, 10))).tolist()
+
+
+def test_streamed_clock_equals_the_whole_sequence_and_follows_replication():
+    rng = np.random.default_rng(3)
+    own = np.repeat(rng.integers(0, 3, 200), rng.integers(1, 40, 200))[:3000]
+    other = np.repeat(rng.integers(0, 2, 300), rng.integers(1, 30, 300))[: len(own)]
+    whole = clock_features(own, other)
+    clock = Clock(2)  # stream 0: (own, other); stream 1: the roles swapped
+    streamed = np.stack([clock.update(own[[t]].repeat(2) * [1, 0] + other[[t]] * [0, 1],
+                                      other[[t]] * [1, 0] + own[[t]] * [0, 1]) for t in range(len(own))], axis=1)
+    assert np.array_equal(streamed[0], whole)
+    assert np.array_equal(streamed[1], clock_features(other, own))
+    clock.select(np.array([1, 1, 0]))  # rollouts: each copy goes on from its row's state
+    nxt = clock.update(np.array([0, 0, 5]), np.array([0, 0, 0]))
+    assert np.array_equal(nxt[0], nxt[1]) and not np.array_equal(nxt[0], nxt[2])
+    assert np.array_equal(nxt[2], clock_features(np.append(own, 5), np.append(other, 0))[-1])
+
+
+def test_clock_beyond_the_trained_range_reads_as_its_edge():
+    torch.manual_seed(0)
+    model = FrameTransformer(TransformerConfig(d_model=16, layers=1, heads=2, context=64, clock=True)).eval()
+    track = np.repeat([0, 4, 0, 4], [30, 40, 50, 20])
+    bounds = clock_range([clock_features(track, track)], coverage=1.0)
+    for silence in (1, PER_SPEAKER + 1):  # own and partner silences: 1 … 50 frames
+        assert bounds[silence].tolist() == [1, 1 + duration_bin(np.array([50]))[0]]
+    model.set_clock_range(bounds)
+    silent = np.zeros(400, dtype=np.int64)  # a silence far longer than any trained on
+    clock = torch.as_tensor(clock_features(silent, silent))[None]
+    x = model._embed(torch.zeros(1, 400, dtype=torch.long), torch.zeros(1, 400, dtype=torch.long), clock)[0]
+    edge = int(np.searchsorted(DUR_EDGES, 50, side="right") - 1)  # the first frame whose bin is the last covered
+    assert torch.equal(x[399], x[edge]) and torch.equal(x[200], x[edge])
+    assert not torch.equal(x[edge - 10], x[edge])  # within the range, lengths still differ
+
+
+def test_replicated_stream_goes_on_from_each_dialogue_with_its_clock():
+    torch.manual_seed(0)
+    model = FrameTransformer(TransformerConfig(d_model=16, layers=1, heads=2, context=32, clock=True)).eval()
+    stream = model.stream(2, durations=True)
+    tokens = np.array([[3, 0], [0, 0]])
+    for _ in range(5):
+        stream.push(tokens)
+    stream.repeat(3)
+    stream.push(np.repeat(tokens, 3, axis=0))
+    p = stream.next_probs()
+    assert p.shape == (6, 2, VOCAB) and np.allclose(p[0], p[2]) and np.allclose(p[3], p[5])
+    assert not np.allclose(p[0], p[3])

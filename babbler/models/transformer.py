@@ -26,7 +26,16 @@ from torch import nn
 from babbler.dataset import VOCAB
 from babbler.fileio import atomic_path
 from babbler.models import joint_from_marginals
+from babbler.models.clock import N_FEATURES, PER_SPEAKER, SIZES, Clock, clock_features, knot_weights
 from babbler.models.durations import DUR_BINS, RunHazard
+
+
+@dataclass
+class FrameCache:
+    """What streaming keeps between frames: per-layer key/value ring buffers and the clock of every stream."""
+
+    layers: list[dict]
+    clock: Clock
 
 
 class FrameLogits(NamedTuple):
@@ -47,6 +56,20 @@ class TransformerConfig:
     ff_mult: int = 4
     dropout: float = 0.1
     context: int = 512  # frames of attention window (10.24 s at 50 Hz)
+    clock: bool = False  # input the run lengths and tempo of both speakers (babbler.models.clock)
+
+
+class KnotEmbedding(nn.Module):
+    """An embedding whose rows are fixed mixtures (`clock.knot_weights`) of a few learnt vectors: neighbouring run
+    lengths share what is learnt about them, and lengths seldom seen are interpolated rather than left untrained."""
+
+    def __init__(self, weights: np.ndarray, dim: int):
+        super().__init__()
+        self.register_buffer("mix", torch.as_tensor(weights, dtype=torch.float32), persistent=False)
+        self.weight = nn.Parameter(torch.zeros(weights.shape[1], dim))
+
+    def forward(self, index: torch.Tensor) -> torch.Tensor:
+        return F.embedding(index, self.mix @ self.weight)
 
 
 def alibi_slopes(heads: int) -> torch.Tensor:
@@ -109,16 +132,23 @@ class FrameTransformer(nn.Module):
         self.cfg = cfg
         self.emb_self = nn.Embedding(VOCAB, cfg.d_model)
         self.emb_other = nn.Embedding(VOCAB, cfg.d_model)
+        self.emb_clock = nn.ModuleList(KnotEmbedding(knot_weights(n, k % PER_SPEAKER == PER_SPEAKER - 1), cfg.d_model)
+                                       for k, n in enumerate(SIZES)) if cfg.clock else None
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.layers))
         self.ln_f = nn.LayerNorm(cfg.d_model)
         self.head_self = nn.Linear(cfg.d_model, VOCAB)
         self.head_other = nn.Linear(cfg.d_model, VOCAB)
         self.head_dur = nn.Linear(cfg.d_model, DUR_BINS)
         self.register_buffer("slopes", alibi_slopes(cfg.heads), persistent=False)
+        if cfg.clock:  # the clock indices its training data covered (set_clock_range); beyond, the nearest covered
+            self.register_buffer("clock_lo", torch.ones(N_FEATURES, dtype=torch.long))
+            self.register_buffer("clock_hi", torch.tensor(SIZES, dtype=torch.long) - 1)
         self.apply(self._init)
 
     @staticmethod
     def _init(m: nn.Module) -> None:
+        if isinstance(m, KnotEmbedding):
+            nn.init.normal_(m.weight, std=0.02)
         if isinstance(m, (nn.Linear, nn.Embedding)):
             nn.init.normal_(m.weight, std=0.02)
         if isinstance(m, nn.Linear) and m.bias is not None:
@@ -131,34 +161,57 @@ class FrameTransformer(nn.Module):
         bias = -self.slopes.to(device)[:, None, None] * dist[None]
         return bias.masked_fill(~allowed[None], float("-inf"))
 
-    def forward(self, own: torch.Tensor, other: torch.Tensor) -> FrameLogits:
-        """own, other (B, T) tokens → logits (B, T, VOCAB) of own and partner token at each next frame, and
-        logits (B, T, DUR_BINS) of the length of an own speech run starting at the next frame."""
+    def _embed(self, own: torch.Tensor, other: torch.Tensor, clock: torch.Tensor | None) -> torch.Tensor:
+        """Input vectors of (…) own and partner tokens and their (…, N_FEATURES) clock."""
         x = self.emb_self(own) + self.emb_other(other)
+        if self.emb_clock is not None:
+            clock = torch.where(clock > 0, torch.minimum(torch.maximum(clock, self.clock_lo), self.clock_hi), 0)
+            for k, emb in enumerate(self.emb_clock):
+                x = x + emb(clock[..., k])
+        return x
+
+    def set_clock_range(self, lo_hi: np.ndarray) -> None:
+        """Clamp the clock's nonzero indices to these (N_FEATURES, 2) bounds (`clock.clock_range` of the training
+        data), so that runs longer or shorter than any learnt from read as the nearest that were."""
+        self.clock_lo.copy_(torch.as_tensor(lo_hi[:, 0]))
+        self.clock_hi.copy_(torch.as_tensor(lo_hi[:, 1]))
+
+    def forward(self, own: torch.Tensor, other: torch.Tensor, clock: torch.Tensor | None = None) -> FrameLogits:
+        """own, other (B, T) tokens → logits (B, T, VOCAB) of own and partner token at each next frame, and
+        logits (B, T, DUR_BINS) of the length of an own speech run starting at the next frame.
+
+        `clock` (B, T, N_FEATURES) is the sequences' clock (`clock_features`, computed over what came before the
+        crop where it is known); by default it is computed as if each sequence began at its first frame."""
+        if self.emb_clock is not None and clock is None:
+            rows = [clock_features(o, p) for o, p in zip(own.cpu().numpy(), other.cpu().numpy())]
+            clock = torch.as_tensor(np.stack(rows), device=own.device)
+        x = self._embed(own, other, clock)
         bias = self._bias(own.shape[1], own.device)
         for blk in self.blocks:
             x = blk(x, bias)
         x = self.ln_f(x)
         return FrameLogits(self.head_self(x), self.head_other(x), self.head_dur(x))
 
-    def new_cache(self, batch: int) -> list[dict]:
-        """Empty per-layer ring buffers of `context` frames for a batch of streams."""
+    def new_cache(self, batch: int) -> FrameCache:
+        """Empty per-layer ring buffers of `context` frames and a fresh clock for a batch of streams."""
         c = self.cfg
         dh = c.d_model // c.heads
         dev = self.slopes.device
-        return [{"k": torch.zeros(batch, c.heads, c.context, dh, device=dev),
-                 "v": torch.zeros(batch, c.heads, c.context, dh, device=dev),
-                 "pos": torch.zeros(c.context, dtype=torch.long, device=dev),
-                 "filled": torch.zeros(c.context, dtype=torch.bool, device=dev), "t": 0} for _ in self.blocks]
+        layers = [{"k": torch.zeros(batch, c.heads, c.context, dh, device=dev),
+                   "v": torch.zeros(batch, c.heads, c.context, dh, device=dev),
+                   "pos": torch.zeros(c.context, dtype=torch.long, device=dev),
+                   "filled": torch.zeros(c.context, dtype=torch.bool, device=dev), "t": 0} for _ in self.blocks]
+        return FrameCache(layers, Clock(batch))
 
     @torch.no_grad()
-    def step(self, own: torch.Tensor, other: torch.Tensor, cache: list | None) -> tuple[FrameLogits, list]:
+    def step(self, own: torch.Tensor, other: torch.Tensor, cache: FrameCache | None) -> tuple[FrameLogits, FrameCache]:
         """Streaming forward of one frame: own, other (B,) → the logits of `forward` for the next frame, and the
         updated cache."""
         if cache is None:
             cache = self.new_cache(own.shape[0])
-        x = (self.emb_self(own) + self.emb_other(other))[:, None, :]
-        for blk, c in zip(self.blocks, cache):
+        clock = torch.as_tensor(cache.clock.update(own.cpu().numpy(), other.cpu().numpy()), device=own.device)
+        x = self._embed(own, other, clock)[:, None, :]
+        for blk, c in zip(self.blocks, cache.layers):
             slot = c["t"] % self.cfg.context
             c["pos"][slot] = c["t"]
             c["filled"][slot] = True
@@ -218,10 +271,11 @@ class TransformerStream:
             a, b = x[: self.batch], x[self.batch :]
             return torch.cat([a.repeat_interleave(k, dim=0), b.repeat_interleave(k, dim=0)])
 
-        for c in self.cache:
+        for c in self.cache.layers:
             c["k"], c["v"] = rep(c["k"]), rep(c["v"])
         self.logits = rep(self.logits)
         rows = np.arange(2 * self.batch)
+        self.cache.clock.select(np.concatenate([rows[: self.batch].repeat(k), rows[self.batch :].repeat(k)]))
         if self.hazard is not None:
             self.hazard.repeat(np.concatenate([rows[: self.batch].repeat(k), rows[self.batch :].repeat(k)]))
         self.batch *= k
@@ -236,6 +290,6 @@ def save_transformer(path, model: FrameTransformer, extra: dict | None = None) -
 
 def load_transformer(state: dict) -> FrameTransformer:
     """Rebuild a FrameTransformer from a saved dict."""
-    model = FrameTransformer(TransformerConfig(**state["config"]))
+    model = FrameTransformer(TransformerConfig(**{"clock": False, **state["config"]}))  # saved before the clock
     model.load_state_dict(state["state"])
     return model.eval()
