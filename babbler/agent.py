@@ -17,15 +17,17 @@ class Agent:
     frames up to t − 1. The KV cache keeps the last `context` frames, so each step costs the same.
     `stop` is the sampling rule of `sample.stop`: "duration" ends a speech run by the run length the
     model predicted at its onset, "frame" by the token head's silence probability at each frame, "overlap"
-    by the first while the partner is silent and by the second while the partner talks.
+    by the first while the partner is silent and by the second while the partner talks. `seat` is the channel
+    the agent speaks on (0 = A, 1 = B), which matters to a model trained with `model.transformer.seat`.
     """
 
     def __init__(self, model: FrameTransformer, temperature: float = 1.0, seed: int = 0,
-                 limits: RunLimits | None = None, stop: str = "overlap"):
+                 limits: RunLimits | None = None, stop: str = "overlap", seat: int = 1):
         if stop not in STOP_RULES:
             raise ValueError(f"stop must be one of {STOP_RULES}, not {stop!r}")
         self.model = model.eval()
         self.stop = stop
+        self.seat = torch.tensor([int(seat)])
         self.temperature = temperature
         self.rng = np.random.default_rng(seed)
         self.limits = limits
@@ -43,7 +45,7 @@ class Agent:
         """Advance by one frame and return the distribution of the agent's next token (no sampling)."""
         own = torch.tensor([self.own])
         other = torch.tensor([int(partner_token)])
-        out, self.cache = self.model.step(own, other, self.cache)
+        out, self.cache = self.model.step(own, other, self.cache, self.seat)
         self.frames += 1
         p = torch.softmax(out.own.float(), dim=-1).numpy().astype(np.float64)
         if self.hazard is not None:  # as TransformerStream: the stop probability of a speech run from its onset

@@ -53,12 +53,13 @@ class TrainConfig:
 
 
 def views(dialogues: list[np.ndarray]) -> list[np.ndarray]:
-    """Both role assignments of every dialogue: (T, 3 + N_FEATURES) int32 with column 0 = own, 1 = partner,
-    2 = `onset_durations` of own, then the clock of the whole dialogue up to each frame (`clock_features`)."""
+    """Both role assignments of every dialogue: (T, 4 + N_FEATURES) int32 with column 0 = own, 1 = partner,
+    2 = `onset_durations` of own, 3 = own's channel (0 = A, 1 = B), then the clock of the whole dialogue up to each
+    frame (`clock_features`)."""
     out = []
     for tok in dialogues:
-        for own, other in ((tok[:, 0], tok[:, 1]), (tok[:, 1], tok[:, 0])):
-            cols = np.stack([own, other, onset_durations(own)], axis=1)
+        for seat, (own, other) in enumerate(((tok[:, 0], tok[:, 1]), (tok[:, 1], tok[:, 0]))):
+            cols = np.stack([own, other, onset_durations(own), np.full(len(own), seat)], axis=1)
             out.append(np.concatenate([cols, clock_features(own, other)], axis=1).astype(np.int32))
     return out
 
@@ -85,7 +86,7 @@ def loss_on(model: FrameTransformer, batch: torch.Tensor) -> torch.Tensor:
     """Training loss (nats per frame) over a batch of (B, T + 1, 3) `views` crops: the mean cross-entropy of the
     next own and partner tokens, plus the run-length cross-entropy of the own onsets in the crop per frame."""
     inp, tgt = batch[:, :-1], batch[:, 1:]
-    out = model(inp[..., 0], inp[..., 1], inp[..., 3:])
+    out = model(inp[..., 0], inp[..., 1], inp[..., 4:], inp[:, 0, 3])
     ce_self = F.cross_entropy(out.own.reshape(-1, out.own.shape[-1]), tgt[..., 0].reshape(-1))
     ce_other = F.cross_entropy(out.partner.reshape(-1, out.partner.shape[-1]), tgt[..., 1].reshape(-1))
     dur = inp[..., 2]
@@ -104,13 +105,14 @@ def sequence_nll(model: FrameTransformer, seq: np.ndarray, device: torch.device,
     ctx = model.cfg.context
     block = block or max(1, ctx // 2)
     t = torch.as_tensor(seq[:, :2], dtype=torch.long, device=device)
-    clock = torch.as_tensor(seq[:, 3:], dtype=torch.long, device=device)
+    clock = torch.as_tensor(seq[:, 4:], dtype=torch.long, device=device)
+    seat = torch.full((1,), int(seq[0, 3]), dtype=torch.long, device=device)
     dur = np.asarray(seq[:, 2])
     out = np.zeros(len(seq) - 1)
     for start in range(0, len(seq) - 1, block):
         lo = max(0, start - (ctx - block))
         end = min(start + block, len(seq) - 1)
-        out_window = model(t[None, lo:end, 0], t[None, lo:end, 1], clock[None, lo:end])
+        out_window = model(t[None, lo:end, 0], t[None, lo:end, 1], clock[None, lo:end], seat)
         logp = torch.log_softmax(out_window.own[0, start - lo :].float(), dim=-1)
         target = t[start + 1 : end + 1, 0]
         out[start:end] = -logp.gather(1, target[:, None])[:, 0].cpu().numpy()
@@ -162,7 +164,7 @@ def train_transformer(
     model = FrameTransformer(model_cfg)
     train_seqs, val_seqs = views(train), views(val)
     if model_cfg.clock:
-        model.set_clock_range(clock_range([s[:, 3:] for s in train_seqs]))
+        model.set_clock_range(clock_range([s[:, 4:] for s in train_seqs]))
     selection_id = timing.ident() if scorer is not None else ""
     run_id = config_hash(model_cfg, cfg, data_fingerprint(train, val) + selection_id)
     log.info("training %d parameters: %d train / %d val views", model.n_params(), len(train_seqs), len(val_seqs))

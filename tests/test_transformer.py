@@ -15,24 +15,28 @@ from babbler.va import runs
 # ---------------------------------------------------------------- the Transformer
 
 
-@pytest.mark.parametrize("clock", [False, True])
-def test_causality_and_cached_streaming_equal_full_forward(clock):
+@pytest.mark.parametrize("clock, seat", [(False, False), (True, False), (False, True)])
+def test_causality_and_cached_streaming_equal_full_forward(clock, seat):
     torch.manual_seed(0)
-    model = FrameTransformer(TransformerConfig(d_model=32, layers=2, heads=4, context=40, clock=clock)).eval()
+    model = FrameTransformer(TransformerConfig(d_model=32, layers=2, heads=4, context=40, clock=clock,
+                                               seat=seat)).eval()
     own, other = torch.randint(0, VOCAB, (2, 100)), torch.randint(0, VOCAB, (2, 100))
-    full_self, full_other, full_dur = model(own, other)  # FrameLogits unpacks in its field order
+    seats = torch.tensor([0, 1])  # the first row's own speaker talks on channel A, the second's on B
+    full_self, full_other, full_dur = model(own, other, seat=seats)  # FrameLogits unpacks in its field order
     changed = own.clone()
     changed[:, 60] = (changed[:, 60] + 1) % VOCAB
-    again, _, _ = model(changed, other)
+    again, _, _ = model(changed, other, seat=seats)
     assert torch.equal(again[:, :60], full_self[:, :60])  # nothing at t ≤ 59 sees frame 60
     assert (again[:, 60] - full_self[:, 60]).abs().max() > 1e-3
     cache, steps_self, steps_other = None, [], []
     for t in range(100):  # past the 40-frame window: the ring buffer slides
-        (ls, lo, ld), cache = model.step(own[:, t], other[:, t], cache)
+        (ls, lo, ld), cache = model.step(own[:, t], other[:, t], cache, seats)
         steps_self.append(ls)
         steps_other.append(lo)
     assert torch.allclose(torch.stack(steps_self, 1), full_self, atol=1e-5)
     assert torch.allclose(torch.stack(steps_other, 1), full_other, atol=1e-5)
+    swapped = model(own, other, seat=1 - seats).own
+    assert torch.equal(swapped, full_self) != seat  # the seat changes the prediction only where it is an input
 
 
 def test_onset_durations_mark_the_frame_before_each_complete_run():
@@ -160,7 +164,7 @@ def test_clock_beyond_the_trained_range_reads_as_its_edge():
     model.set_clock_range(bounds)
     silent = np.zeros(400, dtype=np.int64)  # a silence far longer than any trained on
     clock = torch.as_tensor(clock_features(silent, silent))[None]
-    x = model._embed(torch.zeros(1, 400, dtype=torch.long), torch.zeros(1, 400, dtype=torch.long), clock)[0]
+    x = model._embed(torch.zeros(1, 400, dtype=torch.long), torch.zeros(1, 400, dtype=torch.long), clock, None)[0]
     edge = int(np.searchsorted(DUR_EDGES, 50, side="right") - 1)  # the first frame whose bin is the last covered
     assert torch.equal(x[399], x[edge]) and torch.equal(x[200], x[edge])
     assert not torch.equal(x[edge - 10], x[edge])  # within the range, lengths still differ
@@ -178,3 +182,22 @@ def test_replicated_stream_goes_on_from_each_dialogue_with_its_clock():
     p = stream.next_probs()
     assert p.shape == (6, 2, VOCAB) and np.allclose(p[0], p[2]) and np.allclose(p[3], p[5])
     assert not np.allclose(p[0], p[3])
+
+
+def test_stream_seats_each_view_on_its_own_channel():
+    torch.manual_seed(0)
+    model = FrameTransformer(TransformerConfig(d_model=16, layers=1, heads=2, context=32, seat=True)).eval()
+    with torch.no_grad():
+        model.emb_seat.weight.mul_(50)  # make the seat matter
+    tokens = np.zeros((30, 2), dtype=np.int64)
+    tokens[5:12, 0], tokens[15:25, 1] = 7, 40
+    stream = model.stream(1)
+    for t in range(1, len(tokens)):
+        stream.push(tokens[None, t])
+    p = stream.next_probs()[0]
+    seq = torch.as_tensor(tokens)[None]  # the stream starts from a silent frame, as tokens[0] is
+    for channel in (0, 1):
+        logits = model(seq[..., channel], seq[..., 1 - channel], seat=torch.tensor([channel])).own[0, -1]
+        assert np.allclose(p[channel], torch.softmax(logits, -1).detach().numpy(), atol=1e-5)
+        wrong = model(seq[..., channel], seq[..., 1 - channel], seat=torch.tensor([1 - channel])).own[0, -1]
+        assert not np.allclose(p[channel], torch.softmax(wrong, -1).detach().numpy(), atol=1e-3)

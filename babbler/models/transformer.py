@@ -57,6 +57,7 @@ class TransformerConfig:
     dropout: float = 0.1
     context: int = 512  # frames of attention window (10.24 s at 50 Hz)
     clock: bool = False  # input the run lengths and tempo of both speakers (babbler.models.clock)
+    seat: bool = False  # input which channel (A or B) the agent speaks on, so roles that differ by channel are kept
 
 
 class KnotEmbedding(nn.Module):
@@ -134,6 +135,7 @@ class FrameTransformer(nn.Module):
         self.emb_other = nn.Embedding(VOCAB, cfg.d_model)
         self.emb_clock = nn.ModuleList(KnotEmbedding(knot_weights(n, k % PER_SPEAKER == PER_SPEAKER - 1), cfg.d_model)
                                        for k, n in enumerate(SIZES)) if cfg.clock else None
+        self.emb_seat = nn.Embedding(2, cfg.d_model) if cfg.seat else None
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.layers))
         self.ln_f = nn.LayerNorm(cfg.d_model)
         self.head_self = nn.Linear(cfg.d_model, VOCAB)
@@ -161,9 +163,13 @@ class FrameTransformer(nn.Module):
         bias = -self.slopes.to(device)[:, None, None] * dist[None]
         return bias.masked_fill(~allowed[None], float("-inf"))
 
-    def _embed(self, own: torch.Tensor, other: torch.Tensor, clock: torch.Tensor | None) -> torch.Tensor:
-        """Input vectors of (…) own and partner tokens and their (…, N_FEATURES) clock."""
+    def _embed(self, own: torch.Tensor, other: torch.Tensor, clock: torch.Tensor | None,
+               seat: torch.Tensor | None) -> torch.Tensor:
+        """Input vectors of (B, …) own and partner tokens, their (B, …, N_FEATURES) clock and (B,) seats."""
         x = self.emb_self(own) + self.emb_other(other)
+        if self.emb_seat is not None:
+            seat = torch.zeros(own.shape[0], dtype=torch.long, device=own.device) if seat is None else seat
+            x = x + self.emb_seat(seat).view(own.shape[0], *[1] * (own.dim() - 1), -1)
         if self.emb_clock is not None:
             clock = torch.where(clock > 0, torch.minimum(torch.maximum(clock, self.clock_lo), self.clock_hi), 0)
             for k, emb in enumerate(self.emb_clock):
@@ -176,16 +182,18 @@ class FrameTransformer(nn.Module):
         self.clock_lo.copy_(torch.as_tensor(lo_hi[:, 0]))
         self.clock_hi.copy_(torch.as_tensor(lo_hi[:, 1]))
 
-    def forward(self, own: torch.Tensor, other: torch.Tensor, clock: torch.Tensor | None = None) -> FrameLogits:
+    def forward(self, own: torch.Tensor, other: torch.Tensor, clock: torch.Tensor | None = None,
+                seat: torch.Tensor | None = None) -> FrameLogits:
         """own, other (B, T) tokens → logits (B, T, VOCAB) of own and partner token at each next frame, and
         logits (B, T, DUR_BINS) of the length of an own speech run starting at the next frame.
 
         `clock` (B, T, N_FEATURES) is the sequences' clock (`clock_features`, computed over what came before the
-        crop where it is known); by default it is computed as if each sequence began at its first frame."""
+        crop where it is known); by default it is computed as if each sequence began at its first frame. `seat` (B,)
+        is the channel each sequence's own speaker talks on (0 = A, 1 = B; default A)."""
         if self.emb_clock is not None and clock is None:
             rows = [clock_features(o, p) for o, p in zip(own.cpu().numpy(), other.cpu().numpy())]
             clock = torch.as_tensor(np.stack(rows), device=own.device)
-        x = self._embed(own, other, clock)
+        x = self._embed(own, other, clock, seat)
         bias = self._bias(own.shape[1], own.device)
         for blk in self.blocks:
             x = blk(x, bias)
@@ -204,13 +212,14 @@ class FrameTransformer(nn.Module):
         return FrameCache(layers, Clock(batch))
 
     @torch.no_grad()
-    def step(self, own: torch.Tensor, other: torch.Tensor, cache: FrameCache | None) -> tuple[FrameLogits, FrameCache]:
-        """Streaming forward of one frame: own, other (B,) → the logits of `forward` for the next frame, and the
+    def step(self, own: torch.Tensor, other: torch.Tensor, cache: FrameCache | None,
+             seat: torch.Tensor | None = None) -> tuple[FrameLogits, FrameCache]:
+        """Streaming forward of one frame: own, other, seat (B,) → the logits of `forward` for the next frame, and the
         updated cache."""
         if cache is None:
             cache = self.new_cache(own.shape[0])
         clock = torch.as_tensor(cache.clock.update(own.cpu().numpy(), other.cpu().numpy()), device=own.device)
-        x = self._embed(own, other, clock)[:, None, :]
+        x = self._embed(own, other, clock, seat)[:, None, :]
         for blk, c in zip(self.blocks, cache.layers):
             slot = c["t"] % self.cfg.context
             c["pos"][slot] = c["t"]
@@ -250,7 +259,8 @@ class TransformerStream:
         own = torch.cat([t[:, 0], t[:, 1]])
         other = torch.cat([t[:, 1], t[:, 0]])
         device = self.model.slopes.device  # a model on a GPU (checkpoint selection during training) streams there
-        out, self.cache = self.model.step(own.to(device), other.to(device), self.cache)
+        seat = torch.arange(2).repeat_interleave(len(t)).to(device)  # view A speaks on channel A, view B on B
+        out, self.cache = self.model.step(own.to(device), other.to(device), self.cache, seat)
         self.logits = out.own.float().cpu()
         if self.hazard is not None:
             self.hazard.observe(own.numpy(), out.duration.float().cpu(), other.numpy())
@@ -290,6 +300,6 @@ def save_transformer(path, model: FrameTransformer, extra: dict | None = None) -
 
 def load_transformer(state: dict) -> FrameTransformer:
     """Rebuild a FrameTransformer from a saved dict."""
-    model = FrameTransformer(TransformerConfig(**{"clock": False, **state["config"]}))  # saved before the clock
+    model = FrameTransformer(TransformerConfig(**{"clock": False, "seat": False, **state["config"]}))  # saved before
     model.load_state_dict(state["state"])
     return model.eval()
