@@ -35,7 +35,7 @@ class FrameCache:
     """What streaming keeps between frames: per-layer key/value ring buffers and the clock of every stream."""
 
     layers: list[dict]
-    clock: Clock
+    clock: Clock | None  # None for a model without the clock
 
 
 class FrameLogits(NamedTuple):
@@ -209,7 +209,7 @@ class FrameTransformer(nn.Module):
                    "v": torch.zeros(batch, c.heads, c.context, dh, device=dev),
                    "pos": torch.zeros(c.context, dtype=torch.long, device=dev),
                    "filled": torch.zeros(c.context, dtype=torch.bool, device=dev), "t": 0} for _ in self.blocks]
-        return FrameCache(layers, Clock(batch))
+        return FrameCache(layers, Clock(batch) if self.emb_clock is not None else None)
 
     @torch.no_grad()
     def step(self, own: torch.Tensor, other: torch.Tensor, cache: FrameCache | None,
@@ -218,7 +218,9 @@ class FrameTransformer(nn.Module):
         updated cache."""
         if cache is None:
             cache = self.new_cache(own.shape[0])
-        clock = torch.as_tensor(cache.clock.update(own.cpu().numpy(), other.cpu().numpy()), device=own.device)
+        clock = None
+        if cache.clock is not None:
+            clock = torch.as_tensor(cache.clock.update(own.cpu().numpy(), other.cpu().numpy()), device=own.device)
         x = self._embed(own, other, clock, seat)[:, None, :]
         for blk, c in zip(self.blocks, cache.layers):
             slot = c["t"] % self.cfg.context
@@ -285,9 +287,11 @@ class TransformerStream:
             c["k"], c["v"] = rep(c["k"]), rep(c["v"])
         self.logits = rep(self.logits)
         rows = np.arange(2 * self.batch)
-        self.cache.clock.select(np.concatenate([rows[: self.batch].repeat(k), rows[self.batch :].repeat(k)]))
+        keep = np.concatenate([rows[: self.batch].repeat(k), rows[self.batch :].repeat(k)])
+        if self.cache.clock is not None:
+            self.cache.clock.select(keep)
         if self.hazard is not None:
-            self.hazard.repeat(np.concatenate([rows[: self.batch].repeat(k), rows[self.batch :].repeat(k)]))
+            self.hazard.repeat(keep)
         self.batch *= k
 
 
