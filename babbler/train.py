@@ -52,21 +52,23 @@ class TrainConfig:
                                samples=self.select_samples, seed=self.seed)
 
 
-def views(dialogues: list[np.ndarray]) -> list[np.ndarray]:
-    """Both role assignments of every dialogue: (T, 4 + N_FEATURES) int32 with column 0 = own, 1 = partner,
-    2 = `onset_durations` of own, 3 = own's channel (0 = A, 1 = B), then the clock of the whole dialogue up to each
-    frame (`clock_features`)."""
+def views(dialogues: list[np.ndarray], clock: bool = False) -> list[np.ndarray]:
+    """Both role assignments of every dialogue: (T, 4) int32 with column 0 = own, 1 = partner, 2 = `onset_durations`
+    of own, 3 = own's channel (0 = A, 1 = B); with `clock`, then the N_FEATURES columns of the whole dialogue's clock
+    up to each frame (`clock_features`)."""
     out = []
     for tok in dialogues:
         for seat, (own, other) in enumerate(((tok[:, 0], tok[:, 1]), (tok[:, 1], tok[:, 0]))):
             cols = np.stack([own, other, onset_durations(own), np.full(len(own), seat)], axis=1)
-            out.append(np.concatenate([cols, clock_features(own, other)], axis=1).astype(np.int32))
+            if clock:
+                cols = np.concatenate([cols, clock_features(own, other)], axis=1)
+            out.append(cols.astype(np.int32))
     return out
 
 
 def sample_batch(seqs: list[np.ndarray], cfg: TrainConfig, rng: np.random.Generator) -> np.ndarray:
     """(batch, crop + 1, columns) random crops of `views`, weighted by sequence length; short ones padded with −1
-    durations, silence and unknown clocks."""
+    durations, silence, channel A and empty (0) clocks."""
     lengths = np.array([len(s) for s in seqs], dtype=float)
     usable = np.maximum(lengths - cfg.crop - 1, 0) + 1
     idx = rng.choice(len(seqs), size=cfg.batch_size, p=usable / usable.sum())
@@ -83,7 +85,7 @@ def sample_batch(seqs: list[np.ndarray], cfg: TrainConfig, rng: np.random.Genera
 
 
 def loss_on(model: FrameTransformer, batch: torch.Tensor) -> torch.Tensor:
-    """Training loss (nats per frame) over a batch of (B, T + 1, 3) `views` crops: the mean cross-entropy of the
+    """Training loss (nats per frame) over a batch of (B, T + 1, columns) `views` crops: the mean cross-entropy of the
     next own and partner tokens, plus the run-length cross-entropy of the own onsets in the crop per frame."""
     inp, tgt = batch[:, :-1], batch[:, 1:]
     out = model(inp[..., 0], inp[..., 1], inp[..., 4:], inp[:, 0, 3])
@@ -98,7 +100,7 @@ def loss_on(model: FrameTransformer, batch: torch.Tensor) -> torch.Tensor:
 
 @torch.no_grad()
 def sequence_nll(model: FrameTransformer, seq: np.ndarray, device: torch.device, block: int | None = None) -> np.ndarray:
-    """Per-frame NLL (nats) of the own token at frames 1…T−1 of a (T, 3) `views` sequence, teacher-forced in windows
+    """Per-frame NLL (nats) of the own token at frames 1…T−1 of a (T, columns) `views` sequence, teacher-forced in windows
     of `context`, plus at each frame before an own onset the NLL of that run's length: its mean is the own part of
     the training loss."""
     model.eval()
@@ -162,7 +164,7 @@ def train_transformer(
         torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     model = FrameTransformer(model_cfg)
-    train_seqs, val_seqs = views(train), views(val)
+    train_seqs, val_seqs = views(train, model_cfg.clock), views(val, model_cfg.clock)
     if model_cfg.clock:
         model.set_clock_range(clock_range([s[:, 4:] for s in train_seqs]))
     selection_id = timing.ident() if scorer is not None else ""

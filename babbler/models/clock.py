@@ -116,7 +116,7 @@ class Clock:
 
 def clock_range(seqs: list[np.ndarray], coverage: float = 0.99) -> np.ndarray:
     """(N_FEATURES, 2) lowest and highest index of each clock column that the training data covers: the central
-    `coverage` of its nonzero values (index 0, unknown or none, is kept as is)."""
+    `coverage` of its nonzero values (index 0, "not in this state" or "none yet", is kept as is)."""
     out = np.zeros((N_FEATURES, 2), dtype=np.int64)
     tail = 100 * (1 - coverage) / 2
     for k in range(N_FEATURES):
@@ -129,7 +129,7 @@ def clock_range(seqs: list[np.ndarray], coverage: float = 0.99) -> np.ndarray:
 
 
 def knot_weights(size: int, tempo: bool) -> np.ndarray:
-    """(size, 1 + len(KNOTS)) weights that make each index of a clock column a mix of learnt vectors: index 0 (unknown)
+    """(size, 1 + len(KNOTS)) weights that make each index of a clock column a mix of learnt vectors: index 0 ("none")
     its own, every other the linear interpolation in log length between the two knots around its run length."""
     index = np.arange(1, size)
     length = 2.0 ** ((index - 1) / TEMPO_STEPS) if tempo else DUR_EDGES[index - 1].astype(float)

@@ -1,6 +1,7 @@
 """The neural frame model: a causal Transformer with ALiBi over both speakers' 50 Hz tokens.
 
-One network is one agent: its input at each frame is its own token and its partner's token, its
+One network is one agent: its input at each frame is its own token and its partner's token (and,
+where configured, both speakers' clock, `models.clock`, and the channel it speaks on), its
 outputs are the next frame's own token and partner token. Training sees both role assignments of
 every dialogue (speaker-swap weight sharing). Attention is limited to the last `context` frames,
 so training crops, full-sequence evaluation and the cached streaming step all see the same window.
@@ -171,6 +172,9 @@ class FrameTransformer(nn.Module):
             seat = torch.zeros(own.shape[0], dtype=torch.long, device=own.device) if seat is None else seat
             x = x + self.emb_seat(seat).view(own.shape[0], *[1] * (own.dim() - 1), -1)
         if self.emb_clock is not None:
+            if clock.shape[-1] != N_FEATURES:
+                raise ValueError(f"this model reads the clock: {N_FEATURES} clock columns needed, "
+                                 f"got {clock.shape[-1]} (train.views(..., clock=True))")
             clock = torch.where(clock > 0, torch.minimum(torch.maximum(clock, self.clock_lo), self.clock_hi), 0)
             for k, emb in enumerate(self.emb_clock):
                 x = x + emb(clock[..., k])
@@ -261,7 +265,9 @@ class TransformerStream:
         own = torch.cat([t[:, 0], t[:, 1]])
         other = torch.cat([t[:, 1], t[:, 0]])
         device = self.model.slopes.device  # a model on a GPU (checkpoint selection during training) streams there
-        seat = torch.arange(2).repeat_interleave(len(t)).to(device)  # view A speaks on channel A, view B on B
+        seat = None
+        if self.model.emb_seat is not None:  # view A speaks on channel A, view B on B
+            seat = torch.arange(2).repeat_interleave(len(t)).to(device)
         out, self.cache = self.model.step(own.to(device), other.to(device), self.cache, seat)
         self.logits = out.own.float().cpu()
         if self.hazard is not None:
