@@ -164,8 +164,8 @@ def train_transformer(
         torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     model = FrameTransformer(model_cfg)
-    train_seqs, val_seqs = views(train, model_cfg.clock), views(val, model_cfg.clock)
-    if model_cfg.clock:
+    train_seqs, val_seqs = views(train, model_cfg.reads_clock), views(val, model_cfg.reads_clock)
+    if model_cfg.reads_clock:
         model.set_clock_range(clock_range([s[:, 4:] for s in train_seqs]))
     selection_id = timing.ident() if scorer is not None else ""
     run_id = config_hash(model_cfg, cfg, data_fingerprint(train, val) + selection_id)

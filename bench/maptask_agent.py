@@ -35,7 +35,8 @@ sys.path.insert(0, str(ROOT))
 from babbler.corpora.maptask import DIALOGUE_IDS, timed_units_from_zip, va_from_words  # noqa: E402
 from babbler.dataset import VA_ONLY_TOKEN  # noqa: E402
 from babbler.evaluate import (  # noqa: E402
-    DISTANCE_TYPES, abs_diff_sec_per_min, distance, halvings, minute_rates, noise_floor, pooled,
+    DISTANCE_TYPES, abs_diff_sec_per_min, after, before, continuation_pearson, distance, halvings, means_table,
+    minute_rates, noise_floor, pooled,
 )
 from babbler.splits import assign_splits  # noqa: E402
 from babbler.timing import events_from_tokens, source_stats  # noqa: E402
@@ -79,7 +80,7 @@ def run_system(job: dict) -> dict:
 
     from babbler.models.baselines import IndependentModel, MarkovModel
     from babbler.models.transformer import TransformerConfig
-    from babbler.sampling import RunLimits, generate, sampler, selfplay_plan
+    from babbler.sampling import RunLimits, continuation_plan, generate, sampler, selfplay_plan
     from babbler.train import TrainConfig, train_transformer
 
     torch.set_num_threads(1)
@@ -120,9 +121,28 @@ def run_system(job: dict) -> dict:
         drawn = generate(factory, selfplay_plan(lengths), np.random.default_rng(s), desc="selfplay", limits=limits)
         for i, n in enumerate(lengths):
             generated[f"{i}.{s}"] = drawn[i, :n]
+    continued: dict[int, dict] = {}
+    real = [t[:n] for t, n in zip(split, lengths)]
+    for prompt in job["prompt_frames"]:
+        continued[prompt] = {}
+        for s in range(1, job["samples"] + 1):
+            drawn = generate(factory, continuation_plan(real, prompt), np.random.default_rng(s),
+                             desc="continuation", limits=limits)
+            for i, n in enumerate(lengths):
+                continued[prompt][f"{i}.{s}"] = events_from_tokens(drawn[i, :n])
     facts["sample_s"] = time.perf_counter() - t0 - facts["train_s"]
-    return {"name": job["name"], "seed": job["seed"], "facts": facts,
+    return {"name": job["name"], "seed": job["seed"], "facts": facts, "continued": continued,
             "events": {k: events_from_tokens(v) for k, v in generated.items()}, "lengths": {k: len(v) for k, v in generated.items()}}
+
+
+def continuation_scores(continued: dict[str, pd.DataFrame], real: list[pd.DataFrame], prompt: float,
+                        samples: int) -> dict[str, float]:
+    """Continuation Pearson r (ipu, pause, fto, avg) of each sampling seed's draws against the real continuations,
+    averaged over the seeds."""
+    per_seed = [continuation_pearson(means_table({str(i): (after(ev, prompt), after(continued[f"{i}.{s}"], prompt))
+                                                  for i, ev in enumerate(real)}))
+                for s in range(1, samples + 1)]
+    return {k: float(np.mean([r[k] for r in per_seed])) for k in ("ipu", "pause", "fto", "avg")}
 
 
 def main() -> None:
@@ -139,6 +159,8 @@ def main() -> None:
                     help="selfplay dialogues last as long as the split's, at most this long (0: no limit)")
     ap.add_argument("--trained", default="", help="folder of {variant}.{seed}/model.pt trained before: sample only")
     ap.add_argument("--dialogues", type=int, default=0, help="use only the first N dialogues (a quick look)")
+    ap.add_argument("--prompt-seconds", default="",
+                    help="also score continuation with prompts this long (seconds, comma-separated)")
     args = ap.parse_args()
 
     ids = list(DIALOGUE_IDS)[: args.dialogues or None]
@@ -161,7 +183,15 @@ def main() -> None:
 
     base = {"train": [tokens[d] for d in by["train"]], "val": [tokens[d] for d in by["val"]],
             "split_tokens": [tokens[d] for d in by[args.split]], "samples": args.samples, "device": args.device,
-            "trained": args.trained, "max_frames": int(args.max_minutes * 60 * TOKEN_RATE)}
+            "trained": args.trained, "max_frames": int(args.max_minutes * 60 * TOKEN_RATE),
+            "prompt_frames": [int(float(p) * TOKEN_RATE) for p in filter(None, args.prompt_seconds.split(","))]}
+    max_frames = base["max_frames"] or None
+    real_cut = [events_from_tokens(tokens[d][:max_frames]) for d in by[args.split]]
+    for frames in base["prompt_frames"]:
+        p = frames / TOKEN_RATE
+        prompt_only = continuation_pearson(means_table({str(i): (after(ev, p), before(ev, p))
+                                                        for i, ev in enumerate(real_cut)}))
+        print(f"prompt-only baseline, {p:g} s prompts:", {k: round(prompt_only[k], 3) for k in ("ipu", "pause", "fto", "avg")})
     jobs = [{**base, "kind": k, "name": k, "seed": 0, "settings": {}} for k in ("markov", "independent")]
     for name, settings in parse_variants(args.variants).items():
         for seed in (int(s) for s in args.seeds.split(",")):
@@ -175,6 +205,9 @@ def main() -> None:
             rows.append({"system": res["name"], "seed": res["seed"], **{k: round(v, 2) for k, v in w1.items()},
                          "mean": round(float(np.mean(list(w1.values()))), 3),
                          "s/min diff": round(abs_diff_sec_per_min(mins, real_min), 2),
+                         **{f"cont{frames // TOKEN_RATE} {k}": round(v, 3)
+                            for frames, draws in res["continued"].items()
+                            for k, v in continuation_scores(draws, real_cut, frames / TOKEN_RATE, args.samples).items()},
                          **{k: round(v, 4) if isinstance(v, float) else v for k, v in res["facts"].items()}})
             print(rows[-1], flush=True)
     print(f"\nW1 ratios on the {args.split} split ({size} dialogues, {args.samples} selfplay samples each); human floor "

@@ -5,7 +5,9 @@ import pytest
 import torch
 
 from babbler.dataset import VOCAB
-from babbler.models.clock import PER_SPEAKER, TEMPO_ALPHA, TEMPO_STEPS, Clock, clock_features, clock_range
+from babbler.models.clock import (
+    PER_SPEAKER, STYLE_ALPHA, TEMPO_ALPHA, TEMPO_STEPS, Clock, clock_features, clock_range, columns,
+)
 from babbler.models.durations import DUR_EDGES, TAIL_HAZARD, duration_bin, onset_durations, run_hazard
 from babbler.models.transformer import FrameTransformer, TransformerConfig
 from babbler.sampling import generate, sampler, selfplay_plan
@@ -15,11 +17,12 @@ from babbler.va import runs
 # ---------------------------------------------------------------- the Transformer
 
 
-@pytest.mark.parametrize("clock, seat", [(False, False), (True, False), (False, True)])
-def test_causality_and_cached_streaming_equal_full_forward(clock, seat):
+@pytest.mark.parametrize("clock, seat, style", [(False, False, False), (True, False, False), (False, True, False),
+                                               (False, False, True)])
+def test_causality_and_cached_streaming_equal_full_forward(clock, seat, style):
     torch.manual_seed(0)
     model = FrameTransformer(TransformerConfig(d_model=32, layers=2, heads=4, context=40, clock=clock,
-                                               seat=seat)).eval()
+                                               seat=seat, style=style)).eval()
     own, other = torch.randint(0, VOCAB, (2, 100)), torch.randint(0, VOCAB, (2, 100))
     seats = torch.tensor([0, 1])  # the first row's own speaker talks on channel A, the second's on B
     full_self, full_other, full_dur = model(own, other, seat=seats)  # FrameLogits unpacks in its field order
@@ -126,7 +129,7 @@ def test_overlap_stop_yields_to_the_token_head_while_the_partner_talks():
 def test_clock_counts_runs_and_remembers_the_last_ones():
     own = np.array([0, 0, 3, 3, 3, 0, 0, 7, 0])
     clock = clock_features(own, np.zeros_like(own))
-    talk, silence, last_talk, last_silence, tempo = clock[:, :PER_SPEAKER].T
+    talk, silence, last_talk, last_silence, tempo, slow_talk, slow_silence = clock[:, :PER_SPEAKER].T
     run = 1 + duration_bin(np.arange(1, 4))  # the index of a run 1, 2, 3 frames long
     assert talk.tolist() == [0, 0, *run, 0, 0, run[0], 0]
     assert silence.tolist() == [*run[:2], 0, 0, 0, *run[:2], 0, run[0]]
@@ -134,8 +137,29 @@ def test_clock_counts_runs_and_remembers_the_last_ones():
     assert last_silence.tolist() == [0] * 2 + [run[1]] * 5 + [run[1]] * 2
     log2_tempo = (np.log2(3) + TEMPO_ALPHA * (np.log2(1) - np.log2(3))) * TEMPO_STEPS
     assert tempo[5] == 1 + round(np.log2(3) * TEMPO_STEPS) and tempo[8] == 1 + round(log2_tempo)
-    assert (clock[:, PER_SPEAKER:][:, [0, 2, 3, 4]] == 0).all()  # the partner never talked: no talk, no tempo yet
+    assert (clock[:, PER_SPEAKER:][:, [0, 2, 3, 4, 5, 6]] == 0).all()  # the partner never talked nor ended a silence
     assert clock[:, PER_SPEAKER + 1].tolist() == (1 + duration_bin(np.arange(1, 10))).tolist()
+    # the style: slow averages of log2 lengths, talk (3 frames, then 1) and silence (2 frames, 2 frames)
+    slow = (np.log2(3) + STYLE_ALPHA * (np.log2(1) - np.log2(3))) * TEMPO_STEPS
+    assert slow_talk.tolist() == [0] * 5 + [1 + round(np.log2(3) * TEMPO_STEPS)] * 3 + [1 + round(slow)]
+    assert slow_silence.tolist() == [0] * 2 + [1 + round(np.log2(2) * TEMPO_STEPS)] * 7
+
+
+def test_a_model_reads_the_columns_of_its_options():
+    assert columns(True, False) == [0, 1, 2, 3, 4, 7, 8, 9, 10, 11]
+    assert columns(False, True) == [5, 6, 12, 13]
+    assert columns(True, True) == list(range(2 * PER_SPEAKER))
+    torch.manual_seed(0)
+    model = FrameTransformer(TransformerConfig(d_model=16, layers=1, heads=2, context=32, style=True)).eval()
+    own = np.repeat([0, 4, 0, 4, 0], [10, 30, 20, 40, 30])
+    clock = torch.as_tensor(clock_features(own, own[::-1].copy()))[None]
+    tok = torch.as_tensor(own)[None]
+    out = model(tok, tok.flip(1), clock).own
+    changed = clock.clone()
+    changed[..., :5] = 0  # the clock's columns: a style-only model does not read them
+    assert torch.equal(model(tok, tok.flip(1), changed).own, out)
+    changed[..., 5] = 1  # its own style column does change the output
+    assert not torch.allclose(model(tok, tok.flip(1), changed).own, out)
 
 
 def test_streamed_clock_equals_the_whole_sequence_and_follows_replication():

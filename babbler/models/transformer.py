@@ -27,7 +27,7 @@ from torch import nn
 from babbler.dataset import VOCAB
 from babbler.fileio import atomic_path
 from babbler.models import joint_from_marginals
-from babbler.models.clock import N_FEATURES, PER_SPEAKER, SIZES, Clock, clock_features, knot_weights
+from babbler.models.clock import N_FEATURES, SIZES, TEMPO, Clock, clock_features, columns, knot_weights
 from babbler.models.durations import DUR_BINS, RunHazard
 
 
@@ -59,6 +59,12 @@ class TransformerConfig:
     context: int = 512  # frames of attention window (10.24 s at 50 Hz)
     clock: bool = False  # input the run lengths and tempo of both speakers (babbler.models.clock)
     seat: bool = False  # input which channel (A or B) the agent speaks on, so roles that differ by channel are kept
+    style: bool = False  # input slow averages of both speakers' talk and silence lengths (babbler.models.clock)
+
+    @property
+    def reads_clock(self) -> bool:
+        """Whether the model reads columns of `clock_features` (the clock, the style or both)."""
+        return self.clock or self.style
 
 
 class KnotEmbedding(nn.Module):
@@ -134,8 +140,9 @@ class FrameTransformer(nn.Module):
         self.cfg = cfg
         self.emb_self = nn.Embedding(VOCAB, cfg.d_model)
         self.emb_other = nn.Embedding(VOCAB, cfg.d_model)
-        self.emb_clock = nn.ModuleList(KnotEmbedding(knot_weights(n, k % PER_SPEAKER == PER_SPEAKER - 1), cfg.d_model)
-                                       for k, n in enumerate(SIZES)) if cfg.clock else None
+        self.clock_columns = columns(cfg.clock, cfg.style)  # which columns of `clock_features` it reads
+        self.emb_clock = nn.ModuleList(KnotEmbedding(knot_weights(SIZES[k], TEMPO[k]), cfg.d_model)
+                                       for k in self.clock_columns) if cfg.reads_clock else None
         self.emb_seat = nn.Embedding(2, cfg.d_model) if cfg.seat else None
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.layers))
         self.ln_f = nn.LayerNorm(cfg.d_model)
@@ -143,9 +150,9 @@ class FrameTransformer(nn.Module):
         self.head_other = nn.Linear(cfg.d_model, VOCAB)
         self.head_dur = nn.Linear(cfg.d_model, DUR_BINS)
         self.register_buffer("slopes", alibi_slopes(cfg.heads), persistent=False)
-        if cfg.clock:  # the clock indices its training data covered (set_clock_range); beyond, the nearest covered
-            self.register_buffer("clock_lo", torch.ones(N_FEATURES, dtype=torch.long))
-            self.register_buffer("clock_hi", torch.tensor(SIZES, dtype=torch.long) - 1)
+        if cfg.reads_clock:  # the indices its training data covered (set_clock_range); beyond, the nearest covered
+            self.register_buffer("clock_lo", torch.ones(len(self.clock_columns), dtype=torch.long))
+            self.register_buffer("clock_hi", torch.tensor([SIZES[k] for k in self.clock_columns]) - 1)
         self.apply(self._init)
 
     @staticmethod
@@ -175,6 +182,7 @@ class FrameTransformer(nn.Module):
             if clock.shape[-1] != N_FEATURES:
                 raise ValueError(f"this model reads the clock: {N_FEATURES} clock columns needed, "
                                  f"got {clock.shape[-1]} (train.views(..., clock=True))")
+            clock = clock[..., self.clock_columns]
             clock = torch.where(clock > 0, torch.minimum(torch.maximum(clock, self.clock_lo), self.clock_hi), 0)
             for k, emb in enumerate(self.emb_clock):
                 x = x + emb(clock[..., k])
@@ -183,8 +191,8 @@ class FrameTransformer(nn.Module):
     def set_clock_range(self, lo_hi: np.ndarray) -> None:
         """Clamp the clock's nonzero indices to these (N_FEATURES, 2) bounds (`clock.clock_range` of the training
         data), so that runs longer or shorter than any learnt from read as the nearest that were."""
-        self.clock_lo.copy_(torch.as_tensor(lo_hi[:, 0]))
-        self.clock_hi.copy_(torch.as_tensor(lo_hi[:, 1]))
+        self.clock_lo.copy_(torch.as_tensor(lo_hi[self.clock_columns, 0]))
+        self.clock_hi.copy_(torch.as_tensor(lo_hi[self.clock_columns, 1]))
 
     def forward(self, own: torch.Tensor, other: torch.Tensor, clock: torch.Tensor | None = None,
                 seat: torch.Tensor | None = None) -> FrameLogits:
@@ -310,6 +318,7 @@ def save_transformer(path, model: FrameTransformer, extra: dict | None = None) -
 
 def load_transformer(state: dict) -> FrameTransformer:
     """Rebuild a FrameTransformer from a saved dict."""
-    model = FrameTransformer(TransformerConfig(**{"clock": False, "seat": False, **state["config"]}))  # saved before
+    model = FrameTransformer(TransformerConfig(**{"clock": False, "seat": False, "style": False,
+                                                  **state["config"]}))  # saved before these options
     model.load_state_dict(state["state"])
     return model.eval()
