@@ -223,3 +223,23 @@ def test_shipped_maptask_timing_config_is_valid():
     cfg["corpus"]["maptask"]["annotations_url"] = str(ROOT / "tests" / "data" / "maptask-excerpt.zip")
     assert cfg["vad"]["method"] == "reference" and cfg["train"]["select"] == "timing"
     check_config(cfg)
+
+
+@pytest.mark.parametrize("files", [["voices.yaml"], ["voices.yaml", "voices-gpu.yaml"]])
+def test_shipped_voice_configs_are_valid(files):
+    """configs/voices.yaml, and configs/voices-gpu.yaml on top of it, over config.yaml: every voice reported, the
+    GPU one training each neural voice on CUDA for more steps than the CPU one."""
+    from snakemake.utils import update_config
+
+    from babbler.voices.registry import VOICES
+
+    cfg = yaml.safe_load((ROOT / "config.yaml").read_text())
+    for f in files:
+        update_config(cfg, yaml.safe_load((ROOT / "configs" / f).read_text()))
+    cfg = _validated(cfg)
+    check_config(cfg)
+    assert set(cfg["voices"]) == set(VOICES)
+    for voice in ("wavenet", "samplernn", "tacotron"):
+        train = cfg["voice"][voice]["train"]
+        assert (train["device"] == "cuda") == ("voices-gpu.yaml" in files)
+        assert train["steps"] >= (5000 if "voices-gpu.yaml" in files else 2000)

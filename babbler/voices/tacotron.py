@@ -217,7 +217,8 @@ class Tacotron(nn.Module):
         n = f0.shape[1]
         _, post = self.decode(local, glob, f0, n // self.cfg.hop + 1, generator)
         seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator)) if generator is not None else 0
-        return torch.as_tensor(np.stack([self.vocode(m, n, seed + i, iterations) for i, m in enumerate(post.numpy())]))
+        waves = np.stack([self.vocode(m, n, seed + i, iterations) for i, m in enumerate(post.cpu().numpy())])
+        return torch.as_tensor(waves, device=f0.device)  # Griffin-Lim runs on the CPU, whatever decoded the frames
 
 
 def render(tracks, sample_rate: int, seed: int, model: Tacotron, settings: dict) -> list[np.ndarray]:
