@@ -35,8 +35,8 @@ sys.path.insert(0, str(ROOT))
 from babbler.corpora.maptask import DIALOGUE_IDS, timed_units_from_zip, va_from_words  # noqa: E402
 from babbler.dataset import VA_ONLY_TOKEN  # noqa: E402
 from babbler.evaluate import (  # noqa: E402
-    DISTANCE_TYPES, abs_diff_sec_per_min, after, before, continuation_pearson, distance, halvings, means_table,
-    minute_rates, noise_floor, pooled,
+    DISTANCE_TYPES, abs_diff_sec_per_min, after, before, bootstrap_ratios, continuation_pearson, distance, halvings,
+    means_table, minute_rates, noise_floor, pooled,
 )
 from babbler.splits import assign_splits  # noqa: E402
 from babbler.timing import events_from_tokens, source_stats  # noqa: E402
@@ -159,6 +159,9 @@ def main() -> None:
                     help="selfplay dialogues last as long as the split's, at most this long (0: no limit)")
     ap.add_argument("--trained", default="", help="folder of {variant}.{seed}/model.pt trained before: sample only")
     ap.add_argument("--dialogues", type=int, default=0, help="use only the first N dialogues (a quick look)")
+    ap.add_argument("--split-shares", default="0.125,0.25",
+                    help="validation and test shares of the seeded split (configs/maptask-timing.yaml: 0.125,0.125)")
+    ap.add_argument("--bootstrap", type=int, default=0, help="paired resamplings of dialogues against the baselines")
     ap.add_argument("--prompt-seconds", default="",
                     help="also score continuation with prompts this long (seconds, comma-separated)")
     args = ap.parse_args()
@@ -166,7 +169,8 @@ def main() -> None:
     ids = list(DIALOGUE_IDS)[: args.dialogues or None]
     t0 = time.perf_counter()
     tokens = {d: dialogue_tokens(args.zip, d) for d in ids}
-    split = assign_splits(ids, 1, 0.125, 0.25)
+    val_share, test_share = (float(x) for x in args.split_shares.split(","))
+    split = assign_splits(ids, 1, val_share, test_share)
     by = {k: [d for d in ids if split[d] == k] for k in ("train", "val", "test")}
     print(f"{len(ids)} dialogues ({sum(len(t) for t in tokens.values()) / TOKEN_RATE / 60:.0f} min) read in "
           f"{time.perf_counter() - t0:.0f} s; train {len(by['train'])}, val {len(by['val'])}, test {len(by['test'])}",
@@ -197,9 +201,10 @@ def main() -> None:
         for seed in (int(s) for s in args.seeds.split(",")):
             jobs.append({**base, "kind": "transformer", "name": name, "seed": seed, "settings": settings,
                          "out": f"{args.out}/{name}.{seed}"})
-    rows = []
+    rows, drawn = [], {}
     with ProcessPoolExecutor(args.workers) as pool:
         for res in pool.map(run_system, jobs):
+            drawn[f"{res['name']}.{res['seed']}"] = res["events"]
             w1 = {k: distance(pooled(res["events"], k), pooled(real, k)).w1 / floor[k].w1 for k in DISTANCE_TYPES}
             mins = minutes_of(res["events"], res["lengths"])
             rows.append({"system": res["name"], "seed": res["seed"], **{k: round(v, 2) for k, v in w1.items()},
@@ -213,6 +218,14 @@ def main() -> None:
     print(f"\nW1 ratios on the {args.split} split ({size} dialogues, {args.samples} selfplay samples each); human floor "
           f"of the s/min difference between halves: {floor_min:.2f}")
     print(pd.DataFrame(rows).to_markdown(index=False))
+    if args.bootstrap:
+        boot = bootstrap_ratios(real, drawn, floor, args.bootstrap, seed=0)
+        shares = [{"system": name, **{f"{k} < {b}": round(float(np.mean(boot[name][k] < boot[f"{b}.0"][k])), 2)
+                                      for b in ("markov", "independent") for k in DISTANCE_TYPES}}
+                  for name in drawn if not name.startswith(("markov.", "independent."))]
+        print(f"\nShare of {args.bootstrap} paired resamplings of dialogues in which the system's W1 ratio is below the "
+              "baseline's:")
+        print(pd.DataFrame(shares).to_markdown(index=False))
 
 
 if __name__ == "__main__":
