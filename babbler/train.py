@@ -45,6 +45,7 @@ class TrainConfig:
     select_every: int = 0  # timing: steps between selfplay checks (a multiple of epoch_steps); 0 = every check
     select_minutes: float = 2.0  # timing: selfplay minutes per validation dialogue at each check
     select_samples: int = 2  # timing: selfplay draws per validation dialogue at each check
+    ema: float = 0.0  # decay of an exponential moving average of the weights that checks use and saving keeps; 0 = off
 
     def timing_selection(self, stop: str, run_limits: bool) -> TimingSelection:
         """The selfplay check of `select: timing` for a model sampled with these sample.stop / run_limits."""

@@ -32,6 +32,31 @@ def test_interrupted_training_resumes_to_the_same_run(tmp_path):
     assert resumed["best_val_loss"] == pytest.approx(ref["best_val_loss"], abs=1e-5)
 
 
+def test_weight_average_is_checked_saved_and_resumed(tmp_path):
+    """train.ema: checks and the saved model use the moving average of the weights, which a resumed run carries
+    on from its checkpoint as if never interrupted."""
+    rng = np.random.default_rng(1)
+    train, val = [toy_dialogue(rng, 800) for _ in range(3)], [toy_dialogue(rng, 800)]
+    mcfg = TransformerConfig(d_model=16, layers=1, heads=2, context=64)
+    runs = {}
+    for name, ema, stop in (("raw", 0.0, None), ("ema", 0.9, None), ("resumed", 0.9, 20)):
+        tcfg = TrainConfig(steps=40, batch_size=4, crop=64, warmup=5, epoch_steps=10, patience=10, threads=1, ema=ema)
+        torch.manual_seed(0)
+        args = (train, val, mcfg, tcfg, tmp_path / f"{name}.pt", tmp_path / f"{name}.csv", tmp_path / f"{name}.ckpt")
+        if stop:
+            train_transformer(*args, stop_after=stop)
+            assert torch.load(tmp_path / f"{name}.ckpt", weights_only=False)["ema"] is not None
+            torch.manual_seed(0)
+        train_transformer(*args)
+        runs[name] = (pd.read_csv(tmp_path / f"{name}.csv"), load_model(tmp_path / f"{name}.pt").state_dict())
+    (raw, w_raw), (ema, w_ema), (resumed, w_res) = runs["raw"], runs["ema"], runs["resumed"]
+    assert np.allclose(raw["train_loss"], ema["train_loss"], atol=1e-6)  # the same updates of the raw weights
+    assert not np.allclose(raw["val_loss"].dropna(), ema["val_loss"].dropna())  # checked on other weights
+    assert any(not torch.allclose(w_raw[k], w_ema[k]) for k in w_raw)
+    assert np.allclose(ema["val_loss"].dropna(), resumed["val_loss"].dropna(), atol=1e-5)
+    assert all(torch.allclose(w_ema[k], w_res[k], atol=1e-5) for k in w_ema)
+
+
 def test_checkpoint_of_another_architecture_is_not_resumed(tmp_path):
     """Same settings, but the code's model changed: the stale checkpoint is ignored, not half-loaded."""
     import copy
