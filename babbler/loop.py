@@ -203,7 +203,10 @@ def fit(
             d = min(decay, (1 + step) / (10 + step))
             with torch.no_grad():
                 for k, v in model.state_dict().items():
-                    average[k].mul_(d).add_(v, alpha=1 - d) if v.is_floating_point() else average[k].copy_(v)
+                    if v.is_floating_point():
+                        average[k].mul_(d).add_(v, alpha=1 - d)
+                    else:  # counters and the like: the latest value
+                        average[k].copy_(v)
         seen += units(batch)
         row = {"step": step, "train_loss": float(loss.detach()), "lr": sched.get_last_lr()[0], "grad_norm": gnorm,
                "val_loss": float("nan")}

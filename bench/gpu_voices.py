@@ -120,7 +120,7 @@ def train_one(job: dict) -> dict:
     name, out = job["voice"], Path(job["out"])
     settings = job["settings"]
     model_settings = settings["model"]
-    rate = VOICES[name].build(model_settings).cfg.sample_rate
+    rate = model_settings["sample_rate"]  # resolved with the schema's defaults (settings.json)
     t0 = time.perf_counter()
     items = items_of(Path(job["pack"]), rate)
     load_s = time.perf_counter() - t0
@@ -136,7 +136,7 @@ def train_one(job: dict) -> dict:
     summary = train_voice(model, items["train"], items["val"], cfg, out / f"{name}.pt", out / f"{name}.metrics.csv",
                           out / f"{name}.ckpt")
     (out / f"{name}.ckpt").unlink(missing_ok=True)
-    return {"voice": name, "train": {k: v for k, v in train.items()}, "probe_step_s": per_step, "load_s": load_s,
+    return {"voice": name, "train": train, "probe_step_s": per_step, "load_s": load_s,
             "train_s": time.perf_counter() - t1, **summary}
 
 

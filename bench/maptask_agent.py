@@ -35,8 +35,8 @@ sys.path.insert(0, str(ROOT))
 from babbler.corpora.maptask import DIALOGUE_IDS, timed_units_from_zip, va_from_words  # noqa: E402
 from babbler.dataset import VA_ONLY_TOKEN  # noqa: E402
 from babbler.evaluate import (  # noqa: E402
-    DISTANCE_TYPES, abs_diff_sec_per_min, after, before, bootstrap_ratios, continuation_pearson, distance, halvings,
-    means_table, minute_rates, noise_floor, pooled,
+    CONTINUATION_TYPES, DISTANCE_TYPES, abs_diff_sec_per_min, bootstrap_ratios, continuation_pearson,
+    continuation_table, distance, halvings, minute_rates, noise_floor, pooled, prompt_pearson,
 )
 from babbler.splits import assign_splits  # noqa: E402
 from babbler.timing import events_from_tokens, source_stats  # noqa: E402
@@ -139,10 +139,10 @@ def continuation_scores(continued: dict[str, pd.DataFrame], real: list[pd.DataFr
                         samples: int) -> dict[str, float]:
     """Continuation Pearson r (ipu, pause, fto, avg) of each sampling seed's draws against the real continuations,
     averaged over the seeds."""
-    per_seed = [continuation_pearson(means_table({str(i): (after(ev, prompt), after(continued[f"{i}.{s}"], prompt))
-                                                  for i, ev in enumerate(real)}))
+    truth = {str(i): ev for i, ev in enumerate(real)}
+    per_seed = [continuation_pearson(continuation_table(truth, {d: continued[f"{d}.{s}"] for d in truth}, prompt))
                 for s in range(1, samples + 1)]
-    return {k: float(np.mean([r[k] for r in per_seed])) for k in ("ipu", "pause", "fto", "avg")}
+    return {k: float(np.mean([r[k] for r in per_seed])) for k in (*CONTINUATION_TYPES, "avg")}
 
 
 def main() -> None:
@@ -193,9 +193,9 @@ def main() -> None:
     real_cut = [events_from_tokens(tokens[d][:max_frames]) for d in by[args.split]]
     for frames in base["prompt_frames"]:
         p = frames / TOKEN_RATE
-        prompt_only = continuation_pearson(means_table({str(i): (after(ev, p), before(ev, p))
-                                                        for i, ev in enumerate(real_cut)}))
-        print(f"prompt-only baseline, {p:g} s prompts:", {k: round(prompt_only[k], 3) for k in ("ipu", "pause", "fto", "avg")})
+        prompt_only = prompt_pearson(dict(enumerate(real_cut)), list(range(len(real_cut))), p)
+        print(f"prompt-only baseline, {p:g} s prompts:",
+              {k: round(prompt_only[k], 3) for k in (*CONTINUATION_TYPES, "avg")})
     jobs = [{**base, "kind": k, "name": k, "seed": 0, "settings": {}} for k in ("markov", "independent")]
     for name, settings in parse_variants(args.variants).items():
         for seed in (int(s) for s in args.seeds.split(",")):

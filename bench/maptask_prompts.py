@@ -27,15 +27,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 from maptask_agent import dialogue_tokens  # noqa: E402
 
 from babbler.corpora.maptask import DIALOGUE_IDS  # noqa: E402
-from babbler.evaluate import after, before, continuation_pearson, means_table  # noqa: E402
+from babbler.evaluate import CONTINUATION_TYPES, after, continuation_pearson, means_table, prompt_pearson  # noqa: E402
 from babbler.timing import events_from_tokens  # noqa: E402
 
-KINDS = ("ipu", "pause", "fto", "avg")
-
-
-def prompt_pearson(events: dict[str, pd.DataFrame], prompt: float) -> dict[str, float]:
-    """The prompt-only baseline's r over the given dialogues."""
-    return continuation_pearson(means_table({d: (after(e, prompt), before(e, prompt)) for d, e in events.items()}))
+KINDS = (*CONTINUATION_TYPES, "avg")
 
 
 def main() -> None:
@@ -48,8 +43,8 @@ def main() -> None:
     rng = np.random.default_rng(0)
     rows = []
     for prompt in (float(p) for p in args.prompts.split(",")):
-        r = prompt_pearson(events, prompt)
-        sets = [prompt_pearson({d: events[d] for d in rng.choice(sorted(events), 16, replace=False)}, prompt)["avg"]
+        r = prompt_pearson(events, sorted(events), prompt)
+        sets = [prompt_pearson(events, list(rng.choice(sorted(events), 16, replace=False)), prompt)["avg"]
                 for _ in range(args.subsets)]
         rows.append({"prompt (s)": prompt, **{k: round(r[k], 3) for k in KINDS},
                      "avg, sets of 16: median": round(float(np.nanmedian(sets)), 2),

@@ -49,6 +49,12 @@ def columns(clock: bool, style: bool) -> list[int]:
     return [k + s * PER_SPEAKER for s in range(2) for k in per]
 
 
+def _average(ema: np.ndarray, value: np.ndarray, alpha: float, done: np.ndarray | bool = True) -> np.ndarray:
+    """Exponential averages `ema` updated with `value` where `done` (NaN, no value yet: the first value starts one)."""
+    updated = np.where(np.isnan(ema), value, ema + alpha * (value - np.nan_to_num(ema)))
+    return np.where(done, updated, ema)
+
+
 def _run_index(length: np.ndarray) -> np.ndarray:
     """Index of a run of `length` frames (≥ 1): 1…DUR_BINS."""
     return 1 + duration_bin(length)
@@ -70,8 +76,8 @@ def speaker_clock(tokens: np.ndarray) -> np.ndarray:
     change = np.flatnonzero(va[1:] != va[:-1]) + 1  # first frame of every run after the first
     starts = np.concatenate([[0], change])
     ends = np.concatenate([change, [n]])
-    last_talk, last_sil, ema = 0, 0, np.nan
-    slow = [np.nan, np.nan]  # style: talk, silence
+    last_talk, last_sil, ema = 0, 0, np.array(np.nan)
+    slow = [np.array(np.nan), np.array(np.nan)]  # style: talk, silence
     for i, (s, e) in enumerate(zip(starts, ends)):
         out[s:e, 0 if va[s] else 1] = _run_index(np.arange(1, e - s + 1))
         if i >= 1:  # run i − 1 is complete from frame s on
@@ -79,14 +85,13 @@ def speaker_clock(tokens: np.ndarray) -> np.ndarray:
             talk = bool(va[starts[i - 1]])
             if talk:
                 last_talk = int(_run_index(np.array(length)))
-                ema = np.log2(length) if np.isnan(ema) else ema + TEMPO_ALPHA * (np.log2(length) - ema)
+                ema = _average(ema, np.log2(length), TEMPO_ALPHA)
             else:
                 last_sil = int(_run_index(np.array(length)))
             k = 0 if talk else 1
-            slow[k] = np.log2(length) if np.isnan(slow[k]) else slow[k] + STYLE_ALPHA * (np.log2(length) - slow[k])
+            slow[k] = _average(slow[k], np.log2(length), STYLE_ALPHA)
         out[s:e, 2], out[s:e, 3] = last_talk, last_sil
-        out[s:e, 4] = _tempo_index(np.array(ema))
-        out[s:e, 5], out[s:e, 6] = _tempo_index(np.array(slow[0])), _tempo_index(np.array(slow[1]))
+        out[s:e, 4], out[s:e, 5], out[s:e, 6] = _tempo_index(ema), _tempo_index(slow[0]), _tempo_index(slow[1])
     return out
 
 
@@ -108,12 +113,6 @@ class Clock:
         self.slow_talk = np.full((n, 2), np.nan)
         self.slow_sil = np.full((n, 2), np.nan)
 
-    @staticmethod
-    def _average(ema: np.ndarray, value: np.ndarray, alpha: float, done: np.ndarray) -> np.ndarray:
-        """The exponential averages `ema` updated with `value` where `done` (the first value starts an average)."""
-        updated = np.where(np.isnan(ema), value, ema + alpha * (value - np.nan_to_num(ema)))
-        return np.where(done, updated, ema)
-
     def update(self, own: np.ndarray, other: np.ndarray) -> np.ndarray:
         """Take the tokens of the next frame (N,) each and return its clock (N, N_FEATURES)."""
         va = np.stack([np.asarray(own) > 0, np.asarray(other) > 0], axis=1)
@@ -126,9 +125,9 @@ class Clock:
             self.last_talk = np.where(talk_done, bins, self.last_talk)
             self.last_sil = np.where(sil_done, bins, self.last_sil)
             log_len = np.log2(np.maximum(self.run, 1))
-            self.ema = self._average(self.ema, log_len, TEMPO_ALPHA, talk_done)
-            self.slow_talk = self._average(self.slow_talk, log_len, STYLE_ALPHA, talk_done)
-            self.slow_sil = self._average(self.slow_sil, log_len, STYLE_ALPHA, sil_done)
+            self.ema = _average(self.ema, log_len, TEMPO_ALPHA, talk_done)
+            self.slow_talk = _average(self.slow_talk, log_len, STYLE_ALPHA, talk_done)
+            self.slow_sil = _average(self.slow_sil, log_len, STYLE_ALPHA, sil_done)
             self.run = np.where(change, 1, self.run + 1)
             self.va = va
         self.t += 1
