@@ -87,11 +87,12 @@ def step_seconds(voice_name: str, model_settings: dict, train_settings: dict, it
     import torch
 
     from babbler.voices.registry import VOICES
-    from babbler.voices.training import VoiceTrainConfig, crop_tensors, voice_crops
+    from babbler.voices.training import VoiceTrainConfig, crop_tensors, model_items, voice_crops
 
     cfg = VoiceTrainConfig(**train_settings)
     device = torch.device(cfg.device)
     model = VOICES[voice_name].build(model_settings).to(device).train()
+    items = model_items(model, items)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr)
     rng = np.random.default_rng(0)
     times = []

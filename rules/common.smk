@@ -117,7 +117,7 @@ def timing_outputs(source=CORPUS):
 from babbler.models.io import MODELS as FRAME_MODELS  # noqa: E402
 from babbler.splits import assign_splits  # noqa: E402
 from babbler.systems import EVALUATED, SYSTEMS, system_spec, voice_check  # noqa: E402
-from babbler.voices.registry import TRAINED as TRAINED_VOICES, VOICES, render_settings  # noqa: E402
+from babbler.voices.registry import TRAINED as TRAINED_VOICES, VOICES, render_settings, voice_models  # noqa: E402
 
 SPLIT = assign_splits(
     DIALOGUES, config["corpus"]["seed"], config["corpus"]["split"]["val"], config["corpus"]["split"]["test"]
@@ -194,8 +194,8 @@ wildcard_constraints:
 
 
 def voice_model(corpus, voice):
-    """The trained model of a voice ([] for a voice that does not train)."""
-    return [f"{RESULTS}/models/{corpus}/{voice}.pt"] if VOICES[voice].trains else []
+    """The trained models a voice renders with: its own, then those of the voices it needs ([] untrained)."""
+    return [f"{RESULTS}/models/{corpus}/{v}.pt" for v in voice_models(voice)]
 
 
 def voice_fidelity_outputs(corpus=CORPUS):

@@ -171,15 +171,17 @@ def test_dataclass_defaults_are_the_schema_defaults():
     from babbler.train import TrainConfig
     from babbler.voices.samplernn import SampleRNNConfig
     from babbler.voices.tacotron import TacotronConfig
+    from babbler.voices.tacotron_wavenet import MelWaveNetConfig
     from babbler.voices.training import VoiceTrainConfig
     from babbler.voices.wavenet import WaveNetConfig
 
     cfg = _validated({})
     sections = [(TrainConfig, cfg["train"]), (TransformerConfig, cfg["model"]["transformer"]),
                 (WaveNetConfig, cfg["voice"]["wavenet"]["model"]), (SampleRNNConfig, cfg["voice"]["samplernn"]["model"]),
-                (TacotronConfig, cfg["voice"]["tacotron"]["model"])]
+                (TacotronConfig, cfg["voice"]["tacotron"]["model"]),
+                (MelWaveNetConfig, cfg["voice"]["tacotron_wavenet"]["model"])]
     sections += [(VoiceTrainConfig, {k: v for k, v in cfg["voice"][name]["train"].items() if k != "crop"})
-                 for name in ("wavenet", "samplernn")]  # the Tacotron's crops are longer by default
+                 for name in ("wavenet", "samplernn", "tacotron_wavenet")]  # the Tacotron's crops are longer by default
     for cls, section in sections:
         for f in fields(cls):
             if f.name in section:
@@ -198,6 +200,16 @@ def test_every_registered_voice_has_its_schema_entry():
     for name, voice in VOICES.items():
         section = schema["voice"]["properties"][name]["properties"]
         assert ({"model", "train"} <= set(section)) == voice.trains, name
+
+
+def test_tacotron_wavenet_needs_the_tacotrons_mel_analysis():
+    """The vocoder is conditioned on the Tacotron's frames: a reported pairing with another analysis is refused."""
+    check_config(_validated({"voices": ["tacotron_wavenet"]}))
+    cfg = _validated({"voices": ["tacotron_wavenet"], "voice": {"tacotron": {"model": {"sample_rate": 8000}}}})
+    with pytest.raises(ConfigError, match=r"voice\.tacotron_wavenet\.model\.sample_rate.*16000 differs from "
+                                          r"voice\.tacotron\.model\.sample_rate = 8000"):
+        check_config(cfg)
+    check_config(_validated({"voice": {"tacotron": {"model": {"sample_rate": 8000}}}}))  # not reported: no check
 
 
 def test_timing_selection_needs_a_validation_split():

@@ -10,18 +10,22 @@ import torch
 from babbler.dataset import SpeakerScale
 from babbler.prosody import extract_prosody
 from babbler.render import mix_dialogue, speaker_tracks, splice
-from babbler.voices.features import crop_items, make_item, sample_f0
-from babbler.voices.neural import sample_conditioning
-from babbler.voices.registry import TRAINED, VOICES
+from babbler.voices.features import crop_items, fundamental_phase, make_item, sample_f0
+from babbler.voices.neural import sample_conditioning, sample_temperatures
+from babbler.voices.registry import TRAINED, VOICES, load_voice_model, voice_models
 from babbler.voices.samplernn import SampleRNN, SampleRNNConfig
 from babbler.voices.source_filter import SpeakerVoice, Tracks, render_source_filter
 from babbler.voices.tacotron import Tacotron, TacotronConfig
-from babbler.voices.training import VoiceTrainConfig, train_voice
+from babbler.voices.tacotron_wavenet import MelWaveNet, MelWaveNetConfig, Vocoded
+from babbler.voices.training import VoiceTrainConfig, crop_tensors, save_voice, train_voice
 from babbler.voices.wavenet import WaveNet, WaveNetConfig, mu_law_decode, mu_law_encode
 
 TINY = WaveNetConfig(stacks=2, layers_per_stack=4, residual=8, skip=8, cond=4)
 TINY_SRNN = SampleRNNConfig(hidden=16, mlp=16, embed=4, cond=4)
 TINY_TACO = TacotronConfig(sample_rate=8000, n_mels=40, n_fft=256, cond=16, prenet=16, rnn=16, postnet=16)
+TINY_VOCODER = {**TINY.__dict__, "sample_rate": 8000, "n_mels": 40, "n_fft": 256}  # the tiny Tacotron's analysis
+SIZES = {"wavenet": TINY.__dict__, "samplernn": TINY_SRNN.__dict__, "tacotron": TINY_TACO.__dict__,
+         "tacotron_wavenet": TINY_VOCODER}
 
 
 def tiny_inputs(model, t=300, seed=0):
@@ -43,11 +47,14 @@ def tone_item(freq=200.0, sr=8000, seconds=1.0, on=0.6):
 
 
 def test_registry_holds_every_voice_module():
-    assert set(VOICES) == {"source_filter", "wavenet", "samplernn", "tacotron"}
-    assert set(TRAINED) == {"wavenet", "samplernn", "tacotron"} and list(VOICES)[0] == "source_filter"
+    assert set(VOICES) == {"source_filter", "wavenet", "samplernn", "tacotron", "tacotron_wavenet"}
+    assert set(TRAINED) == {"wavenet", "samplernn", "tacotron", "tacotron_wavenet"}
+    assert list(VOICES)[0] == "source_filter"
     for name in TRAINED:
         model = VOICES[name].build({})
         assert model.kind == name and hasattr(model, "loss") and model.context_frames() >= 0
+    assert voice_models("tacotron_wavenet") == ["tacotron_wavenet", "tacotron"]
+    assert voice_models("wavenet") == ["wavenet"] and voice_models("source_filter") == []
 
 
 def test_every_voice_renders_through_the_registry_signature():
@@ -56,7 +63,9 @@ def test_every_voice_renders_through_the_registry_signature():
     torch.manual_seed(0)
     tracks = [steady_tracks(150.0, rate=50), steady_tracks(220.0, rate=50)]
     for name, voice in VOICES.items():
-        model = voice.build({"sample_rate": 8000} if name != "tacotron" else TINY_TACO.__dict__) if voice.trains else None
+        model = voice.build({"sample_rate": 8000} if name not in SIZES else SIZES[name]) if voice.trains else None
+        if voice.needs:
+            model = Vocoded(VOICES["tacotron"].build(TINY_TACO.__dict__), model)
         waves = voice.render(tracks, 16000, 3, model, {})
         assert [len(w) for w in waves] == [32000, 32000], name
         assert all(np.isfinite(w).all() for w in waves), name
@@ -173,9 +182,9 @@ def test_tacotron_source_puts_the_harmonics_at_the_f0():
     assert int(measured.argmax()) == int(model.harmonic_logmel(torch.tensor([[200.0]]))[0, 0].argmax())
 
 
-@pytest.mark.parametrize("name", ["wavenet", "samplernn", "tacotron"])
+@pytest.mark.parametrize("name", ["wavenet", "samplernn", "tacotron", "tacotron_wavenet"])
 def test_neural_voice_learns_a_tone_far_below_chance(tmp_path, name):
-    sizes = {"wavenet": TINY.__dict__, "samplernn": TINY_SRNN.__dict__, "tacotron": TINY_TACO.__dict__}[name]
+    sizes = SIZES[name]
     torch.manual_seed(1)
     model = VOICES[name].build(sizes)
     item = tone_item()
@@ -189,10 +198,10 @@ def test_neural_voice_learns_a_tone_far_below_chance(tmp_path, name):
     assert all(torch.equal(a, b) for a, b in zip(reloaded.state_dict().values(), model.state_dict().values()))
 
 
-@pytest.mark.parametrize("name", ["samplernn", "tacotron", "wavenet"])
+@pytest.mark.parametrize("name", ["samplernn", "tacotron", "tacotron_wavenet", "wavenet"])
 def test_interrupted_voice_training_resumes_to_the_same_run(tmp_path, name):
     """Stopped after 4 of 8 steps and resumed: the same losses as one run (the Tacotron's pre-net dropout included)."""
-    sizes = {"wavenet": TINY.__dict__, "samplernn": TINY_SRNN.__dict__, "tacotron": TINY_TACO.__dict__}[name]
+    sizes = SIZES[name]
     cfg = VoiceTrainConfig(steps=8, batch_size=2, crop=320, warmup=2, epoch_steps=4, device="cpu")
     items = [tone_item(200.0), tone_item(310.0)]
 
@@ -208,6 +217,95 @@ def test_interrupted_voice_training_resumes_to_the_same_run(tmp_path, name):
     a, b = pd.read_csv(tmp_path / "a.csv"), pd.read_csv(tmp_path / "b.csv")
     assert a["step"].tolist() == list(range(1, 9))
     assert np.allclose(a["train_loss"], b["train_loss"], atol=1e-6)
+
+
+def test_vocoder_conditioning_stacks_each_frames_two_mel_frames_of_its_audio():
+    """The vocoder's training items: the tracks' four features, then the 10 ms log-mel frames 2j and 2j + 1 of
+    their own audio for every 20 ms frame j (the tone's frames loud, the silence's at the floor)."""
+    model = MelWaveNet(MelWaveNetConfig(**TINY_VOCODER))
+    item = tone_item(freq=300.0, sr=8000, seconds=1.0, on=0.6)
+    (ready,) = model.prepare_items([item])
+    assert ready.local.shape == (4 + 2 * 40, 50) and np.array_equal(ready.local[:4], item.local)
+    mel = Tacotron(TINY_TACO).log_mel(torch.as_tensor(item.audio)[None])[0].numpy()  # the Tacotron's own analysis
+    for j in (3, 20, 40):
+        expect = np.concatenate([mel[2 * j], mel[2 * j + 1]])
+        assert np.allclose(ready.local[4:, j] * 4.0 + np.log(1e-4) / 2, expect, atol=1e-4)
+    band = int(mel[40].argmax())  # the tone's band
+    assert ready.local[4 + band, 15] - ready.local[4 + band, 40] > 1.5  # ≥ 6 nats louder in the tone than silence
+
+
+def test_tacotron_wavenet_loads_with_the_tacotron_and_refuses_another_analysis(tmp_path):
+    """The pairing loads both saved models and renders one waveform per track; a vocoder trained on another mel
+    analysis than the Tacotron's is refused, naming the key."""
+    torch.manual_seed(0)
+    save_voice(tmp_path / "t.pt", Tacotron(TINY_TACO))
+    save_voice(tmp_path / "v.pt", MelWaveNet(MelWaveNetConfig(**TINY_VOCODER)))
+    save_voice(tmp_path / "w.pt", MelWaveNet(MelWaveNetConfig(**{**TINY_VOCODER, "n_mels": 32})))
+    pair = load_voice_model("tacotron_wavenet", [tmp_path / "v.pt", tmp_path / "t.pt"])
+    assert isinstance(pair, Vocoded) and pair.cfg.sample_rate == 8000
+    waves = VOICES["tacotron_wavenet"].render([steady_tracks(150.0, seconds=0.5, rate=50)], 16000, 1, pair,
+                                             {"temperature": 0.5, "unvoiced_temperature": 1.0})
+    assert len(waves[0]) == 8000 and np.isfinite(waves[0]).all()
+    with pytest.raises(ValueError, match="n_mels is 32 but voice.tacotron.model.n_mels is 40"):
+        load_voice_model("tacotron_wavenet", [tmp_path / "w.pt", tmp_path / "t.pt"])
+    with pytest.raises(ValueError, match="needs 2 saved models"):
+        load_voice_model("tacotron_wavenet", tmp_path / "v.pt")
+
+
+def test_unvoiced_samples_take_their_own_temperature():
+    """Per-sample temperatures follow the F0: voiced samples at `temperature`, the rest at `unvoiced_temperature`.
+    Same seed, unvoiced first half at 1.0 in both runs: the same draws there, other draws once voiced."""
+    f0 = torch.tensor([[0.0, 120.0, 130.0, 0.0]])
+    assert sample_temperatures(f0, 0.5, None) == 0.5 and sample_temperatures(f0, 0.5, 0.5) == 0.5
+    assert np.allclose(sample_temperatures(f0, 0.3, 1.0).numpy(), [[1.0, 0.3, 0.3, 1.0]])
+    torch.manual_seed(0)
+    model = WaveNet(TINY)
+    n = 1600
+    f0 = torch.where(torch.arange(n) < n // 2, 0.0, 140.0)[None].expand(2, n).contiguous()
+    local, glob = torch.zeros(2, 4, n // model.hop + 1), torch.zeros(2, 2)
+    temps = sample_temperatures(f0, 0.05, 1.0)
+    y = model.generate(local, glob, f0, temps, torch.Generator().manual_seed(3))
+    hot = model.generate(local, glob, f0, 1.0, torch.Generator().manual_seed(3))
+    assert torch.equal(y[:, : n // 2], hot[:, : n // 2])
+    assert (y[:, n // 2 :] != hot[:, n // 2 :]).float().mean() > 0.5
+
+
+def test_fundamental_phase_follows_the_real_periods_not_the_track():
+    """A 202 Hz tone with vibrato and a phase offset, under a flat 200 Hz track: the phase of its fundamental within
+    0.01 rad of the tone's own (the track's phase drifts 4π rad a second away from it); unvoiced: the track's."""
+    sr = 8000
+    t = np.arange(2 * sr) / sr
+    theta = 2 * np.pi * 202 * t + 1.0 + 0.3 * np.sin(2 * np.pi * 3 * t)
+    f0 = np.where(t < 1.5, 200.0, 0.0).astype(np.float32)
+    phase = fundamental_phase((0.5 * np.cos(theta)).astype(np.float32), f0, sr, 200.0)
+    inner = slice(400, int(1.5 * sr) - 400)
+    assert np.abs(np.angle(np.exp(1j * (phase[inner] - theta[inner])))).max() < 0.01
+    track = np.mod(2 * np.pi * np.cumsum(f0.astype(np.float64)) / sr, 2 * np.pi)
+    assert np.allclose(phase[int(1.5 * sr) :], track[int(1.5 * sr) :], atol=1e-4)
+
+
+def test_phase_lock_trains_on_the_real_phase_only_when_set():
+    """With `phase_lock` the WaveNet's loss reads the crop's phase; without, the phase integrated from the F0."""
+    item = tone_item(freq=200.0)
+    crop = crop_tensors(crop_items([item], 160, 10, 4, 2, 1.0, np.random.default_rng(0)), "cpu")
+    shifted = {**crop, "phase": torch.remainder(crop["phase"] + 1.5, 2 * np.pi)}
+    for lock in (False, True):
+        torch.manual_seed(0)
+        model = WaveNet(WaveNetConfig(**{**TINY.__dict__, "phase_lock": lock}))
+        same = torch.equal(model.loss(crop), model.loss(shifted))
+        assert same != lock
+
+
+def test_harmonic_excitation_is_a_band_limited_sawtooth():
+    """harmonics = 1: the sine; more: Σ sin(kφ)/k with nothing at or above 0.45 × the sample rate."""
+    sr, n = 8000, 8000
+    f0 = torch.full((1, n), 200.0)
+    sine = sample_conditioning(f0, sr)[0, 0].numpy()
+    saw = sample_conditioning(f0, sr, harmonics=40)[0, 0].numpy()
+    spec_sine, spec_saw = np.abs(np.fft.rfft(sine)), np.abs(np.fft.rfft(saw))  # 1 Hz bins
+    assert np.allclose(spec_saw[[200, 400, 600]] / spec_saw[200], [1, 1 / 2, 1 / 3], atol=0.01)
+    assert spec_sine[400] < 1e-3 * spec_sine[200]
+    assert spec_saw[3600:].max() < 1e-3 * spec_saw[200]  # 0.45 × 8000 = 3600 Hz: harmonics 18…40 are gone
 
 
 def test_voice_checkpoint_is_not_resumed_on_other_audio(tmp_path):

@@ -51,16 +51,18 @@ TINY_DEMO = {
     "train": {"steps": 20, "batch_size": 4, "crop": 64, "warmup": 5, "epoch_steps": 10},
     "frame_eval": {"max_events": 10},
     "sample": {"prompt_seconds": 5},
-    "voices": ["source_filter", "wavenet", "samplernn", "tacotron"],
+    "voices": ["source_filter", "wavenet", "samplernn", "tacotron", "tacotron_wavenet"],
     "voice": {"excerpt_seconds": 0.5,
               "wavenet": {"model": {"stacks": 1, "layers_per_stack": 4, "residual": 8, "skip": 8, "cond": 4},
                           "train": {"steps": 6, "batch_size": 2, "crop": 400, "epoch_steps": 3, "warmup": 1}},
               "samplernn": {"model": {"hidden": 16, "mlp": 16, "embed": 4, "cond": 4},
                             "train": {"steps": 6, "batch_size": 2, "crop": 400, "epoch_steps": 3, "warmup": 1}},
               "tacotron": {"model": {"cond": 8, "prenet": 8, "rnn": 8, "postnet": 8}, "griffin_lim_iterations": 4,
-                           "train": {"steps": 6, "batch_size": 2, "crop": 1600, "epoch_steps": 3, "warmup": 1}}},
+                           "train": {"steps": 6, "batch_size": 2, "crop": 1600, "epoch_steps": 3, "warmup": 1}},
+              "tacotron_wavenet": {"model": {"stacks": 1, "layers_per_stack": 4, "residual": 8, "skip": 8, "cond": 4},
+                                   "train": {"steps": 6, "batch_size": 2, "crop": 400, "epoch_steps": 3, "warmup": 1}}},
 }
-VOICE_CHECKS = ["resynth_wavenet", "resynth_samplernn", "resynth_tacotron"]  # the configured voice uses resynth
+VOICE_CHECKS = ["resynth_wavenet", "resynth_samplernn", "resynth_tacotron", "resynth_tacotron_wavenet"]  # the configured voice uses resynth
 SYSTEMS = list(ALL_SYSTEMS) + VOICE_CHECKS
 
 
@@ -99,7 +101,7 @@ def test_demo_dag_to_mono_then_nothing_to_do(tmp_path):
     fidelity = json.loads((res / "eval/demo/voice_source_filter.json").read_text())
     assert fidelity["va_f1"] > 0.95 and fidelity["rtf"] > 0 and fidelity["f0_error_median_semitones"] < 0.5
     assert fidelity["mcd_db"] > 0 and fidelity["rtf_1ch"] > 0
-    for voice in ("wavenet", "samplernn", "tacotron"):
+    for voice in ("wavenet", "samplernn", "tacotron", "tacotron_wavenet"):
         fidelity = json.loads((res / f"eval/demo/voice_{voice}.json").read_text())
         assert fidelity["system"] == f"resynth_{voice}" and fidelity["rtf"] > 0 and fidelity["rtf_1ch"] > 0
         assert np.isfinite(fidelity["mcd_db"]) == (fidelity["mcd_frames"] > 0) and 0 <= fidelity["va_f1"] <= 1
@@ -135,7 +137,7 @@ def test_demo_dag_to_mono_then_nothing_to_do(tmp_path):
     summary = page[page.index("<h2>Summary</h2>"):page.index("<h2>Listen</h2>")]
     assert all(f"<td>{s}</td>" in summary for s in ["real", *evaluated])
     assert "mean |Δ| s / min" in summary and "two human sets (floor)" in summary
-    assert page.count("data:image/png;base64,") == 5 and page.count("data:audio/wav;base64,") == len(evaluated) + 1 + 4
+    assert page.count("data:image/png;base64,") == 5 and page.count("data:audio/wav;base64,") == len(evaluated) + 1 + len(TINY_DEMO["voices"])
     # Snakemake's own report collects the figures with their captions
     run_snakemake(tmp_path, TINY_DEMO, "--report", str(tmp_path / "smk_report.zip"))
     assert (tmp_path / "smk_report.zip").stat().st_size > 10_000
@@ -156,12 +158,18 @@ def test_demo_dag_to_mono_then_nothing_to_do(tmp_path):
     assert jobs_planned(tmp_path, hotter) == {"render": 1, **one, "voice_fidelity": 1, **report, "all": 1}
     # the sampling seed reruns sampling and what follows: not training, not the human data's extraction
     reseeded = {**TINY_DEMO, "sample": {"prompt_seconds": 5, "seed": 2}}
-    assert jobs_planned(tmp_path, reseeded) == {"sample": n, "render": n, **measured, "voice_fidelity": 4, **report,
-                                                "all": 1}
+    assert jobs_planned(tmp_path, reseeded) == {"sample": n, "render": n, **measured,
+                                                "voice_fidelity": len(TINY_DEMO["voices"]), **report, "all": 1}
+    # the Tacotron's training reruns it and both voices that render with it: its own and its WaveNet vocoder's
+    taco = TINY_DEMO["voice"]["tacotron"]
+    retrained = jobs_planned(tmp_path, {**TINY_DEMO, "voice": {**TINY_DEMO["voice"], "tacotron": {
+        **taco, "train": {**taco["train"], "seed": 2}}}})
+    assert (retrained["train_voice"], retrained["render"], retrained["voice_fidelity"]) == (1, 2, 2)
+    assert not {"train", "sample", "dataset"} & set(retrained)
     # the voice re-renders the systems it voices and what follows: no sampling, no training
     # (and source_filter, no longer the configured voice, gets its own excerpt: the one set sampled)
     revoiced = jobs_planned(tmp_path, {**TINY_DEMO, "sample": {"prompt_seconds": 5, "voice": "wavenet"}})
-    assert revoiced["render"] == n - 2 and revoiced["sample"] == 1
+    assert revoiced["render"] == len(ALL_SYSTEMS) + 1 and revoiced["sample"] == 1
     assert not {"train", "train_voice", "dataset"} & set(revoiced)
     # a model's own setting reruns that model and what it drives
     markov = {**TINY_DEMO, "model": {**TINY_DEMO["model"], "markov": {"order": 3}}}

@@ -16,7 +16,7 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     torch.set_num_threads(snakemake.threads)
     system, voice = snakemake.wildcards.system, VOICES[snakemake.params.voice]
     opts, sr, settings = snakemake.params.sample, snakemake.params.sample_rate, snakemake.params.settings
-    model = load_voice_model(voice.name, snakemake.input.model[0]) if voice.trains else None
+    model = load_voice_model(voice.name, list(snakemake.input.model))
     tables = [pd.read_parquet(p) for p in snakemake.input.tracks]
     tracks = [speaker_tracks(table, spk) for table in tables for spk in "AB"]
     seed = derived_seed(opts["seed"], system)

@@ -11,6 +11,7 @@ import librosa
 import numpy as np
 import pandas as pd
 import soundfile as sf
+from scipy.ndimage import uniform_filter1d
 
 from babbler.dataset import SpeakerScale, token_rate_tracks
 from babbler.va import TOKEN_RATE
@@ -63,6 +64,7 @@ class VoiceItem:
     tracks: Tracks  # 50 Hz: VA, F0 (Hz, continuous, NaN unvoiced), intensity (dB)
     scale: SpeakerScale
     f0: np.ndarray  # (n,) per-sample F0 (`sample_f0`)
+    phase: np.ndarray  # (n,) phase of the audio's fundamental, radians in [0, 2π) (`fundamental_phase`)
     local: np.ndarray = field(init=False)  # (N_LOCAL, frames) frame conditioning
     glob: np.ndarray = field(init=False)  # (N_GLOBAL,) speaker conditioning
     speech_frames: np.ndarray = field(init=False)  # indices of 50 Hz frames with VA
@@ -74,10 +76,25 @@ class VoiceItem:
         self.speech_frames = np.flatnonzero(self.tracks.va)
 
 
+def fundamental_phase(audio: np.ndarray, f0: np.ndarray, sample_rate: int, f0_median: float) -> np.ndarray:
+    """(n,) phase in [0, 2π) of the audio's fundamental on voiced samples, so an excitation sin(phase) is locked to
+    the periods of the real speech, not only to their mean rate: the audio is demodulated at the track's phase
+    2π∫F0, low-passed (two moving averages of two median periods each), and the angle of what is left is the
+    drift of the real fundamental against the track. Unvoiced samples keep the track's phase."""
+    track = 2 * np.pi * np.cumsum(f0.astype(np.float64)) / sample_rate
+    width = max(1, int(round(2 * sample_rate / max(f0_median, 1.0))))
+    z = audio.astype(np.float64) * np.exp(-1j * track)
+    for _ in range(2):
+        z = uniform_filter1d(z.real, width, mode="nearest") + 1j * uniform_filter1d(z.imag, width, mode="nearest")
+    phase = track + np.where(f0 > 0, np.angle(z), 0.0)
+    return np.mod(phase, 2 * np.pi).astype(np.float32)
+
+
 def make_item(audio: np.ndarray, tracks: Tracks, scale: SpeakerScale, sample_rate: int) -> VoiceItem:
-    """A VoiceItem with its per-sample F0."""
+    """A VoiceItem with its per-sample F0 and the phase of its fundamental."""
     audio = np.asarray(audio, dtype=np.float32)
-    return VoiceItem(audio, tracks, scale, sample_f0(tracks, sample_rate, len(audio)))
+    f0 = sample_f0(tracks, sample_rate, len(audio))
+    return VoiceItem(audio, tracks, scale, f0, fundamental_phase(audio, f0, sample_rate, scale.f0_median))
 
 
 def voice_item(wav: str | Path, prosody: str | Path, scale: SpeakerScale, sample_rate: int) -> VoiceItem:
@@ -95,9 +112,10 @@ class Crop:
     """A batch of frame-aligned crops: audio with `context` samples before the part that carries a loss."""
 
     audio: np.ndarray  # (B, L + 1) float32: samples 0…L of each crop
-    local: np.ndarray  # (B, N_LOCAL, frames + 1) frame conditioning from the crop's first sample
+    local: np.ndarray  # (B, N_LOCAL [+ a voice's own features], frames + 1) frame conditioning from the first sample
     glob: np.ndarray  # (B, N_GLOBAL)
     f0: np.ndarray  # (B, L + 1) per-sample F0 (Hz, 0 unvoiced)
+    phase: np.ndarray  # (B, L + 1) phase of the fundamental (radians)
     context: int  # samples before the loss starts (a multiple of the hop)
 
 
@@ -109,7 +127,8 @@ def crop_items(items: list[VoiceItem], hop: int, crop_frames: int, ctx_frames: i
     length = n_frames * hop + 1
     audio = np.zeros((batch_size, length), dtype=np.float32)
     f0 = np.zeros((batch_size, length), dtype=np.float32)
-    loc = np.zeros((batch_size, N_LOCAL, n_frames + 1), dtype=np.float32)
+    phase = np.zeros((batch_size, length), dtype=np.float32)
+    loc = np.zeros((batch_size, items[0].local.shape[0], n_frames + 1), dtype=np.float32)
     glob = np.zeros((batch_size, N_GLOBAL), dtype=np.float32)
     for b in range(batch_size):
         item = items[rng.integers(len(items))]
@@ -127,10 +146,11 @@ def crop_items(items: list[VoiceItem], hop: int, crop_frames: int, ctx_frames: i
         seg = item.audio[src]
         audio[b, dst : dst + len(seg)] = seg
         f0[b, dst : dst + len(seg)] = item.f0[src]
+        phase[b, dst : dst + len(seg)] = item.phase[src]
         fl = local[:, lo : start + n_frames + 1]
         loc[b, :, lo - start : lo - start + fl.shape[1]] = fl
         glob[b] = item.glob
-    return Crop(audio, loc, glob, f0, ctx_frames * hop)
+    return Crop(audio, loc, glob, f0, phase, ctx_frames * hop)
 
 
 def render_conditioning(tracks: list[Tracks], sample_rate: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:

@@ -19,42 +19,78 @@ N_SAMPLE = 2  # per-sample conditioning: the sine excitation at the F0, and log2
 EXCITATION_LEVEL = 0.5  # amplitude of the sine on voiced samples
 
 
-def sample_conditioning(f0: torch.Tensor, sample_rate: int) -> torch.Tensor:
-    """(B, N_SAMPLE, n) per-sample conditioning from per-sample F0 (B, n) in Hz (0 unvoiced): a sine at the F0
-    (phase 0 at the first sample) and the continuous log2(F0 / 100 Hz)."""
+def sample_conditioning(f0: torch.Tensor, sample_rate: int, harmonics: int = 1,
+                        phase: torch.Tensor | None = None) -> torch.Tensor:
+    """(B, N_SAMPLE, n) per-sample conditioning from per-sample F0 (B, n) in Hz (0 unvoiced): the excitation at
+    the F0 (phase 0 at the first sample) and the continuous log2(F0 / 100 Hz). With `harmonics` > 1 the
+    excitation is band-limited Σ sin(kφ)/k over the first `harmonics` harmonics below 0.45 × the sample rate
+    (a sawtooth's spectrum, like a glottal source after lip radiation; Wang & Yamagishi's harmonic NSF source),
+    so a voice only has to filter it; with 1 it is the plain sine. `phase` (B, n), where given, replaces the
+    phase integrated from the F0 (training on the real audio's fundamental: `features.fundamental_phase`)."""
     voiced = f0 > 0
-    phase = 2 * math.pi * torch.cumsum(f0.double(), dim=1) / sample_rate
-    sine = (EXCITATION_LEVEL * torch.sin(phase)).float() * voiced
+    if phase is None:
+        phase = 2 * math.pi * torch.cumsum(f0.double(), dim=1) / sample_rate
+    sine = torch.sin(phase)
+    for k in range(2, harmonics + 1):
+        fade = ((0.45 * sample_rate - k * f0) / (0.05 * sample_rate)).clamp(0, 1)  # no harmonic above the limit
+        sine = sine + torch.sin(k * phase) * fade / k
+    sine = (EXCITATION_LEVEL * sine).float() * voiced
     logf0 = torch.where(voiced, torch.log2(torch.where(voiced, f0, 100.0) / 100.0), 0.0)
     return torch.stack([sine, logf0.float()], dim=1)
 
 
-def render_neural(model, tracks: list[Tracks], sample_rate: int, seed: int, temperature: float = 1.0) -> list:
+def sample_temperatures(f0: torch.Tensor, voiced: float, unvoiced: float | None) -> float | torch.Tensor:
+    """The sampling temperature of every sample: `voiced` where the F0 is set, `unvoiced` elsewhere (silence,
+    breath, frication), as (B, n); the plain float where both are the same. FFTNet's conditional sampling (Jin et
+    al. 2018) and LPCNet's (Valin & Skoglund 2019) sharpen voiced samples only, so noise stays noise."""
+    if unvoiced is None or unvoiced == voiced:
+        return voiced
+    return torch.where(f0 > 0, voiced, unvoiced).to(torch.float32)
+
+
+def at_sample(temperature: float | torch.Tensor, t: int) -> float | torch.Tensor:
+    """The temperature of sample t: the float, or the (B, 1) column of per-sample temperatures."""
+    return temperature if isinstance(temperature, float | int) else temperature[:, t, None]
+
+
+def render_neural(model, tracks: list[Tracks], sample_rate: int, seed: int, temperature: float = 1.0,
+                  unvoiced_temperature: float | None = None) -> list:
     """Every track's waveform at `sample_rate`, generated as one batch by a model with
-    `generate(local, glob, f0, temperature, generator)` at its own rate (soxr resampling after)."""
+    `generate(local, glob, f0, temperature, generator)` at its own rate (soxr resampling after); unvoiced samples
+    at `unvoiced_temperature` where that is given."""
     local, glob, f0, _ = render_conditioning(tracks, model.cfg.sample_rate)
     gen = torch.Generator().manual_seed(torch_seed(seed))
-    y = model.generate(torch.as_tensor(local), torch.as_tensor(glob), torch.as_tensor(f0), temperature, gen)
-    y = y.cpu().numpy().astype(np.float32)
-    if model.cfg.sample_rate != sample_rate:
-        y = librosa.resample(y, orig_sr=model.cfg.sample_rate, target_sr=sample_rate, res_type="soxr_hq")
+    f0 = torch.as_tensor(f0)
+    y = model.generate(torch.as_tensor(local), torch.as_tensor(glob), f0,
+                       sample_temperatures(f0, temperature, unvoiced_temperature), gen)
+    return at_rate(y.cpu().numpy().astype(np.float32), model.cfg.sample_rate, sample_rate, tracks)
+
+
+def at_rate(y: np.ndarray, model_rate: int, sample_rate: int, tracks: list[Tracks]) -> list[np.ndarray]:
+    """A batch of waveforms (B, n) made at `model_rate` as one waveform per track at `sample_rate` (soxr), each
+    as long as its track."""
+    if model_rate != sample_rate:
+        y = librosa.resample(y, orig_sr=model_rate, target_sr=sample_rate, res_type="soxr_hq")
     return [y[i, : int(round(len(t.va) / TOKEN_RATE * sample_rate))] for i, t in enumerate(tracks)]
 
 
-def neural_voice(name: str, model_cls, cfg_cls, note: str, render: Render | None = None) -> Voice:
+def neural_voice(name: str, model_cls, cfg_cls, note: str, render: Render | None = None,
+                 legacy: dict | None = None) -> Voice:
     """The registry entry of a trainable voice: built from `voice.{name}.model`, saved by `training.save_voice`,
-    rendered by `render_neural` at `voice.{name}.temperature` unless the voice brings its own `render`."""
+    rendered by `render_neural` at `voice.{name}.temperature` unless the voice brings its own `render`. `legacy`:
+    the values of config fields added later, for models saved without them (not today's defaults)."""
 
     def build(settings: dict):
         return model_cls(cfg_cls(**settings))
 
     def load(path: str):
         state = load_voice_state(path, name)
-        model = model_cls(cfg_cls(**state["config"]))
+        model = model_cls(cfg_cls(**{**(legacy or {}), **state["config"]}))
         model.load_state_dict(state["state"])
         return model.eval()
 
     def sampled(tracks, sample_rate: int, seed: int, model, settings: dict) -> list:
-        return render_neural(model, tracks, sample_rate, seed, settings.get("temperature", 1.0))
+        return render_neural(model, tracks, sample_rate, seed, settings.get("temperature", 1.0),
+                             settings.get("unvoiced_temperature"))
 
     return Voice(name, trains=True, note=note, render=render or sampled, build=build, load=load)

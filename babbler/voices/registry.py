@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from pathlib import Path
 
 import babbler.voices as _pkg
 from babbler.voices.spec import Voice
@@ -34,7 +35,19 @@ def render_settings(config: dict, name: str) -> dict:
     return {k: v for k, v in (config.get("voice", {}).get(name) or {}).items() if k not in ("model", "train")}
 
 
-def load_voice_model(name: str, path):
-    """The saved model of a trainable voice (None for a voice that does not train)."""
+def voice_models(name: str) -> list[str]:
+    """The trained voices whose saved models a voice renders with: itself, then what it needs ([] untrained)."""
     voice = VOICES[name]
-    return voice.load(str(path)) if voice.trains else None
+    return [name, *voice.needs] if voice.trains else list(voice.needs)
+
+
+def load_voice_model(name: str, paths):
+    """What a voice renders with (None for a voice that does not train): its saved model, loaded together with the
+    models of the voices it needs; `paths` in the order of `voice_models(name)` (one path alone: its own)."""
+    voice = VOICES[name]
+    if not voice.trains:
+        return None
+    paths = [paths] if isinstance(paths, str | Path) else list(paths)
+    if len(paths) != 1 + len(voice.needs):
+        raise ValueError(f"{name}: needs {1 + len(voice.needs)} saved models ({voice_models(name)}), got {paths}")
+    return voice.load(*map(str, paths))

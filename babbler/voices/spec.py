@@ -26,4 +26,5 @@ class Voice:
     note: str  # one line for the report and the README
     render: Render
     build: Callable[[dict], Any] | None = None  # model from `voice.{name}.model` (trainable voices)
-    load: Callable[[str], Any] | None = None  # a saved model (trainable voices)
+    load: Callable[..., Any] | None = None  # a saved model (trainable voices): load(path, *paths of `needs`)
+    needs: tuple[str, ...] = ()  # other trained voices whose models this voice renders with (after its own)

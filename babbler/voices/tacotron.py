@@ -23,11 +23,24 @@ from torch import nn
 from babbler.seeds import torch_seed
 from babbler.va import TOKEN_RATE
 from babbler.voices.features import N_GLOBAL, N_LOCAL, render_conditioning
-from babbler.voices.neural import neural_voice
+from babbler.voices.neural import at_rate, neural_voice
 
 MEL_RATE = 100  # mel frames per second (10 ms hop)
 LOG_FLOOR = 1e-4  # added to mel magnitudes before the log
 HARMONICS = 64  # of the source comb
+
+
+def mel_filters(sample_rate: int, n_fft: int, n_mels: int) -> torch.Tensor:
+    """(n_mels, n_fft // 2 + 1) mel filterbank of the voice's log-mel frames (librosa's Slaney mel, 0 Hz…Nyquist)."""
+    fb = librosa.filters.mel(sr=sample_rate, n_fft=n_fft, n_mels=n_mels, fmin=0.0, fmax=sample_rate / 2)
+    return torch.as_tensor(fb, dtype=torch.float32)
+
+
+def log_mel(audio: torch.Tensor, mel_fb: torch.Tensor, window: torch.Tensor, hop: int) -> torch.Tensor:
+    """(B, T, n_mels) log-mel magnitudes of audio (B, n), frame i centred on sample i·hop: the frames the Tacotron
+    predicts and its WaveNet vocoder is conditioned on."""
+    spec = torch.stft(audio, len(window), hop, window=window, center=True, return_complex=True)
+    return torch.log(torch.einsum("mf,bft->btm", mel_fb, spec.abs()) + LOG_FLOOR)
 
 
 @dataclass(frozen=True)
@@ -62,8 +75,7 @@ class Tacotron(nn.Module):
         self.cfg = cfg
         self.hop = cfg.sample_rate // TOKEN_RATE  # samples per 50 Hz frame (the crops' unit)
         m = cfg.n_mels
-        fb = librosa.filters.mel(sr=cfg.sample_rate, n_fft=cfg.n_fft, n_mels=m, fmin=0.0, fmax=cfg.sample_rate / 2)
-        self.register_buffer("mel_fb", torch.as_tensor(fb, dtype=torch.float32), persistent=False)
+        self.register_buffer("mel_fb", mel_filters(cfg.sample_rate, cfg.n_fft, m), persistent=False)
         self.register_buffer("window", torch.hann_window(cfg.n_fft), persistent=False)
         # the largest log-mel of each band in the training targets: generated frames never exceed it (a track far
         # outside the training speakers, e.g. a fundamental below every training voice's, cannot make a band
@@ -88,8 +100,7 @@ class Tacotron(nn.Module):
 
     def log_mel(self, audio: torch.Tensor) -> torch.Tensor:
         """(B, T, n_mels) log-mel magnitudes of audio (B, n), frame i centred on sample i·hop."""
-        spec = torch.stft(audio, self.cfg.n_fft, self.cfg.hop, window=self.window, center=True, return_complex=True)
-        return torch.log(torch.einsum("mf,bft->btm", self.mel_fb, spec.abs()) + LOG_FLOOR)
+        return log_mel(audio, self.mel_fb, self.window, self.cfg.hop)
 
     def harmonic_logmel(self, f0: torch.Tensor) -> torch.Tensor:
         """(B, T, n_mels) log-mel of a Σ sin(kφ)/k source at each frame's F0 (B, T) in Hz, zero mean over the bands,
@@ -227,9 +238,7 @@ def render(tracks, sample_rate: int, seed: int, model: Tacotron, settings: dict)
     gen = torch.Generator().manual_seed(torch_seed(seed))
     y = model.generate(torch.as_tensor(local), torch.as_tensor(glob), torch.as_tensor(f0), generator=gen,
                        iterations=settings.get("griffin_lim_iterations", 32)).numpy()
-    if model.cfg.sample_rate != sample_rate:
-        y = librosa.resample(y, orig_sr=model.cfg.sample_rate, target_sr=sample_rate, res_type="soxr_hq")
-    return [y[i, : int(round(len(t.va) / TOKEN_RATE * sample_rate))] for i, t in enumerate(tracks)]
+    return at_rate(y, model.cfg.sample_rate, sample_rate, tracks)
 
 
 VOICE = neural_voice("tacotron", Tacotron, TacotronConfig,

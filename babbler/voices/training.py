@@ -55,13 +55,19 @@ def crop_tensors(crop: Crop, device) -> dict:
     """A Crop as tensors on `device` (context stays an int)."""
     return {"audio": torch.as_tensor(crop.audio, device=device), "local": torch.as_tensor(crop.local, device=device),
             "glob": torch.as_tensor(crop.glob, device=device), "f0": torch.as_tensor(crop.f0, device=device),
-            "context": crop.context}
+            "phase": torch.as_tensor(crop.phase, device=device), "context": crop.context}
 
 
 def voice_crops(model: NeuralVoice, items: list[VoiceItem], cfg: VoiceTrainConfig, rng: np.random.Generator) -> Crop:
     """One training batch of crops for `model`: its own context, then `cfg.crop` samples (whole frames)."""
     return crop_items(items, model.hop, math.ceil(cfg.crop / model.hop), model.context_frames(), cfg.batch_size,
                       cfg.speech_share, rng)
+
+
+def model_items(model, items: list[VoiceItem]) -> list[VoiceItem]:
+    """The items as `model` trains on them: its own `prepare_items` (extra frame conditioning) where it has one."""
+    prepare = getattr(model, "prepare_items", None)
+    return prepare(items) if prepare is not None else items
 
 
 def item_arrays(items: list[VoiceItem]) -> list[np.ndarray]:
@@ -76,6 +82,7 @@ def train_voice(model: NeuralVoice, train: list[VoiceItem], val: list[VoiceItem]
     per-step metrics; return a summary. A checkpoint resumes only a run with the same settings on the same data."""
     if not train:
         raise ValueError(f"{model.kind}: no training audio (the train split is empty)")
+    train, val = model_items(model, train), model_items(model, val)
     val_rng = np.random.default_rng(cfg.seed + 1)
     val_crops = [voice_crops(model, val or train, cfg, val_rng) for _ in range(4)]
     run_id = config_hash(model.cfg, cfg, data_fingerprint(item_arrays(train), item_arrays(val)))

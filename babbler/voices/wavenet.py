@@ -19,7 +19,7 @@ from torch import nn
 
 from babbler.va import TOKEN_RATE
 from babbler.voices.features import N_GLOBAL, N_LOCAL
-from babbler.voices.neural import N_SAMPLE, neural_voice, sample_conditioning
+from babbler.voices.neural import N_SAMPLE, at_sample, neural_voice, sample_conditioning
 
 @dataclass(frozen=True)
 class WaveNetConfig:
@@ -33,6 +33,8 @@ class WaveNetConfig:
     cond: int = 32
     quantization: int = 256
     excitation: bool = True  # per-sample conditioning on the continuous F0 and a sine at it (NSF style)
+    harmonics: int = 40  # harmonics of the excitation (1: the sine alone; more: a band-limited sawtooth)
+    phase_lock: bool = True  # train on an excitation at the phase of the real audio's fundamental
 
     @property
     def dilations(self) -> list[int]:
@@ -93,10 +95,12 @@ class WaveNet(nn.Module):
         """Frames of audio before a training crop's loss: the receptive field."""
         return math.ceil((self.cfg.receptive_field - 1) / self.hop)
 
-    def conditioning(self, local: torch.Tensor, glob: torch.Tensor, f0: torch.Tensor) -> torch.Tensor:
+    def conditioning(self, local: torch.Tensor, glob: torch.Tensor, f0: torch.Tensor,
+                     phase: torch.Tensor | None = None) -> torch.Tensor:
         """(B, cond [+ N_SAMPLE], n) for n = f0.shape[1] samples: frame features held for each frame's samples and
         the speaker vector; with `excitation`, plus the per-sample F0 and its sine, both projected into those
-        channels and appended raw (the residual stream's input)."""
+        channels and appended raw (the residual stream's input). `phase`: the excitation's phase per sample
+        (training with `phase_lock`), else integrated from the F0."""
         n_samples = f0.shape[1]
         c = self.local(local) + self.glob(glob)[:, :, None]
         c = torch.repeat_interleave(c, self.hop, dim=2)
@@ -104,7 +108,7 @@ class WaveNet(nn.Module):
             c = F.pad(c, (0, n_samples - c.shape[2]), mode="replicate")
         c = c[:, :, :n_samples]
         if self.per_sample is not None:
-            per_sample = sample_conditioning(f0, self.cfg.sample_rate)
+            per_sample = sample_conditioning(f0, self.cfg.sample_rate, self.cfg.harmonics, phase)
             c = torch.cat([c + self.per_sample(per_sample), per_sample], dim=1)
         return c
 
@@ -119,7 +123,8 @@ class WaveNet(nn.Module):
         """Cross-entropy (nats per sample) of each crop's samples after its context."""
         classes = mu_law_encode(batch["audio"], self.cfg.quantization)
         x, target = classes[:, :-1], classes[:, 1:]
-        cond = self.conditioning(batch["local"], batch["glob"], batch["f0"][:, 1:])
+        phase = batch["phase"][:, 1:] if self.cfg.phase_lock else None
+        cond = self.conditioning(batch["local"], batch["glob"], batch["f0"][:, 1:], phase)
         skip = batch["context"]
         return F.cross_entropy(self(x, cond)[:, :, skip:], target[:, skip:])
 
@@ -189,10 +194,12 @@ class WaveNet(nn.Module):
                             for t in range(x.shape[1])], dim=2)
 
     @torch.inference_mode()
-    def generate(self, local: torch.Tensor, glob: torch.Tensor, f0: torch.Tensor, temperature: float = 1.0,
-                 generator: torch.Generator | None = None, chunk: int = 4000) -> torch.Tensor:
+    def generate(self, local: torch.Tensor, glob: torch.Tensor, f0: torch.Tensor,
+                 temperature: float | torch.Tensor = 1.0, generator: torch.Generator | None = None,
+                 chunk: int = 4000) -> torch.Tensor:
         """Sample f0.shape[1] samples (B, n) of float audio, one at a time with per-layer queues of past inputs;
-        the conditioning is projected `chunk` samples at a time, so memory does not grow with the length."""
+        the conditioning is projected `chunk` samples at a time, so memory does not grow with the length.
+        `temperature`: one for all samples, or (B, n) per sample (`neural.sample_temperatures`)."""
         self.eval()
         batch, n_samples = f0.shape
         dev = local.device
@@ -204,7 +211,7 @@ class WaveNet(nn.Module):
             layers, exc = self._chunk_conditioning(cond[:, :, lo : lo + chunk])
             for t in range(lo, min(lo + chunk, n_samples)):
                 logits = self._step(x, t, st, [c[t - lo] for c in layers],
-                                    None if exc is None else exc[t - lo]) / temperature
+                                    None if exc is None else exc[t - lo]) / at_sample(temperature, t)
                 x = torch.multinomial(torch.softmax(logits, dim=-1), 1, generator=generator)[:, 0]
                 out[:, t] = mu_law_decode(x, self.cfg.quantization)
         return out
@@ -230,5 +237,8 @@ class WaveNet(nn.Module):
         return out
 
 
+LEGACY = {"harmonics": 1, "phase_lock": False}  # what a model saved before these settings existed was trained with
+
 VOICE = neural_voice("wavenet", WaveNet, WaveNetConfig,
-                     "causal dilated convolutions over μ-law samples (van den Oord et al. 2016), F0 sine excitation")
+                     "causal dilated convolutions over μ-law samples (van den Oord et al. 2016), phase-locked F0 "
+                     "excitation", legacy=LEGACY)
