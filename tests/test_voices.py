@@ -123,6 +123,21 @@ def test_wavenet_incremental_logits_equal_the_full_forward_pass():
         assert torch.allclose(model.incremental_logits(x, cond), model(x, cond), atol=1e-4)
 
 
+def test_mel_vocoder_incremental_logits_equal_the_full_forward_pass():
+    """The Tacotron's WaveNet vocoder, conditioned on the tracks and stacked log-mel frames: the same equality."""
+    torch.manual_seed(2)
+    model = MelWaveNet(MelWaveNetConfig(**TINY_VOCODER)).eval()
+    g = torch.Generator().manual_seed(0)
+    t = 300
+    x = torch.randint(0, 256, (2, t), generator=g)
+    f0 = torch.where(torch.arange(t) < t // 2, 140.0, 0.0).expand(2, t)
+    local = torch.cat([torch.randn(2, 4, t // model.hop + 1, generator=g),
+                       model.frame_mels(torch.randn(2, 2 * (t // model.hop + 1), 40, generator=g), t // model.hop + 1)], 1)
+    cond = model.conditioning(local, torch.randn(2, 2, generator=g), f0)
+    with torch.no_grad():
+        assert torch.allclose(model.incremental_logits(x, cond), model(x, cond), atol=1e-4)
+
+
 def test_wavenet_fast_and_naive_generators_draw_the_same_samples():
     torch.manual_seed(2)
     model = WaveNet(TINY).eval()
