@@ -58,14 +58,14 @@ def check_config(config: dict) -> None:
     if transformer["d_model"] % transformer["heads"]:
         raise ConfigError("model.transformer.heads", f"{transformer['heads']} heads do not divide "
                           f"model.transformer.d_model = {transformer['d_model']}; choose a divisor of it")
-    voices = {config["sample"]["voice"], *config["voices"]}
-    if "tacotron_wavenet" in voices:
-        vocoder, tacotron = config["voice"]["tacotron_wavenet"]["model"], config["voice"]["tacotron"]["model"]
-        for key in ("sample_rate", "n_mels", "n_fft"):
-            if vocoder[key] != tacotron[key]:
-                raise ConfigError(f"voice.tacotron_wavenet.model.{key}", f"{vocoder[key]} differs from "
-                                  f"voice.tacotron.model.{key} = {tacotron[key]}: the vocoder is trained on the "
-                                  "Tacotron's mel analysis; set both alike")
+    if "tacotron_wavenet" in {config["sample"]["voice"], *config["voices"]}:
+        from babbler.voices.tacotron_wavenet import analysis_mismatch
+
+        mismatch = analysis_mismatch(config["voice"]["tacotron"]["model"], config["voice"]["tacotron_wavenet"]["model"])
+        if mismatch:
+            key, ours, theirs = mismatch
+            raise ConfigError(f"voice.tacotron_wavenet.model.{key}", f"{ours} differs from voice.tacotron.model.{key} "
+                              f"= {theirs}: the vocoder is trained on the Tacotron's mel analysis; set both alike")
 
 
 def dialogue_ids(config: dict) -> list[str]:

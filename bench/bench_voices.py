@@ -82,12 +82,6 @@ def bench_model(name: str, results: Path, corpus: str):
     return (built[0] if len(built) == 1 else Vocoded(*built[::-1])), "default size, untrained"
 
 
-def parameters(model) -> int:
-    """Parameters of a voice's model(s)."""
-    parts = [model] if hasattr(model, "parameters") else list(vars(model).values())
-    return sum(p.numel() for part in parts for p in part.parameters())
-
-
 def naive_rtf(model: WaveNet, n: int = 200) -> float:
     """RTF of the naive generator in its steady state, once the history fills the receptive field:
     the time of rf + n samples minus the time of rf samples, per second of the n samples."""
@@ -126,7 +120,7 @@ def main() -> None:
         one = float(np.median([timed(models[name], 1, args.seconds, "cpu") for _ in range(3)]))
         batched = timed(models[name], 8, args.seconds, "cpu")
         print(f"{name}: {origin}; {models[name].cfg.sample_rate} Hz, "
-              f"{parameters(models[name])} parameters; RTF 1 channel 1 thread (median of 3) {one:.2f}; per channel, 8 batched "
+              f"{sum(p.numel() for p in models[name].parameters())} parameters; RTF 1 channel 1 thread (median of 3) {one:.2f}; per channel, 8 batched "
               f"{batched:.2f}")
     trained = models["wavenet"]
     cfg = trained.cfg

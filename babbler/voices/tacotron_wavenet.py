@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import copy
 import math
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, replace
+from itertools import chain
 
 import numpy as np
 import torch
@@ -23,7 +25,6 @@ from babbler.va import TOKEN_RATE
 from babbler.voices.features import N_LOCAL, VoiceItem, render_conditioning
 from babbler.voices.neural import at_rate, neural_voice, sample_temperatures
 from babbler.voices.tacotron import LOG_FLOOR, MEL_RATE, Tacotron, log_mel, mel_filters
-from babbler.voices.training import load_voice_state
 from babbler.voices.wavenet import WaveNet, WaveNetConfig
 
 MELS_PER_FRAME = MEL_RATE // TOKEN_RATE  # 10 ms mel frames per 20 ms conditioning frame
@@ -77,48 +78,58 @@ class MelWaveNet(WaveNet):
         return out
 
 
+def analysis_mismatch(tacotron: Mapping, vocoder: Mapping) -> tuple[str, object, object] | None:
+    """The first setting of the mel analysis (rate, bands, FFT size) on which a vocoder's model settings differ from
+    the Tacotron's, with the vocoder's and the Tacotron's values; None when they share one analysis."""
+    for key in ("sample_rate", "n_mels", "n_fft"):
+        if vocoder[key] != tacotron[key]:
+            return key, vocoder[key], tacotron[key]
+    return None
+
+
 @dataclass
 class Vocoded:
-    """What this voice renders with: the Tacotron that decodes the frames and the WaveNet that vocodes them."""
+    """What this voice renders with: the Tacotron that decodes the frames and the WaveNet that vocodes them, checked
+    to share one mel analysis."""
 
     tacotron: Tacotron
     vocoder: MelWaveNet
+
+    def __post_init__(self) -> None:
+        """Refuse a vocoder trained on another mel analysis than the Tacotron's frames."""
+        mismatch = analysis_mismatch(asdict(self.tacotron.cfg), asdict(self.vocoder.cfg))
+        if mismatch:
+            key, ours, theirs = mismatch
+            raise ValueError(f"voice.tacotron_wavenet.model.{key} is {ours} but voice.tacotron.model.{key} is "
+                             f"{theirs}: the vocoder must be trained on the Tacotron's mel analysis")
 
     @property
     def cfg(self) -> MelWaveNetConfig:
         """The vocoder's config (its sample rate is the voice's)."""
         return self.vocoder.cfg
 
-
-def check_pair(tacotron: Tacotron, vocoder: MelWaveNet, where: str = "") -> None:
-    """Raise a ValueError when the vocoder was trained on another mel analysis than the Tacotron's frames."""
-    for key in ("sample_rate", "n_mels", "n_fft"):
-        a, b = getattr(tacotron.cfg, key), getattr(vocoder.cfg, key)
-        if a != b:
-            raise ValueError(f"{where}voice.tacotron_wavenet.model.{key} is {b} but voice.tacotron.model.{key} is {a}: "
-                             "the vocoder must be trained on the Tacotron's mel analysis")
+    def parameters(self) -> Iterator[nn.Parameter]:
+        """The parameters of both models."""
+        return chain(self.tacotron.parameters(), self.vocoder.parameters())
 
 
 def load(path: str, tacotron_path: str | None = None) -> MelWaveNet | Vocoded:
     """The saved vocoder; with the Tacotron's saved model too, both, checked to share one mel analysis."""
-    state = load_voice_state(path, MelWaveNet.kind)
-    vocoder = MelWaveNet(MelWaveNetConfig(**state["config"]))
-    vocoder.load_state_dict(state["state"])
-    vocoder.eval()
+    vocoder = _NEURAL.load(path)
     if tacotron_path is None:
         return vocoder
     from babbler.voices.registry import VOICES
 
-    tacotron = VOICES["tacotron"].load(tacotron_path)
-    check_pair(tacotron, vocoder, f"{path}: ")
-    return Vocoded(tacotron, vocoder)
+    try:
+        return Vocoded(VOICES["tacotron"].load(tacotron_path), vocoder)
+    except ValueError as err:
+        raise ValueError(f"{path}: {err}") from None
 
 
 def render(tracks, sample_rate: int, seed: int, model: Vocoded, settings: dict) -> list[np.ndarray]:
     """The registry's render: the Tacotron's post-net log-mel frames for all tracks as one batch, then the WaveNet
     conditioned on them and on the tracks, sample by sample."""
     taco, voc = model.tacotron, model.vocoder
-    check_pair(taco, voc)
     local, glob, f0, n = render_conditioning(tracks, voc.cfg.sample_rate)
     local, glob, f0 = torch.as_tensor(local), torch.as_tensor(glob), torch.as_tensor(f0)
     gen = torch.Generator().manual_seed(torch_seed(seed))
@@ -129,7 +140,6 @@ def render(tracks, sample_rate: int, seed: int, model: Vocoded, settings: dict) 
     return at_rate(y.cpu().numpy().astype(np.float32), voc.cfg.sample_rate, sample_rate, tracks)
 
 
-VOICE = replace(neural_voice("tacotron_wavenet", MelWaveNet, MelWaveNetConfig,
-                             "the Tacotron's log-mel frames vocoded by a mel-conditioned WaveNet (Tacotron 2's pairing)",
-                             render),
-                load=load, needs=("tacotron",))
+_NEURAL = neural_voice("tacotron_wavenet", MelWaveNet, MelWaveNetConfig,
+                       "the Tacotron's log-mel frames vocoded by a mel-conditioned WaveNet (Tacotron 2's pairing)", render)
+VOICE = replace(_NEURAL, load=load, needs=("tacotron",))
