@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from babbler.models.baselines import MarkovModel
 from babbler.models.durations import RunHazard
 from babbler.models.transformer import FrameTransformer
 from babbler.sampling import STOP_RULES, RunLimits, RunTracker, temper
@@ -19,12 +20,19 @@ class Agent:
     model predicted at its onset, "frame" by the token head's silence probability at each frame, "overlap"
     by the first while the partner is silent and by the second while the partner talks. `seat` is the channel
     the agent speaks on (0 = A, 1 = B), which matters to a model trained with `model.transformer.seat`.
+    With `markov` and `markov_weight` w, the next frame's distribution is (1 − w)·network + w·markov, as
+    `sample.markov_weight` samples in the workflow.
     """
 
     def __init__(self, model: FrameTransformer, temperature: float = 1.0, seed: int = 0,
-                 limits: RunLimits | None = None, stop: str = "overlap", seat: int = 1):
+                 limits: RunLimits | None = None, stop: str = "overlap", seat: int = 1,
+                 markov: MarkovModel | None = None, markov_weight: float = 0.0):
         if stop not in STOP_RULES:
             raise ValueError(f"stop must be one of {STOP_RULES}, not {stop!r}")
+        if not 0.0 <= markov_weight <= 1.0 or (markov_weight > 0 and markov is None):
+            raise ValueError(f"markov_weight must be in [0, 1] and needs a markov model, got {markov_weight}")
+        self.markov = markov if markov_weight > 0 else None
+        self.markov_weight = markov_weight
         self.model = model.eval()
         self.stop = stop
         self.seat = torch.tensor([int(seat)])
@@ -40,6 +48,7 @@ class Agent:
         self.own = 0
         self.frames = 0
         self.runs = RunTracker(np.array(0))
+        self.counts = self.markov.stream(1) if self.markov is not None else None
 
     def probs(self, partner_token: int) -> np.ndarray:
         """Advance by one frame and return the distribution of the agent's next token (no sampling)."""
@@ -51,7 +60,14 @@ class Agent:
         if self.hazard is not None:  # as TransformerStream: the stop probability of a speech run from its onset
             self.hazard.observe(own.numpy(), out.duration, other.numpy())
             p = self.hazard.apply(p)
-        return temper(p[0], self.temperature)
+        p = p[0]
+        if self.counts is not None:  # the count model sees the same frame, channels in A, B order
+            seat = int(self.seat)
+            frame = np.zeros((1, 2), dtype=np.int64)
+            frame[0, seat], frame[0, 1 - seat] = self.own, int(partner_token)
+            self.counts.push(frame)
+            p = (1 - self.markov_weight) * p + self.markov_weight * self.counts.next_probs()[0, seat]
+        return temper(p, self.temperature)
 
     def step(self, partner_token: int) -> int:
         """The partner's token of the frame that just ended → this agent's token for the next frame."""

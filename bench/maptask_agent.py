@@ -6,9 +6,10 @@ Usage:  python bench/maptask_agent.py ZIP [--variants NAME:key=value,...;NAME:..
 ZIP is the NXT annotations zip (e.g. ../shared/data/maptask-timed-units.zip). The tokens are the design's 50 Hz
 tokens with one fixed speech token (timing only: the rendered prosody of a timing-only corpus carries no turn cues),
 the split is the workflow's seeded default (corpus.seed 1, val 0.125, test 0.25). Every variant of the transformer
-(keys of `model.transformer`, `train` and `sample.stop`) is trained with each training seed; `markov` and
-`independent` are fitted once. Each system then babbles `--samples` selfplay dialogues per dialogue of the split
-(sampling seeds 1…samples), and the script prints per system and training seed:
+(keys of `model.transformer`, `train`, `sample.stop` and `sample.markov_weight`) is trained with each training seed;
+`markov` and `independent` are fitted once. Each system then babbles `--samples` selfplay dialogues per dialogue of
+the split (sampling seeds 1…samples). `human.K` (`--oracle-draws`) stands in real dialogues of the train split for
+generated ones: what a perfect model of human timing would score. The script prints per system and training seed:
   * the W1 ratio of IPU, pause, gap, overlap_between and FTO against the split's human dialogues (W1 over the mean W1
     between disjoint halves of the human dialogues of the same size, as the evaluate stage computes it) and their mean;
   * the mean absolute difference of seconds per minute of IPU, pause, gap and overlap (dGSLM/NTPP convention);
@@ -79,6 +80,7 @@ def run_system(job: dict) -> dict:
     import torch
 
     from babbler.models.baselines import IndependentModel, MarkovModel
+    from babbler.models.ensemble import Ensemble
     from babbler.models.transformer import TransformerConfig
     from babbler.sampling import RunLimits, continuation_plan, generate, sampler, selfplay_plan
     from babbler.train import TrainConfig, train_transformer
@@ -94,6 +96,18 @@ def run_system(job: dict) -> dict:
     elif job["kind"] == "independent":
         model = IndependentModel.fit(train)
         factory = model.stream
+    elif job["kind"] == "human":  # the oracle: other real dialogues (of the train split) in place of generated ones
+        lengths = [min(len(t), job["max_frames"] or len(t)) for t in split]
+        order = np.random.default_rng(job["seed"]).permutation(len(train))
+        if len(order) < len(lengths) * job["samples"]:
+            raise ValueError("the human oracle needs samples × split size train dialogues")
+        events, sizes = {}, {}
+        for s in range(1, job["samples"] + 1):
+            for i, n in enumerate(lengths):
+                tok = train[order[(s - 1) * len(lengths) + i]][:n]
+                events[f"{i}.{s}"], sizes[f"{i}.{s}"] = events_from_tokens(tok), len(tok)
+        return {"name": job["name"], "seed": job["seed"], "facts": {}, "continued": {}, "events": events,
+                "lengths": sizes}
     else:
         out = Path(job["out"])
         out.mkdir(parents=True, exist_ok=True)
@@ -110,6 +124,9 @@ def run_system(job: dict) -> dict:
         from babbler.models.io import load_model
 
         model = load_model(out / "model.pt")  # sampled on the CPU, one thread, as the workflow's sample stage does
+        weight = float(settings.get("markov_weight", 0))  # sample.markov_weight: interpolate with the count model
+        if weight:
+            model = Ensemble([model, MarkovModel.fit(train)], (1 - weight, weight))
         factory = sampler(model, settings.get("stop", "overlap"))
         facts = {"best_val_loss": summary["best_val_loss"], "steps": summary["step"], "params": summary["params"],
                  "selected_step": summary.get("selected_step", -1)}
@@ -162,6 +179,9 @@ def main() -> None:
     ap.add_argument("--split-shares", default="0.125,0.25",
                     help="validation and test shares of the seeded split (configs/maptask-timing.yaml: 0.125,0.125)")
     ap.add_argument("--bootstrap", type=int, default=0, help="paired resamplings of dialogues against the baselines")
+    ap.add_argument("--oracle-draws", type=int, default=1,
+                    help="score this many draws of real train-split dialogues as a system (human.K: the oracle a "
+                         "perfect model of human timing would be)")
     ap.add_argument("--prompt-seconds", default="",
                     help="also score continuation with prompts this long (seconds, comma-separated)")
     args = ap.parse_args()
@@ -197,6 +217,7 @@ def main() -> None:
         print(f"prompt-only baseline, {p:g} s prompts:",
               {k: round(prompt_only[k], 3) for k in (*CONTINUATION_TYPES, "avg")})
     jobs = [{**base, "kind": k, "name": k, "seed": 0, "settings": {}} for k in ("markov", "independent")]
+    jobs += [{**base, "kind": "human", "name": "human", "seed": s, "settings": {}} for s in range(1, args.oracle_draws + 1)]
     for name, settings in parse_variants(args.variants).items():
         for seed in (int(s) for s in args.seeds.split(",")):
             jobs.append({**base, "kind": "transformer", "name": name, "seed": seed, "settings": settings,

@@ -206,7 +206,10 @@ def voice_fidelity_outputs(corpus=CORPUS):
 def sample_model(wildcards):
     """The frame model a system samples from (none for resynthesis)."""
     model = system_spec(wildcards.system).model
-    return [f"{RESULTS}/models/{wildcards.corpus}/{model}.pt"] if model else []
+    models = [model] if model else []
+    if model == "transformer" and config["sample"]["markov_weight"] > 0:  # interpolated with the count model
+        models.append("markov")
+    return [f"{RESULTS}/models/{wildcards.corpus}/{m}.pt" for m in models]
 
 
 def render_inputs(wildcards):

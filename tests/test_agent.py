@@ -88,3 +88,22 @@ def test_selfplay_of_the_toy_agent_keeps_the_structure(toy_model):
         # the toy's silences last 10 or 15–49 frames; pooled over both dialogues (a p95 of ~30 silences per
         # dialogue is set by its two longest and moved by float rounding from one CPU to another)
         assert np.median(silences) <= 20 and np.percentile(silences, 90) <= 60 and max(silences) <= 100
+
+
+def test_live_agent_interpolated_with_the_count_model(toy_model):
+    """Agent(markov=…, markov_weight=w) draws from (1 − w)·network + w·markov, the markov chain seeing the same
+    frames with the agent on its seat."""
+    from babbler.models.baselines import MarkovModel
+
+    model, _, _ = toy_model
+    real = toy_dialogue(np.random.default_rng(31))
+    markov = MarkovModel.fit([toy_dialogue(np.random.default_rng(s)) for s in range(4)], order=4)
+    alone, mixed = Agent(model, seed=1), Agent(model, seed=1, markov=markov, markov_weight=0.25)
+    counts = markov.stream(1)
+    for t in range(300):
+        p_net, p_mix = alone.probs(int(real[t, 0])), mixed.probs(int(real[t, 0]))
+        counts.push(np.array([[real[t, 0], mixed.own]]))
+        np.testing.assert_allclose(p_mix, 0.75 * p_net + 0.25 * counts.next_probs()[0, 1], atol=1e-9)
+        alone.own = mixed.own = int(real[t + 1, 1])  # both agents go on as the real B did
+    with pytest.raises(ValueError, match="markov"):
+        Agent(model, markov_weight=0.5)

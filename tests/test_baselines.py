@@ -61,3 +61,23 @@ def test_bits_per_frame_order_on_demo_timelines():
     bits = {name: evaluate_frame_model(m.stream, test, name, max_events=20)["test_bits_per_frame"]
             for name, m in (("markov", MarkovModel.fit(train, order=8)), ("independent", IndependentModel.fit(train)))}
     assert bits["markov"] < bits["independent"] < 1.0
+
+
+def test_ensemble_draws_from_the_weighted_mean_of_its_members():
+    from babbler.models.ensemble import Ensemble
+
+    train = demo_like_tokens(6, 3)
+    markov, independent = MarkovModel.fit(train, order=4), IndependentModel.fit(train)
+    mix = Ensemble([markov, independent], (3.0, 1.0))
+    assert mix.weights == (0.75, 0.25) and not mix.predicts_durations
+    streams = [markov.stream(2), independent.stream(2), mix.stream(2)]
+    for frame in train[0][:200]:
+        p_m, p_i, p_mix = (s.next_probs() for s in streams)
+        np.testing.assert_allclose(p_mix, 0.75 * p_m + 0.25 * p_i, atol=1e-12)
+        np.testing.assert_allclose(p_mix.sum(axis=-1), 1.0, atol=1e-9)
+        for s in streams:
+            s.push(np.stack([frame, frame[::-1]]))
+    with pytest.raises(ValueError, match="weights"):
+        Ensemble([markov, independent], (1.0,))
+    with pytest.raises(ValueError, match="weights"):
+        Ensemble([markov], (-1.0,))

@@ -281,7 +281,8 @@ EXCERPT = ROOT / "tests" / "data" / "maptask-excerpt.zip"  # two real Map Task d
 def test_maptask_timing_only_from_a_local_annotations_file(tmp_path, url):
     """No audio download: each dialogue is rendered from its real word timings and runs through the chain."""
     config = {"corpus": {"name": "maptask", "maptask": {"annotations_url": url, "audio": False,
-                                                        "dialogues": ["q1ec6", "q7nc6"]}}}
+                                                        "dialogues": ["q1ec6", "q7nc6"]}},
+              "sample": {"markov_weight": 0.5}}  # as configs/maptask-timing.yaml: the agent reads the count model too
     planned = jobs_planned(tmp_path, config)
     assert "download" not in planned and planned["corpus_dialogue"] == 2
     if url.startswith("file:"):
@@ -296,6 +297,9 @@ def test_maptask_timing_only_from_a_local_annotations_file(tmp_path, url):
     accuracy = pd.read_csv(res / "timing/maptask/vad_accuracy.csv").set_index("dialogue")
     assert accuracy.loc["ALL", "A_f1"] > 0.9 and accuracy.loc["ALL", "B_f1"] > 0.9  # the render carries its VA
     assert not (res / "corpus/maptask/download").exists()
+    for system in ("selfplay", "continuation", "listen"):
+        assert "0.50 × transformer + 0.50 × markov" in (res / f"logs/sample/maptask.{system}.log").read_text()
+    assert "× markov" not in (res / "logs/sample/maptask.markov.log").read_text()
 
 
 def test_local_corpus_of_va_files_without_audio(tmp_path):

@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from babbler.dataset import load_dataset
+from babbler.models.ensemble import Ensemble
 from babbler.models.io import load_model
 from babbler.rulelog import rule_logging
 from babbler.sampling import RunLimits, generate, sampler, system_plan, write_generated
@@ -29,6 +30,10 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
         tokens = real
     else:
         model = load_model(snakemake.input.model[0])
+        if len(snakemake.input.model) > 1:  # sample.markov_weight: interpolated with the count model
+            weight = opts["markov_weight"]
+            model = Ensemble([model, load_model(snakemake.input.model[1])], (1 - weight, weight))
+            log.info("frames drawn from %.2f × transformer + %.2f × markov", 1 - weight, weight)
         train = [data.tokens[d] for d in data.ids("train")]
         limits = RunLimits.from_tracks(train) if opts["run_limits"] else None
         log.info("run limits (frames): %s", limits)
