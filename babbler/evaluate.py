@@ -15,6 +15,7 @@ from babbler.timing import fto_values, implausible_reasons, read_events
 
 # Duration distributions compared with `real` (design: distance.{system}.{T}_w1_ratio).
 DISTANCE_TYPES = ("ipu", "pause", "gap", "overlap_between", "fto")
+REFERENCE = "human_reference"  # real dialogues outside the test split, scored in selfplay's place
 # The published per-minute convention (dGSLM and NTPP, Table 2 of each): overlap counts within and between turns.
 MINUTE_TYPES = {"ipu": ("ipu",), "pause": ("pause",), "gap": ("gap",), "overlap": ("overlap_within", "overlap_between")}
 # Per-dialogue means correlated in the continuation protocol (SyncLLM Table 2).
@@ -75,6 +76,16 @@ def halvings(dialogues: list[str], size: int, draws: int, seed: int) -> list[tup
         order = [dialogues[i] for i in rng.permutation(len(dialogues))]
         pairs.append((sorted(order[:size]), sorted(order[size : 2 * size])))
     return pairs
+
+
+def human_reference(human: dict[str, pd.DataFrame], test_ids: list[str], size: int, seed: int) -> dict[str, pd.DataFrame]:
+    """`size` human dialogues outside the test split (seeded draw; {} if there are too few): scored like a generated
+    system, they show what a perfect model of human timing would score against the test split."""
+    others = sorted(set(human) - set(test_ids))
+    if size < 1 or len(others) < size:
+        return {}
+    rng = np.random.default_rng(seed)
+    return {d: human[d] for d in sorted(others[i] for i in rng.permutation(len(others))[:size])}
 
 
 def noise_floor(human: dict[str, pd.DataFrame], pairs: list[tuple[list[str], list[str]]]) -> dict[str, Distance]:
@@ -303,6 +314,20 @@ def neural_vs_baselines(distances: pd.DataFrame, boot: dict[str, dict[str, np.nd
     return out
 
 
+def reference_scores(real: dict[str, pd.DataFrame], reference: dict[str, pd.DataFrame], floor: dict[str, Distance],
+                     boot: dict[str, dict[str, np.ndarray]]) -> dict:
+    """The human reference's W1 ratios and (given bootstrap ratios) its shares of resamplings closer than each
+    baseline: the bar of `selfplay_vs_baselines` that real dialogues themselves reach."""
+    if not reference:
+        return {}
+    ratio = distance_table(real, {REFERENCE: reference}, floor).set_index("type")["w1_ratio"]
+    out = {"dialogues": sorted(reference), **{f"{k}_w1_ratio": float(ratio[k]) for k in DISTANCE_TYPES}}
+    if REFERENCE in boot:
+        out["p_closer"] = {b: {k: float(np.mean(boot[REFERENCE][k] < boot[b][k])) for k in DISTANCE_TYPES}
+                           for b in BASELINES if b in boot}
+    return out
+
+
 def finite_or_none(value):
     """JSON-safe numbers: NaN and infinities become None, recursively."""
     if isinstance(value, dict):
@@ -389,6 +414,11 @@ def evaluate(
     floor = noise_floor(human, pairs)
     distances = distance_table(real, generated, floor)
     boot = bootstrap_ratios(real, generated, floor, bootstrap, seed) if bootstrap else {}
+    reference = human_reference(human, list(test_ids), len(generated.get("selfplay", {})), seed)
+    reference_boot = {}
+    if reference and bootstrap:  # its own paired draws with the baselines, so the systems' draws stay as they were
+        paired = {b: generated[b] for b in BASELINES if b in generated}
+        reference_boot = bootstrap_ratios(real, {**paired, REFERENCE: reference}, floor, bootstrap, seed)
     if boot:
         cis = {(s, k): interval(v) for s, per in boot.items() for k, v in per.items()}
         distances["w1_ratio_lo"] = [cis[(r.system, r.type)][0] for r in distances.itertuples()]
@@ -419,6 +449,7 @@ def evaluate(
         },
         "ranking": [{"system": s, **row} for s, row in rank.to_dict(orient="index").items()],
         "selfplay_vs_baselines": neural_vs_baselines(distances, boot) if "selfplay" in generated else {},
+        "human_reference": reference_scores(real, reference, floor, reference_boot),
         "continuation": {
             "prompt_seconds": prompt_seconds,
             "pearson": continuation_pearson(cont),

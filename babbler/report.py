@@ -113,6 +113,7 @@ def headline(metrics: dict) -> Markup:
         .format(best["system"], fmt(best["mean_w1_ratio"], 2), f" (then {others})" if others else "")
     )
     versus = metrics.get("selfplay_vs_baselines") or {}
+    reference = metrics.get("human_reference") or {}
     for kind, v in versus.items():
         if any(v.get(k) is None for k in ("selfplay", *BASELINES)):
             continue  # an undefined distance supports no claim
@@ -122,6 +123,11 @@ def headline(metrics: dict) -> Markup:
         if v.get("p_closer"):
             shares = " and ".join(f"{100 * p:.0f} % against {b}" for b, p in v["p_closer"].items())
             boot = (f" Resampling the dialogues {metrics.get('bootstrap_draws')} times, it is closer in {shares}.")
+            ref = reference.get("p_closer") or {}
+            if all(ref.get(b, {}).get(kind) is not None for b in v["p_closer"]):
+                shares = " and ".join(f"{100 * ref[b][kind]:.0f} %" for b in v["p_closer"])
+                boot += (f" {len(reference['dialogues'])} real dialogues outside the test split, scored in its place "
+                         f"(W1 ratio {fmt(reference.get(f'{kind}_w1_ratio'), 2)}), are closer in {shares}.")
         parts.append(Markup(f"On {TYPE_LABEL[kind]} durations the neural agent's selfplay is {verdict}: W1 ratio "
                             f"{fmt(v['selfplay'], 2)} against {base}.{boot}"))
     return Markup(" ").join(parts)

@@ -6,7 +6,9 @@ Per run (e.g. two training seeds × two sampling seeds), one row per target with
 holds:
   * selfplay W1 ratio ≤ 1.5 for each of IPU, pause, gap, overlap_between and FTO;
   * selfplay mean |Δ| seconds per minute at or below the human floor (two disjoint halves of human dialogues);
-  * selfplay closer than `markov` and `independent` on every type, in ≥ 90 % of the paired bootstrap draws;
+  * selfplay closer than `markov` and `independent` on every type, in ≥ 90 % of the paired bootstrap draws (beside
+    it, in brackets, the same for real dialogues outside the test split scored in selfplay's place, metrics.json's
+    `human_reference`: the bar a perfect model would reach);
   * continuation Pearson avg (IPU, pause, FTO) ≥ 0.55, beside the prompt-only baseline;
   * listen: FTO median within 50 ms of the human speaker's, overlap share within 0.05.
 """
@@ -40,6 +42,10 @@ def targets(metrics: dict) -> list[dict]:
             share = versus.get("p_closer", {}).get(base)
             own, theirs = dist["selfplay"][f"{kind}_w1_ratio"], dist[base][f"{kind}_w1_ratio"]
             value = f"{own:.2f} vs {theirs:.2f}" + (f", bootstrap {share:.2f}" if share is not None else "")
+            reference = metrics.get("human_reference", {})
+            if reference.get("p_closer", {}).get(base):  # what real dialogues in selfplay's place reach
+                value += (f" (real dialogues {reference[f'{kind}_w1_ratio']:.2f}, "
+                          f"bootstrap {reference['p_closer'][base][kind]:.2f})")
             holds = own < theirs and (share is None or share >= 0.9)
             rows.append({"target": f"selfplay closer than {base} on {kind}", "value": value, "holds": holds})
     cont = metrics["continuation"]

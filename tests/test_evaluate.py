@@ -105,6 +105,14 @@ def test_bootstrap_intervals_and_paired_comparison():
     versus = m["selfplay_vs_baselines"]["ipu"]
     assert versus["closer"] and versus["p_closer"] == {"independent": 1.0, "markov": 1.0}
     assert m["bootstrap_draws"] == 100
+    reference = m["human_reference"]  # the human dialogues outside the test split, as many as selfplay's
+    assert reference["dialogues"] == ["h4", "h5", "h6", "h7"]
+    assert reference["ipu_w1_ratio"] < 3 < m["distance"]["markov"]["ipu_w1_ratio"]
+    assert reference["p_closer"]["markov"]["ipu"] == 1.0
+    assert "human_reference" not in m["distance"]  # not a generated system: no row, no rank
+    from babbler.report import headline
+
+    assert "4 real dialogues outside the test split, scored in its place" in str(headline(m))
 
 
 def test_pearson_known_correlations_and_too_few_pairs():
