@@ -203,11 +203,18 @@ def voice_fidelity_outputs(corpus=CORPUS):
     return [f"{RESULTS}/eval/{corpus}/voice_{voice}.json" for voice in REPORT_VOICES]
 
 
+def markov_weight(wildcards):
+    """The count model's share in a system's frames: sample.markov_weight for the agent's systems, else 0."""
+    if system_spec(wildcards.system).model == "transformer":
+        return config["sample"]["markov_weight"]
+    return 0
+
+
 def sample_model(wildcards):
-    """The frame model a system samples from (none for resynthesis)."""
+    """The frame model a system samples from (none for resynthesis), then the markov model it is interpolated with."""
     model = system_spec(wildcards.system).model
     models = [model] if model else []
-    if model == "transformer" and config["sample"]["markov_weight"] > 0:  # interpolated with the count model
+    if markov_weight(wildcards) > 0:
         models.append("markov")
     return [f"{RESULTS}/models/{wildcards.corpus}/{m}.pt" for m in models]
 

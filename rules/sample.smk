@@ -34,8 +34,8 @@ if TEST_IDS:
                 "run_limits",
                 "prompt_seconds",
                 "listen_agent",
-                "markov_weight",
             ),
+            markov_weight=markov_weight,
             excerpt=lambda wc: (config["voice"]["excerpt_seconds"] if system_spec(wc.system).excerpt else None),
         script:
             "../workflow_scripts/sample.py"

@@ -175,6 +175,14 @@ def test_demo_dag_to_mono_then_nothing_to_do(tmp_path):
     markov = {**TINY_DEMO, "model": {**TINY_DEMO["model"], "markov": {"order": 3}}}
     assert jobs_planned(tmp_path, markov) == {"train": 1, "frame_eval": 1, "sample": 1, "render": 1, **one, **report,
                                               "all": 1}
+    # interpolating the agent with the count model resamples the agent's three systems and what follows, nothing else
+    mixed = {**TINY_DEMO, "sample": {"prompt_seconds": 5, "markov_weight": 0.5}}
+    agent = {k: 3 for k in measured}
+    assert jobs_planned(tmp_path, mixed) == {"sample": 3, "render": 3, **agent, **report, "all": 1}
+    run_snakemake(tmp_path, mixed)
+    for system in ("selfplay", "continuation", "listen"):
+        assert "0.50 × transformer + 0.50 × markov" in (res / f"logs/sample/demo.{system}.log").read_text()
+    assert "× markov" not in (res / "logs/sample/demo.markov.log").read_text()
     # the split reruns the manifest and the models, never the corpus synthesis or the human audio
     changed = jobs_planned(tmp_path, {**TINY_DEMO, "corpus": {**TINY_DEMO["corpus"], "split": {"val": 0.34,
                                                                                                 "test": 0.34}}})
@@ -281,8 +289,7 @@ EXCERPT = ROOT / "tests" / "data" / "maptask-excerpt.zip"  # two real Map Task d
 def test_maptask_timing_only_from_a_local_annotations_file(tmp_path, url):
     """No audio download: each dialogue is rendered from its real word timings and runs through the chain."""
     config = {"corpus": {"name": "maptask", "maptask": {"annotations_url": url, "audio": False,
-                                                        "dialogues": ["q1ec6", "q7nc6"]}},
-              "sample": {"markov_weight": 0.5}}  # as configs/maptask-timing.yaml: the agent reads the count model too
+                                                        "dialogues": ["q1ec6", "q7nc6"]}}}
     planned = jobs_planned(tmp_path, config)
     assert "download" not in planned and planned["corpus_dialogue"] == 2
     if url.startswith("file:"):
@@ -297,9 +304,6 @@ def test_maptask_timing_only_from_a_local_annotations_file(tmp_path, url):
     accuracy = pd.read_csv(res / "timing/maptask/vad_accuracy.csv").set_index("dialogue")
     assert accuracy.loc["ALL", "A_f1"] > 0.9 and accuracy.loc["ALL", "B_f1"] > 0.9  # the render carries its VA
     assert not (res / "corpus/maptask/download").exists()
-    for system in ("selfplay", "continuation", "listen"):
-        assert "0.50 × transformer + 0.50 × markov" in (res / f"logs/sample/maptask.{system}.log").read_text()
-    assert "× markov" not in (res / "logs/sample/maptask.markov.log").read_text()
 
 
 def test_local_corpus_of_va_files_without_audio(tmp_path):

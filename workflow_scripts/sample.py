@@ -31,7 +31,7 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     else:
         model = load_model(snakemake.input.model[0])
         if len(snakemake.input.model) > 1:  # sample.markov_weight: interpolated with the count model
-            weight = opts["markov_weight"]
+            weight = snakemake.params.markov_weight
             model = Ensemble([model, load_model(snakemake.input.model[1])], (1 - weight, weight))
             log.info("frames drawn from %.2f × transformer + %.2f × markov", 1 - weight, weight)
         train = [data.tokens[d] for d in data.ids("train")]
