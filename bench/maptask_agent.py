@@ -90,6 +90,7 @@ def run_system(job: dict) -> dict:
     t0 = time.perf_counter()
     facts = {}
     settings = job["settings"]
+    lengths = [min(len(t), job["max_frames"] or len(t)) for t in split]
     if job["kind"] == "markov":
         model = MarkovModel.fit(train, order=int(settings.get("order", 8)))
         factory = model.stream
@@ -97,7 +98,6 @@ def run_system(job: dict) -> dict:
         model = IndependentModel.fit(train)
         factory = model.stream
     elif job["kind"] == "human":  # the oracle: other real dialogues (of the train split) in place of generated ones
-        lengths = [min(len(t), job["max_frames"] or len(t)) for t in split]
         order = np.random.default_rng(job["seed"]).permutation(len(train))
         if len(order) < len(lengths) * job["samples"]:
             raise ValueError("the human oracle needs samples × split size train dialogues")
@@ -133,7 +133,6 @@ def run_system(job: dict) -> dict:
     facts["train_s"] = time.perf_counter() - t0
     limits = RunLimits.from_tracks(train)
     generated = {}
-    lengths = [min(len(t), job["max_frames"] or len(t)) for t in split]
     for s in range(1, job["samples"] + 1):
         drawn = generate(factory, selfplay_plan(lengths), np.random.default_rng(s), desc="selfplay", limits=limits)
         for i, n in enumerate(lengths):

@@ -26,15 +26,7 @@ if TEST_IDS:
             mem_mb=4000,
             runtime=60,
         params:
-            sample=config_keys(
-                "sample",
-                "seed",
-                "temperature",
-                "stop",
-                "run_limits",
-                "prompt_seconds",
-                "listen_agent",
-            ),
+            sample=config_keys("sample", "seed", "temperature", "stop", "run_limits", "prompt_seconds", "listen_agent"),
             markov_weight=markov_weight,
             excerpt=lambda wc: (config["voice"]["excerpt_seconds"] if system_spec(wc.system).excerpt else None),
         script:
