@@ -28,13 +28,34 @@ def agent_model(path: str, threads: int):
     return model
 
 
+def count_model(args: argparse.Namespace) -> dict:
+    """The `markov` and `markov_weight` of the Agent from `--markov PATH --markov-weight W` (none without --markov)."""
+    if not args.markov:
+        return {}
+    import pickle
+
+    from babbler.models.baselines import MarkovModel
+    from babbler.models.io import load_model
+
+    if not 0.0 <= args.markov_weight <= 1.0:
+        raise BabblerError(f"--markov-weight must be in [0, 1], got {args.markov_weight}")
+    try:
+        markov = load_model(args.markov)
+    except (OSError, RuntimeError, KeyError, AttributeError, pickle.UnpicklingError) as exc:
+        raise BabblerError(f"{args.markov}: not a babbler model file ({exc})") from exc
+    if not isinstance(markov, MarkovModel):
+        raise BabblerError(f"{args.markov}: a {type(markov).__name__} model; --markov needs the markov baseline "
+                           "(results/models/{corpus}/markov.pt)")
+    return {"markov": markov, "markov_weight": args.markov_weight}
+
+
 def _respond(args: argparse.Namespace) -> int:
     """`babbler respond`: answer a recorded partner and write the stereo result."""
     from babbler.respond import respond
 
     model = agent_model(args.model, args.threads)
     va = respond(model, args.partner, args.out, args.va, seed=args.seed, temperature=args.temperature,
-                 agent_f0=args.agent_f0, progress=not args.quiet)
+                 agent_f0=args.agent_f0, progress=not args.quiet, **count_model(args))
     agent = va[va["speaker"] == "B"]
     print(f"wrote {args.out} (partner, agent) and its VA; the agent spoke {len(agent)} IPUs, "
           f"{(agent['end'] - agent['start']).sum():.1f} s")
@@ -50,12 +71,21 @@ def _live(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     model = agent_model(args.model, args.threads)
+    markov = count_model(args)
     record = Path(args.record) if args.record else None
     if record is not None:
         record.mkdir(parents=True, exist_ok=True)
     serve(LiveConfig(model, temperature=args.temperature, seed=args.seed, max_sessions=args.max_sessions,
-                     record=record, agent_f0=args.agent_f0), host=args.host, port=args.port)
+                     record=record, agent_f0=args.agent_f0, **markov), host=args.host, port=args.port)
     return 0
+
+
+def _count_model_options(command: argparse.ArgumentParser) -> None:
+    """--markov and --markov-weight: the agent interpolated with the count model, as sample.markov_weight."""
+    command.add_argument("--markov", default=None,
+                         help="the markov baseline to interpolate the agent with, e.g. results/models/demo/markov.pt")
+    command.add_argument("--markov-weight", type=float, default=0.5,
+                         help="with --markov: the chain's share w of each frame's distribution (default 0.5)")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -75,6 +105,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--agent-f0", type=float, default=120.0, help="the agent voice's median F0 in Hz")
     r.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
+    _count_model_options(r)
     r.set_defaults(func=_respond)
     live = sub.add_parser("live", help="talk with a trained agent in the browser",
                           description="Serve a page that streams the microphone to the agent and plays its answer.")
@@ -87,6 +118,7 @@ def parser() -> argparse.ArgumentParser:
     live.add_argument("--temperature", type=float, default=1.0)
     live.add_argument("--agent-f0", type=float, default=120.0)
     live.add_argument("--threads", type=int, default=1)
+    _count_model_options(live)
     live.set_defaults(func=_live)
     return ap
 

@@ -25,6 +25,7 @@ import numpy as np
 from aiohttp import WSMsgType, web
 
 from babbler.frontend import HOP, STREAM_RATE
+from babbler.models.baselines import MarkovModel
 from babbler.models.transformer import FrameTransformer
 from babbler.respond import Conversation, LiveSession
 
@@ -43,6 +44,8 @@ class LiveConfig:
     max_sessions: int = 4
     record: Path | None = None
     agent_f0: float = 120.0
+    markov: MarkovModel | None = None  # the count model the agent is interpolated with (sample.markov_weight)
+    markov_weight: float = 0.0
     active: set = field(default_factory=set)
     counter: itertools.count = field(default_factory=itertools.count)
 
@@ -96,7 +99,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
             return await refuse(ws, f"the stream must be {STREAM_RATE} Hz mono float32 in hops of {HOP} samples; "
                                     f"the hello said sampleRate {rate}", 1003)
         session = LiveSession.create(cfg.model, seed=cfg.seed + number, temperature=cfg.temperature,
-                                     agent_f0=cfg.agent_f0)
+                                     agent_f0=cfg.agent_f0, markov=cfg.markov, markov_weight=cfg.markov_weight)
         log.info("session %d: started", number)
         async for msg in ws:
             if msg.type != WSMsgType.BINARY:

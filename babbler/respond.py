@@ -22,6 +22,7 @@ from babbler.dataset import SpeakerScale
 from babbler.errors import InputError
 from babbler.fileio import atomic_path
 from babbler.frontend import HOP, STREAM_RATE, StreamingFrontEnd
+from babbler.models.baselines import MarkovModel
 from babbler.models.transformer import FrameTransformer
 from babbler.va import VA_PER_TOKEN, frames_to_segments
 from babbler.voices.source_filter import SpeakerVoice
@@ -38,15 +39,17 @@ class LiveSession:
     agent_f0: float
 
     @classmethod
-    def create(cls, model: FrameTransformer, seed: int = 0, temperature: float = 1.0,
-               agent_f0: float = 120.0) -> "LiveSession":
-        """A fresh session: a silent agent, a front end that has heard nothing, a voice at `agent_f0` Hz."""
+    def create(cls, model: FrameTransformer, seed: int = 0, temperature: float = 1.0, agent_f0: float = 120.0,
+               markov: MarkovModel | None = None, markov_weight: float = 0.0) -> "LiveSession":
+        """A fresh session: a silent agent (interpolated with `markov` at `markov_weight`, as
+        `sample.markov_weight`), a front end that has heard nothing, a voice at `agent_f0` Hz."""
         if not isinstance(model, FrameTransformer):
             raise TypeError(f"the live agent needs a trained transformer, not {type(model).__name__}")
         frontend = StreamingFrontEnd()
         voice = StreamingSourceFilter(SpeakerScale(agent_f0, frontend.p.prior_db), STREAM_RATE,
                                       SpeakerVoice(formant_scale=(120.0 / agent_f0) ** 0.25), seed=seed)
-        return cls(Agent(model, temperature=temperature, seed=seed), frontend, voice, agent_f0)
+        agent = Agent(model, temperature=temperature, seed=seed, markov=markov, markov_weight=markov_weight)
+        return cls(agent, frontend, voice, agent_f0)
 
     def hop(self, partner: np.ndarray) -> tuple[np.ndarray, int, int]:
         """The partner's last 20 ms (16 kHz) → (the agent's audio for the next 20 ms, partner token, agent token)."""
@@ -113,11 +116,13 @@ def read_partner(path: str | Path) -> np.ndarray:
 
 
 def respond(model: FrameTransformer, partner_path: str | Path, out_path: str | Path, va_path: str | Path | None = None,
-            seed: int = 0, temperature: float = 1.0, agent_f0: float = 120.0, progress: bool = True) -> pd.DataFrame:
+            seed: int = 0, temperature: float = 1.0, agent_f0: float = 120.0, progress: bool = True,
+            markov: MarkovModel | None = None, markov_weight: float = 0.0) -> pd.DataFrame:
     """Write `out_path` (stereo 16 kHz: partner, agent) and `va_path` (speaker A = partner as the front end heard
     it, B = agent; default: beside the output as `.va.csv`); return that VA table."""
     partner = read_partner(partner_path)
-    session = LiveSession.create(model, seed=seed, temperature=temperature, agent_f0=agent_f0)
+    session = LiveSession.create(model, seed=seed, temperature=temperature, agent_f0=agent_f0, markov=markov,
+                                 markov_weight=markov_weight)
     talk = Conversation()
     for h in tqdm(range(len(partner) // HOP), desc="respond", unit="hop", mininterval=2.0, disable=not progress):
         hop = partner[h * HOP : (h + 1) * HOP]

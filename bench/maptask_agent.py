@@ -6,7 +6,8 @@ Usage:  python bench/maptask_agent.py ZIP [--variants NAME:key=value,...;NAME:..
 ZIP is the NXT annotations zip (e.g. ../shared/data/maptask-timed-units.zip). The tokens are the design's 50 Hz
 tokens with one fixed speech token (timing only: the rendered prosody of a timing-only corpus carries no turn cues),
 the split is the workflow's seeded default (corpus.seed 1, val 0.125, test 0.25). Every variant of the transformer
-(keys of `model.transformer`, `train`, `sample.stop` and `sample.markov_weight`) is trained with each training seed;
+(keys of `model.transformer`, `train`, `sample.stop`, `sample.markov_weight` and `sample.prompt_adapt`) is trained
+with each training seed;
 `markov` and `independent` are fitted once. Each system then babbles `--samples` selfplay dialogues per dialogue of
 the split (sampling seeds 1…samples). `human.K` (`--oracle-draws`) stands in real dialogues of the train split for
 generated ones: what a perfect model of human timing would score. The script prints per system and training seed:
@@ -90,6 +91,7 @@ def run_system(job: dict) -> dict:
     t0 = time.perf_counter()
     facts = {}
     settings = job["settings"]
+    prompt_factory = None  # the continuation's model, given its prompt length (default: the selfplay one)
     lengths = [min(len(t), job["max_frames"] or len(t)) for t in split]
     if job["kind"] == "markov":
         model = MarkovModel.fit(train, order=int(settings.get("order", 8)))
@@ -123,11 +125,19 @@ def run_system(job: dict) -> dict:
                                         timing=timing)
         from babbler.models.io import load_model
 
-        model = load_model(out / "model.pt")  # sampled on the CPU, one thread, as the workflow's sample stage does
+        net = load_model(out / "model.pt")  # sampled on the CPU, one thread, as the workflow's sample stage does
         weight = float(settings.get("markov_weight", 0))  # sample.markov_weight: interpolate with the count model
+        stop = settings.get("stop", "overlap")
         if weight:
-            model = Ensemble([model, MarkovModel.fit(train)], (1 - weight, weight))
-        factory = sampler(model, settings.get("stop", "overlap"))
+            markov = MarkovModel.fit(train)
+            model = Ensemble([net, markov], (1 - weight, weight))
+            adapt = float(settings.get("prompt_adapt", 0))  # sample.prompt_adapt: the chain adapts to the prompt
+
+            def prompt_factory(frames: int):
+                return sampler(Ensemble([net, markov.adapted(adapt, frames)], (1 - weight, weight)), stop)
+        else:
+            model = net
+        factory = sampler(model, stop)
         facts = {"best_val_loss": summary["best_val_loss"], "steps": summary["step"], "params": summary["params"],
                  "selected_step": summary.get("selected_step", -1)}
     facts["train_s"] = time.perf_counter() - t0
@@ -142,7 +152,8 @@ def run_system(job: dict) -> dict:
     for prompt in job["prompt_frames"]:
         continued[prompt] = {}
         for s in range(1, job["samples"] + 1):
-            drawn = generate(factory, continuation_plan(real, prompt), np.random.default_rng(s),
+            drawn = generate(prompt_factory(prompt) if prompt_factory else factory, continuation_plan(real, prompt),
+                             np.random.default_rng(s),
                              desc="continuation", limits=limits)
             for i, n in enumerate(lengths):
                 continued[prompt][f"{i}.{s}"] = events_from_tokens(drawn[i, :n])

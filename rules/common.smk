@@ -210,6 +210,13 @@ def markov_weight(wildcards):
     return 0
 
 
+def prompt_adapt(wildcards):
+    """The prior strength with which the count model of the continuation adapts to its prompt (0: not at all)."""
+    if system_spec(wildcards.system).mode == "continuation" and markov_weight(wildcards) > 0:
+        return config["sample"]["prompt_adapt"]
+    return 0
+
+
 def sample_model(wildcards):
     """The frame model a system samples from (none for resynthesis), then the markov model it is interpolated with."""
     model = system_spec(wildcards.system).model

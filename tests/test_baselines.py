@@ -81,3 +81,55 @@ def test_ensemble_draws_from_the_weighted_mean_of_its_members():
         Ensemble([markov, independent], (1.0,))
     with pytest.raises(ValueError, match="weights"):
         Ensemble([markov], (-1.0,))
+
+
+def test_adapted_markov_is_the_fitted_chain_as_a_prior_on_the_counts_of_the_dialogue_first_frames():
+    train = demo_like_tokens(6, 3)
+    base = MarkovModel.fit(train, order=3)
+    prior, prompt = 20.0, 400
+    track = train[0][:600]
+    plain, same, adapted = base.stream(1), base.adapted(0, prompt).stream(1), base.adapted(prior, prompt).stream(1)
+    own: dict[tuple, np.ndarray] = {}  # context (most recent first) → counts of the next joint state
+    states = (track[:, 0] > 0) + 2 * (track[:, 1] > 0)
+    for t, frame in enumerate(track):
+        p = plain.va_joint()
+        np.testing.assert_array_equal(same.va_joint(), p)
+        if t >= 3:
+            ctx = tuple(states[t - 1 : t - 4 : -1]) if t > 3 else tuple(states[2::-1])
+            c = own.get(ctx, np.zeros(4))
+            np.testing.assert_allclose(adapted.va_joint(), (c + prior * p) / (c.sum() + prior), rtol=1e-6)
+            if t < prompt:  # the frames after the prompt are not counted
+                own[ctx] = c + np.eye(4)[states[t]]
+        else:
+            np.testing.assert_array_equal(adapted.va_joint(), p)
+        for s in (plain, same, adapted):
+            s.push(frame[None])
+    assert sum(c.sum() for c in own.values()) == prompt - 3
+    with pytest.raises(ValueError, match="prior"):
+        base.adapted(-1.0, prompt)
+
+
+def test_adapted_markov_continues_a_prompt_at_its_own_pace():
+    """A prompt whose speakers alternate 4 s turns with 1 s gaps: the adapted chain keeps the long turns."""
+    from babbler.sampling import continuation_plan
+
+    train = demo_like_tokens(10, 1)
+    model = MarkovModel.fit(train, order=8)
+    turn, gap = 200, 50
+    cycle = np.zeros((2 * (turn + gap), 2), dtype=np.int64)
+    cycle[:turn, 0] = 1
+    cycle[turn + gap : 2 * turn + gap, 1] = 1
+    prompt = np.tile(cycle, (12, 1))  # 60 s
+    dialogues = [np.concatenate([prompt, np.zeros((3000, 2), dtype=np.int64)])] * 8
+    plan = continuation_plan(dialogues, len(prompt))
+
+    def mean_run(m: MarkovModel) -> float:
+        drawn = generate(m.stream, plan, np.random.default_rng(0))[:, len(prompt) :]
+        lengths = [np.diff(np.stack(runs(d[:, s] > 0)), axis=0) for d in drawn for s in (0, 1)]
+        return float(np.mean(np.concatenate(lengths, axis=1)))
+
+    fitted = np.mean(np.concatenate([np.diff(np.stack(runs(t[:, s] > 0)), axis=0) for t in train for s in (0, 1)],
+                                    axis=1))
+    plain, adapted = mean_run(model), mean_run(model.adapted(50.0, len(prompt)))
+    assert plain == pytest.approx(fitted, rel=0.3)
+    assert adapted > 1.5 * plain and adapted > 0.5 * turn, (fitted, plain, adapted)

@@ -219,6 +219,40 @@ def test_respond_command_reads_any_rate(demo_agent, tmp_path):
     assert set(va["speaker"]) <= {"A", "B"} and (va["end"] > va["start"]).all()
 
 
+def test_respond_command_interpolates_the_agent_with_the_count_model(demo_agent, tmp_path, capsys):
+    """--markov with weight 0 answers byte for byte as without it; with weight 1 the chain alone decides, so the
+    agent talks as much as the chain's own listen mode does on the same partner tokens; bad --markov files and weights
+    are refused by name."""
+    from babbler.models.baselines import MarkovModel
+    from babbler.models.io import save_baseline
+
+    model_path, (mono, tokens) = demo_agent
+    markov = tmp_path / "markov.pt"
+    save_baseline(markov, MarkovModel.fit([tokens[:, ::-1], tokens], order=8))
+    partner = tmp_path / "partner.wav"
+    y, sr = sf.read(mono["B"])
+    sf.write(partner, y[: 40 * sr], sr)
+    run = ["respond", "--model", str(model_path), str(partner), "--quiet", "--seed", "2"]
+    assert cli_main([*run, str(tmp_path / "plain.wav")]) == 0
+    assert cli_main([*run, str(tmp_path / "w0.wav"), "--markov", str(markov), "--markov-weight", "0"]) == 0
+    assert (tmp_path / "w0.wav").read_bytes() == (tmp_path / "plain.wav").read_bytes()
+    shares = []
+    for seed in range(4):
+        out = tmp_path / f"w1.{seed}.wav"
+        assert cli_main([*run[:-1], str(seed), str(out), "--markov", str(markov), "--markov-weight", "1"]) == 0
+        va = pd.read_csv(out.with_suffix(".va.csv"))
+        shares.append(segments_to_frames(va, "B", 2 * 40 * 50).mean())
+    chain = load_model(markov)
+    chain_share = float(np.mean([generate(chain.stream, listen_plan([tokens[: 40 * 50]], agent=0),
+                                          np.random.default_rng(s))[0, :, 0] > 0 for s in range(4)]))
+    assert abs(np.mean(shares) - chain_share) < 0.1, (shares, chain_share)
+    assert cli_main([*run, str(tmp_path / "x.wav"), "--markov", str(model_path)]) == 2
+    assert "needs the markov baseline" in capsys.readouterr().err
+    assert cli_main([*run, str(tmp_path / "x.wav"), "--markov", str(markov), "--markov-weight", "1.5"]) == 2
+    assert "--markov-weight must be in [0, 1]" in capsys.readouterr().err
+    assert not (tmp_path / "x.wav").exists()
+
+
 # --- babbler live ---------------------------------------------------------------------------------------------------
 
 def hello(rate: int = STREAM_RATE) -> str:

@@ -175,13 +175,17 @@ def test_demo_dag_to_mono_then_nothing_to_do(tmp_path):
     markov = {**TINY_DEMO, "model": {**TINY_DEMO["model"], "markov": {"order": 3}}}
     assert jobs_planned(tmp_path, markov) == {"train": 1, "frame_eval": 1, "sample": 1, "render": 1, **one, **report,
                                               "all": 1}
-    # interpolating the agent with the count model resamples the agent's three systems and what follows, nothing else
-    mixed = {**TINY_DEMO, "sample": {"prompt_seconds": 5, "markov_weight": 0.5}}
+    # interpolating the agent with the count model (adapted to the continuation's prompt) resamples the agent's three
+    # systems and what follows, nothing else
+    mixed = {**TINY_DEMO, "sample": {"prompt_seconds": 5, "markov_weight": 0.5, "prompt_adapt": 100}}
     agent = {k: 3 for k in measured}
     assert jobs_planned(tmp_path, mixed) == {"sample": 3, "render": 3, **agent, **report, "all": 1}
     run_snakemake(tmp_path, mixed)
     for system in ("selfplay", "continuation", "listen"):
-        assert "0.50 × transformer + 0.50 × markov" in (res / f"logs/sample/demo.{system}.log").read_text()
+        log = (res / f"logs/sample/demo.{system}.log").read_text()
+        assert "0.50 × transformer + 0.50 × markov" in log
+        assert ("adapts to the prompt's 250 frames, the fitted chain a prior of 100 frames" in log) == (
+            system == "continuation")
     assert "× markov" not in (res / "logs/sample/demo.markov.log").read_text()
     # the split reruns the manifest and the models, never the corpus synthesis or the human audio
     changed = jobs_planned(tmp_path, {**TINY_DEMO, "corpus": {**TINY_DEMO["corpus"], "split": {"val": 0.34,

@@ -31,9 +31,14 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     else:
         model = load_model(snakemake.input.model[0])
         if len(snakemake.input.model) > 1:  # sample.markov_weight: interpolated with the count model
-            weight = snakemake.params.markov_weight
-            model = Ensemble([model, load_model(snakemake.input.model[1])], (1 - weight, weight))
+            weight, adapt = snakemake.params.markov_weight, snakemake.params.prompt_adapt
+            prompt = int(round(opts["prompt_seconds"] * TOKEN_RATE)) if adapt else 0
+            markov = load_model(snakemake.input.model[1]).adapted(adapt, prompt)
+            model = Ensemble([model, markov], (1 - weight, weight))
             log.info("frames drawn from %.2f × transformer + %.2f × markov", 1 - weight, weight)
+            if adapt:
+                log.info("the markov chain adapts to the prompt's %d frames, the fitted chain a prior of %g frames",
+                         prompt, adapt)
         train = [data.tokens[d] for d in data.ids("train")]
         limits = RunLimits.from_tracks(train) if opts["run_limits"] else None
         log.info("run limits (frames): %s", limits)

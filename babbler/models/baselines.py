@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -113,6 +113,8 @@ class MarkovModel:
     beta: float
     speech_tokens: np.ndarray  # (4, 2, VOCAB): token distribution of each speaker given the joint state
     name: str = "markov"
+    adapt: float = 0.0  # > 0: each stream adapts to its dialogue's first frames, the fitted chain a prior this strong
+    adapt_frames: int = 0  # how many of a dialogue's first frames it adapts to (a continuation's prompt)
 
     @classmethod
     def fit(cls, dialogues: list[np.ndarray], order: int = 8, beta: float = 2.0) -> "MarkovModel":
@@ -140,6 +142,15 @@ class MarkovModel:
                 speech[st, s] = _token_dist(np.concatenate(per_state[st][s]))
         return cls(order, counts, beta, speech)
 
+    def adapted(self, prior_frames: float, frames: int) -> "MarkovModel":
+        """The same chain whose streams adapt to the first `frames` frames of their dialogue (a continuation's
+        prompt): at a full context, the next state's distribution is (the dialogue's transition counts there +
+        A × the fitted chain's) / (their sum + A), A = `prior_frames`; A = 0 or no frames = no adaptation.
+        Frames after those are not counted: a chain that adapts to its own draws drifts."""
+        if prior_frames < 0 or frames < 0:
+            raise ValueError(f"the adaptation's prior strength and frames must be ≥ 0, got {prior_frames}, {frames}")
+        return replace(self, adapt=float(prior_frames), adapt_frames=int(frames))
+
     def probs(self, history: np.ndarray) -> np.ndarray:
         """(batch, 4) next-state distribution given (batch, k) recent states (column 0 = most recent), k ≤ order."""
         batch, k = history.shape
@@ -162,14 +173,26 @@ class MarkovModel:
 
 
 class MarkovStream:
-    """The last `order` joint states of each dialogue."""
+    """The last `order` joint states of each dialogue and, when the model adapts, each dialogue's own transition
+    counts after every full context among its first `adapt_frames` frames."""
 
     def __init__(self, model: MarkovModel, batch: int):
         self.m = model
         self.history = np.zeros((batch, 0), dtype=np.int64)
+        adapting = model.adapt > 0 and model.adapt_frames > model.order
+        self.own = np.zeros((batch, 4**model.order, 4), dtype=np.float32) if adapting else None
+        self.pushed = 0
+
+    def _context(self) -> np.ndarray:
+        """Index of each dialogue's full context (most recent frame the lowest digit)."""
+        return (self.history * 4 ** np.arange(self.m.order)).sum(axis=1)
 
     def va_joint(self) -> np.ndarray:
-        return self.m.probs(self.history)
+        p = self.m.probs(self.history)
+        if self.own is None or self.history.shape[1] < self.m.order:
+            return p
+        own = self.own[np.arange(len(p)), self._context()]
+        return (own + self.m.adapt * p) / (own.sum(axis=1, keepdims=True) + self.m.adapt)
 
     def next_probs(self) -> np.ndarray:
         joint = self.va_joint()
@@ -186,9 +209,14 @@ class MarkovStream:
     def repeat(self, k: int) -> None:
         """Replicate every dialogue's state k times."""
         self.history = np.repeat(self.history, k, axis=0)
+        if self.own is not None:
+            self.own = np.repeat(self.own, k, axis=0)
 
     def push(self, tokens: np.ndarray) -> None:
         state = (tokens[:, 0] > 0).astype(np.int64) + 2 * (tokens[:, 1] > 0).astype(np.int64)
+        if self.own is not None and self.history.shape[1] == self.m.order and self.pushed < self.m.adapt_frames:
+            self.own[np.arange(len(state)), self._context(), state] += 1
+        self.pushed += 1
         self.history = np.concatenate([state[:, None], self.history], axis=1)[:, : self.m.order]
 
 
