@@ -8,44 +8,42 @@ import sys
 from babbler.errors import BabblerError
 
 
-def agent_model(path: str, threads: int):
-    """The trained transformer at `path` (BabblerError naming the file otherwise), torch on `threads` threads."""
+def _saved_model(path: str, kind: type, need: str):
+    """The model saved at `path` if it is a `kind`; otherwise a BabblerError naming the file and what `need`s it."""
     import pickle
 
-    import torch
-
     from babbler.models.io import load_model
-    from babbler.models.transformer import FrameTransformer
 
-    torch.set_num_threads(threads)
     try:
         model = load_model(path)
     except (OSError, RuntimeError, KeyError, AttributeError, pickle.UnpicklingError) as exc:
         raise BabblerError(f"{path}: not a babbler model file ({exc})") from exc
-    if not isinstance(model, FrameTransformer):
-        raise BabblerError(f"{path}: a {type(model).__name__} model; the live agent needs a trained transformer "
-                           "(results/models/{corpus}/transformer.pt)")
+    if not isinstance(model, kind):
+        raise BabblerError(f"{path}: a {type(model).__name__} model; {need}")
     return model
+
+
+def agent_model(path: str, threads: int):
+    """The trained transformer at `path` (BabblerError naming the file otherwise), torch on `threads` threads."""
+    import torch
+
+    from babbler.models.transformer import FrameTransformer
+
+    torch.set_num_threads(threads)
+    return _saved_model(path, FrameTransformer,
+                        "the live agent needs a trained transformer (results/models/{corpus}/transformer.pt)")
 
 
 def count_model(args: argparse.Namespace) -> dict:
     """The `markov` and `markov_weight` of the Agent from `--markov PATH --markov-weight W` (none without --markov)."""
     if not args.markov:
         return {}
-    import pickle
-
     from babbler.models.baselines import MarkovModel
-    from babbler.models.io import load_model
 
     if not 0.0 <= args.markov_weight <= 1.0:
         raise BabblerError(f"--markov-weight must be in [0, 1], got {args.markov_weight}")
-    try:
-        markov = load_model(args.markov)
-    except (OSError, RuntimeError, KeyError, AttributeError, pickle.UnpicklingError) as exc:
-        raise BabblerError(f"{args.markov}: not a babbler model file ({exc})") from exc
-    if not isinstance(markov, MarkovModel):
-        raise BabblerError(f"{args.markov}: a {type(markov).__name__} model; --markov needs the markov baseline "
-                           "(results/models/{corpus}/markov.pt)")
+    markov = _saved_model(args.markov, MarkovModel,
+                          "--markov needs the markov baseline (results/models/{corpus}/markov.pt)")
     return {"markov": markov, "markov_weight": args.markov_weight}
 
 

@@ -24,7 +24,8 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     spec = system_spec(system)
     if spec.excerpt:  # a voice check: a short excerpt of each dialogue
         real = [r[: int(round((snakemake.params.excerpt or 0) * TOKEN_RATE))] for r in real]
-    plan = system_plan(system, real, int(round(opts["prompt_seconds"] * TOKEN_RATE)), opts["listen_agent"])
+    prompt = int(round(opts["prompt_seconds"] * TOKEN_RATE))
+    plan = system_plan(system, real, prompt, opts["listen_agent"])
     rng = np.random.default_rng(derived_seed(opts["seed"], system))
     if plan is None:  # resynthesis: the real tracks themselves
         tokens = real
@@ -32,7 +33,6 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
         model = load_model(snakemake.input.model[0])
         if len(snakemake.input.model) > 1:  # sample.markov_weight: interpolated with the count model
             weight, adapt = snakemake.params.markov_weight, snakemake.params.prompt_adapt
-            prompt = int(round(opts["prompt_seconds"] * TOKEN_RATE)) if adapt else 0
             markov = load_model(snakemake.input.model[1]).adapted(adapt, prompt)
             model = Ensemble([model, markov], (1 - weight, weight))
             log.info("frames drawn from %.2f × transformer + %.2f × markov", 1 - weight, weight)
