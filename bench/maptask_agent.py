@@ -2,7 +2,7 @@
 
 Usage:  python bench/maptask_agent.py ZIP [--variants NAME:key=value,...;NAME:...] [--seeds 1,2] [--samples 2]
                                         [--device auto|cpu|cuda] [--workers N] [--split val|test] [--trained DIR]
-                                        [--max-minutes M]
+                                        [--max-minutes M] [--prompt-seconds 20,60] [--listen]
 ZIP is the NXT annotations zip (e.g. ../shared/data/maptask-timed-units.zip). The tokens are the design's 50 Hz
 tokens with one fixed speech token (timing only: the rendered prosody of a timing-only corpus carries no turn cues),
 the split is the workflow's seeded default (corpus.seed 1, val 0.125, test 0.25). Every variant of the transformer
@@ -14,6 +14,10 @@ generated ones: what a perfect model of human timing would score. The script pri
   * the W1 ratio of IPU, pause, gap, overlap_between and FTO against the split's human dialogues (W1 over the mean W1
     between disjoint halves of the human dialogues of the same size, as the evaluate stage computes it) and their mean;
   * the mean absolute difference of seconds per minute of IPU, pause, gap and overlap (dGSLM/NTPP convention);
+  * with --prompt-seconds, per prompt length: continuation Pearson r (IPU, pause, FTO, avg) and the continuation's
+    pooled timing as the evaluate stage scores that system (mean W1 ratio, |Δ| s/min; whole dialogues);
+  * with --listen, listen mode (the system answers the real A on B): FTO median and overlap-share differences to the
+    human B;
   * the best validation loss and the training time.
 Variants run in parallel worker processes (one torch thread each on CPU). Choose on `val`; `test` is for the
 reported run only.
@@ -38,7 +42,7 @@ from babbler.corpora.maptask import DIALOGUE_IDS, timed_units_from_zip, va_from_
 from babbler.dataset import VA_ONLY_TOKEN  # noqa: E402
 from babbler.evaluate import (  # noqa: E402
     CONTINUATION_TYPES, DISTANCE_TYPES, abs_diff_sec_per_min, bootstrap_ratios, continuation_pearson,
-    continuation_table, distance, halvings, minute_rates, noise_floor, pooled, prompt_pearson,
+    continuation_table, distance, halvings, listen_comparison, minute_rates, noise_floor, pooled, prompt_pearson,
 )
 from babbler.splits import assign_splits  # noqa: E402
 from babbler.timing import events_from_tokens, source_stats  # noqa: E402
@@ -83,7 +87,7 @@ def run_system(job: dict) -> dict:
     from babbler.models.baselines import IndependentModel, MarkovModel
     from babbler.models.ensemble import Ensemble
     from babbler.models.transformer import TransformerConfig
-    from babbler.sampling import RunLimits, continuation_plan, generate, sampler, selfplay_plan
+    from babbler.sampling import RunLimits, continuation_plan, generate, listen_plan, sampler, selfplay_plan
     from babbler.train import TrainConfig, train_transformer
 
     torch.set_num_threads(1)
@@ -108,7 +112,7 @@ def run_system(job: dict) -> dict:
             for i, n in enumerate(lengths):
                 tok = train[order[(s - 1) * len(lengths) + i]][:n]
                 events[f"{i}.{s}"], sizes[f"{i}.{s}"] = events_from_tokens(tok), len(tok)
-        return {"name": job["name"], "seed": job["seed"], "facts": {}, "continued": {}, "events": events,
+        return {"name": job["name"], "seed": job["seed"], "facts": {}, "continued": {}, "listened": {}, "events": events,
                 "lengths": sizes}
     else:
         out = Path(job["out"])
@@ -157,8 +161,13 @@ def run_system(job: dict) -> dict:
                              desc="continuation", limits=limits)
             for i, n in enumerate(lengths):
                 continued[prompt][f"{i}.{s}"] = events_from_tokens(drawn[i, :n])
+    listened = {}  # listen mode: the real A throughout, the system answers on B (the workflow's listen_agent)
+    for s in range(1, (job["samples"] + 1) if job["listen"] else 1):
+        drawn = generate(factory, listen_plan(real, agent=1), np.random.default_rng(s), desc="listen", limits=limits)
+        for i, n in enumerate(lengths):
+            listened[f"{i}.{s}"] = events_from_tokens(drawn[i, :n])
     facts["sample_s"] = time.perf_counter() - t0 - facts["train_s"]
-    return {"name": job["name"], "seed": job["seed"], "facts": facts, "continued": continued,
+    return {"name": job["name"], "seed": job["seed"], "facts": facts, "continued": continued, "listened": listened,
             "events": {k: events_from_tokens(v) for k, v in generated.items()}, "lengths": {k: len(v) for k, v in generated.items()}}
 
 
@@ -170,6 +179,26 @@ def continuation_scores(continued: dict[str, pd.DataFrame], real: list[pd.DataFr
     per_seed = [continuation_pearson(continuation_table(truth, {d: continued[f"{d}.{s}"] for d in truth}, prompt))
                 for s in range(1, samples + 1)]
     return {k: float(np.mean([r[k] for r in per_seed])) for k in (*CONTINUATION_TYPES, "avg")}
+
+
+def continuation_timing(continued: dict[str, pd.DataFrame], lengths: dict[str, int], real: dict[str, pd.DataFrame],
+                        real_min: dict[str, dict[str, float]], floor: dict, seconds: int) -> dict[str, float]:
+    """The continuation's pooled timing as the evaluate stage scores that system (whole dialogues, prompt included):
+    its mean W1 ratio over the distance types and its mean |Δ| s/min against the split."""
+    w1 = [distance(pooled(continued, k), pooled(real, k)).w1 / floor[k].w1 for k in DISTANCE_TYPES]
+    return {f"cont{seconds} W1": round(float(np.mean(w1)), 3),
+            f"cont{seconds} s/min": round(abs_diff_sec_per_min(minutes_of(continued, lengths), real_min), 2)}
+
+
+def listen_scores(listened: dict[str, pd.DataFrame], real: list[pd.DataFrame]) -> dict[str, float]:
+    """Listen mode against the human B it replaces (as the evaluate stage scores it): FTO median and overlap share
+    differences of the floor transfers to B, every sampling seed's draws pooled."""
+    if not listened:
+        return {}
+    truth = {key: real[int(key.split(".")[0])] for key in listened}
+    out = listen_comparison(truth, listened, "B")
+    return {"listen FTO diff": round(out["fto_median_diff"], 3), "listen overlap share": round(out["overlap_share"], 3),
+            "listen share diff": round(out["overlap_share_diff"], 3)}
 
 
 def main() -> None:
@@ -192,6 +221,8 @@ def main() -> None:
     ap.add_argument("--oracle-draws", type=int, default=1,
                     help="score this many draws of real train-split dialogues as a system (human.K: the oracle a "
                          "perfect model of human timing would be)")
+    ap.add_argument("--listen", action="store_true",
+                    help="also score listen mode (the system answers the real A on B): FTO median and overlap share")
     ap.add_argument("--prompt-seconds", default="",
                     help="also score continuation with prompts this long (seconds, comma-separated)")
     args = ap.parse_args()
@@ -217,7 +248,7 @@ def main() -> None:
 
     base = {"train": [tokens[d] for d in by["train"]], "val": [tokens[d] for d in by["val"]],
             "split_tokens": [tokens[d] for d in by[args.split]], "samples": args.samples, "device": args.device,
-            "trained": args.trained, "max_frames": int(args.max_minutes * 60 * TOKEN_RATE),
+            "trained": args.trained, "max_frames": int(args.max_minutes * 60 * TOKEN_RATE), "listen": args.listen,
             "prompt_frames": [int(float(p) * TOKEN_RATE) for p in filter(None, args.prompt_seconds.split(","))]}
     max_frames = base["max_frames"] or None
     real_cut = [events_from_tokens(tokens[d][:max_frames]) for d in by[args.split]]
@@ -244,6 +275,10 @@ def main() -> None:
                          **{f"cont{frames // TOKEN_RATE} {k}": round(v, 3)
                             for frames, draws in res["continued"].items()
                             for k, v in continuation_scores(draws, real_cut, frames / TOKEN_RATE, args.samples).items()},
+                         **{k: v for frames, draws in res["continued"].items()
+                            for k, v in continuation_timing(draws, res["lengths"], real, real_min, floor,
+                                                            frames // TOKEN_RATE).items()},
+                         **listen_scores(res["listened"], real_cut),
                          **{k: round(v, 4) if isinstance(v, float) else v for k, v in res["facts"].items()}})
             print(rows[-1], flush=True)
     print(f"\nW1 ratios on the {args.split} split ({size} dialogues, {args.samples} selfplay samples each); human floor "
