@@ -22,10 +22,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import maptask_agent as agent_bench  # noqa: E402
 
-from babbler.evaluate import halvings, noise_floor  # noqa: E402
 from babbler.models.baselines import MarkovModel  # noqa: E402
 from babbler.sampling import RunLimits, continuation_plan, generate  # noqa: E402
-from babbler.splits import assign_splits  # noqa: E402
 from babbler.timing import events_from_tokens  # noqa: E402
 from babbler.va import TOKEN_RATE  # noqa: E402
 
@@ -38,16 +36,9 @@ def main() -> None:
     ap.add_argument("--max-minutes", type=float, default=5.0)
     ap.add_argument("--samples", type=int, default=2)
     args = ap.parse_args()
-    ids = list(agent_bench.DIALOGUE_IDS)
-    tokens = {d: agent_bench.dialogue_tokens(args.zip, d) for d in ids}
-    split = assign_splits(ids, 1, 0.125, 0.125)
-    train = [tokens[d] for d in ids if split[d] == "train"]
-    val = [d for d in ids if split[d] == "val"]
-    human = {d: events_from_tokens(tokens[d]) for d in ids}
-    real = {d: human[d] for d in val}
-    floor = noise_floor(human, halvings(sorted(human), len(val), 20, 1))
-    real_min = agent_bench.minutes_of(real, {d: len(tokens[d]) for d in ids})
-    cut = [tokens[d][: int(args.max_minutes * 60 * TOKEN_RATE)] for d in val]
+    sc = agent_bench.load_scoring(args.zip, list(agent_bench.DIALOGUE_IDS), 0.125, 0.125, "val")
+    train = [sc.tokens[d] for d in sc.by["train"]]
+    cut = [sc.tokens[d][: int(args.max_minutes * 60 * TOKEN_RATE)] for d in sc.by["val"]]
     real_cut = [events_from_tokens(t) for t in cut]
     markov, limits = MarkovModel.fit(train, order=8), RunLimits.from_tracks(train)
     prompt = int(args.prompt_seconds * TOKEN_RATE)
@@ -60,7 +51,8 @@ def main() -> None:
             for i, t in enumerate(cut):
                 continued[f"{i}.{s}"], lengths[f"{i}.{s}"] = events_from_tokens(drawn[i, : len(t)]), len(t)
         r = agent_bench.continuation_scores(continued, real_cut, args.prompt_seconds, args.samples)
-        timing = agent_bench.continuation_timing(continued, lengths, real, real_min, floor, int(args.prompt_seconds))
+        timing = agent_bench.continuation_timing(continued, lengths, sc.real, sc.real_min, sc.floor,
+                                                 int(args.prompt_seconds))
         print(f"A = {a:g}:", {k: round(v, 3) for k, v in r.items()}, timing, flush=True)
 
 

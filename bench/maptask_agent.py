@@ -29,7 +29,7 @@ import argparse
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +42,8 @@ from babbler.corpora.maptask import DIALOGUE_IDS, timed_units_from_zip, va_from_
 from babbler.dataset import VA_ONLY_TOKEN  # noqa: E402
 from babbler.evaluate import (  # noqa: E402
     CONTINUATION_TYPES, DISTANCE_TYPES, abs_diff_sec_per_min, bootstrap_ratios, continuation_pearson,
-    continuation_table, distance, halvings, listen_comparison, minute_rates, noise_floor, pooled, prompt_pearson,
+    continuation_table, distance, distance_table, halvings, listen_comparison, minute_rates, noise_floor, pooled,
+    prompt_pearson,
 )
 from babbler.splits import assign_splits  # noqa: E402
 from babbler.timing import events_from_tokens, source_stats  # noqa: E402
@@ -62,6 +63,32 @@ def dialogue_tokens(zip_path: str, dialogue: str) -> np.ndarray:
 def minutes_of(evs: dict[str, pd.DataFrame], lengths: dict[str, int]) -> dict[str, dict[str, float]]:
     """The per-minute rates of a set of dialogues (events, token lengths), as the evaluate stage computes them."""
     return minute_rates(source_stats({k: (evs[k], lengths[k] / TOKEN_RATE) for k in evs}))
+
+
+@dataclass
+class Scoring:
+    """The dialogues of a seeded split and what systems are scored against, as the evaluate stage scores them."""
+
+    tokens: dict[str, np.ndarray]
+    by: dict[str, list[str]]  # train / val / test → dialogue ids
+    human: dict[str, pd.DataFrame]  # events of every dialogue (the noise floor draws from all of them)
+    real: dict[str, pd.DataFrame]  # events of the scored split
+    pairs: list  # the disjoint halves of the noise floor
+    floor: dict  # type → the floor's Distance
+    lengths: dict[str, int]  # token frames of every dialogue
+    real_min: dict[str, dict[str, float]]  # the scored split's per-minute rates
+
+
+def load_scoring(zip_path: str, ids: list[str], val_share: float, test_share: float, split: str) -> Scoring:
+    """Read the dialogues' tokens, split them (the workflow's seed 1) and build what `split` is scored against."""
+    tokens = {d: dialogue_tokens(zip_path, d) for d in ids}
+    assigned = assign_splits(ids, 1, val_share, test_share)
+    by = {k: [d for d in ids if assigned[d] == k] for k in ("train", "val", "test")}
+    human = {d: events_from_tokens(tokens[d]) for d in ids}
+    real = {d: human[d] for d in by[split]}
+    pairs = halvings(sorted(human), len(by[split]), 20, 1)
+    lengths = {d: len(tokens[d]) for d in ids}
+    return Scoring(tokens, by, human, real, pairs, noise_floor(human, pairs), lengths, minutes_of(real, lengths))
 
 
 def parse_variants(text: str) -> dict[str, dict[str, str]]:
@@ -162,7 +189,7 @@ def run_system(job: dict) -> dict:
             for i, n in enumerate(lengths):
                 continued[prompt][f"{i}.{s}"] = events_from_tokens(drawn[i, :n])
     listened = {}  # listen mode: the real A throughout, the system answers on B (the workflow's listen_agent)
-    for s in range(1, (job["samples"] + 1) if job["listen"] else 1):
+    for s in range(1, job["samples"] + 1) if job["listen"] else ():
         drawn = generate(factory, listen_plan(real, agent=1), np.random.default_rng(s), desc="listen", limits=limits)
         for i, n in enumerate(lengths):
             listened[f"{i}.{s}"] = events_from_tokens(drawn[i, :n])
@@ -185,8 +212,8 @@ def continuation_timing(continued: dict[str, pd.DataFrame], lengths: dict[str, i
                         real_min: dict[str, dict[str, float]], floor: dict, seconds: int) -> dict[str, float]:
     """The continuation's pooled timing as the evaluate stage scores that system (whole dialogues, prompt included):
     its mean W1 ratio over the distance types and its mean |Δ| s/min against the split."""
-    w1 = [distance(pooled(continued, k), pooled(real, k)).w1 / floor[k].w1 for k in DISTANCE_TYPES]
-    return {f"cont{seconds} W1": round(float(np.mean(w1)), 3),
+    w1 = distance_table(real, {"continuation": continued}, floor)["w1_ratio"].mean()
+    return {f"cont{seconds} W1": round(float(w1), 3),
             f"cont{seconds} s/min": round(abs_diff_sec_per_min(minutes_of(continued, lengths), real_min), 2)}
 
 
@@ -229,20 +256,14 @@ def main() -> None:
 
     ids = list(DIALOGUE_IDS)[: args.dialogues or None]
     t0 = time.perf_counter()
-    tokens = {d: dialogue_tokens(args.zip, d) for d in ids}
     val_share, test_share = (float(x) for x in args.split_shares.split(","))
-    split = assign_splits(ids, 1, val_share, test_share)
-    by = {k: [d for d in ids if split[d] == k] for k in ("train", "val", "test")}
+    sc = load_scoring(args.zip, ids, val_share, test_share, args.split)
+    tokens, by, human, real, pairs, floor, lengths, real_min = (sc.tokens, sc.by, sc.human, sc.real, sc.pairs, sc.floor,
+                                                                sc.lengths, sc.real_min)
     print(f"{len(ids)} dialogues ({sum(len(t) for t in tokens.values()) / TOKEN_RATE / 60:.0f} min) read in "
           f"{time.perf_counter() - t0:.0f} s; train {len(by['train'])}, val {len(by['val'])}, test {len(by['test'])}",
           flush=True)
-    human = {d: events_from_tokens(tokens[d]) for d in ids}
-    real = {d: human[d] for d in by[args.split]}
     size = len(by[args.split])
-    pairs = halvings(sorted(human), size, 20, 1)
-    floor = noise_floor(human, pairs)
-    lengths = {d: len(tokens[d]) for d in ids}
-    real_min = minutes_of(real, lengths)
     floor_min = np.mean([abs_diff_sec_per_min(minutes_of({d: human[d] for d in a}, lengths),
                                               minutes_of({d: human[d] for d in b}, lengths)) for a, b in pairs])
 
