@@ -6,7 +6,8 @@ config, untrained: speed does not depend on the weights). One CPU thread for sam
 Reports, from one run:
   * selfplay sampling frames/s for 1 dialogue and for 8 dialogues batched (target >= 1000 frames/s),
   * Agent.step latency, median and p90 over 2000 steps (target median < 5 ms),
-  * training throughput in frames/s (CPU with the default threads, or CUDA),
+  * training throughput in frames/s (CPU with the default threads, or CUDA), with the model's attention dropout and
+    with 0.1 (the default before it was turned off), steps alternating,
   * test bits per frame of every model the workflow evaluated (target transformer < markov < independent),
   * with --run-limits first: selfplay duration W1 with and without sample.run_limits, under each sample.stop rule,
     and the train split's own W1; the test VA bits/frame of the distribution each stop rule samples from.
@@ -18,6 +19,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -111,28 +113,33 @@ def main() -> None:
 
     torch.set_num_threads(torch.get_num_threads() if args.device == "cuda" else 2)
     device = torch.device(args.device)
-    train_model = FrameTransformer(model.cfg).to(device).train()
-    opt = torch.optim.AdamW(train_model.parameters(), lr=1e-3)
     cfg = TrainConfig()
     seqs = views([np.random.default_rng(i).integers(0, 137, (6000, 2)) for i in range(2)])
+    settings = {p: replace(model.cfg, attention_dropout=p) for p in (model.cfg.attention_dropout, 0.1)}
+    models = {p: FrameTransformer(c).to(device).train() for p, c in settings.items()}
+    opts = {p: torch.optim.AdamW(m.parameters(), lr=1e-3) for p, m in models.items()}
+    times: dict[float, list[float]] = {p: [] for p in models}
     rng = np.random.default_rng(0)
-    times = []
-    for step in range(25):
+    for step in range(25):  # the settings alternate step by step, so load on the machine hits both alike
         batch = torch.as_tensor(sample_batch(seqs, cfg, rng), device=device)
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        t0 = time.perf_counter()
-        loss = loss_on(train_model, batch)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        if step >= 5:
-            times.append(time.perf_counter() - t0)
-    fps = cfg.batch_size * cfg.crop / np.median(times)
-    print(f"training throughput on {device} ({torch.get_num_threads()} threads): {fps:.0f} frames/s "
-          f"(median of 20 steps, batch {cfg.batch_size} x {cfg.crop})")
+        for p, train_model in models.items():
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            t0 = time.perf_counter()
+            loss = loss_on(train_model, batch)
+            opts[p].zero_grad()
+            loss.backward()
+            opts[p].step()
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            if step >= 5:
+                times[p].append(time.perf_counter() - t0)
+    fps = {p: cfg.batch_size * cfg.crop / np.median(t) for p, t in times.items()}
+    for p, f in fps.items():
+        print(f"training throughput on {device} ({torch.get_num_threads()} threads), attention_dropout {p:g}: "
+              f"{f:.0f} frames/s (median of 20 steps, batch {cfg.batch_size} x {cfg.crop})")
+    if len(fps) == 2:
+        print(f"  attention dropout off / 0.1: {fps[model.cfg.attention_dropout] / fps[0.1]:.2f}x the frames/s")
 
     rows = []
     for name in ("transformer", "markov", "independent"):
