@@ -42,6 +42,21 @@ def test_causality_and_cached_streaming_equal_full_forward(clock, seat, style):
     assert torch.equal(swapped, full_self) != seat  # the seat changes the prediction only where it is an input
 
 
+def test_attention_dropout_is_its_own_setting():
+    """In training mode only the dropouts that are on make a forward pass random: with the residual dropout off,
+    attention_dropout 0 gives the eval-mode logits exactly and 0.5 does not."""
+    own, other = torch.randint(0, VOCAB, (2, 50)), torch.randint(0, VOCAB, (2, 50))
+    out = {}
+    for p in (0.0, 0.5):
+        torch.manual_seed(0)
+        model = FrameTransformer(TransformerConfig(d_model=32, layers=2, heads=4, context=40, dropout=0.0,
+                                                   attention_dropout=p))
+        eval_logits = model.eval()(own, other).own
+        out[p] = (model.train()(own, other).own - eval_logits).abs().max().item()
+    assert out[0.0] == 0.0
+    assert out[0.5] > 1e-3
+
+
 def test_onset_durations_mark_the_frame_before_each_complete_run():
     own = np.array([0, 0, 5, 5, 5, 0, 7, 0, 0, 3, 3])
     assert onset_durations(own).tolist() == [-1, 3, -1, -1, -1, 1, -1, -1, -1, -1, -1]  # the last run is cut off
