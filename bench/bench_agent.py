@@ -6,7 +6,7 @@ config, untrained: speed does not depend on the weights). One CPU thread for sam
 Reports, from one run:
   * selfplay sampling frames/s for 1 dialogue and for 8 dialogues batched (target >= 1000 frames/s),
   * Agent.step latency, median and p90 over 2000 steps (target median < 5 ms),
-  * training throughput in frames/s (CPU with the default threads, or CUDA), with attention dropout 0.1 (the default)
+  * training throughput in frames/s (CPU with the default threads, or CUDA), with attention dropout 0.1 (the default's)
     and 0 (configs/maptask-timing.yaml), steps alternating,
   * test bits per frame of every model the workflow evaluated (target transformer < markov < independent),
   * with --run-limits first: selfplay duration W1 with and without sample.run_limits, under each sample.stop rule,

@@ -102,7 +102,7 @@ def parse_variants(text: str) -> dict[str, dict[str, str]]:
 
 def _typed(cls, settings: dict[str, str]) -> dict:
     """The settings that are fields of dataclass `cls`, converted to the field's type."""
-    types = {f.name: type(f.default) for f in fields(cls)}
+    types = {f.name: float if f.default is None else type(f.default) for f in fields(cls)}  # None: an optional number
     as_bool = {"1": True, "true": True, "0": False, "false": False}
     return {k: as_bool[v.lower()] if types[k] is bool else types[k](v) for k, v in settings.items() if k in types}
 

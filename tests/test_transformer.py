@@ -44,7 +44,7 @@ def test_causality_and_cached_streaming_equal_full_forward(clock, seat, style):
 
 def test_attention_dropout_is_its_own_setting():
     """In training mode only the dropouts that are on make a forward pass random: with the residual dropout off,
-    attention_dropout 0 gives the eval-mode logits exactly and 0.5 does not."""
+    attention_dropout 0 gives the eval-mode logits exactly and 0.5 does not; unset, it is `dropout`."""
     own, other = torch.randint(0, VOCAB, (2, 50)), torch.randint(0, VOCAB, (2, 50))
     out = {}
     for p in (0.0, 0.5):
@@ -55,6 +55,8 @@ def test_attention_dropout_is_its_own_setting():
         out[p] = (model.train()(own, other).own - eval_logits).abs().max().item()
     assert out[0.0] == 0.0
     assert out[0.5] > 1e-3
+    # unset, it follows `dropout` (a config that turned dropout off before the keys were split still does)
+    assert TransformerConfig(dropout=0.0).attention_p == 0.0 and TransformerConfig(dropout=0.3).attention_p == 0.3
 
 
 def test_onset_durations_mark_the_frame_before_each_complete_run():

@@ -56,11 +56,16 @@ class TransformerConfig:
     heads: int = 4
     ff_mult: int = 4
     dropout: float = 0.1  # on the residual branches
-    attention_dropout: float = 0.1  # on the attention weights: its random mask costs about 40 % of a CPU training step
+    attention_dropout: float | None = None  # on the attention weights (None: `dropout`); its mask is costly on CPU
     context: int = 512  # frames of attention window (10.24 s at 50 Hz)
     clock: bool = False  # input the run lengths and tempo of both speakers (babbler.models.clock)
     seat: bool = False  # input which channel (A or B) the agent speaks on, so roles that differ by channel are kept
     style: bool = False  # input slow averages of both speakers' talk and silence lengths (babbler.models.clock)
+
+    @property
+    def attention_p(self) -> float:
+        """The dropout on the attention weights: `attention_dropout`, or `dropout` where that is unset."""
+        return self.dropout if self.attention_dropout is None else self.attention_dropout
 
     @property
     def reads_clock(self) -> bool:
@@ -99,7 +104,7 @@ class Block(nn.Module):
         self.ff = nn.Sequential(nn.Linear(cfg.d_model, cfg.ff_mult * cfg.d_model), nn.GELU(),
                                 nn.Linear(cfg.ff_mult * cfg.d_model, cfg.d_model))
         self.drop = nn.Dropout(cfg.dropout)
-        self.attention_dropout = cfg.attention_dropout
+        self.attention_dropout = cfg.attention_p
 
     def _split(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         b, t, d = x.shape
