@@ -55,7 +55,7 @@ class TransformerConfig:
     layers: int = 2
     heads: int = 4
     ff_mult: int = 4
-    dropout: float = 0.1  # on the residual branches
+    dropout: float = 0.1  # on the residual branches (and the attention weights unless attention_dropout is set)
     attention_dropout: float | None = None  # on the attention weights (None: `dropout`); its mask is costly on CPU
     context: int = 512  # frames of attention window (10.24 s at 50 Hz)
     clock: bool = False  # input the run lengths and tempo of both speakers (babbler.models.clock)
