@@ -23,8 +23,7 @@ def toy_model(tmp_path_factory):
     out = tmp_path_factory.mktemp("toy")
     torch.manual_seed(0)
     summary = train_transformer(
-        train, val, TransformerConfig(d_model=32, layers=2, heads=2, context=128, dropout=0.0,
-                                      attention_dropout=0.0),
+        train, val, TransformerConfig(d_model=32, layers=2, heads=2, context=128, dropout=0.0),
         TrainConfig(steps=800, batch_size=16, crop=128, lr=3e-3, warmup=30, epoch_steps=50, patience=10, threads=2),
         out / "m.pt", out / "m.csv", out / "m.ckpt")
     return load_model(out / "m.pt"), summary, pd.read_csv(out / "m.csv")
