@@ -21,6 +21,11 @@ include: "rules/render.smk"
 include: "rules/evaluate.smk"
 
 
+# Before the first job: librosa's numba kernels compiled once, not by every parallel job of the first wave.
+onstart:
+    warm_up()
+
+
 # Quick bookkeeping and the downloads (compute nodes are often offline) run where snakemake runs,
 # never as cluster jobs.
 localrules:

@@ -36,6 +36,21 @@ wildcard_constraints:
     file=r"[^/]+",
 
 
+def warm_up():
+    """Fill numba's cache with librosa's kernels before the jobs start (babbler.warmup); where the jobs run in
+    their own conda envs, the cache they need is another, so nothing is done."""
+    from snakemake.settings.types import DeploymentMethod
+
+    if DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method:
+        return
+    from babbler.warmup import warm_librosa
+
+    try:
+        logger.info(f"librosa's numba kernels ready in {warm_librosa():.1f} s")
+    except Exception as err:  # only a head start: each job compiles what it lacks
+        logger.warning(f"could not warm librosa's numba cache ({type(err).__name__}: {err}); the jobs compile it")
+
+
 def config_keys(section, *keys):
     """Exactly the keys of a config section that a rule reads (its params are its rerun trigger)."""
     return {k: config[section][k] for k in keys}
