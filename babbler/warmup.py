@@ -18,9 +18,11 @@ def warm_librosa(sample_rate: int = 16000) -> float:
     start = time.perf_counter()
     import librosa
 
-    y = np.random.default_rng(0).normal(0.0, 0.1, sample_rate).astype(np.float32)
-    spec = librosa.stft(y, n_fft=512, hop_length=128, window="hann", center=True)  # voices.source_filter
-    librosa.istft(spec, hop_length=128, window="hann", length=len(y))
+    noise = np.random.default_rng(0).normal(0.0, 0.1, sample_rate)
+    for dtype in (np.float64, np.float32):  # numba compiles each dtype apart: the voice is float64, plots float32
+        spec = librosa.stft(noise.astype(dtype), n_fft=512, hop_length=128, window="hann", center=True)
+        librosa.istft(spec, hop_length=128, window="hann", length=len(noise))  # voices.source_filter
+    y = noise.astype(np.float32)
     librosa.fft_frequencies(sr=sample_rate, n_fft=512)
     librosa.amplitude_to_db(np.abs(spec))  # plots
     librosa.feature.melspectrogram(y=y, sr=sample_rate, n_fft=512, hop_length=160, n_mels=40)  # fidelity
