@@ -51,6 +51,17 @@ def pooled(events: dict[str, pd.DataFrame], kind: str, dialogues=None) -> np.nda
     return np.concatenate(parts) if parts else np.zeros(0)
 
 
+def duration_arrays(events: dict[str, pd.DataFrame]) -> dict[str, dict[str, np.ndarray]]:
+    """Per type, each dialogue's durations: read once for the many pools a bootstrap draws."""
+    return {kind: {d: durations(e, kind) for d, e in events.items()} for kind in DISTANCE_TYPES}
+
+
+def _pool(arrays: dict[str, np.ndarray], dialogues) -> np.ndarray:
+    """`pooled` from `duration_arrays`' output for one type: the same values in the same order."""
+    parts = [arrays[k] for k in dialogues]
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
 @dataclass(frozen=True)
 class Distance:
     """Wasserstein-1 (s) and Kolmogorov–Smirnov statistic between two duration samples."""
@@ -137,6 +148,8 @@ def bootstrap_ratios(
     """
     rng = np.random.default_rng(seed)
     real_ids = sorted(real)
+    real_arrays = duration_arrays(real)
+    system_arrays = {system: duration_arrays(events) for system, events in systems.items()}
     out = {s: {k: np.full(draws, np.nan) for k in DISTANCE_TYPES} for s in systems}
     for b in range(draws):
         rr = list(rng.choice(real_ids, len(real_ids)))
@@ -144,7 +157,7 @@ def bootstrap_ratios(
             ids = sorted(events)
             ss = list(rng.choice(ids, len(ids)))
             for kind in DISTANCE_TYPES:
-                x, y = pooled(events, kind, ss), pooled(real, kind, rr)
+                x, y = _pool(system_arrays[system][kind], ss), _pool(real_arrays[kind], rr)
                 w1 = float(stats.wasserstein_distance(x, y)) if len(x) and len(y) else math.nan
                 out[system][kind][b] = _ratio(w1, floor[kind].w1)
     return out
