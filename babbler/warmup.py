@@ -8,7 +8,11 @@ code at once. One compile before the jobs start leaves them a warm cache.
 
 from __future__ import annotations
 
+import os
+import sys
 import time
+from importlib.metadata import version
+from pathlib import Path
 
 import numpy as np
 
@@ -28,3 +32,28 @@ def warm_librosa(sample_rate: int = 16000) -> float:
     librosa.feature.melspectrogram(y=y, sr=sample_rate, n_fft=512, hop_length=160, n_mels=40)  # fidelity
     librosa.resample(y, orig_sr=sample_rate, target_sr=sample_rate // 2, res_type="soxr_hq")  # mono, render
     return time.perf_counter() - start
+
+
+def stamp_path() -> Path:
+    """The file that records a finished warm-up: in numba's cache of librosa (NUMBA_CACHE_DIR, else librosa's
+    __pycache__), named after the versions that made it, so a wiped cache or an upgrade warms up again."""
+    import librosa
+
+    cache = os.environ.get("NUMBA_CACHE_DIR")
+    folder = Path(cache) if cache else Path(librosa.__file__).parent / "__pycache__"
+    python = f"{sys.version_info.major}{sys.version_info.minor}"
+    return folder / f"babbler-warmup.librosa-{librosa.__version__}.numba-{version('numba')}.py{python}"
+
+
+def warm_once(sample_rate: int = 16000) -> float | None:
+    """`warm_librosa` unless this environment's cache is already warm (its stamp exists): the seconds, or None."""
+    stamp = stamp_path()
+    if stamp.exists():
+        return None
+    seconds = warm_librosa(sample_rate)
+    try:
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(f"{seconds:.1f} s\n")
+    except OSError:  # a read-only install: numba caches elsewhere and the warm-up simply runs every time
+        pass
+    return seconds

@@ -43,10 +43,11 @@ def warm_up():
 
     if DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method:
         return
-    from babbler.warmup import warm_librosa
+    from babbler.warmup import warm_once
 
     try:
-        logger.info(f"librosa's numba kernels ready in {warm_librosa():.1f} s")
+        seconds = warm_once()
+        logger.info("librosa's numba kernels: " + ("cached" if seconds is None else f"compiled in {seconds:.1f} s"))
     except Exception as err:  # only a head start: each job compiles what it lacks
         logger.warning(f"could not warm librosa's numba cache ({type(err).__name__}: {err}); the jobs compile it")
 

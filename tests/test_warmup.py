@@ -32,3 +32,17 @@ def test_warm_up_leaves_nothing_for_the_stages_to_compile(tmp_path):
     assert len(warmed) >= 10, warmed  # stft, istft's overlap-add and window sums, the dB and mel helpers
     subprocess.run([sys.executable, "-c", STAGES], **run)
     assert _compiled(tmp_path) == warmed, "a stage compiled a kernel the warm-up does not: add its call to warmup.py"
+
+
+def test_warm_once_runs_once_per_cache(tmp_path, monkeypatch):
+    from babbler import warmup
+
+    calls = []
+    monkeypatch.setattr(warmup, "warm_librosa", lambda sample_rate=16000: calls.append(sample_rate) or 12.5)
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    stamp = warmup.stamp_path()
+    assert stamp.parent == tmp_path and "librosa-" in stamp.name and "numba-" in stamp.name and not stamp.exists()
+    assert warmup.warm_once() == 12.5 and stamp.read_text() == "12.5 s\n"
+    assert warmup.warm_once() is None and len(calls) == 1  # the stamp says the cache is warm
+    stamp.unlink()  # a wiped cache warms up again
+    assert warmup.warm_once() == 12.5 and len(calls) == 2
