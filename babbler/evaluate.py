@@ -47,8 +47,7 @@ def durations(events: pd.DataFrame, kind: str) -> np.ndarray:
 def pooled(events: dict[str, pd.DataFrame], kind: str, dialogues=None) -> np.ndarray:
     """The durations of one type pooled over a set of dialogues (all when `dialogues` is None)."""
     keys = sorted(events) if dialogues is None else dialogues
-    parts = [durations(events[k], kind) for k in keys]
-    return np.concatenate(parts) if parts else np.zeros(0)
+    return _pool({k: durations(events[k], kind) for k in keys}, keys)
 
 
 def duration_arrays(events: dict[str, pd.DataFrame]) -> dict[str, dict[str, np.ndarray]]:
@@ -102,8 +101,9 @@ def human_reference(human: dict[str, pd.DataFrame], test_ids: list[str], size: i
 def noise_floor(human: dict[str, pd.DataFrame], pairs: list[tuple[list[str], list[str]]]) -> dict[str, Distance]:
     """Per type, the mean W1 and KS between the two disjoint human dialogue sets of each pair (see halvings)."""
     floor = {}
+    arrays = duration_arrays(human)
     for kind in DISTANCE_TYPES:
-        ds = [distance(pooled(human, kind, a), pooled(human, kind, b)) for a, b in pairs]
+        ds = [distance(_pool(arrays[kind], a), _pool(arrays[kind], b)) for a, b in pairs]
         ds = [d for d in ds if not math.isnan(d.w1)]
         floor[kind] = Distance(
             float(np.mean([d.w1 for d in ds])) if ds else math.nan,

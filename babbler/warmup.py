@@ -27,7 +27,6 @@ def warm_librosa(sample_rate: int = 16000) -> float:
         spec = librosa.stft(noise.astype(dtype), n_fft=512, hop_length=128, window="hann", center=True)
         librosa.istft(spec, hop_length=128, window="hann", length=len(noise))  # voices.source_filter
     y = noise.astype(np.float32)
-    librosa.fft_frequencies(sr=sample_rate, n_fft=512)
     librosa.amplitude_to_db(np.abs(spec))  # plots
     librosa.feature.melspectrogram(y=y, sr=sample_rate, n_fft=512, hop_length=160, n_mels=40)  # fidelity
     librosa.resample(y, orig_sr=sample_rate, target_sr=sample_rate // 2, res_type="soxr_hq")  # mono, render
