@@ -282,15 +282,47 @@ def speaker_turn_taking(events: dict[str, pd.DataFrame], speaker: str) -> tuple[
     return (float(np.median(fto)), float(np.mean(fto < 0))) if len(fto) else (math.nan, math.nan)
 
 
-def listen_comparison(real: dict[str, pd.DataFrame], listen: dict[str, pd.DataFrame], agent: str) -> dict[str, float]:
+def starts_in_partner_talk(events: dict[str, pd.DataFrame], speaker: str) -> tuple[int, float]:
+    """How often `speaker` starts an IPU inside the partner's IPU, and the share of those starts that the partner's
+    IPU ends first (the start becomes a floor transfer with overlap; otherwise an overlap within the partner's turn)."""
+    starts, partner_first = 0, 0
+    for ev in events.values():
+        ipus = ev[ev["type"] == "ipu"]
+        own, other = ipus[ipus["speaker"] == speaker], ipus[ipus["speaker"] != speaker]
+        o_start, o_end = other["start"].to_numpy(float), other["end"].to_numpy(float)
+        for start, end in own[["start", "end"]].to_numpy(float):
+            inside = (o_start < start) & (start < o_end)
+            if inside.any():
+                starts += 1
+                partner_first += bool(o_end[inside].max() < end)
+    return starts, partner_first / starts if starts else math.nan
+
+
+def listen_comparison(real: dict[str, pd.DataFrame], listen: dict[str, pd.DataFrame], agent: str,
+                      minutes: float | None = None) -> dict[str, float]:
     """The listening agent against the human speaker it replaces: differences (agent − human) of the FTO median and
-    the overlap share of the floor transfers to that channel."""
+    the overlap share of the floor transfers to that channel; and both speakers' starts inside the partner's talk
+    (per minute of the `minutes` the dialogues last, and the share the partner ends first): the recorded partner
+    does not answer the agent's starts as it answered the human's."""
     if not listen:
         return {}
+    human = {k: real[k] for k in listen}
     fto_a, share_a = speaker_turn_taking(listen, agent)
-    fto_h, share_h = speaker_turn_taking({k: real[k] for k in listen}, agent)
+    fto_h, share_h = speaker_turn_taking(human, agent)
+    (n_a, first_a), (n_h, first_h) = starts_in_partner_talk(listen, agent), starts_in_partner_talk(human, agent)
+    rate = (lambda n: n / minutes) if minutes else (lambda n: math.nan)
     return {"agent": agent, "fto_median": fto_a, "fto_median_human": fto_h, "fto_median_diff": fto_a - fto_h,
-            "overlap_share": share_a, "overlap_share_human": share_h, "overlap_share_diff": share_a - share_h}
+            "overlap_share": share_a, "overlap_share_human": share_h, "overlap_share_diff": share_a - share_h,
+            "starts_in_partner_talk_per_min": rate(n_a), "starts_in_partner_talk_per_min_human": rate(n_h),
+            "partner_ends_first": first_a, "partner_ends_first_human": first_h}
+
+
+def dialogue_minutes(stats_table: pd.DataFrame, dialogues) -> float | None:
+    """The summed length (min) of `dialogues` in a stats.csv table (None without them or its minutes column)."""
+    if "minutes" not in stats_table.columns:
+        return None
+    total = float(stats_table.loc[stats_table["dialogue"].isin(list(dialogues)), "minutes"].sum())
+    return total or None
 
 
 def system_means(stats_table: pd.DataFrame) -> dict[str, float]:
@@ -470,7 +502,8 @@ def evaluate(
             "prompt_pearson": prompt_pearson(real, sorted(generated.get("continuation", {})), prompt_seconds),
         },
         "minutes": minute_table(stats_tables, list(test_ids), pairs) if has_minute_columns(stats_tables["real"]) else {},
-        "listen": listen_comparison(real, generated.get("listen", {}), listen_agent),
+        "listen": listen_comparison(real, generated.get("listen", {}), listen_agent,
+                                    dialogue_minutes(real_stats, generated.get("listen", {}))),
         "frame_model": frame_models,
         "voice": voices,
         "test_dialogues": list(test_ids),

@@ -163,8 +163,11 @@ def test_plots_and_report_are_self_contained(tmp_path):
                              *[("gap", "B", 3 * j + 2.5, 3 * j + 2.5 + rng.uniform(0.05, 0.4)) for j in range(10)],
                              *[("pause", "A", 3 * j + 2.2, 3 * j + 2.2 + rng.uniform(0.2, 0.6)) for j in range(10)])
              for i in range(4)}
-    systems = {"selfplay": {"h0": human["h1"]}, "markov": {"h0": human["h2"]}}
-    stats = {"real": pd.DataFrame({"dialogue": list(human), "ipu_mean": [1.0] * 4, "fto_median": [0.2] * 4}),
+    # listen: the agent on B starts once inside A's first IPU and outlasts it
+    listened = pd.concat([human["h3"], events(("ipu", "B", 0.1, 5.0))], ignore_index=True)
+    systems = {"selfplay": {"h0": human["h1"]}, "markov": {"h0": human["h2"]}, "listen": {"h0": listened}}
+    stats = {"real": pd.DataFrame({"dialogue": list(human), "ipu_mean": [1.0] * 4, "fto_median": [0.2] * 4,
+                                   "minutes": [0.5] * 4}),
              "selfplay": pd.DataFrame({"dialogue": ["h0"], "ipu_mean": [1.1], "fto_median": [0.25]}),
              "markov": pd.DataFrame({"dialogue": ["h0"], "ipu_mean": [1.5], "fto_median": [0.5]})}
     result = evaluate(human, ["h0"], systems, stats, {}, {}, prompt_seconds=0.0, draws=5, seed=1)
@@ -190,6 +193,8 @@ def test_plots_and_report_are_self_contained(tmp_path):
     assert summary < page.index("<h2>Listen</h2>") < page.index("<h2>Versions</h2>")
     assert "selfplay" in page[summary:] and "markov" in page[summary:] and "torch" in page
     assert "is the generated system closest to human timing" in page
+    assert ("starts inside the partner's talk 2.0 times a minute (human: 0.0), and the partner ends first after 1.00 "
+            "of those starts (human: –)") in page
 
 
 def test_numeric_dialogue_ids_stay_text_through_every_table(tmp_path):
@@ -294,6 +299,28 @@ def test_prompt_baseline_and_listen_comparison_on_known_events():
     assert out["fto_median_human"] == pytest.approx(0.2) and out["fto_median"] == pytest.approx(-0.3)
     assert out["fto_median_diff"] == pytest.approx(-0.5)
     assert out["overlap_share_human"] == pytest.approx(1 / 3) and out["overlap_share_diff"] == pytest.approx(1 / 3)
+
+
+def test_listen_counts_starts_inside_the_partners_talk_and_who_ends_first():
+    from babbler.evaluate import listen_comparison
+
+    a_talk = [("ipu", "A", 0.0, 2.0), ("ipu", "A", 4.0, 6.0), ("ipu", "A", 7.0, 8.0)]
+    # human B: one start the partner ends first (a transfer in overlap), one it outlasts, one at the partner's own
+    # onset (not inside its talk) and one after it (a gap)
+    human = {"x": events(*a_talk, ("ipu", "B", 1.8, 3.0), ("ipu", "B", 5.0, 5.5), ("ipu", "B", 7.0, 7.5),
+                         ("ipu", "B", 8.2, 9.0))}
+    # the agent starts inside A's talk three times; A ends first once
+    agent = {"x": events(*a_talk, ("ipu", "B", 1.0, 1.5), ("ipu", "B", 4.5, 5.0), ("ipu", "B", 5.8, 7.5))}
+    out = listen_comparison(human, agent, "B", minutes=0.5)
+    assert out["starts_in_partner_talk_per_min_human"] == pytest.approx(4.0)
+    assert out["starts_in_partner_talk_per_min"] == pytest.approx(6.0)
+    assert out["partner_ends_first_human"] == pytest.approx(0.5) and out["partner_ends_first"] == pytest.approx(1 / 3)
+    # without the dialogues' length the rates are unknown, the shares are not
+    out = listen_comparison(human, agent, "B")
+    assert np.isnan(out["starts_in_partner_talk_per_min"]) and out["partner_ends_first"] == pytest.approx(1 / 3)
+    # the other channel: A's IPU at 7 s starts inside the agent's 5.8-7.5 one, which ends first
+    out = listen_comparison(human, agent, "A", minutes=0.5)
+    assert out["starts_in_partner_talk_per_min"] == pytest.approx(2.0) and out["partner_ends_first"] == 1.0
 
 
 def test_plot_helpers_window_clip_and_curves(tmp_path):

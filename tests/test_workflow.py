@@ -127,6 +127,7 @@ def test_demo_dag_to_mono_then_nothing_to_do(tmp_path):
     assert minutes["real"]["ipu"]["per_min"] == pytest.approx(stats.set_index("dialogue").loc[test_id, "ipu_per_min"])
     assert all(minutes[s]["abs_diff_sec_per_min"] >= 0 for s in evaluated)
     assert metrics["listen"]["agent"] == "B" and "fto_median_diff" in metrics["listen"]
+    assert metrics["listen"]["starts_in_partner_talk_per_min_human"] >= 0  # per minute of the test dialogue
     assert set(metrics["frame_model"]) == {"transformer", "markov", "independent"}
     assert metrics["voice"]["source_filter"]["va_f1"] > 0.95 and metrics["voice"]["wavenet"]["rtf"] > 0
     assert set(metrics["voice"]) == set(TINY_DEMO["voices"])
