@@ -1,0 +1,115 @@
+"""Why the listening agent overlaps less than the human it replaces: its starts inside the partner's talk, in listen
+mode and in selfplay.
+
+Usage:  python bench/listen_overlaps.py ZIP --trained MODEL.pt [--markov-weight 0.5] [--split val|test]
+                                        [--split-shares 0.125,0.125] [--max-minutes 5] [--samples 1]
+ZIP is the NXT annotations zip (e.g. ../shared/data/maptask-timed-units.zip); MODEL.pt a trained frame Transformer
+(e.g. the workflow's results/models/maptask/transformer.pt). The split is the workflow's seeded one (corpus.seed 1).
+The agent is the config's: (1 − w)·Transformer + w·`markov` (order 8, fitted on the train split), stop rule
+"overlap", the training tracks' run limits. For the human B of the split's dialogues, and for the agent and `markov`
+on B both in listen mode (against the real, recorded A) and in selfplay (against themselves), it prints:
+  * B's starts inside A's talk per minute, and the share of them that A ends first (the start becomes a floor
+    transfer with overlap; otherwise it is an overlap within A's turn);
+  * the median of A's remaining talk after such a start, in seconds; the line "A's talk, any frame" gives the same
+    median from every frame of A's talk, what a start blind to A's end would see;
+  * the overlap share and the FTO median of the floor transfers to B (listen_comparison of the evaluate stage).
+In selfplay the partner answers B's starts as the model learned it from human A's; in listen mode the recorded A
+answers the human B it was recorded with, whatever the agent does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from maptask_agent import load_scoring  # noqa: E402
+
+from babbler.corpora.maptask import DIALOGUE_IDS  # noqa: E402
+from babbler.evaluate import speaker_turn_taking, starts_in_partner_talk  # noqa: E402
+from babbler.timing import events_from_tokens  # noqa: E402
+from babbler.va import TOKEN_RATE, runs  # noqa: E402
+
+
+def remaining_partner_talk(tracks: list[np.ndarray]) -> float:
+    """Median (s) of A's remaining talk after each of B's starts inside it, in (T, 2) token tracks."""
+    remaining = []
+    for t in tracks:
+        a, b = t[:, 0] > 0, t[:, 1] > 0
+        a_starts, a_ends = runs(a)
+        starts = runs(b)[0]
+        inside = starts[(starts > 0) & a[np.maximum(starts - 1, 0)] & a[starts]]
+        remaining.extend(a_ends[np.searchsorted(a_starts, inside, side="right") - 1] - inside)
+    return float(np.median(remaining)) / TOKEN_RATE if remaining else float("nan")
+
+
+def any_frame_remaining(tracks: list[np.ndarray]) -> float:
+    """Median of A's remaining talk (s) over every frame of A's talk: what a start blind to A's end meets."""
+    rest = [np.arange(e - s, 0, -1) for t in tracks for s, e in zip(*runs(t[:, 0] > 0))]
+    return float(np.median(np.concatenate(rest))) / TOKEN_RATE
+
+
+def row(label: str, tracks: list[np.ndarray]) -> dict:
+    """One printed row: B's starts inside A's talk and B's turn-taking in `tracks`, as the evaluate stage counts them."""
+    events = {str(i): events_from_tokens(t) for i, t in enumerate(tracks)}
+    fto, share = speaker_turn_taking(events, "B")
+    starts, a_first = starts_in_partner_talk(events, "B")
+    minutes = sum(len(t) for t in tracks) / TOKEN_RATE / 60
+    return {"system": label, "B starts in A's talk / min": starts / minutes, "A ends first": a_first,
+            "A's remaining talk (s, median)": remaining_partner_talk(tracks), "overlap share (to B)": share,
+            "FTO median (s)": fto}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("zip")
+    ap.add_argument("--trained", required=True, help="a trained frame Transformer (model.pt / transformer.pt)")
+    ap.add_argument("--markov-weight", type=float, default=0.5, help="sample.markov_weight of the agent")
+    ap.add_argument("--split", choices=["val", "test"], default="val")
+    ap.add_argument("--split-shares", default="0.125,0.125", help="validation and test shares of the seeded split")
+    ap.add_argument("--max-minutes", type=float, default=5.0, help="cut each dialogue at this length (0: whole)")
+    ap.add_argument("--samples", type=int, default=1, help="sampling seeds 1…N per mode")
+    args = ap.parse_args()
+
+    import torch
+
+    from babbler.models.baselines import MarkovModel
+    from babbler.models.ensemble import Ensemble
+    from babbler.models.io import load_model
+    from babbler.sampling import RunLimits, generate, listen_plan, sampler, selfplay_plan
+
+    torch.set_num_threads(1)
+    val_share, test_share = (float(x) for x in args.split_shares.split(","))
+    sc = load_scoring(args.zip, list(DIALOGUE_IDS), val_share, test_share, args.split)
+    train = [sc.tokens[d] for d in sc.by["train"]]
+    cut = int(args.max_minutes * 60 * TOKEN_RATE) or None
+    real = [sc.tokens[d][:cut] for d in sc.by[args.split]]
+    markov = MarkovModel.fit(train)
+    w = args.markov_weight
+    agent = Ensemble([load_model(args.trained), markov], (1 - w, w)) if w else load_model(args.trained)
+    limits = RunLimits.from_tracks(train)
+    rows = [row("human B", real), {"system": "A's talk, any frame", "A's remaining talk (s, median)":
+                                   any_frame_remaining(real)}]
+    for name, model in (("agent", agent), ("markov", markov)):
+        for mode, plan in (("listen", listen_plan(real, agent=1)), ("selfplay", selfplay_plan([len(r) for r in real]))):
+            tracks = []
+            for s in range(1, args.samples + 1):
+                drawn = generate(sampler(model, "overlap"), plan, np.random.default_rng(s), desc=f"{name} {mode}",
+                                 limits=limits)
+                tracks += [drawn[i, :len(r)] for i, r in enumerate(real)]
+            rows.append(row(f"{name}, {mode}", tracks))
+            print(rows[-1], flush=True)
+    print(f"\n{args.split} split: {len(real)} dialogues"
+          + (f", cut at {args.max_minutes:g} min" if cut else "") + f", {args.samples} sampling seed(s)")
+    print(pd.DataFrame(rows).round(3).to_markdown(index=False))
+
+
+if __name__ == "__main__":
+    main()
