@@ -57,7 +57,7 @@ def any_frame_remaining(tracks: list[np.ndarray]) -> float:
 
 
 def row(label: str, tracks: list[np.ndarray]) -> dict:
-    """One printed row: B's starts inside A's talk and B's turn-taking in `tracks`, as the evaluate stage counts them."""
+    """One printed row: B's starts inside A's talk and B's turn-taking in `tracks` (as the evaluate stage counts)."""
     events = {str(i): events_from_tokens(t) for i, t in enumerate(tracks)}
     fto, share = speaker_turn_taking(events, "B")
     starts, a_first = starts_in_partner_talk(events, "B")
