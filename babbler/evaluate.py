@@ -282,10 +282,10 @@ def speaker_turn_taking(events: dict[str, pd.DataFrame], speaker: str) -> tuple[
     return (float(np.median(fto)), float(np.mean(fto < 0))) if len(fto) else (math.nan, math.nan)
 
 
-def starts_in_partner_talk(events: dict[str, pd.DataFrame], speaker: str) -> tuple[int, float]:
-    """How often `speaker` starts an IPU inside the partner's IPU, and the share of those starts that the partner's
-    IPU ends first (the start becomes a floor transfer with overlap; otherwise an overlap within the partner's turn)."""
-    starts, partner_first = 0, 0
+def starts_in_partner_talk_detail(events: dict[str, pd.DataFrame], speaker: str) -> np.ndarray:
+    """Per IPU `speaker` starts inside the partner's IPU: (the partner's remaining talk in s, whether the partner's
+    IPU ends first — the start becomes a floor transfer with overlap, else an overlap within the partner's turn)."""
+    rows = []
     for ev in events.values():
         ipus = ev[ev["type"] == "ipu"]
         own, other = ipus[ipus["speaker"] == speaker], ipus[ipus["speaker"] != speaker]
@@ -293,9 +293,16 @@ def starts_in_partner_talk(events: dict[str, pd.DataFrame], speaker: str) -> tup
         for start, end in own[["start", "end"]].to_numpy(float):
             inside = (o_start < start) & (start < o_end)
             if inside.any():
-                starts += 1
-                partner_first += bool(o_end[inside].max() < end)
-    return starts, partner_first / starts if starts else math.nan
+                partner_end = o_end[inside].max()
+                rows.append((partner_end - start, float(partner_end < end)))
+    return np.array(rows, dtype=float).reshape(-1, 2)
+
+
+def starts_in_partner_talk(events: dict[str, pd.DataFrame], speaker: str) -> tuple[int, float]:
+    """How often `speaker` starts an IPU inside the partner's IPU, and the share of those starts the partner ends
+    first (see starts_in_partner_talk_detail)."""
+    detail = starts_in_partner_talk_detail(events, speaker)
+    return len(detail), float(detail[:, 1].mean()) if len(detail) else math.nan
 
 
 def listen_comparison(real: dict[str, pd.DataFrame], listen: dict[str, pd.DataFrame], agent: str,

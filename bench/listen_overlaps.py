@@ -33,21 +33,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 from maptask_agent import load_scoring  # noqa: E402
 
 from babbler.corpora.maptask import DIALOGUE_IDS  # noqa: E402
-from babbler.evaluate import speaker_turn_taking, starts_in_partner_talk  # noqa: E402
+from babbler.evaluate import speaker_turn_taking, starts_in_partner_talk_detail  # noqa: E402
 from babbler.timing import events_from_tokens  # noqa: E402
 from babbler.va import TOKEN_RATE, runs  # noqa: E402
-
-
-def remaining_partner_talk(tracks: list[np.ndarray]) -> float:
-    """Median (s) of A's remaining talk after each of B's starts inside it, in (T, 2) token tracks."""
-    remaining = []
-    for t in tracks:
-        a, b = t[:, 0] > 0, t[:, 1] > 0
-        a_starts, a_ends = runs(a)
-        starts = runs(b)[0]
-        inside = starts[(starts > 0) & a[np.maximum(starts - 1, 0)] & a[starts]]
-        remaining.extend(a_ends[np.searchsorted(a_starts, inside, side="right") - 1] - inside)
-    return float(np.median(remaining)) / TOKEN_RATE if remaining else float("nan")
 
 
 def any_frame_remaining(tracks: list[np.ndarray]) -> float:
@@ -60,11 +48,12 @@ def row(label: str, tracks: list[np.ndarray]) -> dict:
     """One printed row: B's starts inside A's talk and B's turn-taking in `tracks` (as the evaluate stage counts)."""
     events = {str(i): events_from_tokens(t) for i, t in enumerate(tracks)}
     fto, share = speaker_turn_taking(events, "B")
-    starts, a_first = starts_in_partner_talk(events, "B")
+    detail = starts_in_partner_talk_detail(events, "B")  # (A's remaining talk, A ends first) per start
     minutes = sum(len(t) for t in tracks) / TOKEN_RATE / 60
-    return {"system": label, "B starts in A's talk / min": starts / minutes, "A ends first": a_first,
-            "A's remaining talk (s, median)": remaining_partner_talk(tracks), "overlap share (to B)": share,
-            "FTO median (s)": fto}
+    return {"system": label, "B starts in A's talk / min": len(detail) / minutes,
+            "A ends first": float(detail[:, 1].mean()) if len(detail) else float("nan"),
+            "A's remaining talk (s, median)": float(np.median(detail[:, 0])) if len(detail) else float("nan"),
+            "overlap share (to B)": share, "FTO median (s)": fto}
 
 
 def main() -> None:
