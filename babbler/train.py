@@ -99,36 +99,60 @@ def loss_on(model: FrameTransformer, batch: torch.Tensor) -> torch.Tensor:
     return 0.5 * (ce_self + ce_other) + ce_dur
 
 
+def _windows(n: int, ctx: int, block: int) -> list[tuple[int, int, int]]:
+    """(lo, start, end) of the teacher-forced windows that score frames start…end−1 of an n-frame sequence: each
+    window reads frames lo…end−1, at most `ctx`, and scores its last `block` (the first window: all of its frames)."""
+    return [(max(0, s - (ctx - block)), s, min(s + block, n - 1)) for s in range(0, n - 1, block)]
+
+
 @torch.no_grad()
-def sequence_nll(model: FrameTransformer, seq: np.ndarray, device: torch.device, block: int | None = None) -> np.ndarray:
-    """Per-frame NLL (nats) of the own token at frames 1…T−1 of a (T, columns) `views` sequence, teacher-forced in windows
-    of `context`, plus at each frame before an own onset the NLL of that run's length: its mean is the own part of
-    the training loss."""
+def views_nll(model: FrameTransformer, seqs: list[np.ndarray], device: torch.device, block: int | None = None,
+              frames_per_batch: int | None = None) -> list[np.ndarray]:
+    """Per-frame NLL (nats) of the own token at frames 1…T−1 of each (T, columns) `views` sequence, teacher-forced in
+    windows of `context`, plus at each frame before an own onset the NLL of that run's length: its mean is the own
+    part of the training loss. The windows of all sequences are batched, about `frames_per_batch` frames per forward
+    pass (right-padded: the attention is causal, so padding after a window's frames does not reach them). By default
+    one window per pass on the CPU, where batching gains nothing (and the floats stay those of one window), and
+    16384 frames on a GPU, where one window per pass leaves it waiting for the launches."""
     model.eval()
     ctx = model.cfg.context
     block = block or max(1, ctx // 2)
-    t = torch.as_tensor(seq[:, :2], dtype=torch.long, device=device)
-    clock = torch.as_tensor(seq[:, 4:], dtype=torch.long, device=device)
-    seat = torch.full((1,), int(seq[0, 3]), dtype=torch.long, device=device)
-    dur = np.asarray(seq[:, 2])
-    out = np.zeros(len(seq) - 1)
-    for start in range(0, len(seq) - 1, block):
-        lo = max(0, start - (ctx - block))
-        end = min(start + block, len(seq) - 1)
-        out_window = model(t[None, lo:end, 0], t[None, lo:end, 1], clock[None, lo:end], seat)
-        logp = torch.log_softmax(out_window.own[0, start - lo :].float(), dim=-1)
-        target = t[start + 1 : end + 1, 0]
-        out[start:end] = -logp.gather(1, target[:, None])[:, 0].cpu().numpy()
-        onset = np.flatnonzero(dur[start:end] > 0)
-        if len(onset):
-            logp_dur = torch.log_softmax(out_window.duration[0, start - lo + onset].float(), dim=-1).cpu().numpy()
-            out[start + onset] -= logp_dur[np.arange(len(onset)), duration_bin(dur[start + onset])]
+    out = [np.zeros(len(s) - 1) for s in seqs]
+    jobs = [(i, *w) for i, s in enumerate(seqs) for w in _windows(len(s), ctx, block)]
+    if frames_per_batch is None:
+        frames_per_batch = ctx if torch.device(device).type == "cpu" else 16384
+    per_batch = max(1, frames_per_batch // ctx)
+    for first in range(0, len(jobs), per_batch):
+        part = jobs[first : first + per_batch]
+        width = max(end - lo for _, lo, _, end in part)
+        inp = np.zeros((len(part), width, seqs[0].shape[1]), dtype=np.int64)
+        target = np.zeros((len(part), width), dtype=np.int64)  # the own token of each window frame's next frame
+        for r, (i, lo, _, end) in enumerate(part):
+            inp[r, : end - lo] = seqs[i][lo:end]
+            target[r, : end - lo] = seqs[i][lo + 1 : end + 1, 0]
+        x = torch.as_tensor(inp, device=device)
+        seat = torch.as_tensor(inp[:, 0, 3], device=device)
+        logits = model(x[..., 0], x[..., 1], x[..., 4:], seat)
+        logp = torch.log_softmax(logits.own.float(), dim=-1)
+        nll = -logp.gather(-1, torch.as_tensor(target, device=device)[..., None])[..., 0].cpu().numpy()
+        logp_dur = torch.log_softmax(logits.duration.float(), dim=-1).cpu().numpy()
+        for r, (i, lo, start, end) in enumerate(part):
+            out[i][start:end] = nll[r, start - lo : end - lo]
+            dur = seqs[i][start:end, 2]
+            onset = np.flatnonzero(dur > 0)
+            if len(onset):
+                out[i][start + onset] -= logp_dur[r, start - lo + onset, duration_bin(dur[onset])]
     return out
 
 
+def sequence_nll(model: FrameTransformer, seq: np.ndarray, device: torch.device, block: int | None = None) -> np.ndarray:
+    """`views_nll` of one sequence."""
+    return views_nll(model, [seq], device, block)[0]
+
+
 def validate(model: FrameTransformer, seqs: list[np.ndarray], device: torch.device) -> float:
-    """Mean per-frame NLL (nats) of the own token and run lengths (`sequence_nll`) over validation views."""
-    nll = [sequence_nll(model, s, device) for s in seqs]
+    """Mean per-frame NLL (nats) of the own token and run lengths (`views_nll`) over validation views."""
+    nll = views_nll(model, seqs, device)
     return float(np.concatenate(nll).mean()) if nll else float("nan")
 
 

@@ -11,7 +11,7 @@ from babbler.models.clock import (
 from babbler.models.durations import DUR_EDGES, TAIL_HAZARD, duration_bin, onset_durations, run_hazard
 from babbler.models.transformer import FrameTransformer, TransformerConfig
 from babbler.sampling import generate, sampler, selfplay_plan
-from babbler.train import sequence_nll, views
+from babbler.train import sequence_nll, views, views_nll
 from babbler.va import runs
 
 # ---------------------------------------------------------------- the Transformer
@@ -101,6 +101,24 @@ def test_duration_stream_changes_only_the_stop_of_running_speech():
         timed.push(tokens[None, t])
     nll = sequence_nll(model, views([tokens])[0], torch.device("cpu"))
     assert nll.shape == (119,) and (nll[[9, 69]] > nll[[8, 68]] + 1.0).all()  # onsets also pay for the run length
+
+
+def test_batched_validation_windows_score_each_frame_as_one_window_per_pass():
+    """Batching the validation windows (as on a GPU) right-pads the short ones; the causal attention keeps the padding
+    from the scored frames, so each frame's NLL is that of one window per pass (the CPU's default), seat and clock
+    included."""
+    torch.manual_seed(0)
+    model = FrameTransformer(TransformerConfig(d_model=16, layers=2, heads=2, context=32, clock=True, seat=True)).eval()
+    rng = np.random.default_rng(0)
+    tokens = [(rng.random((n, 2)) < 0.5) * rng.integers(1, VOCAB, (n, 2)) for n in (150, 37, 90)]
+    seqs = views(tokens, clock=True)  # both seats of each dialogue: six sequences, none a multiple of the window
+    one = views_nll(model, seqs, torch.device("cpu"))
+    batched = views_nll(model, seqs, torch.device("cpu"), frames_per_batch=32 * 7)  # 7 windows of unequal length
+    assert [len(x) for x in one] == [149, 149, 36, 36, 89, 89]
+    for a, b in zip(one, batched):
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-5)
+    assert np.array_equal(sequence_nll(model, seqs[2], torch.device("cpu")), one[2])
+    assert not np.allclose(one[0], one[1])  # the two seats' views score different frames
 
 
 def test_sampled_speech_runs_follow_the_duration_head():
