@@ -145,11 +145,6 @@ def views_nll(model: FrameTransformer, seqs: list[np.ndarray], device: torch.dev
     return out
 
 
-def sequence_nll(model: FrameTransformer, seq: np.ndarray, device: torch.device, block: int | None = None) -> np.ndarray:
-    """`views_nll` of one sequence."""
-    return views_nll(model, [seq], device, block)[0]
-
-
 def validate(model: FrameTransformer, seqs: list[np.ndarray], device: torch.device) -> float:
     """Mean per-frame NLL (nats) of the own token and run lengths (`views_nll`) over validation views."""
     nll = views_nll(model, seqs, device)

@@ -11,7 +11,7 @@ from babbler.models.clock import (
 from babbler.models.durations import DUR_EDGES, TAIL_HAZARD, duration_bin, onset_durations, run_hazard
 from babbler.models.transformer import FrameTransformer, TransformerConfig
 from babbler.sampling import generate, sampler, selfplay_plan
-from babbler.train import sequence_nll, views, views_nll
+from babbler.train import views, views_nll
 from babbler.va import runs
 
 # ---------------------------------------------------------------- the Transformer
@@ -99,7 +99,7 @@ def test_duration_stream_changes_only_the_stop_of_running_speech():
                 assert q[c].sum() == pytest.approx(1.0)
         plain.push(tokens[None, t])
         timed.push(tokens[None, t])
-    nll = sequence_nll(model, views([tokens])[0], torch.device("cpu"))
+    nll = views_nll(model, views([tokens])[:1], torch.device("cpu"))[0]
     assert nll.shape == (119,) and (nll[[9, 69]] > nll[[8, 68]] + 1.0).all()  # onsets also pay for the run length
 
 
@@ -117,7 +117,7 @@ def test_batched_validation_windows_score_each_frame_as_one_window_per_pass():
     assert [len(x) for x in one] == [149, 149, 36, 36, 89, 89]
     for a, b in zip(one, batched):
         np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-5)
-    assert np.array_equal(sequence_nll(model, seqs[2], torch.device("cpu")), one[2])
+    assert np.array_equal(views_nll(model, seqs[2:3], torch.device("cpu"))[0], one[2])  # alone as among others
     assert not np.allclose(one[0], one[1])  # the two seats' views score different frames
 
 
