@@ -26,6 +26,16 @@ onstart:
     warm_up()
 
 
+# After the last job: the scheduler's pending re-plan timers cancelled, so the run ends with its work
+# (babbler/shutdown.py), not up to one max-jobs-per-timespan period (10 s) later.
+onsuccess:
+    stop_timers()
+
+
+onerror:
+    stop_timers()
+
+
 # Quick bookkeeping and the downloads (compute nodes are often offline) run where snakemake runs,
 # never as cluster jobs.
 localrules:

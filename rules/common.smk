@@ -52,6 +52,13 @@ def warm_up():
         logger.warning(f"could not warm librosa's numba cache ({type(err).__name__}: {err}); the jobs compile it")
 
 
+def stop_timers():
+    """Cancel the scheduler's pending re-plan timers when the run is over (babbler.shutdown)."""
+    from babbler.shutdown import cancel_timers
+
+    logger.debug(f"cancelled {cancel_timers()} pending scheduler timer(s)")
+
+
 def config_keys(section, *keys):
     """Exactly the keys of a config section that a rule reads (its params are its rerun trigger)."""
     return {k: config[section][k] for k in keys}
