@@ -6,7 +6,8 @@ Usage:  python bench/maptask_agent.py ZIP [--variants NAME:key=value,...;NAME:..
 ZIP is the NXT annotations zip (e.g. ../shared/data/maptask-timed-units.zip). The tokens are the design's 50 Hz
 tokens with one fixed speech token (timing only: the rendered prosody of a timing-only corpus carries no turn cues),
 the split is the workflow's seeded default (corpus.seed 1, val 0.125, test 0.25). Every variant of the transformer
-(keys of `model.transformer`, `train`, `sample.stop`, `sample.markov_weight` and `sample.prompt_adapt`) is trained
+(keys of `model.transformer`, `train`, `sample.stop`, `sample.markov_weight` and `sample.prompt_adapt`;
+`train_dialogues=N`: the variant, its count model and its run limits see a seeded N of the train dialogues) is trained
 with each training seed;
 `markov` and `independent` are fitted once. Each system then babbles `--samples` selfplay dialogues per dialogue of
 the split (sampling seeds 1…samples). `human.K` (`--oracle-draws`) stands in real dialogues of the train split for
@@ -142,6 +143,9 @@ def run_system(job: dict) -> dict:
         return {"name": job["name"], "seed": job["seed"], "facts": {}, "continued": {}, "listened": {}, "events": events,
                 "lengths": sizes}
     else:
+        if int(settings.get("train_dialogues", 0)):  # data size: a seeded subset of the train split, whole system
+            keep = np.random.default_rng(0).choice(len(train), int(settings["train_dialogues"]), replace=False)
+            train = [train[i] for i in sorted(keep)]
         out = Path(job["out"])
         out.mkdir(parents=True, exist_ok=True)
         mcfg = TransformerConfig(**_typed(TransformerConfig, settings))
