@@ -143,9 +143,9 @@ def run_system(job: dict) -> dict:
         return {"name": job["name"], "seed": job["seed"], "facts": {}, "continued": {}, "listened": {}, "events": events,
                 "lengths": sizes}
     else:
-        if int(settings.get("train_dialogues", 0)):  # data size: a seeded subset of the train split, whole system
-            keep = np.random.default_rng(0).choice(len(train), int(settings["train_dialogues"]), replace=False)
-            train = [train[i] for i in sorted(keep)]
+        n_train = int(settings.get("train_dialogues", 0))  # data size: a seeded subset of the train split, whole system
+        if n_train:
+            train = [train[i] for i in sorted(np.random.default_rng(0).choice(len(train), n_train, replace=False))]
         out = Path(job["out"])
         out.mkdir(parents=True, exist_ok=True)
         mcfg = TransformerConfig(**_typed(TransformerConfig, settings))
