@@ -11,6 +11,8 @@ from babbler.errors import InputError
 from babbler.fileio import read_stereo
 from babbler.mono import split_channels
 
+from tests.helpers import FOLLOWER_WORDS, GIVER_WORDS, maptask_wav
+
 
 def _peak_hz(y: np.ndarray, sr: int) -> float:
     spec = np.abs(np.fft.rfft(y * np.hanning(len(y))))
@@ -124,6 +126,35 @@ def test_bad_va_rows_are_logged_with_file_and_line_never_fixed_in_silence(tmp_pa
     va_file.write_text("speaker,start,end\nA,0.5,1.0\nB,2.0,1.0\n")
     with pytest.raises(InputError, match=r"line 3: a segment ends \(1 s\) before it starts \(2 s\)"):
         read_va(va_file)
+
+
+def _va_file(path, a_words, b_words):
+    rows = [("A", s, e) for s, e in a_words] + [("B", s, e) for s, e in b_words]
+    path.write_text("speaker,start,end\n" + "".join(f"{sp},{s},{e}\n" for sp, s, e in rows))
+    return path
+
+
+def test_local_va_that_swaps_the_channels_is_refused_naming_both_files(tmp_path, caplog):
+    """Speaker A must be channel 0: a VA file whose speakers follow the other channels stops the dialogue."""
+    from babbler.corpora.local import prepare_dialogue
+
+    wav = tmp_path / "x.wav"
+    wav.write_bytes(maptask_wav(giver_channel=0))  # giver words on channel 0, follower words on 1, −30 dB bleed
+    right = _va_file(tmp_path / "right.csv", GIVER_WORDS, FOLLOWER_WORDS)
+    info = prepare_dialogue(wav, right, "x", tmp_path / "o.wav", tmp_path / "o.csv", tmp_path / "o.json")
+    assert info["channel_match"] > 1.5
+    swapped = _va_file(tmp_path / "swapped.csv", FOLLOWER_WORDS, GIVER_WORDS)
+    with pytest.raises(InputError, match=r"x\.wav: its channels look swapped against .*swapped\.csv.*"
+                                         r"channel match -\d\.\d\d"):
+        prepare_dialogue(wav, swapped, "y", tmp_path / "y.wav", tmp_path / "y.csv", tmp_path / "y.json")
+    assert not any(tmp_path.glob("y.*"))
+    # both speakers equally loud on both channels: the mapping cannot be checked, so it is kept with a warning
+    audio, sr = read_stereo(wav)
+    sf.write(tmp_path / "room.wav", np.repeat(audio.sum(axis=1, keepdims=True), 2, axis=1) / 2, sr)
+    with caplog.at_level(logging.WARNING):
+        info = prepare_dialogue(tmp_path / "room.wav", right, "z", tmp_path / "z.wav", tmp_path / "z.csv",
+                                tmp_path / "z.json")
+    assert abs(info["channel_match"]) < 0.1 and "barely tells which speaker is on which channel" in caplog.text
 
 
 @pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from babbler.fileio import silent_channels, write_json, write_va, write_wav
+from babbler.va import VA_RATE, segments_to_frames
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,30 @@ def clip_va(va: pd.DataFrame, duration: float, source: str) -> pd.DataFrame:
                         r["start"], r["end"], fate)
     va = va.assign(start=va["start"].clip(0, duration), end=va["end"].clip(0, duration))
     return va[va["end"] > va["start"]]
+
+
+def channel_log_energy(audio: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Per-channel log energy on 10 ms frames (frames × channels)."""
+    hop = sample_rate // VA_RATE
+    n = audio.shape[0] // hop
+    frames = audio[: n * hop].reshape(n, hop, audio.shape[1]).astype(np.float64)
+    return 10 * np.log10(np.mean(frames**2, axis=1) + 1e-10)
+
+
+def channel_match(audio: np.ndarray, sample_rate: int, va: pd.DataFrame) -> float:
+    """How much better A on channel 0 and B on channel 1 explain a stereo recording than the swap (< 0: swapped).
+
+    r(s, c) is the Pearson correlation of speaker s's 10 ms VA frames with channel c's log energy (0 where either
+    is constant: a speaker without speech, a silent channel); the match is r(A, 0) + r(B, 1) − r(A, 1) − r(B, 0).
+    Close-talk recordings score about +2, and still about +1 with the other speaker leaking in at −10 dB."""
+    energy = channel_log_energy(audio, sample_rate)
+    corr = np.zeros((2, 2))
+    for s, speaker in enumerate("AB"):
+        act = segments_to_frames(va, speaker, energy.shape[0]).astype(float)
+        for c in range(2):
+            if act.std() > 0 and energy[:, c].std() > 0:
+                corr[s, c] = np.corrcoef(act, energy[:, c])[0, 1]
+    return float((corr[0, 0] + corr[1, 1]) - (corr[0, 1] + corr[1, 0]))
 
 
 def write_dialogue(

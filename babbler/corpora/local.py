@@ -3,14 +3,36 @@ alone (timing only: each dialogue is rendered from its VA, see babbler.corpora.t
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import soundfile as sf
 
-from babbler.corpora.common import Corpus, clip_va, write_dialogue
+from babbler.corpora.common import Corpus, channel_match, clip_va, write_dialogue
 from babbler.corpora.timing_only import render_levels, write_rendered
 from babbler.errors import ConfigError, InputError
 from babbler.fileio import audio_info, read_stereo, read_va
+
+log = logging.getLogger(__name__)
+
+
+SWAPPED = -0.5  # channel_match at or below this: the VA's speakers are the recording's channels swapped
+UNCLEAR = 0.1  # below this (and above SWAPPED): the recording cannot tell which speaker is on which channel
+
+
+def check_channels(audio, sample_rate: int, va, src, va_src) -> float:
+    """`channel_match` of a recording and its VA; raise if A's VA follows channel 1 (and B's channel 0), warn if
+    the audio cannot tell."""
+    match = channel_match(audio, sample_rate, va)
+    if match <= SWAPPED:
+        raise InputError(src, f"its channels look swapped against {va_src}: speaker A's VA follows channel 1's "
+                         f"loudness and B's channel 0's (channel match {match:+.2f}; close-talk recordings score "
+                         f"about +2). Speaker A must be channel 0: swap A and B in the VA file, or the channels")
+    if match < UNCLEAR:
+        log.warning("%s: the recording barely tells which speaker is on which channel (channel match %+.2f against "
+                    "its VA %s; close-talk recordings score about +2): check that speaker A is channel 0",
+                    src, match, va_src)
+    return match
 
 
 def prepare_dialogue(src, va_src, dialogue: str, wav_out, va_out, info_out) -> dict:
@@ -19,12 +41,13 @@ def prepare_dialogue(src, va_src, dialogue: str, wav_out, va_out, info_out) -> d
     va = read_va(va_src) if va_src else None
     if va is not None and len(va) and va["end"].max() > audio.shape[0] / sr + 1.0:
         raise InputError(va_src, f"VA runs to {va['end'].max():.2f} s but {src} lasts {audio.shape[0] / sr:.2f} s")
+    extra = {"source_file": str(Path(src).resolve())}
     if va is not None:
         va = clip_va(va, audio.shape[0] / sr, str(va_src))
+        extra["channel_match"] = round(check_channels(audio, sr, va, src, va_src), 4)
     subtype = audio_info(src).subtype
     if subtype not in sf.available_subtypes("WAV"):
         subtype = "PCM_16"
-    extra = {"source_file": str(Path(src).resolve())}
     return write_dialogue(dialogue, audio, sr, va, wav_out, va_out, info_out, extra=extra, subtype=subtype,
                           source=str(src))
 

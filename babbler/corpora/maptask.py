@@ -11,11 +11,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from babbler.corpora.common import Corpus, Download, write_dialogue
+from babbler.corpora.common import Corpus, Download, channel_match, write_dialogue
 from babbler.corpora.timing_only import render_levels, write_rendered
 from babbler.errors import ConfigError, InputError
 from babbler.fileio import audio_info, read_stereo
-from babbler.va import VA_RATE, segments_to_frames
 
 log = logging.getLogger(__name__)
 
@@ -96,14 +95,6 @@ def verify_annotations_zip(path: Path) -> None:
         raise InputError(path, f"not a zip file ({exc})") from exc
 
 
-def channel_log_energy(audio: np.ndarray, sample_rate: int) -> np.ndarray:
-    """Per-channel log energy on 10 ms frames (frames × channels)."""
-    hop = sample_rate // VA_RATE
-    n = audio.shape[0] // hop
-    frames = audio[: n * hop].reshape(n, hop, audio.shape[1]).astype(np.float64)
-    return 10 * np.log10(np.mean(frames**2, axis=1) + 1e-10)
-
-
 @dataclass(frozen=True)
 class ChannelCheck:
     """Which input channel carries the giver, and how clearly the audio says so."""
@@ -114,19 +105,8 @@ class ChannelCheck:
 
 def giver_channel(audio: np.ndarray, sample_rate: int, words: dict[str, pd.DataFrame]) -> ChannelCheck:
     """Correlate each channel's energy with each role's word activity and pick the better assignment."""
-    energy = channel_log_energy(audio, sample_rate)
-    n = energy.shape[0]
-    corr = np.zeros((2, 2))
-    for r, role in enumerate(("g", "f")):
-        seg = words[role].assign(speaker="X")
-        act = segments_to_frames(seg, "X", n).astype(float)
-        for c in range(2):
-            if act.std() == 0 or energy[:, c].std() == 0:
-                continue
-            corr[r, c] = np.corrcoef(act, energy[:, c])[0, 1]
-    straight = corr[0, 0] + corr[1, 1]
-    swapped = corr[0, 1] + corr[1, 0]
-    return ChannelCheck(0 if straight >= swapped else 1, float(abs(straight - swapped)))
+    match = channel_match(audio, sample_rate, va_from_words(words))
+    return ChannelCheck(0 if match >= 0 else 1, abs(match))
 
 
 def va_from_words(words: dict[str, pd.DataFrame]) -> pd.DataFrame:
