@@ -139,3 +139,23 @@ def maptask_wav(giver_channel: int, sr: int = 20000, duration: float = 8.0, seed
     buf = io.BytesIO()
     sf.write(buf, audio, sr, subtype="PCM_16", format="WAV")
     return buf.getvalue()
+
+
+def textgrid(tiers: dict[str, list[tuple[float, float, str]]], xmax: float = 8.0) -> str:
+    """A long-format Praat TextGrid whose interval tiers hold these labelled intervals (gaps filled with "")."""
+    items = []
+    for k, (name, labelled) in enumerate(tiers.items(), 1):
+        bounds, t = [], 0.0
+        for s, e, label in labelled:
+            if s > t:
+                bounds.append((t, s, ""))
+            bounds.append((s, e, label))
+            t = e
+        if t < xmax:
+            bounds.append((t, xmax, ""))
+        body = "".join(f'        intervals [{i}]:\n            xmin = {s}\n            xmax = {e}\n'
+                       f'            text = "{label}"\n' for i, (s, e, label) in enumerate(bounds, 1))
+        items.append(f'    item [{k}]:\n        class = "IntervalTier"\n        name = "{name}"\n        xmin = 0\n'
+                     f'        xmax = {xmax}\n        intervals: size = {len(bounds)}\n{body}')
+    return (f'File type = "ooTextFile"\nObject class = "TextGrid"\n\nxmin = 0\nxmax = {xmax}\ntiers? <exists>\n'
+            f'size = {len(items)}\nitem []:\n' + "".join(items))

@@ -12,7 +12,7 @@ import soundfile as sf
 import yaml
 
 from babbler.systems import SYSTEMS as ALL_SYSTEMS
-from tests.helpers import FileServer, maptask_wav, maptask_zip
+from tests.helpers import FileServer, maptask_wav, maptask_zip, textgrid
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -315,7 +315,7 @@ def test_local_corpus_of_va_files_without_audio(tmp_path):
     va_dir = tmp_path / "va"
     va_dir.mkdir()
     (va_dir / "x1.csv").write_text("speaker,start,end\nA,0.5,2.0\nB,2.2,3.0\nA,3.5,5.0\nB,4.8,6.5\n")
-    (va_dir / "x2.csv").write_text("speaker,start,end\nB,0.2,1.0\nA,1.4,4.0\n")
+    (va_dir / "x2.TextGrid").write_text(textgrid({"giver": [(1.4, 4.0, "okay")], "follower": [(0.2, 1.0, "hi")]}))
     config = {"corpus": {"name": "local", "local": {"va": str(va_dir)}}, "vad": {"method": "reference"}}
     run_snakemake(tmp_path / "run", config)
     res = tmp_path / "run/results"
@@ -326,3 +326,4 @@ def test_local_corpus_of_va_files_without_audio(tmp_path):
     assert ipus[["speaker", "start", "end"]].values.tolist() == [["A", 0.5, 2.0], ["B", 2.2, 3.0], ["A", 3.5, 5.0],
                                                                  ["B", 4.8, 6.5]]
     assert events.loc[events["type"] == "overlap_between", "duration"].round(3).tolist() == [0.2]
+    assert pd.read_csv(res / "corpus/local/va/x2.csv").values.tolist() == [["B", 0.2, 1.0], ["A", 1.4, 4.0]]

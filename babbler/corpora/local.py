@@ -11,7 +11,8 @@ import soundfile as sf
 from babbler.corpora.common import Corpus, channel_match, clip_va, write_dialogue
 from babbler.corpora.timing_only import render_levels, write_rendered
 from babbler.errors import ConfigError, InputError
-from babbler.fileio import audio_info, read_stereo, read_va
+from babbler.fileio import audio_info, read_stereo
+from babbler.va_formats import VA_SUFFIXES, read_user_va, swap_speakers
 
 log = logging.getLogger(__name__)
 
@@ -35,15 +36,21 @@ def check_channels(audio, sample_rate: int, va, src, va_src) -> float:
     return match
 
 
-def prepare_dialogue(src, va_src, dialogue: str, wav_out, va_out, info_out) -> dict:
-    """Validate one user recording (and its VA, if given) and write them in the corpus layout."""
+def prepare_dialogue(src, va_src, dialogue: str, wav_out, va_out, info_out, speakers=()) -> dict:
+    """Validate one user recording (and its VA, if given) and write them in the corpus layout.
+
+    `speakers`: the TextGrid tiers or RTTM speaker ids of A and B (corpus.local.speakers); without them, the
+    speaker whose VA follows channel 0's loudness becomes A."""
     audio, sr = read_stereo(src)
-    va = read_va(va_src) if va_src else None
+    va, ordered = read_user_va(va_src, speakers) if va_src else (None, True)
     if va is not None and len(va) and va["end"].max() > audio.shape[0] / sr + 1.0:
         raise InputError(va_src, f"VA runs to {va['end'].max():.2f} s but {src} lasts {audio.shape[0] / sr:.2f} s")
     extra = {"source_file": str(Path(src).resolve())}
     if va is not None:
         va = clip_va(va, audio.shape[0] / sr, str(va_src))
+        if not ordered and channel_match(audio, sr, va) <= -UNCLEAR:  # a clear no: the file's order is a guess
+            log.info("%s: its second speaker follows channel 0; that speaker is A", va_src)
+            va = swap_speakers(va)
         extra["channel_match"] = round(check_channels(audio, sr, va, src, va_src), 4)
     subtype = audio_info(src).subtype
     if subtype not in sf.available_subtypes("WAV"):
@@ -55,16 +62,18 @@ def prepare_dialogue(src, va_src, dialogue: str, wav_out, va_out, info_out) -> d
 AUDIO_SUFFIXES = (".wav", ".flac")
 
 
-def prepare_timing_only(va_src, dialogue: str, seed: int, render: dict, wav_out, va_out, info_out) -> dict:
+def prepare_timing_only(va_src, dialogue: str, seed: int, render: dict, wav_out, va_out, info_out,
+                        speakers=()) -> dict:
     """A dialogue known only by its VA file: babble rendered from it, written in the corpus layout."""
-    va = read_va(va_src)
+    va, _ordered = read_user_va(va_src, speakers)
     if va.empty:
         raise InputError(va_src, "holds no speech segments: nothing to render")
     return write_rendered(va, dialogue, seed, render, wav_out, va_out, info_out, str(va_src),
                           extra={"source_file": str(Path(va_src).resolve())})
 
 
-def local_dialogue_files(folder: str | Path, suffixes: tuple[str, ...] = AUDIO_SUFFIXES) -> dict[str, Path]:
+def local_dialogue_files(folder: str | Path, suffixes: tuple[str, ...] = AUDIO_SUFFIXES,
+                         key: str = "corpus.local.path") -> dict[str, Path]:
     """Map dialogue id (file stem) → file for the files with these suffixes (recordings; or VA files) in a folder.
 
     Hidden files (`.x.wav`, and the `._x.wav` resource forks macOS leaves on shared drives) are not
@@ -79,12 +88,12 @@ def local_dialogue_files(folder: str | Path, suffixes: tuple[str, ...] = AUDIO_S
             dotted.append(p.name)
             continue
         if p.stem in files:
-            raise ConfigError("corpus.local.path", f"two files share the dialogue id {p.stem!r}")
+            raise ConfigError(key, f"two files share the dialogue id {p.stem!r}: {files[p.stem].name} and {p.name}")
         files[p.stem] = p
     if dotted:
         example = dotted[0]
         fixed = example[: -len(Path(example).suffix)].replace(".", "-") + Path(example).suffix
-        raise ConfigError("corpus.local.path", f"{len(dotted)} file name(s) hold a dot before the extension "
+        raise ConfigError(key, f"{len(dotted)} file name(s) hold a dot before the extension "
                           f"({', '.join(dotted[:5])}{', …' if len(dotted) > 5 else ''}); rule corpus_dialogue takes "
                           f"the file stem as the dialogue id, and ids may not contain '.': rename them "
                           f"(e.g. {example} → {fixed})")
@@ -105,14 +114,18 @@ def _check_folder(key: str, path: str) -> None:
 def _check(corpus_cfg: dict) -> None:
     """The folder exists and holds recordings (or, timing only, the VA folder holds VA files)."""
     path, va = corpus_cfg["local"]["path"], corpus_cfg["local"]["va"]
+    speakers = corpus_cfg["local"]["speakers"]
+    if speakers and (len(speakers) != 2 or speakers[0] == speakers[1]):
+        raise ConfigError("corpus.local.speakers", f"names {speakers}: give two different names, speaker A's first "
+                          "(TextGrid tiers or RTTM speaker ids), or none")
     if not path and not va:
         raise ConfigError("corpus.local.path", "is required when corpus.name is 'local' (or corpus.local.va alone, "
                           "for a corpus of voice-activity files without audio)")
     if va:
         _check_folder("corpus.local.va", va)
     if not path:
-        if not local_dialogue_files(va, (".csv",)):
-            raise ConfigError("corpus.local.va", f"folder {va} holds no .csv voice-activity files")
+        if not local_dialogue_files(va, VA_SUFFIXES, "corpus.local.va"):
+            raise ConfigError("corpus.local.va", f"folder {va} holds no voice-activity files (.csv, .TextGrid, .rttm)")
         return
     _check_folder("corpus.local.path", path)
     if not local_dialogue_files(path):
@@ -121,30 +134,33 @@ def _check(corpus_cfg: dict) -> None:
 
 def _dialogue_ids(corpus_cfg: dict) -> list[str]:
     path, va = corpus_cfg["local"]["path"], corpus_cfg["local"]["va"]
-    return list(local_dialogue_files(path) if path else local_dialogue_files(va, (".csv",)))
+    return list(local_dialogue_files(path) if path else local_dialogue_files(va, VA_SUFFIXES, "corpus.local.va"))
 
 
 def _inputs(corpus_cfg: dict, dialogue: str) -> dict[str, str]:
     """The user's recording of a dialogue (when there is audio), and its VA file when the config names a VA folder."""
     path, va = corpus_cfg["local"]["path"], corpus_cfg["local"]["va"]
     files = {"audio": str(local_dialogue_files(path)[dialogue])} if path else {}
-    if va:
-        files["va"] = str(Path(va) / f"{dialogue}.csv")
+    if va:  # its VA file in any format; a recording without one is Snakemake's missing input {dialogue}.csv
+        files["va"] = str(local_dialogue_files(va, VA_SUFFIXES, "corpus.local.va").get(dialogue, Path(va) / f"{dialogue}.csv"))
     return files
 
 
 def _settings(config: dict) -> dict:
-    """Recordings depend on their files alone; a timing-only dialogue on the seed and the rendering's levels."""
+    """Recordings depend on their files (and which speakers of a TextGrid or RTTM are A and B) alone; a timing-only
+    dialogue also on the seed and the rendering's levels."""
+    speakers = {"speakers": list(config["corpus"]["local"]["speakers"])} if config["corpus"]["local"]["speakers"] else {}
     if config["corpus"]["local"]["path"]:
-        return {}
-    return {"seed": config["corpus"]["seed"], "render": render_levels(config)}
+        return speakers
+    return {"seed": config["corpus"]["seed"], "render": render_levels(config), **speakers}
 
 
 def _prepare(settings: dict, dialogue: str, inputs: dict, wav_out, va_out, info_out) -> dict:
+    speakers = settings.get("speakers", ())
     if "audio" not in inputs:
         return prepare_timing_only(inputs["va"], dialogue, settings["seed"], settings["render"], wav_out, va_out,
-                                   info_out)
-    return prepare_dialogue(inputs["audio"], inputs.get("va"), dialogue, wav_out, va_out, info_out)
+                                   info_out, speakers)
+    return prepare_dialogue(inputs["audio"], inputs.get("va"), dialogue, wav_out, va_out, info_out, speakers)
 
 
 CORPUS = Corpus("local", dialogue_ids=_dialogue_ids, prepare=_prepare, settings=_settings,

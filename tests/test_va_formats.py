@@ -1,0 +1,116 @@
+"""Voice activity from Praat TextGrids and NIST RTTM files: tiers and speakers to A and B, and bad files."""
+
+import logging
+
+import numpy as np
+import pandas as pd
+import pytest
+import soundfile as sf
+
+from babbler.corpora.local import CORPUS, prepare_dialogue
+from babbler.errors import ConfigError, InputError
+from babbler.fileio import read_stereo
+from babbler.va_formats import merge_touching, read_user_va
+from tests.helpers import FOLLOWER_WORDS, GIVER_WORDS, maptask_wav, textgrid
+
+
+def words(spans, label="word"):
+    return [(s, e, label) for s, e in spans]
+
+
+def rows(va: pd.DataFrame) -> list:
+    return [[r.speaker, round(r.start, 3), round(r.end, 3)] for r in va.itertuples()]
+
+
+def test_textgrid_speech_intervals_become_va_merged_where_words_touch(tmp_path):
+    """Silence labels (empty, sil, sp, <sil>) are not speech; touching words make one segment; tiers in file order."""
+    path = tmp_path / "d.TextGrid"
+    path.write_text(textgrid({"giver": [(0.5, 0.9, "right"), (0.9, 1.2, "okay"), (1.2, 1.3, "sp"), (1.3, 1.6, "go")],
+                              "follower": [(1.0, 1.5, "sil"), (2.0, 2.4, "mhm"), (3.0, 3.2, "<sil>")]}))
+    va, ordered = read_user_va(path)
+    assert not ordered
+    assert rows(va) == [["A", 0.5, 1.2], ["A", 1.3, 1.6], ["B", 2.0, 2.4]]
+    va, ordered = read_user_va(path, ["follower", "giver"])
+    assert ordered and rows(va) == [["B", 0.5, 1.2], ["B", 1.3, 1.6], ["A", 2.0, 2.4]]
+
+
+def test_textgrid_tier_choice_mfa_words_and_bad_names(tmp_path):
+    path = tmp_path / "mfa.TextGrid"  # the Montreal Forced Aligner's layout: words and phones per speaker
+    path.write_text(textgrid({"s1 - words": words([(0.5, 1.0)]), "s1 - phones": words([(0.5, 0.7), (0.7, 1.0)]),
+                              "s2 - words": words([(1.5, 2.0)]), "s2 - phones": words([(1.5, 2.0)])}))
+    assert rows(read_user_va(path)[0]) == [["A", 0.5, 1.0], ["B", 1.5, 2.0]]
+    with pytest.raises(InputError, match=r"mfa\.TextGrid: has no interval tier 's3' \(corpus\.local\.speakers\); "
+                                         r"it holds: 's1 - words', 's1 - phones'"):
+        read_user_va(path, ["s3", "s1 - words"])
+    three = tmp_path / "three.TextGrid"
+    three.write_text(textgrid({"a": words([(0.5, 1.0)]), "b": words([(1.5, 2.0)]), "c": words([(3.0, 3.5)])}))
+    with pytest.raises(InputError, match=r"three\.TextGrid: holds 3 interval tiers \('a', 'b', 'c'\), not two: name "
+                                         r"the two speakers' in corpus\.local\.speakers"):
+        read_user_va(three)
+    not_a_grid = tmp_path / "broken.TextGrid"
+    not_a_grid.write_text("speaker,start,end\nA,0,1\n")
+    with pytest.raises(InputError, match=r"broken\.TextGrid: Praat cannot read it as a TextGrid"):
+        read_user_va(not_a_grid)
+
+
+def test_rttm_two_speakers_first_to_speak_is_a_others_dropped_with_a_warning(tmp_path, caplog):
+    path = tmp_path / "d.rttm"
+    path.write_text(";; diarization output\n"
+                    "SPKR-INFO d 1 <NA> <NA> <NA> unknown spk_b <NA> <NA>\n"
+                    "SPEAKER d 1 2.00 0.50 <NA> <NA> spk_b <NA> <NA>\n"
+                    "SPEAKER d 1 0.40 1.00 <NA> <NA> spk_a <NA> <NA>\n"
+                    "SPEAKER d 1 1.20 0.60 <NA> <NA> spk_a <NA> <NA>\n")
+    assert rows(read_user_va(path)[0]) == [["A", 0.4, 1.8], ["B", 2.0, 2.5]]  # 0.4–1.4 and 1.2–1.8 overlap: merged
+    path.write_text(path.read_text() + "SPEAKER d 1 3.00 0.25 <NA> <NA> noise <NA> <NA>\n")
+    with pytest.raises(InputError, match=r"holds 3 speakers \('spk_a', 'spk_b', 'noise'\), not two"):
+        read_user_va(path)
+    with caplog.at_level(logging.WARNING):
+        va, ordered = read_user_va(path, ["spk_b", "spk_a"])
+    assert ordered and rows(va) == [["B", 0.4, 1.8], ["A", 2.0, 2.5]]
+    assert "speaker 'noise' (0.2 s of speech) is neither speaker of corpus.local.speakers; left out" in caplog.text
+    path.write_text("SPEAKER d 1 1.0 -0.5 <NA> <NA> x <NA> <NA>\n")
+    with pytest.raises(InputError, match=r"d\.rttm: line 1: negative onset or duration"):
+        read_user_va(path)
+    path.write_text("SPEAKER d 1 one 0.5 <NA> <NA> x <NA> <NA>\n")
+    with pytest.raises(InputError, match=r"line 1: onset 'one' or duration '0.5' is not a number of seconds"):
+        read_user_va(path)
+
+
+def test_merge_touching_keeps_gaps():
+    seg = pd.DataFrame({"start": [2.0, 0.0, 0.5, 3.0], "end": [2.5, 0.5, 1.0, 3.1]})
+    assert merge_touching(seg).values.tolist() == [[0.0, 1.0], [2.0, 2.5], [3.0, 3.1]]
+
+
+def test_a_recording_orients_an_unordered_textgrid_and_checks_a_named_one(tmp_path):
+    """Without corpus.local.speakers the speaker on channel 0 becomes A; with them, a swap is an error."""
+    wav = tmp_path / "x.wav"
+    wav.write_bytes(maptask_wav(giver_channel=0))
+    grid = tmp_path / "x.TextGrid"  # the follower's tier first: the file's order is the wrong way round
+    grid.write_text(textgrid({"f": words(FOLLOWER_WORDS), "g": words(GIVER_WORDS)}))
+    info = prepare_dialogue(wav, grid, "x", tmp_path / "o.wav", tmp_path / "o.csv", tmp_path / "o.json")
+    assert info["channel_match"] > 1.5
+    written = pd.read_csv(tmp_path / "o.csv")
+    assert written.loc[written["speaker"] == "A", ["start", "end"]].values.tolist() == [list(w) for w in GIVER_WORDS]
+    with pytest.raises(InputError, match=r"x\.wav: its channels look swapped against .*x\.TextGrid"):
+        prepare_dialogue(wav, grid, "y", tmp_path / "y.wav", tmp_path / "y.csv", tmp_path / "y.json", ["f", "g"])
+    assert not any(tmp_path.glob("y.*"))
+    audio, sr = read_stereo(wav)  # both speakers equally on both channels: the file's order is kept
+    sf.write(tmp_path / "room.wav", np.repeat(audio.sum(axis=1, keepdims=True), 2, axis=1) / 2, sr)
+    prepare_dialogue(tmp_path / "room.wav", grid, "z", tmp_path / "z.wav", tmp_path / "z.csv", tmp_path / "z.json")
+    written = pd.read_csv(tmp_path / "z.csv")
+    assert written.loc[written["speaker"] == "A", ["start", "end"]].values.tolist() == [list(w) for w in FOLLOWER_WORDS]
+
+
+@pytest.mark.parametrize("speakers", [["a"], ["a", "a"], ["a", "b", "c"]])
+def test_speakers_setting_needs_two_different_names(tmp_path, speakers):
+    (tmp_path / "d.rttm").write_text("SPEAKER d 1 0.0 1.0 <NA> <NA> a <NA> <NA>\n")
+    with pytest.raises(ConfigError, match=r"corpus\.local\.speakers.*give two different names"):
+        CORPUS.check({"local": {"path": None, "va": str(tmp_path), "speakers": speakers}})
+
+
+def test_a_dialogue_with_two_va_files_is_refused_naming_the_va_key(tmp_path):
+    (tmp_path / "d.csv").write_text("speaker,start,end\nA,0,1\n")
+    (tmp_path / "d.rttm").write_text("SPEAKER d 1 0.0 1.0 <NA> <NA> a <NA> <NA>\n")
+    with pytest.raises(ConfigError, match=r"config key 'corpus\.local\.va': two files share the dialogue id 'd': "
+                                          r"d\.csv and d\.rttm"):
+        CORPUS.check({"local": {"path": None, "va": str(tmp_path), "speakers": []}})
