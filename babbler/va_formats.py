@@ -104,7 +104,8 @@ def _textgrid_tiers(path: Path) -> dict[str, pd.DataFrame]:
         rows = []
         for j in range(1, call(grid, "Get number of intervals", i) + 1):
             if call(grid, "Get label of interval", i, j).strip().lower() not in SILENCE_LABELS:
-                rows.append((call(grid, "Get start time of interval", i, j), call(grid, "Get end time of interval", i, j)))
+                rows.append((call(grid, "Get start time of interval", i, j),
+                             call(grid, "Get end time of interval", i, j)))
         tiers[name] = pd.DataFrame(rows, columns=["start", "end"], dtype=float)
     return tiers
 

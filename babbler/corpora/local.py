@@ -142,15 +142,17 @@ def _inputs(corpus_cfg: dict, dialogue: str) -> dict[str, str]:
     path, va = corpus_cfg["local"]["path"], corpus_cfg["local"]["va"]
     files = {"audio": str(local_dialogue_files(path)[dialogue])} if path else {}
     if va:  # its VA file in any format; a recording without one is Snakemake's missing input {dialogue}.csv
-        files["va"] = str(local_dialogue_files(va, VA_SUFFIXES, "corpus.local.va").get(dialogue, Path(va) / f"{dialogue}.csv"))
+        found = local_dialogue_files(va, VA_SUFFIXES, "corpus.local.va")
+        files["va"] = str(found.get(dialogue, Path(va) / f"{dialogue}.csv"))
     return files
 
 
 def _settings(config: dict) -> dict:
     """Recordings depend on their files (and which speakers of a TextGrid or RTTM are A and B) alone; a timing-only
     dialogue also on the seed and the rendering's levels."""
-    speakers = {"speakers": list(config["corpus"]["local"]["speakers"])} if config["corpus"]["local"]["speakers"] else {}
-    if config["corpus"]["local"]["path"]:
+    local = config["corpus"]["local"]
+    speakers = {"speakers": list(local["speakers"])} if local["speakers"] else {}
+    if local["path"]:
         return speakers
     return {"seed": config["corpus"]["seed"], "render": render_levels(config), **speakers}
 
