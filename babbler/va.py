@@ -29,6 +29,17 @@ def segments_to_frames(va: pd.DataFrame, speaker: str, total: int, rate: int = V
     return track
 
 
+def merge_segments(seg: pd.DataFrame) -> pd.DataFrame:
+    """Union of possibly overlapping or touching segments."""
+    out: list[list[float]] = []
+    for s, e in sorted(zip(seg["start"], seg["end"])):
+        if out and s <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], e)
+        else:
+            out.append([s, e])
+    return pd.DataFrame(out, columns=["start", "end"])
+
+
 def runs(track: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Start and end (exclusive) frame indices of the maximal True runs of a boolean track."""
     padded = np.concatenate([[False], np.asarray(track, dtype=bool), [False]])

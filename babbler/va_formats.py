@@ -6,11 +6,11 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from babbler.errors import InputError
 from babbler.fileio import VA_COLUMNS, read_va
+from babbler.va import merge_segments
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ def read_user_va(path: str | Path, speakers: list[str] | tuple[str, ...] = ()) -
     else:
         raise InputError(path, f"not a voice-activity file: the suffix must be one of {', '.join(VA_SUFFIXES)}")
     chosen = _choose(path, named, list(speakers))
-    parts = [merge_touching(named[name]).assign(speaker=s) for s, name in zip("AB", chosen)]
+    parts = [merge_segments(named[name]).assign(speaker=s) for s, name in zip("AB", chosen)]
     va = pd.concat(parts, ignore_index=True)[VA_COLUMNS]
     return va.sort_values(["start", "speaker"], kind="stable").reset_index(drop=True), bool(speakers)
 
@@ -46,18 +46,6 @@ def read_user_va(path: str | Path, speakers: list[str] | tuple[str, ...] = ()) -
 def swap_speakers(va: pd.DataFrame) -> pd.DataFrame:
     """The same VA with A and B exchanged."""
     return va.assign(speaker=va["speaker"].map({"A": "B", "B": "A"}))
-
-
-def merge_touching(seg: pd.DataFrame) -> pd.DataFrame:
-    """One speaker's segments sorted, with those that overlap or touch (word after word) merged into one."""
-    seg = seg.sort_values("start", kind="stable")
-    starts, ends = seg["start"].to_numpy(float), seg["end"].to_numpy(float)
-    if len(starts) == 0:
-        return pd.DataFrame({"start": starts, "end": ends})
-    reach = np.maximum.accumulate(ends)
-    new = np.concatenate([[True], starts[1:] > reach[:-1]])  # a gap before it: a new segment starts here
-    group = np.cumsum(new) - 1
-    return pd.DataFrame({"start": starts[new], "end": pd.Series(ends).groupby(group).max().to_numpy()})
 
 
 def _choose(path: Path, named: dict[str, pd.DataFrame], speakers: list[str]) -> list[str]:

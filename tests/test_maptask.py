@@ -8,6 +8,7 @@ import soundfile as sf
 
 from babbler.corpora import maptask
 from babbler.errors import InputError
+from babbler.va import merge_segments
 from tests.helpers import FOLLOWER_WORDS, GIVER_WORDS, maptask_wav, maptask_zip, timed_units_xml
 
 
@@ -27,7 +28,7 @@ def test_parse_timed_units_reads_tu_elements_only():
 
 def test_merge_segments_unions_touching_words():
     seg = pd.DataFrame({"start": [0.0, 0.5, 0.4, 2.0], "end": [0.5, 0.9, 0.6, 2.1]})
-    merged = maptask.merge_segments(seg)
+    merged = merge_segments(seg)
     assert merged.values.tolist() == [[0.0, 0.9], [2.0, 2.1]]
 
 

@@ -1,6 +1,8 @@
 """Voice activity from Praat TextGrids and NIST RTTM files: tiers and speakers to A and B, and bad files."""
 
 import logging
+import zipfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -8,9 +10,11 @@ import pytest
 import soundfile as sf
 
 from babbler.corpora.local import CORPUS, prepare_dialogue
+from babbler.corpora.maptask import parse_timed_units, va_from_words
 from babbler.errors import ConfigError, InputError
 from babbler.fileio import read_stereo
-from babbler.va_formats import merge_touching, read_user_va
+from babbler.va import merge_segments
+from babbler.va_formats import read_user_va
 from tests.helpers import FOLLOWER_WORDS, GIVER_WORDS, maptask_wav, textgrid
 
 
@@ -76,11 +80,6 @@ def test_rttm_two_speakers_first_to_speak_is_a_others_dropped_with_a_warning(tmp
         read_user_va(path)
 
 
-def test_merge_touching_keeps_gaps():
-    seg = pd.DataFrame({"start": [2.0, 0.0, 0.5, 3.0], "end": [2.5, 0.5, 1.0, 3.1]})
-    assert merge_touching(seg).values.tolist() == [[0.0, 1.0], [2.0, 2.5], [3.0, 3.1]]
-
-
 def test_a_recording_orients_an_unordered_textgrid_and_checks_a_named_one(tmp_path):
     """Without corpus.local.speakers the speaker on channel 0 becomes A; with them, a swap is an error."""
     wav = tmp_path / "x.wav"
@@ -114,3 +113,27 @@ def test_a_dialogue_with_two_va_files_is_refused_naming_the_va_key(tmp_path):
     with pytest.raises(ConfigError, match=r"config key 'corpus\.local\.va': two files share the dialogue id 'd': "
                                           r"d\.csv and d\.rttm"):
         CORPUS.check({"local": {"path": None, "va": str(tmp_path), "speakers": []}})
+
+
+EXCERPT = Path(__file__).parent / "data" / "maptask-excerpt.zip"  # two real Map Task dialogues' word timings
+
+
+def test_real_word_timings_as_a_textgrid_give_the_nxt_readers_va(tmp_path):
+    """Map Task's words written as an aligner's TextGrid (words and silences, a phones tier beside) read back as the
+    VA the corpus's own NXT reader makes of them."""
+    with zipfile.ZipFile(EXCERPT) as zf:
+        xml = {n.split("/")[-1]: zf.read(n) for n in zf.namelist() if n.endswith("timed-units.xml")}
+    raw = {role: parse_timed_units(xml[f"q1ec6.{role}.timed-units.xml"], role) for role in ("g", "f")}
+    end = max(float(raw[r]["end"].max()) for r in raw) + 1.0
+    tiers = {}
+    for role in ("g", "f"):
+        w = raw[role].sort_values("start")
+        tiers[f"{role} - words"] = [(s, e, "word") for s, e in zip(w["start"], w["end"])]
+        tiers[f"{role} - phones"] = [(s, e, "ph") for s, e in zip(w["start"], w["end"])]
+    path = tmp_path / "q1ec6.TextGrid"
+    path.write_text(textgrid(tiers, xmax=end))
+    va, _ = read_user_va(path)
+    expected = va_from_words({r: merge_segments(raw[r]) for r in raw})
+    expected = expected.sort_values(["start", "speaker"], kind="stable").reset_index(drop=True)
+    assert len(va) > 100
+    pd.testing.assert_frame_equal(va, expected, check_exact=False, atol=1e-9)

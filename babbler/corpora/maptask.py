@@ -15,6 +15,7 @@ from babbler.corpora.common import Corpus, Download, channel_match, write_dialog
 from babbler.corpora.timing_only import render_levels, write_rendered
 from babbler.errors import ConfigError, InputError
 from babbler.fileio import audio_info, read_stereo
+from babbler.va import merge_segments
 
 log = logging.getLogger(__name__)
 
@@ -54,17 +55,6 @@ def parse_timed_units(xml_bytes: bytes, source: str) -> pd.DataFrame:
         if end > start:
             rows.append((start, end))
     return pd.DataFrame(rows, columns=["start", "end"])
-
-
-def merge_segments(seg: pd.DataFrame) -> pd.DataFrame:
-    """Union of possibly overlapping or touching segments."""
-    out: list[list[float]] = []
-    for s, e in sorted(zip(seg["start"], seg["end"])):
-        if out and s <= out[-1][1]:
-            out[-1][1] = max(out[-1][1], e)
-        else:
-            out.append([s, e])
-    return pd.DataFrame(out, columns=["start", "end"])
 
 
 def timed_units_from_zip(zip_path: str | Path, dialogue: str) -> dict[str, pd.DataFrame]:
