@@ -115,13 +115,29 @@ def read_stereo(path: str | Path) -> tuple[np.ndarray, int]:
     info = audio_info(path)
     if info.channels != 2:
         kind = "mono" if info.channels == 1 else f"{info.channels}-channel"
-        raise InputError(path, f"expected a stereo file with one speaker per channel, found {kind} audio")
+        hint = " (a dialogue with one file per speaker: name them {id}.A.wav and {id}.B.wav)" * (info.channels == 1)
+        raise InputError(path, f"expected a stereo file with one speaker per channel, found {kind} audio{hint}")
+    return _decode(info)
+
+
+def read_mono(path: str | Path) -> tuple[np.ndarray, int]:
+    """Read a one-speaker recording as float32 samples, raising InputError if it has more than one channel."""
+    info = audio_info(path)
+    if info.channels != 1:
+        raise InputError(path, f"expected a mono file of one speaker (the pair's other speaker has their own file), "
+                               f"found {info.channels}-channel audio")
+    audio, sr = _decode(info)
+    return audio[:, 0], sr
+
+
+def _decode(info: AudioInfo) -> tuple[np.ndarray, int]:
+    """The samples (frames × channels, float32) of a checked file, raising InputError if they cannot all be read."""
     try:
-        audio, sr = sf.read(str(path), dtype="float32", always_2d=True)
+        audio, sr = sf.read(info.path, dtype="float32", always_2d=True)
     except Exception as exc:
-        raise InputError(path, f"audio data cannot be decoded ({exc})") from exc
+        raise InputError(info.path, f"audio data cannot be decoded ({exc})") from exc
     if audio.shape[0] < info.frames:
-        raise InputError(path, f"truncated: header promises {info.frames} frames, file holds {audio.shape[0]}")
+        raise InputError(info.path, f"truncated: header promises {info.frames} frames, file holds {audio.shape[0]}")
     return audio, sr
 
 

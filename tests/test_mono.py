@@ -157,6 +157,54 @@ def test_local_va_that_swaps_the_channels_is_refused_naming_both_files(tmp_path,
     assert abs(info["channel_match"]) < 0.1 and "barely tells which speaker is on which channel" in caplog.text
 
 
+def test_one_file_per_speaker_makes_one_stereo_dialogue(tmp_path, caplog):
+    """`x.A.flac` and `x.B.flac` (mono, one speaker each) become x's channels 0 and 1; the shorter is padded."""
+    from babbler.corpora.local import local_recordings, prepare_dialogue
+
+    sr = 16000
+    t = np.arange(3 * sr) / sr
+    sf.write(tmp_path / "x.A.flac", 0.3 * np.sin(2 * np.pi * 150 * t), sr)
+    sf.write(tmp_path / "x.B.flac", 0.3 * np.sin(2 * np.pi * 250 * t[: int(1.5 * sr)]), sr)
+    sf.write(tmp_path / "y.wav", np.zeros((sr, 2)), sr)
+    recordings = local_recordings(tmp_path)
+    assert {d: [p.name for p in f] for d, f in recordings.items()} == {"x": ["x.A.flac", "x.B.flac"], "y": ["y.wav"]}
+    with caplog.at_level(logging.WARNING):
+        info = prepare_dialogue(recordings["x"], None, "x", tmp_path / "o.wav", None, tmp_path / "o.json")
+    assert "x.A.flac lasts 3.00 s and" in caplog.text and "x.B.flac 1.50 s: the shorter is padded" in caplog.text
+    out, rate = sf.read(tmp_path / "o.wav")
+    assert rate == sr and out.shape == (3 * sr, 2) and info["duration"] == 3.0
+    assert _peak_hz(out[:sr, 0], sr) == pytest.approx(150, abs=2)
+    assert _peak_hz(out[:sr, 1], sr) == pytest.approx(250, abs=2)
+    assert not np.any(out[int(1.5 * sr):, 1])
+    assert info["source_file"].endswith("x.A.flac + " + str((tmp_path / "x.B.flac").resolve()))
+    sf.write(tmp_path / "z.A.wav", np.zeros((sr, 2)), sr)
+    sf.write(tmp_path / "z.B.wav", np.zeros(sr), 8000)
+    with pytest.raises(InputError, match=r"z\.A\.wav: expected a mono file of one speaker .*found 2-channel audio"):
+        prepare_dialogue((tmp_path / "z.A.wav", tmp_path / "z.B.wav"), None, "z", tmp_path / "z.wav", None,
+                         tmp_path / "z.json")
+    sf.write(tmp_path / "z.A.wav", np.zeros(sr), sr)
+    with pytest.raises(InputError, match=r"z\.B\.wav: is sampled at 8000 Hz but .*z\.A\.wav at 16000 Hz"):
+        prepare_dialogue((tmp_path / "z.A.wav", tmp_path / "z.B.wav"), None, "z", tmp_path / "z.wav", None,
+                         tmp_path / "z.json")
+    assert not (tmp_path / "z.wav").exists() and not (tmp_path / "z.json").exists()
+
+
+@pytest.mark.parametrize("files, message", [
+    (["x.A.wav"], r"x\.A\.wav has no partner: .* needs x\.B\.wav"),
+    (["x.B.flac"], r"x\.B\.flac has no partner: .* needs x\.A\.wav"),
+    (["x.wav", "x.A.wav", "x.B.wav"], r"dialogue 'x' has a stereo file \(x\.wav\) and a speaker's file"),
+    (["x.C.wav"], r"x\.C\.wav.*may not contain '\.'"),
+])
+def test_speaker_files_must_pair(tmp_path, files, message):
+    from babbler.corpora.local import local_recordings
+    from babbler.errors import ConfigError
+
+    for name in files:
+        (tmp_path / name).write_bytes(b"")
+    with pytest.raises(ConfigError, match=message):
+        local_recordings(tmp_path)
+
+
 @pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
 def test_outputs_respect_the_umask(tmp_path, umask, mode):
     """Collaborators on a shared folder must be able to read results: no forced 0600."""

@@ -240,7 +240,8 @@ def _local_folder(tmp_path: Path) -> tuple[Path, Path]:
     t = np.arange(44100 * 3) / 44100
     speech = 0.2 * np.sin(2 * np.pi * 200 * t) * (t > 1)
     sf.write(audio_dir / "chat1.flac", np.stack([speech, 0.01 * rng.standard_normal(len(t))], 1), 44100)
-    sf.write(audio_dir / "chat2.wav", np.stack([speech, np.zeros(len(t))], 1), 44100, subtype="PCM_24")
+    sf.write(audio_dir / "chat2.A.wav", speech, 44100, subtype="PCM_24")  # one file per speaker
+    sf.write(audio_dir / "chat2.B.wav", np.zeros(len(t)), 44100, subtype="PCM_24")
     for d in ("chat1", "chat2"):
         (va_dir / f"{d}.csv").write_text("speaker,start,end\nA,1.0,3.0\n")
     return audio_dir, va_dir

@@ -1,17 +1,20 @@
-"""A `local` corpus: the user's own folder of stereo recordings, with optional VA files; or a folder of VA files
-alone (timing only: each dialogue is rendered from its VA, see babbler.corpora.timing_only)."""
+"""A `local` corpus: the user's own folder of recordings (one stereo file per dialogue, or one mono file per speaker),
+with optional VA files; or a folder of VA files alone (timing only: each dialogue is rendered from its VA, see
+babbler.corpora.timing_only)."""
 
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
+import numpy as np
 import soundfile as sf
 
 from babbler.corpora.common import Corpus, channel_match, clip_va, write_dialogue
 from babbler.corpora.timing_only import render_levels, write_rendered
 from babbler.errors import ConfigError, InputError
-from babbler.fileio import audio_info, read_stereo
+from babbler.fileio import audio_info, read_mono, read_stereo
 from babbler.va_formats import VA_SUFFIXES, read_user_va, swap_speakers
 
 log = logging.getLogger(__name__)
@@ -39,20 +42,26 @@ def check_channels(audio, sample_rate: int, va, src, va_src) -> float:
 def prepare_dialogue(src, va_src, dialogue: str, wav_out, va_out, info_out, speakers=()) -> dict:
     """Validate one user recording (and its VA, if given) and write them in the corpus layout.
 
-    `speakers`: the TextGrid tiers or RTTM speaker ids of A and B (corpus.local.speakers); without them, the
-    speaker whose VA follows channel 0's loudness becomes A."""
-    audio, sr = read_stereo(src)
+    `src`: a stereo file, or the pair (A's, B's) of one-speaker files. `speakers`: the TextGrid tiers or RTTM
+    speaker ids of A and B (corpus.local.speakers); without them, the speaker whose VA follows channel 0's
+    loudness becomes A."""
+    if isinstance(src, (tuple, list)):
+        audio, sr = read_speaker_pair(*src)
+        src, files = Path(src[0]).with_name(f"{dialogue}.{{A,B}}{Path(src[0]).suffix}"), list(src)
+    else:
+        audio, sr = read_stereo(src)
+        files = [src]
     va, ordered = read_user_va(va_src, speakers) if va_src else (None, True)
     if va is not None and len(va) and va["end"].max() > audio.shape[0] / sr + 1.0:
         raise InputError(va_src, f"VA runs to {va['end'].max():.2f} s but {src} lasts {audio.shape[0] / sr:.2f} s")
-    extra = {"source_file": str(Path(src).resolve())}
+    extra = {"source_file": " + ".join(str(Path(f).resolve()) for f in files)}
     if va is not None:
         va = clip_va(va, audio.shape[0] / sr, str(va_src))
         if not ordered and channel_match(audio, sr, va) <= -UNCLEAR:  # a clear no: the file's order is a guess
             log.info("%s: its second speaker follows channel 0; that speaker is A", va_src)
             va = swap_speakers(va)
         extra["channel_match"] = round(check_channels(audio, sr, va, src, va_src), 4)
-    subtype = audio_info(src).subtype
+    subtype = audio_info(files[0]).subtype
     if subtype not in sf.available_subtypes("WAV"):
         subtype = "PCM_16"
     return write_dialogue(dialogue, audio, sr, va, wav_out, va_out, info_out, extra=extra, subtype=subtype,
@@ -60,6 +69,21 @@ def prepare_dialogue(src, va_src, dialogue: str, wav_out, va_out, info_out, spea
 
 
 AUDIO_SUFFIXES = (".wav", ".flac")
+SPEAKER_FILE = re.compile(r"^(?P<dialogue>[^.]+)\.(?P<speaker>[AB])$")  # the stem of one speaker's file of a pair
+
+
+def read_speaker_pair(path_a, path_b) -> tuple[np.ndarray, int]:
+    """Two one-speaker recordings of a dialogue as one stereo array (A on channel 0), the shorter padded with
+    silence; raises InputError unless both are mono at the same sample rate."""
+    (a, sr_a), (b, sr_b) = read_mono(path_a), read_mono(path_b)
+    if sr_a != sr_b:
+        raise InputError(path_b, f"is sampled at {sr_b} Hz but {path_a} at {sr_a} Hz: give both speakers' files "
+                                 f"one rate")
+    if abs(len(a) - len(b)) > sr_a:
+        log.warning("%s lasts %.2f s and %s %.2f s: the shorter is padded with silence; if they were not started "
+                    "together, their timing does not line up", path_a, len(a) / sr_a, path_b, len(b) / sr_a)
+    n = max(len(a), len(b))
+    return np.stack([np.pad(a, (0, n - len(a))), np.pad(b, (0, n - len(b)))], axis=1), sr_a
 
 
 def prepare_timing_only(va_src, dialogue: str, seed: int, render: dict, wav_out, va_out, info_out,
@@ -73,7 +97,7 @@ def prepare_timing_only(va_src, dialogue: str, seed: int, render: dict, wav_out,
 
 
 def local_dialogue_files(folder: str | Path, suffixes: tuple[str, ...] = AUDIO_SUFFIXES,
-                         key: str = "corpus.local.path") -> dict[str, Path]:
+                         key: str = "corpus.local.path", speaker_files: bool = False) -> dict[str, Path]:
     """Map dialogue id (file stem) → file for the files with these suffixes (recordings; or VA files) in a folder.
 
     Hidden files (`.x.wav`, and the `._x.wav` resource forks macOS leaves on shared drives) are not
@@ -84,7 +108,7 @@ def local_dialogue_files(folder: str | Path, suffixes: tuple[str, ...] = AUDIO_S
     for p in sorted(Path(folder).iterdir()):
         if p.suffix.lower() not in suffixes or not p.is_file() or p.name.startswith("."):
             continue
-        if "." in p.stem:
+        if "." in p.stem and not (speaker_files and SPEAKER_FILE.match(p.stem)):
             dotted.append(p.name)
             continue
         if p.stem in files:
@@ -98,6 +122,31 @@ def local_dialogue_files(folder: str | Path, suffixes: tuple[str, ...] = AUDIO_S
                           f"the file stem as the dialogue id, and ids may not contain '.': rename them "
                           f"(e.g. {example} → {fixed})")
     return files
+
+
+def local_recordings(folder: str | Path) -> dict[str, list[Path]]:
+    """Map dialogue id → its recording: one stereo file `{id}.wav`, or one mono file per speaker, `{id}.A.wav` and
+    `{id}.B.wav` (FLAC as well)."""
+    recordings: dict[str, list[Path]] = {}
+    halves: dict[str, dict[str, Path]] = {}
+    for stem, path in local_dialogue_files(folder, speaker_files=True).items():
+        pair = SPEAKER_FILE.match(stem)
+        if pair:
+            halves.setdefault(pair["dialogue"], {})[pair["speaker"]] = path
+        else:
+            recordings[stem] = [path]
+    for dialogue, files in halves.items():
+        if dialogue in recordings:
+            one = next(iter(files.values())).name
+            raise ConfigError("corpus.local.path", f"dialogue {dialogue!r} has a stereo file "
+                              f"({recordings[dialogue][0].name}) and a speaker's file ({one})")
+        if len(files) == 1:
+            (speaker, path), = files.items()
+            other = "B" if speaker == "A" else "A"
+            raise ConfigError("corpus.local.path", f"{path.name} has no partner: a dialogue of one file per speaker "
+                              f"needs {dialogue}.{other}.wav (or .flac) beside it")
+        recordings[dialogue] = [files["A"], files["B"]]
+    return dict(sorted(recordings.items()))
 
 
 def _check_folder(key: str, path: str) -> None:
@@ -128,19 +177,23 @@ def _check(corpus_cfg: dict) -> None:
             raise ConfigError("corpus.local.va", f"folder {va} holds no voice-activity files (.csv, .TextGrid, .rttm)")
         return
     _check_folder("corpus.local.path", path)
-    if not local_dialogue_files(path):
+    if not local_recordings(path):
         raise ConfigError("corpus.local.path", f"folder {path} holds no .wav or .flac files")
 
 
 def _dialogue_ids(corpus_cfg: dict) -> list[str]:
     path, va = corpus_cfg["local"]["path"], corpus_cfg["local"]["va"]
-    return list(local_dialogue_files(path) if path else local_dialogue_files(va, VA_SUFFIXES, "corpus.local.va"))
+    return list(local_recordings(path) if path else local_dialogue_files(va, VA_SUFFIXES, "corpus.local.va"))
 
 
 def _inputs(corpus_cfg: dict, dialogue: str) -> dict[str, str]:
     """The user's recording of a dialogue (when there is audio), and its VA file when the config names a VA folder."""
     path, va = corpus_cfg["local"]["path"], corpus_cfg["local"]["va"]
-    files = {"audio": str(local_dialogue_files(path)[dialogue])} if path else {}
+    files = {}
+    if path:
+        recording = local_recordings(path)[dialogue]
+        names = ["audio"] if len(recording) == 1 else ["audio_A", "audio_B"]
+        files = {name: str(f) for name, f in zip(names, recording)}
     if va:  # its VA file in any format; a recording without one is Snakemake's missing input {dialogue}.csv
         found = local_dialogue_files(va, VA_SUFFIXES, "corpus.local.va")
         files["va"] = str(found.get(dialogue, Path(va) / f"{dialogue}.csv"))
@@ -159,10 +212,11 @@ def _settings(config: dict) -> dict:
 
 def _prepare(settings: dict, dialogue: str, inputs: dict, wav_out, va_out, info_out) -> dict:
     speakers = settings.get("speakers", ())
-    if "audio" not in inputs:
+    if "audio" not in inputs and "audio_A" not in inputs:
         return prepare_timing_only(inputs["va"], dialogue, settings["seed"], settings["render"], wav_out, va_out,
                                    info_out, speakers)
-    return prepare_dialogue(inputs["audio"], inputs.get("va"), dialogue, wav_out, va_out, info_out, speakers)
+    src = inputs["audio"] if "audio" in inputs else (inputs["audio_A"], inputs["audio_B"])
+    return prepare_dialogue(src, inputs.get("va"), dialogue, wav_out, va_out, info_out, speakers)
 
 
 CORPUS = Corpus("local", dialogue_ids=_dialogue_ids, prepare=_prepare, settings=_settings,
