@@ -60,12 +60,15 @@ def clip_va(va: pd.DataFrame, duration: float, source: str) -> pd.DataFrame:
     return va[va["end"] > va["start"]]
 
 
-def channel_log_energy(audio: np.ndarray, sample_rate: int) -> np.ndarray:
-    """Per-channel log energy on 10 ms frames (frames × channels)."""
+def channel_log_energy(audio: np.ndarray, sample_rate: int, block: int = 6000) -> np.ndarray:
+    """Per-channel log energy on 10 ms frames (frames × channels), `block` frames at a time so that an hour of
+    audio needs no float64 copy of itself."""
     hop = sample_rate // VA_RATE
     n = audio.shape[0] // hop
-    frames = audio[: n * hop].reshape(n, hop, audio.shape[1]).astype(np.float64)
-    return 10 * np.log10(np.mean(frames**2, axis=1) + 1e-10)
+    frames = audio[: n * hop].reshape(n, hop, audio.shape[1])
+    power = np.concatenate([np.mean(frames[i : i + block].astype(np.float64) ** 2, axis=1)
+                            for i in range(0, n, block)]) if n else np.zeros((0, audio.shape[1]))
+    return 10 * np.log10(power + 1e-10)
 
 
 def channel_match(audio: np.ndarray, sample_rate: int, va: pd.DataFrame) -> float:
