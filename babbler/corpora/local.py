@@ -4,7 +4,9 @@ babbler.corpora.timing_only)."""
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 import re
 from pathlib import Path
 
@@ -102,10 +104,23 @@ def local_dialogue_files(folder: str | Path, suffixes: tuple[str, ...] = AUDIO_S
 
     Hidden files (`.x.wav`, and the `._x.wav` resource forks macOS leaves on shared drives) are not
     recordings and are skipped. A stem with a dot cannot be a dialogue id: the workflow's file names
-    use dots to separate the id from the speaker and the stage (e.g. `{dlg}.A.wav`)."""
+    use dots to separate the id from the speaker and the stage (e.g. `{dlg}.A.wav`). The files are examined once
+    per listing of the folder: the workflow asks for every dialogue's files."""
+    return dict(_scan(str(folder), _listing(folder), suffixes, key, speaker_files))
+
+
+def _listing(folder: str | Path) -> tuple[str, ...]:
+    """The names in a folder, sorted: what the caches of its files are keyed on."""
+    return tuple(sorted(os.listdir(folder)))
+
+
+@functools.lru_cache(maxsize=16)
+def _scan(folder: str, names: tuple[str, ...], suffixes: tuple[str, ...], key: str,
+          speaker_files: bool) -> dict[str, Path]:
+    """`local_dialogue_files` among a folder's `names` (cached: callers must not change it)."""
     files: dict[str, Path] = {}
     dotted = []
-    for p in sorted(Path(folder).iterdir()):
+    for p in (Path(folder) / name for name in names):
         if p.suffix.lower() not in suffixes or not p.is_file() or p.name.startswith("."):
             continue
         if "." in p.stem and not (speaker_files and SPEAKER_FILE.match(p.stem)):
@@ -127,6 +142,12 @@ def local_dialogue_files(folder: str | Path, suffixes: tuple[str, ...] = AUDIO_S
 def local_recordings(folder: str | Path) -> dict[str, list[Path]]:
     """Map dialogue id → its recording: one stereo file `{id}.wav`, or one mono file per speaker, `{id}.A.wav` and
     `{id}.B.wav` (FLAC as well)."""
+    return {d: list(files) for d, files in _pair(str(folder), _listing(folder)).items()}
+
+
+@functools.lru_cache(maxsize=16)
+def _pair(folder: str, _names: tuple[str, ...]) -> dict[str, tuple[Path, ...]]:
+    """`local_recordings` for one state of the folder (the caller copies what it hands out)."""
     recordings: dict[str, list[Path]] = {}
     halves: dict[str, dict[str, Path]] = {}
     for stem, path in local_dialogue_files(folder, speaker_files=True).items():
@@ -146,7 +167,7 @@ def local_recordings(folder: str | Path) -> dict[str, list[Path]]:
             raise ConfigError("corpus.local.path", f"{path.name} has no partner: a dialogue of one file per speaker "
                               f"needs {dialogue}.{other}.wav (or .flac) beside it")
         recordings[dialogue] = [files["A"], files["B"]]
-    return dict(sorted(recordings.items()))
+    return {d: tuple(recordings[d]) for d in sorted(recordings)}
 
 
 def _check_folder(key: str, path: str) -> None:
@@ -191,11 +212,11 @@ def _inputs(corpus_cfg: dict, dialogue: str) -> dict[str, str]:
     path, va = corpus_cfg["local"]["path"], corpus_cfg["local"]["va"]
     files = {}
     if path:
-        recording = local_recordings(path)[dialogue]
+        recording = _pair(str(path), _listing(path))[dialogue]
         names = ["audio"] if len(recording) == 1 else ["audio_A", "audio_B"]
         files = {name: str(f) for name, f in zip(names, recording)}
     if va:  # its VA file in any format; a recording without one is Snakemake's missing input {dialogue}.csv
-        found = local_dialogue_files(va, VA_SUFFIXES, "corpus.local.va")
+        found = _scan(str(va), _listing(va), VA_SUFFIXES, "corpus.local.va", False)
         files["va"] = str(found.get(dialogue, Path(va) / f"{dialogue}.csv"))
     return files
 
