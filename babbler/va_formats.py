@@ -67,8 +67,8 @@ def _choose(path: Path, named: dict[str, pd.DataFrame], speakers: list[str]) -> 
     words = [n for n in named if n.lower().endswith("words")]
     if len(words) == 2:
         return words
-    raise InputError(path, f"holds {len(named)} {kind}s ({listing}), not two: name the two speakers' in "
-                           f"corpus.local.speakers (A first)")
+    raise InputError(path, f"holds {len(named)} {kind}s ({listing}), not two: name A's and B's in "
+                           f"corpus.local.speakers, e.g. [{next(iter(named), 'a')}, …]")
 
 
 def _textgrid_tiers(path: Path) -> dict[str, pd.DataFrame]:

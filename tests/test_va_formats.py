@@ -49,7 +49,7 @@ def test_textgrid_tier_choice_mfa_words_and_bad_names(tmp_path):
     three = tmp_path / "three.TextGrid"
     three.write_text(textgrid({"a": words([(0.5, 1.0)]), "b": words([(1.5, 2.0)]), "c": words([(3.0, 3.5)])}))
     with pytest.raises(InputError, match=r"three\.TextGrid: holds 3 interval tiers \('a', 'b', 'c'\), not two: name "
-                                         r"the two speakers' in corpus\.local\.speakers"):
+                                         r"A's and B's in corpus\.local\.speakers, e\.g\. \[a, …\]"):
         read_user_va(three)
     not_a_grid = tmp_path / "broken.TextGrid"
     not_a_grid.write_text("speaker,start,end\nA,0,1\n")
