@@ -57,10 +57,11 @@ def _choose(path: Path, named: dict[str, pd.DataFrame], speakers: list[str]) -> 
         if missing:
             raise InputError(path, f"has no {kind} {', '.join(repr(m) for m in missing)} (corpus.local.speakers); "
                                    f"it holds: {listing}")
-        for other in set(named) - set(speakers):
+        for other in (n for n in named if n not in speakers):  # a TextGrid's other tiers are other layers, not people
             seconds = float((named[other]["end"] - named[other]["start"]).sum())
-            log.warning("%s: %s %r (%.1f s of speech) is neither speaker of corpus.local.speakers; left out",
-                        path, kind, other, seconds)
+            log.log(logging.WARNING if kind == "speaker" else logging.INFO,
+                    "%s: %s %r (%.1f s of speech) is neither speaker of corpus.local.speakers; left out",
+                    path, kind, other, seconds)
         return speakers
     if len(named) == 2:
         return list(named)
