@@ -19,6 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 from babbler.corpora.common import channel_match  # noqa: E402
 from babbler.fileio import read_stereo, read_va  # noqa: E402
+from babbler.va_formats import swap_speakers  # noqa: E402
 
 
 def main() -> None:
@@ -32,7 +33,7 @@ def main() -> None:
     for wav in sorted((args.corpus_dir / "wav").glob("*.wav")):
         audio, sr = read_stereo(wav)
         va = read_va(args.corpus_dir / "va" / f"{wav.stem}.csv")
-        swapped = va.assign(speaker=va["speaker"].map({"A": "B", "B": "A"}))
+        swapped = swap_speakers(va)
         row = []
         for b in bleeds:
             mixed = audio + b * audio[:, ::-1]

@@ -26,10 +26,9 @@ SWAPPED = -0.5  # channel_match at or below this: the VA's speakers are the reco
 UNCLEAR = 0.1  # below this (and above SWAPPED): the recording cannot tell which speaker is on which channel
 
 
-def check_channels(audio, sample_rate: int, va, src, va_src) -> float:
-    """`channel_match` of a recording and its VA; raise if A's VA follows channel 1 (and B's channel 0), warn if
-    the audio cannot tell."""
-    match = channel_match(audio, sample_rate, va)
+def check_channels(match: float, src, va_src) -> float:
+    """Raise if a recording's `channel_match` with its VA says A's VA follows channel 1 (and B's channel 0), warn if
+    the audio cannot tell; return the match."""
     if match <= SWAPPED:
         raise InputError(src, f"its channels look swapped against {va_src}: speaker A's VA follows channel 1's "
                          f"loudness and B's channel 0's (channel match {match:+.2f}; close-talk recordings score "
@@ -59,10 +58,11 @@ def prepare_dialogue(src, va_src, dialogue: str, wav_out, va_out, info_out, spea
     extra = {"source_file": " + ".join(str(Path(f).resolve()) for f in files)}
     if va is not None:
         va = clip_va(va, audio.shape[0] / sr, str(va_src))
-        if not ordered and channel_match(audio, sr, va) <= -UNCLEAR:  # a clear no: the file's order is a guess
+        match = channel_match(audio, sr, va)
+        if not ordered and match <= -UNCLEAR:  # a clear no: the file's order is a guess
             log.info("%s: its second speaker follows channel 0; that speaker is A", va_src)
-            va = swap_speakers(va)
-        extra["channel_match"] = round(check_channels(audio, sr, va, src, va_src), 4)
+            va, match = swap_speakers(va), -match  # swapping the speakers turns the match's sign, nothing else
+        extra["channel_match"] = round(check_channels(match, src, va_src), 4)
     subtype = audio_info(files[0]).subtype
     if subtype not in sf.available_subtypes("WAV"):
         subtype = "PCM_16"
@@ -146,11 +146,11 @@ def local_recordings(folder: str | Path) -> dict[str, list[Path]]:
 
 
 @functools.lru_cache(maxsize=16)
-def _pair(folder: str, _names: tuple[str, ...]) -> dict[str, tuple[Path, ...]]:
+def _pair(folder: str, names: tuple[str, ...]) -> dict[str, tuple[Path, ...]]:
     """`local_recordings` for one state of the folder (the caller copies what it hands out)."""
     recordings: dict[str, list[Path]] = {}
     halves: dict[str, dict[str, Path]] = {}
-    for stem, path in local_dialogue_files(folder, speaker_files=True).items():
+    for stem, path in _scan(folder, names, AUDIO_SUFFIXES, "corpus.local.path", True).items():
         pair = SPEAKER_FILE.match(stem)
         if pair:
             halves.setdefault(pair["dialogue"], {})[pair["speaker"]] = path
