@@ -1,9 +1,10 @@
-"""Test helpers: a local HTTP server with fault injection, and made-up Map Task files."""
+"""Test helpers: a local HTTP server with fault injection, and made-up Map Task and Switchboard files."""
 
 from __future__ import annotations
 
 import io
 import re
+import tarfile
 import threading
 import zipfile
 from dataclasses import dataclass, field
@@ -159,3 +160,43 @@ def textgrid(tiers: dict[str, list[tuple[float, float, str]]], xmax: float = 8.0
                      f'        xmax = {xmax}\n        intervals: size = {len(bounds)}\n{body}')
     return (f'File type = "ooTextFile"\nObject class = "TextGrid"\n\nxmin = 0\nxmax = {xmax}\ntiers? <exists>\n'
             f'size = {len(items)}\nitem []:\n' + "".join(items))
+
+
+# Switchboard ms98 word files. Side A: "hi" and "um" touch (one IPU), laughter and a word said aside are voice too;
+# side B: a [noise] is not.
+SWB_SIDE_A = [("0.000000", "0.500000", "[silence]"), ("0.500000", "0.750000", "hi"), ("0.750000", "1.100000", "um"),
+              ("1.100000", "2.000000", "[silence]"), ("2.000000", "2.400000", "[laughter]"),
+              ("2.400000", "3.500000", "[silence]"), ("3.500000", "3.500000", "<b_aside>"),
+              ("3.500000", "4.000000", "honey"), ("4.000000", "4.000000", "<e_aside>"),
+              ("4.000000", "6.000000", "[silence]")]
+SWB_SIDE_B = [("0.000000", "1.000000", "[silence]"), ("1.000000", "1.900000", "hello"),
+              ("1.900000", "2.600000", "[noise]"), ("2.600000", "3.100000", "yeah"),
+              ("3.100000", "3.200000", "uh-huh"), ("3.200000", "6.000000", "[silence]")]
+
+
+def ms98_word_file(dialogue: str, side: str, tokens) -> str:
+    """An ms98 word file: one `utterance-id start end word` line per token, as the release writes them."""
+    return "".join(f"{dialogue}{side}-ms98-a-{i // 3 + 1:04d} {s} {e} {w}\n" for i, (s, e, w) in enumerate(tokens))
+
+
+def switchboard_release(dialogues=("sw2001", "sw2005")) -> dict[str, str]:
+    """Relative path → text of the ms98 release's layout (word and utterance files) for some conversations."""
+    files = {}
+    for d in dialogues:
+        folder = f"swb_ms98_transcriptions/{d[2:4]}/{d[2:]}"
+        for side, tokens in (("A", SWB_SIDE_A), ("B", SWB_SIDE_B)):
+            files[f"{folder}/{d}{side}-ms98-a-word.text"] = ms98_word_file(d, side, tokens)
+            files[f"{folder}/{d}{side}-ms98-a-trans.text"] = f"{d}{side}-ms98-a-0001 0.000000 6.000000 hi\n"
+    return files
+
+
+def tar_gz(files: dict[str, str]) -> bytes:
+    """A gzipped tar archive of text files (relative path → text)."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()

@@ -40,7 +40,8 @@ def test_shipped_config_is_valid_and_matches_defaults():
 @pytest.mark.parametrize(
     "bad, key",
     [
-        ({"corpus": {"name": "switchboard"}}, "name"),
+        ({"corpus": {"name": "fisher"}}, "name"),
+        ({"corpus": {"switchboard": {"dialogues": ["2001"]}}}, "dialogues"),
         ({"audio": {"sample_rate": "16k"}}, "sample_rate"),
         ({"corpus": {"demo": {"n_dialogues": 0}}}, "n_dialogues"),
         ({"vad": {"method": "energy"}}, "method"),

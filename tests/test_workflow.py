@@ -12,7 +12,7 @@ import soundfile as sf
 import yaml
 
 from babbler.systems import SYSTEMS as ALL_SYSTEMS
-from tests.helpers import FileServer, maptask_wav, maptask_zip, textgrid
+from tests.helpers import FileServer, maptask_wav, maptask_zip, switchboard_release, tar_gz, textgrid
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -276,7 +276,8 @@ def test_bad_local_file_fails_naming_it_and_leaves_no_output(tmp_path):
 @pytest.mark.parametrize(
     "config, message",
     [
-        ({"corpus": {"name": "switchboard"}}, "'switchboard' is not one of"),
+        ({"corpus": {"name": "fisher"}}, "'fisher' is not one of"),
+        ({"corpus": {"name": "switchboard"}}, "corpus.switchboard.dialogues"),
         ({"corpus": {"name": "local"}}, "corpus.local.path"),
         ({"audio": {"sample_rate": 12345}}, "sample_rate"),
     ],
@@ -310,6 +311,33 @@ def test_maptask_timing_only_from_a_local_annotations_file(tmp_path, url):
     accuracy = pd.read_csv(res / "timing/maptask/vad_accuracy.csv").set_index("dialogue")
     assert accuracy.loc["ALL", "A_f1"] > 0.9 and accuracy.loc["ALL", "B_f1"] > 0.9  # the render carries its VA
     assert not (res / "corpus/maptask/download").exists()
+
+
+def test_switchboard_alignments_download_resumes_and_named_conversations_are_rendered(tmp_path):
+    """The ms98 archive is fetched once (resumed after a cut), and each named conversation is rendered from it."""
+    archive = tar_gz(switchboard_release(["sw2001", "sw2005", "sw3102"]))
+    with FileServer({"/swb.tar.gz": archive}) as server:
+        server.faults.drop_after["/swb.tar.gz"] = len(archive) // 2
+        server.faults.drops_left["/swb.tar.gz"] = 1
+        config = {"corpus": {"name": "switchboard", "switchboard": {
+            "annotations_url": server.url + "/swb.tar.gz", "dialogues": ["sw2005", "sw3102"], "backoff": 0.05}}}
+        planned = jobs_planned(tmp_path, config)
+        assert planned["download"] == 1 and planned["corpus_dialogue"] == 2
+        run_snakemake(tmp_path, config, "results/corpus/switchboard/manifest.csv")
+        assert ("/swb.tar.gz", f"bytes={len(archive) // 2}-") in server.requests
+    res = tmp_path / "results/corpus/switchboard"
+    assert (res / "download/switchboard_word_alignments.tar.gz").read_bytes() == archive
+    manifest = pd.read_csv(res / "manifest.csv").set_index("dialogue")
+    assert manifest.index.tolist() == ["sw2005", "sw3102"] and manifest["rendered_from_va"].all()
+    assert (manifest["duration"] == 5.0).all()
+    va = pd.read_csv(res / "va/sw3102.csv")
+    assert va.sort_values(["speaker", "start"]).values.tolist() == [
+        ["A", 0.5, 1.1], ["A", 2.0, 2.4], ["A", 3.5, 4.0], ["B", 1.0, 1.9], ["B", 2.6, 3.2]]
+    # the downloaded copy, given as the annotations, holds all three: every one is planned, nothing fetched
+    local = {"corpus": {"name": "switchboard", "switchboard": {
+        "annotations_url": str(res / "download/switchboard_word_alignments.tar.gz")}}}
+    planned = jobs_planned(tmp_path / "again", local)
+    assert "download" not in planned and planned["corpus_dialogue"] == 3
 
 
 def test_local_corpus_of_va_files_without_audio(tmp_path):

@@ -15,6 +15,8 @@ from babbler.va import VA_RATE, segments_to_frames
 
 log = logging.getLogger(__name__)
 
+UNCLEAR = 0.1  # |channel_match| below this: a recording cannot tell which speaker is on which channel
+
 
 def _nothing(*_args) -> dict:
     return {}
@@ -46,6 +48,14 @@ class Corpus:
     inputs: Callable[[dict, str], dict[str, str]] = _nothing  # a dialogue's own files (the user's recordings)
     downloads: Callable[[dict, str], dict[str, str]] = _nothing  # input name → file fetched to download/
     download: Callable[[dict, str], Download] | None = field(default=None)  # a fetched file's URL and check
+
+
+def annotations_source(url: str) -> str | None:
+    """The local file or folder behind a corpus's `annotations_url` (a path or file:// URL), or None for a URL
+    to download."""
+    if url.startswith(("http://", "https://")):
+        return None
+    return url.removeprefix("file://")
 
 
 def clip_va(va: pd.DataFrame, duration: float, source: str) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from babbler.corpora.common import Corpus, channel_match, clip_va, write_dialogue
+from babbler.corpora.common import UNCLEAR, Corpus, channel_match, clip_va, write_dialogue
 from babbler.corpora.timing_only import render_levels, write_rendered
 from babbler.errors import ConfigError, InputError
 from babbler.fileio import audio_info, read_mono, read_stereo
@@ -23,7 +23,6 @@ log = logging.getLogger(__name__)
 
 
 SWAPPED = -0.5  # channel_match at or below this: the VA's speakers are the recording's channels swapped
-UNCLEAR = 0.1  # below this (and above SWAPPED): the recording cannot tell which speaker is on which channel
 
 
 def check_channels(match: float, src, va_src) -> float:

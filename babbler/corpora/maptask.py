@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from babbler.corpora.common import Corpus, Download, channel_match, write_dialogue
+from babbler.corpora.common import Corpus, Download, annotations_source, channel_match, write_dialogue
 from babbler.corpora.timing_only import render_levels, write_rendered
 from babbler.errors import ConfigError, InputError
 from babbler.fileio import audio_info, read_stereo
@@ -135,13 +135,6 @@ def _dialogue_ids(corpus_cfg: dict) -> list[str]:
     if unknown:
         raise ConfigError("corpus.maptask.dialogues", f"unknown Map Task ids {unknown}")
     return list(wanted) or list(DIALOGUE_IDS)
-
-
-def annotations_source(url: str) -> str | None:
-    """The local file behind `annotations_url` (a path or file:// URL), or None for one to download."""
-    if url.startswith(("http://", "https://")):
-        return None
-    return url.removeprefix("file://")
 
 
 def _check(corpus_cfg: dict) -> None:
