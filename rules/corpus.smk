@@ -10,8 +10,6 @@ rule corpus_dialogue:
         **dialogue_outputs(CORPUS, with_va=CORPUS_HAS_REFERENCE),
     log:
         f"{RESULTS}/logs/corpus/{CORPUS}/{{dlg}}.log",
-    group:
-        "dialogue"
     conda:
         "../envs/corpus.yaml"
     params:

@@ -10,8 +10,6 @@ rule mono:
         b=f"{RESULTS}/audio/{{source}}/{{dlg}}.B.wav",
     log:
         f"{RESULTS}/logs/mono/{{source}}/{{dlg}}.log",
-    group:
-        "dialogue"
     conda:
         "../envs/mono.yaml"
     params:

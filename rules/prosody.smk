@@ -12,8 +12,6 @@ rule prosody:
         f"{RESULTS}/logs/prosody/{{source}}/{{dlg}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/prosody/{{source}}/{{dlg}}.tsv"
-    group:
-        "dialogue"
     conda:
         "../envs/prosody.yaml"
     resources:

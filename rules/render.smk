@@ -50,8 +50,6 @@ if TEST_IDS:
             f"{RESULTS}/logs/render/{{corpus}}.{{system}}.log",
         benchmark:
             f"{RESULTS}/benchmarks/render/{{corpus}}.{{system}}.tsv"
-        group:
-            "generated"
         conda:
             "../envs/render.yaml"
         threads: 1

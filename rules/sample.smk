@@ -17,8 +17,6 @@ if TEST_IDS:
             f"{RESULTS}/logs/sample/{{corpus}}.{{system}}.log",
         benchmark:
             f"{RESULTS}/benchmarks/sample/{{corpus}}.{{system}}.tsv"
-        group:
-            "generated"
         conda:
             "../envs/train.yaml"
         threads: 1

@@ -10,8 +10,6 @@ rule events:
         f"{RESULTS}/timing/{{source}}/{{dlg}}.events.csv",
     log:
         f"{RESULTS}/logs/timing/{{source}}/{{dlg}}.log",
-    group:
-        "dialogue"
     conda:
         "../envs/timing.yaml"
     script:

@@ -21,6 +21,10 @@ def test_profile_lets_rules_ask_for_their_own_cores_and_needs_no_accounting():
     assert profile["slurm-status-command"] == "squeue"  # works where sacct has no database
     assert profile["executor"] == "slurm" and "downloads=8" in profile["resources"]
     assert "slurm_extra" not in PROFILE.read_text()  # the plugin refuses --gres in slurm_extra
+    # the cluster's job groups are the profile's: in a rule, Snakemake would check them while planning any run
+    per_dialogue = {rule: "dialogue" for rule in ("corpus_dialogue", "mono", "prosody", "events")}
+    assert profile["groups"] == {**per_dialogue, "sample": "generated", "render": "generated"}
+    assert not [p.name for p in (ROOT / "rules").glob("*.smk") if "group:" in p.read_text()]
 
 
 def proc_run_id(out: str) -> str:
