@@ -172,7 +172,7 @@ def read_va(path: str | Path) -> pd.DataFrame:
 
     Rows that cannot be used as they are are never fixed in silence: a row with a missing time, a
     zero length or a negative start is logged with its file and line, then dropped or clipped at 0;
-    text where a time belongs and a segment that ends before it starts are errors. The index of the
+    text where a time belongs, an infinite time and a segment that ends before it starts are errors. The index of the
     returned table is the row's position in the file (line = index + 2)."""
     path = Path(path)
     try:
@@ -199,6 +199,10 @@ def read_va(path: str | Path) -> pd.DataFrame:
         log.warning("%s: line %d: %s time missing; row dropped", path, i + 2,
                     "start" if pd.isna(va["start"].iloc[i]) else "end")
     va = va[~nan]
+    endless = ~np.isfinite(va["start"]) | ~np.isfinite(va["end"])
+    if endless.any():
+        i = va.index[endless][0]
+        raise InputError(path, f"line {i + 2}: an infinite time ({va.at[i, 'start']:g} s to {va.at[i, 'end']:g} s)")
     backwards = va["end"] < va["start"]
     if backwards.any():
         i = va.index[backwards][0]

@@ -4,6 +4,7 @@ NIST RTTM (diarization output), each read into the CSV's table (speaker A or B, 
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -118,8 +119,8 @@ def _rttm_speakers(path: Path) -> dict[str, pd.DataFrame]:
         except ValueError as exc:
             raise InputError(path, f"line {n}: onset {fields[3]!r} or duration {fields[4]!r} is not a number of "
                                    f"seconds") from exc
-        if onset < 0 or duration < 0:
-            raise InputError(path, f"line {n}: negative onset or duration ({onset:g} s, {duration:g} s)")
+        if not (math.isfinite(onset) and math.isfinite(duration)) or onset < 0 or duration < 0:
+            raise InputError(path, f"line {n}: negative or infinite onset or duration ({onset:g} s, {duration:g} s)")
         if duration > 0:
             found.setdefault(fields[7], []).append((onset, onset + duration))
     by_onset = sorted(found, key=lambda s: min(found[s]))  # the first to speak first

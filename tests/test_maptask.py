@@ -77,8 +77,11 @@ def test_maptask_registry_entry_names_its_downloads():
 def test_reversed_times_and_a_silent_speaker_are_errors_naming_the_file(tmp_path):
     from babbler.errors import InputError
 
-    with pytest.raises(InputError, match=r"x\.xml: <tu> w1 has a negative or reversed time \(start 2\.0, end 1\.5\)"):
+    with pytest.raises(InputError, match=r"x\.xml: <tu> w1 has a negative, reversed or infinite time \(start 2\.0, "
+                                         r"end 1\.5\)"):
         maptask.parse_timed_units(b'<stream><tu id="w1" start="2.0" end="1.5">okay</tu></stream>', "x.xml")
+    with pytest.raises(InputError, match=r"<tu> w1 has a negative, reversed or infinite time \(start 2\.0, end inf"):
+        maptask.parse_timed_units(b'<stream><tu id="w1" start="2.0" end="INF">okay</tu></stream>', "x.xml")
     z = tmp_path / "a.zip"
     with zipfile.ZipFile(z, "w") as zf:
         zf.writestr("Data/timed-units/q1ec1.g.timed-units.xml", '<stream><tu id="w" start="1" end="2"/></stream>')

@@ -126,6 +126,9 @@ def test_bad_va_rows_are_logged_with_file_and_line_never_fixed_in_silence(tmp_pa
     va_file.write_text("speaker,start,end\nA,0.5,1.0\nB,2.0,1.0\n")
     with pytest.raises(InputError, match=r"line 3: a segment ends \(1 s\) before it starts \(2 s\)"):
         read_va(va_file)
+    va_file.write_text("speaker,start,end\nA,0.5,1.0\nB,2.0,inf\n")  # was an OverflowError naming no file
+    with pytest.raises(InputError, match=r"x\.csv: line 3: an infinite time \(2 s to inf s\)"):
+        read_va(va_file)
 
 
 def _va_file(path, a_words, b_words):

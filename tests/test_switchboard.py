@@ -61,7 +61,9 @@ def test_archive_and_its_folder_give_the_same_conversations(tmp_path):
 @pytest.mark.parametrize("line, problem", [
     ("sw2001A-ms98-a-0009 4.0 5.0\n", r"line 11: expected 'utterance-id start end word', got 'sw2001A-\S+ 4.0 5.0'"),
     ("sw2001A-ms98-a-0009 4.0 x well\n", r"line 11: start and end must be seconds, got '4.0' 'x'"),
-    ("sw2001A-ms98-a-0009 5.0 4.5 well\n", r"line 11: negative or reversed time \(start 5.0, end 4.5\) of 'well'"),
+    ("sw2001A-ms98-a-0009 5.0 4.5 well\n", r"line 11: negative, reversed or infinite time \(start 5.0, end 4.5\)"),
+    ("sw2001A-ms98-a-0009 5.0 inf well\n", r"line 11: negative, reversed or infinite time \(start 5.0, end inf\)"),
+    ("sw2001A-ms98-a-0009 nan 6.0 well\n", r"line 11: negative, reversed or infinite time \(start nan, end 6.0\)"),
 ])
 def test_a_bad_line_is_named_by_file_and_line(tmp_path, line, problem):
     files = release_files(["sw2001"])

@@ -73,7 +73,10 @@ def test_rttm_two_speakers_first_to_speak_is_a_others_dropped_with_a_warning(tmp
     assert ordered and rows(va) == [["B", 0.4, 1.8], ["A", 2.0, 2.5]]
     assert "speaker 'noise' (0.2 s of speech) is neither speaker of corpus.local.speakers; left out" in caplog.text
     path.write_text("SPEAKER d 1 1.0 -0.5 <NA> <NA> x <NA> <NA>\n")
-    with pytest.raises(InputError, match=r"d\.rttm: line 1: negative onset or duration"):
+    with pytest.raises(InputError, match=r"d\.rttm: line 1: negative or infinite onset or duration"):
+        read_user_va(path)
+    path.write_text("SPEAKER d 1 1.0 inf <NA> <NA> x <NA> <NA>\n")
+    with pytest.raises(InputError, match=r"d\.rttm: line 1: negative or infinite onset or duration \(1 s, inf s\)"):
         read_user_va(path)
     path.write_text("SPEAKER d 1 one 0.5 <NA> <NA> x <NA> <NA>\n")
     with pytest.raises(InputError, match=r"line 1: onset 'one' or duration '0.5' is not a number of seconds"):

@@ -49,9 +49,10 @@ def parse_timed_units(xml_bytes: bytes, source: str) -> pd.DataFrame:
             start, end = float(el.attrib["start"]), float(el.attrib["end"])
         except (KeyError, ValueError) as exc:
             raise InputError(source, f"a <tu> element lacks a numeric start/end ({exc})") from exc
-        if start < 0 or end < start:
+        if not (np.isfinite(start) and np.isfinite(end)) or start < 0 or end < start:
             name = el.attrib.get("{http://nite.sourceforge.net/}id", el.attrib.get("id", "?"))
-            raise InputError(source, f"<tu> {name} has a negative or reversed time (start {start}, end {end})")
+            raise InputError(source, f"<tu> {name} has a negative, reversed or infinite time "
+                                     f"(start {start}, end {end})")
         if end > start:
             rows.append((start, end))
     return pd.DataFrame(rows, columns=["start", "end"])

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import os
 import re
 import tarfile
@@ -53,8 +54,9 @@ def parse_word_file(text: str, source: str, dialogue: str, side: str) -> pd.Data
             t0, t1 = float(start), float(end)
         except ValueError as exc:
             raise InputError(source, f"line {n}: start and end must be seconds, got {start!r} {end!r}") from exc
-        if t0 < 0 or t1 < t0:
-            raise InputError(source, f"line {n}: negative or reversed time (start {t0}, end {t1}) of {token.strip()!r}")
+        if not (math.isfinite(t0) and math.isfinite(t1)) or t0 < 0 or t1 < t0:
+            raise InputError(source, f"line {n}: negative, reversed or infinite time (start {t0}, end {t1}) of "
+                                     f"{token.strip()!r}")
         if t1 > t0 and token.strip().lower() not in NOT_SPEECH:
             rows.append((t0, t1))
     if strays and len(strays) == lines:
