@@ -160,6 +160,29 @@ def test_local_va_that_swaps_the_channels_is_refused_naming_both_files(tmp_path,
     assert abs(info["channel_match"]) < 0.1 and "barely tells which speaker is on which channel" in caplog.text
 
 
+def test_va_in_milliseconds_or_weeks_long_is_refused_and_nothing_rendered(tmp_path):
+    """VA times in ms (a common export) are refused with the hint, with or without a recording; a VA file that would
+    render for more than four hours is refused before any sample is made."""
+    from babbler.corpora.local import prepare_dialogue, prepare_timing_only
+
+    ms = _va_file(tmp_path / "ms.csv", [(s * 1000, e * 1000) for s, e in GIVER_WORDS],
+                  [(s * 1000, e * 1000) for s, e in FOLLOWER_WORDS])
+    render = {"bleed_db": -30.0, "noise_db": 30.0, "sample_rate": 8000}
+    hint = r"ms\.csv: its median segment lasts 700 s, where speech segments last about a second: are its times in " \
+           r"milliseconds\? VA times are seconds"
+    with pytest.raises(InputError, match=hint):
+        prepare_timing_only(ms, "m", 1, render, tmp_path / "m.wav", tmp_path / "m.csv", tmp_path / "m.json")
+    wav = tmp_path / "x.wav"
+    wav.write_bytes(maptask_wav(giver_channel=0))
+    with pytest.raises(InputError, match=hint):
+        prepare_dialogue(wav, ms, "x", tmp_path / "o.wav", tmp_path / "o.csv", tmp_path / "o.json")
+    far = _va_file(tmp_path / "far.csv", [(0.5, 1.5), (20000.0, 21000.0), (30000.0, 30001.0)], [(2.0, 3.0)])
+    with pytest.raises(InputError, match=r"far\.csv: its last segment ends at 30001 s \(8\.3 h\), past the 4 h a "
+                                         r"rendered dialogue may last"):
+        prepare_timing_only(far, "f", 1, render, tmp_path / "f.wav", tmp_path / "f.csv", tmp_path / "f.json")
+    assert not list(tmp_path.glob("[fmo].*"))
+
+
 def test_one_file_per_speaker_makes_one_stereo_dialogue(tmp_path, caplog):
     """`x.A.flac` and `x.B.flac` (mono, one speaker each) become x's channels 0 and 1; the shorter is padded."""
     from babbler.corpora.local import local_recordings, prepare_dialogue

@@ -14,7 +14,7 @@ import numpy as np
 import soundfile as sf
 
 from babbler.corpora.common import UNCLEAR, Corpus, channel_match, clip_va, write_dialogue
-from babbler.corpora.timing_only import render_levels, write_rendered
+from babbler.corpora.timing_only import check_seconds, render_levels, write_rendered
 from babbler.errors import ConfigError, InputError
 from babbler.fileio import audio_info, read_mono, read_stereo
 from babbler.va_formats import VA_SUFFIXES, read_user_va, swap_speakers
@@ -52,6 +52,8 @@ def prepare_dialogue(src, va_src, dialogue: str, wav_out, va_out, info_out, spea
         audio, sr = read_stereo(src)
         files = [src]
     va, ordered = read_user_va(va_src, speakers) if va_src else (None, True)
+    if va is not None:
+        check_seconds(va, va_src)
     if va is not None and len(va) and va["end"].max() > audio.shape[0] / sr + 1.0:
         raise InputError(va_src, f"VA runs to {va['end'].max():.2f} s but {src} lasts {audio.shape[0] / sr:.2f} s")
     extra = {"source_file": " + ".join(str(Path(f).resolve()) for f in files)}

@@ -13,11 +13,13 @@ import pandas as pd
 
 from babbler.corpora.common import write_dialogue
 from babbler.corpora.demo import draw_speaker, mix_recording, speaker_babble
+from babbler.errors import InputError
 from babbler.seeds import derived_seed
 from babbler.va import VA_RATE
 
 RENDER_RATE = 16000  # Hz of rendered recordings unless told (the workflow renders at audio.sample_rate)
 TAIL_SECONDS = 1.0  # silence kept after the last segment
+MAX_HOURS = 4.0  # a rendered dialogue's limit: two-party recordings last minutes; times in ms would last weeks
 
 
 def render_levels(config: dict) -> dict:
@@ -30,6 +32,18 @@ def render_levels(config: dict) -> dict:
 def va_duration(va: pd.DataFrame) -> float:
     """The length of a timing-only dialogue: its last segment's end and a second of silence."""
     return float(va["end"].max()) + TAIL_SECONDS if len(va) else TAIL_SECONDS
+
+
+LONGEST_MEDIAN = 50.0  # s: no speech's segments last this long at the median; times in ms make them 1000× longer
+
+
+def check_seconds(va: pd.DataFrame, source) -> None:
+    """Raise InputError naming `source` if the VA's times look like milliseconds: its median segment lasts
+    LONGEST_MEDIAN seconds or more (speech segments last about a second)."""
+    median = float((va["end"] - va["start"]).median()) if len(va) else 0.0
+    if median >= LONGEST_MEDIAN:
+        raise InputError(source, f"its median segment lasts {median:.0f} s, where speech segments last about a "
+                                 f"second: are its times in milliseconds? VA times are seconds")
 
 
 def render_va(va: pd.DataFrame, duration: float, seed: np.random.SeedSequence, bleed_db: float = -30.0,
@@ -52,8 +66,15 @@ def render_va(va: pd.DataFrame, duration: float, seed: np.random.SeedSequence, b
 
 def write_rendered(va: pd.DataFrame, dialogue: str, corpus_seed: int, render: dict, wav_out, va_out, info_out,
                    source: str, extra: dict | None = None) -> dict:
-    """Render a timing-only dialogue from its VA and write it in the corpus layout (as `write_dialogue`)."""
-    audio, info = render_va(va, va_duration(va), derived_seed(corpus_seed, dialogue), **render)
+    """Render a timing-only dialogue from its VA and write it in the corpus layout (as `write_dialogue`); raises
+    InputError naming `source` for VA in milliseconds or running past MAX_HOURS."""
+    check_seconds(va, source)
+    duration = va_duration(va)
+    if duration > MAX_HOURS * 3600:
+        raise InputError(source, f"its last segment ends at {duration - TAIL_SECONDS:.0f} s "
+                                 f"({(duration - TAIL_SECONDS) / 3600:.1f} h), past the {MAX_HOURS:g} h a rendered "
+                                 f"dialogue may last")
+    audio, info = render_va(va, duration, derived_seed(corpus_seed, dialogue), **render)
     rate = render.get("sample_rate", RENDER_RATE)
     return write_dialogue(dialogue, audio, rate, va, wav_out, va_out, info_out, extra={**info, **(extra or {})},
                           source=source)
