@@ -379,6 +379,42 @@ def test_source_filter_is_deterministic_for_a_seed():
     assert np.array_equal(a, b) and not np.array_equal(a, c)
 
 
+def test_silent_cuts_fall_in_the_middle_of_the_nearest_silence():
+    from babbler.voices.source_filter import silent_cuts
+
+    va = np.ones(1000, dtype=bool)
+    va[180:220] = va[350:360] = va[420:440] = va[650:700] = False  # silences around 200, 355, 430 and 675
+    assert silent_cuts(va, 700) == []  # at most 1.5 pieces: one piece
+    # target 200: the silence at 200; 200 + 200: 430 is nearer than 355; 430 + 200: 675; then no silence within
+    # half a piece of 875, so the cut is the target itself; 125 frames are left, less than 1.5 pieces
+    assert silent_cuts(va, 200) == [200, 430, 675, 875]
+    assert silent_cuts(np.ones(1000, dtype=bool), 300) == [300, 600]  # never a pause: cut at the targets
+
+
+def test_a_long_track_is_rendered_in_pieces_cut_in_its_silences(monkeypatch):
+    """Pieces meet in silence: every VA-on stretch is voiced right up to a cut, and the cut samples are zero."""
+    from babbler.voices import source_filter
+
+    rate, sr = 100, 8000
+    va = np.zeros(10 * rate, dtype=bool)
+    for start in np.arange(0.2, 9.5, 1.0):  # 0.7 s of speech every second
+        va[int(start * rate) : int((start + 0.7) * rate)] = True
+    tracks = Tracks(va, np.where(va, 140.0, np.nan), np.where(va, 65.0, np.nan), frame_rate=rate)
+    whole = render_source_filter(tracks, sr, SpeakerVoice(), seed=5)
+    monkeypatch.setattr(source_filter, "PIECE_SECONDS", 2.0)
+    cuts = source_filter.silent_cuts(va, 2.0 * rate)
+    assert np.allclose(cuts, [205, 405, 605, 805], atol=1)  # the middles of the pauses 1.9–2.2 s, 3.9–4.2 s, …
+    y = render_source_filter(tracks, sr, SpeakerVoice(), seed=5)
+    assert len(y) == len(whole) == 10 * sr and not np.array_equal(y, whole)
+    assert np.array_equal(y, render_source_filter(tracks, sr, SpeakerVoice(), seed=5))  # seeded
+    off = ~va & ~np.roll(va, 1) & ~np.roll(va, -1)  # off VA, 10 ms from speech (the onset ramps take a frame)
+    assert not np.any(y[np.repeat(off, sr // rate)]) and not np.any(whole[np.repeat(off, sr // rate)])
+    for start in np.arange(0.2, 9.5, 1.0):
+        on = y[int((start + 0.05) * sr) : int((start + 0.65) * sr)]
+        level = 10 * np.log10(np.mean(on**2) / 4e-10)
+        assert level == pytest.approx(65.0, abs=3.0)  # each stretch at the asked level, in every piece
+
+
 def test_continuation_prompt_keeps_the_real_audio():
     sr, frames = 8000, 100
     table = pd.DataFrame({
