@@ -176,3 +176,11 @@ def test_undecodable_sphere_file_says_how_to_convert_it(tmp_path):
     with pytest.raises(InputError, match=r"sw02001\.sph: .*convert it with `sph2pipe -f wav`"):
         switchboard.read_recording(path)
     assert switchboard.recordings_in(tmp_path) == {"sw2001": str(path)}
+    stereo = 0.1 * np.random.default_rng(1).standard_normal((800, 2))
+    sf.write(path, stereo, 8000, format="NIST", subtype="PCM_16")  # uncompressed SPHERE: read as it is
+    audio, sr = switchboard.read_recording(path)
+    assert sr == 8000 and audio.shape == (800, 2) and np.allclose(audio, stereo, atol=1e-4)
+    sf.write(path, stereo[:, 0], 8000, format="NIST", subtype="PCM_16")
+    with pytest.raises(InputError, match=r"found mono audio") as err:
+        switchboard.read_recording(path)
+    assert "sph2pipe" not in str(err.value)  # readable: the conversion hint would mislead

@@ -195,10 +195,10 @@ def _recordings(folder: str, stamp: tuple[int, int]) -> tuple[tuple[str, str], .
 def read_recording(path: str | Path) -> tuple:
     """A conversation's two-channel recording; a SPHERE file libsndfile cannot decode gets the conversion hint."""
     try:
-        audio_info(path)
         return read_stereo(path)
     except InputError as exc:
-        if str(path).lower().endswith(".sph"):
+        unreadable = exc.problem.startswith(("not a readable audio file", "audio data cannot be decoded"))
+        if unreadable and str(path).lower().endswith(".sph"):
             raise InputError(path, f"{exc.problem}. LDC ships Switchboard as shorten-compressed SPHERE, which "
                                    f"libsndfile cannot decode: convert it with `sph2pipe -f wav`, "
                                    f"keeping the name (sw02001.wav)") from exc
