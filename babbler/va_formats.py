@@ -1,5 +1,6 @@
-"""Voice activity from the files users hold: the design's CSV, Praat TextGrids (e.g. forced-aligner output) and
-NIST RTTM (diarization output), each read into the CSV's table (speaker A or B, start, end in seconds)."""
+"""Voice activity from the files users hold: the design's CSV, Praat TextGrids (e.g. forced-aligner output), ELAN
+annotation files (conversation analysts' transcripts) and NIST RTTM (diarization output), each read into the CSV's
+table (speaker A or B, start, end in seconds)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from babbler.va import merge_segments
 
 log = logging.getLogger(__name__)
 
-VA_SUFFIXES = (".csv", ".textgrid", ".rttm")  # lower case; a local corpus's VA folder may mix them
+VA_SUFFIXES = (".csv", ".textgrid", ".eaf", ".rttm")  # lower case; a local corpus's VA folder may mix them
 # interval labels that mark no speech: empty, the aligners' silence and short-pause symbols, common pause marks
 SILENCE_LABELS = frozenset({"", "sil", "sp", "<sil>", "silence", "[silence]", "<p:>", "#", "pau", "<eps>", "_"})
 
@@ -25,15 +26,19 @@ def read_user_va(path: str | Path, speakers: list[str] | tuple[str, ...] = ()) -
 
     A CSV names A and B itself. In a TextGrid, `speakers` names the two speakers' interval tiers; without it the
     file must hold exactly two interval tiers (or exactly two whose names end in "words", as the Montreal Forced
-    Aligner writes them), taken in file order. In an RTTM, `speakers` names two speaker ids (segments of others are
-    dropped with a warning); without it the file must hold exactly two, the first to speak taken as A. The order is
-    a guess when the user gave no `speakers` (False): a caller with the stereo recording may swap it."""
+    Aligner writes them), taken in file order. An ELAN file is read as a TextGrid is, by its top-level tiers (tiers
+    with a parent are layers of another: translations, glosses). In an RTTM, `speakers` names two speaker ids
+    (segments of others are dropped with a warning); without it the file must hold exactly two, the first to speak
+    taken as A. The order is a guess when the user gave no `speakers` (False): a caller with the stereo recording
+    may swap it."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return read_va(path), True
     if suffix == ".textgrid":
         named = _textgrid_tiers(path)
+    elif suffix == ".eaf":
+        named = _eaf_tiers(path)
     elif suffix == ".rttm":
         named = _rttm_speakers(path)
     else:
@@ -51,7 +56,7 @@ def swap_speakers(va: pd.DataFrame) -> pd.DataFrame:
 
 def _choose(path: Path, named: dict[str, pd.DataFrame], speakers: list[str]) -> list[str]:
     """The two names (tiers or speaker ids) behind A and B."""
-    kind = "interval tier" if path.suffix.lower() == ".textgrid" else "speaker"
+    kind = {".textgrid": "interval tier", ".eaf": "top-level tier"}.get(path.suffix.lower(), "speaker")
     listing = ", ".join(repr(n) for n in named) or "none"
     if speakers:
         missing = [s for s in speakers if s not in named]
@@ -97,6 +102,52 @@ def _textgrid_tiers(path: Path) -> dict[str, pd.DataFrame]:
                 rows.append((call(grid, "Get start time of interval", i, j),
                              call(grid, "Get end time of interval", i, j)))
         tiers[name] = pd.DataFrame(rows, columns=["start", "end"], dtype=float)
+    return tiers
+
+
+def _eaf_tiers(path: Path) -> dict[str, pd.DataFrame]:
+    """Per top-level tier of an ELAN file, its annotations' spans, save those labelled as silence (an empty
+    annotation is a segment not yet transcribed: speech)."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.parse(path).getroot()
+    except (ET.ParseError, OSError) as exc:
+        raise InputError(path, f"not a readable ELAN file ({exc})") from exc
+    if root.tag != "ANNOTATION_DOCUMENT":
+        raise InputError(path, f"holds <{root.tag}>, not an ELAN <ANNOTATION_DOCUMENT>")
+    slots: dict[str, float | None] = {}
+    for slot in root.iter("TIME_SLOT"):
+        value = slot.get("TIME_VALUE")
+        slots[slot.get("TIME_SLOT_ID", "")] = int(value) / 1000 if value not in (None, "") else None
+    tiers: dict[str, pd.DataFrame] = {}
+    unaligned = 0
+    for tier in root.iter("TIER"):
+        name = tier.get("TIER_ID", "")
+        if tier.get("PARENT_REF"):
+            continue
+        if name in tiers:
+            raise InputError(path, f"holds two top-level tiers named {name!r}")
+        rows = []
+        for ann in tier.iter("ALIGNABLE_ANNOTATION"):
+            ident = ann.get("ANNOTATION_ID", "?")
+            refs = (ann.get("TIME_SLOT_REF1"), ann.get("TIME_SLOT_REF2"))
+            if any(r not in slots for r in refs):
+                raise InputError(path, f"annotation {ident} on tier {name!r} refers to a time slot the file lacks")
+            start, end = (slots[r] for r in refs)
+            if start is None or end is None:
+                unaligned += 1
+                continue
+            if end < start:
+                raise InputError(path, f"annotation {ident} on tier {name!r} ends ({end:g} s) before it starts "
+                                       f"({start:g} s)")
+            label = (ann.findtext("ANNOTATION_VALUE") or "").strip().lower()
+            if end > start and (label == "" or label not in SILENCE_LABELS):
+                rows.append((start, end))
+        tiers[name] = pd.DataFrame(rows, columns=["start", "end"], dtype=float)
+    if unaligned:
+        log.warning("%s: %d annotation(s) of top-level tiers have a time slot without a time; left out", path,
+                    unaligned)
     return tiers
 
 

@@ -162,6 +162,48 @@ def textgrid(tiers: dict[str, list[tuple[float, float, str]]], xmax: float = 8.0
             f'size = {len(items)}\nitem []:\n' + "".join(items))
 
 
+def eaf(tiers: dict[str, list[tuple[float, float, str]]], dependent: dict[str, str] | None = None,
+        unaligned: int = 0) -> str:
+    """An ELAN annotation document: top-level tiers of time-aligned annotations, tiers in `dependent` (name →
+    parent) as symbolic subdivisions of their parent's first annotation, and `unaligned` time slots without a
+    time used by an extra annotation on the first tier."""
+    slots, body, n = [], [], 0
+
+    def slot(ms: int | None) -> str:
+        slots.append(f'<TIME_SLOT TIME_SLOT_ID="ts{len(slots) + 1}"' + (f' TIME_VALUE="{ms}"/>' if ms is not None
+                                                                       else "/>"))
+        return f"ts{len(slots)}"
+
+    first = next(iter(tiers))
+    for name, annotations in tiers.items():
+        anns = []
+        for start, end, label in annotations:
+            n += 1
+            a, b = slot(round(start * 1000)), slot(round(end * 1000))
+            anns.append(f'<ANNOTATION><ALIGNABLE_ANNOTATION ANNOTATION_ID="a{n}" TIME_SLOT_REF1="{a}" '
+                        f'TIME_SLOT_REF2="{b}"><ANNOTATION_VALUE>{label}</ANNOTATION_VALUE>'
+                        f'</ALIGNABLE_ANNOTATION></ANNOTATION>')
+        if name == first:
+            for _ in range(unaligned):
+                n += 1
+                anns.append(f'<ANNOTATION><ALIGNABLE_ANNOTATION ANNOTATION_ID="a{n}" TIME_SLOT_REF1="{slot(None)}" '
+                            f'TIME_SLOT_REF2="{slot(None)}"><ANNOTATION_VALUE>x</ANNOTATION_VALUE>'
+                            f'</ALIGNABLE_ANNOTATION></ANNOTATION>')
+        body.append(f'<TIER LINGUISTIC_TYPE_REF="default-lt" PARTICIPANT="{name}" TIER_ID="{name}">{"".join(anns)}'
+                    f'</TIER>')
+    for name, parent in (dependent or {}).items():
+        n += 1
+        body.append(f'<TIER LINGUISTIC_TYPE_REF="translation" PARENT_REF="{parent}" TIER_ID="{name}"><ANNOTATION>'
+                    f'<REF_ANNOTATION ANNOTATION_ID="a{n}" ANNOTATION_REF="a1"><ANNOTATION_VALUE>gloss'
+                    f'</ANNOTATION_VALUE></REF_ANNOTATION></ANNOTATION></TIER>')
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<ANNOTATION_DOCUMENT AUTHOR="" DATE="2026-11-27T00:00:00+00:00" '
+            'FORMAT="3.0" VERSION="3.0"><HEADER MEDIA_FILE="" TIME_UNITS="milliseconds"/>'
+            f'<TIME_ORDER>{"".join(slots)}</TIME_ORDER>{"".join(body)}'
+            '<LINGUISTIC_TYPE GRAPHIC_REFERENCES="false" LINGUISTIC_TYPE_ID="default-lt" TIME_ALIGNABLE="true"/>'
+            '<LINGUISTIC_TYPE CONSTRAINTS="Symbolic_Association" GRAPHIC_REFERENCES="false" '
+            'LINGUISTIC_TYPE_ID="translation" TIME_ALIGNABLE="false"/></ANNOTATION_DOCUMENT>\n')
+
+
 # Switchboard ms98 word files. Side A: "hi" and "um" touch (one IPU), laughter and a word said aside are voice too;
 # side B: a [noise] is not.
 SWB_SIDE_A = [("0.000000", "0.500000", "[silence]"), ("0.500000", "0.750000", "hi"), ("0.750000", "1.100000", "um"),

@@ -1,4 +1,5 @@
-"""Voice activity from Praat TextGrids and NIST RTTM files: tiers and speakers to A and B, and bad files."""
+"""Voice activity from Praat TextGrids, ELAN files and NIST RTTM files: tiers and speakers to A and B, and bad
+files."""
 
 import logging
 import zipfile
@@ -15,7 +16,7 @@ from babbler.errors import ConfigError, InputError
 from babbler.fileio import read_stereo
 from babbler.va import merge_segments
 from babbler.va_formats import read_user_va
-from tests.helpers import FOLLOWER_WORDS, GIVER_WORDS, maptask_wav, textgrid
+from tests.helpers import FOLLOWER_WORDS, GIVER_WORDS, eaf, maptask_wav, textgrid
 
 
 def words(spans, label="word"):
@@ -140,3 +141,45 @@ def test_real_word_timings_as_a_textgrid_give_the_nxt_readers_va(tmp_path):
     expected = expected.sort_values(["start", "speaker"], kind="stable").reset_index(drop=True)
     assert len(va) > 100
     pd.testing.assert_frame_equal(va, expected, check_exact=False, atol=1e-9)
+
+
+def test_elan_top_level_tiers_become_va_and_their_layers_are_left_out(tmp_path, caplog):
+    """An empty annotation is untranscribed speech, '#' a pause; a translation tier (with a parent) is no speaker."""
+    path = tmp_path / "d.eaf"
+    path.write_text(eaf({"Anna": [(0.5, 1.2, "so"), (1.2, 2.0, ""), (2.5, 3.0, "#")],
+                         "Ben": [(1.9, 2.6, "mhm"), (4.0, 5.25, "right then")]},
+                        dependent={"Anna-en": "Anna"}, unaligned=1))
+    with caplog.at_level(logging.WARNING):
+        va, ordered = read_user_va(path)
+    assert not ordered and rows(va) == [["A", 0.5, 2.0], ["B", 1.9, 2.6], ["B", 4.0, 5.25]]
+    assert "1 annotation(s) of top-level tiers have a time slot without a time; left out" in caplog.text
+    va, ordered = read_user_va(path, ["Ben", "Anna"])
+    assert ordered and rows(va) == [["B", 0.5, 2.0], ["A", 1.9, 2.6], ["A", 4.0, 5.25]]
+    path.write_text(eaf({"Anna": [(0.5, 1.2, "so")], "Ben": [(1.9, 2.6, "mhm")], "Notes": [(0.0, 9.0, "noisy")]}))
+    with pytest.raises(InputError, match=r"d\.eaf: holds 3 top-level tiers \('Anna', 'Ben', 'Notes'\), not two"):
+        read_user_va(path)
+    assert rows(read_user_va(path, ["Anna", "Ben"])[0]) == [["A", 0.5, 1.2], ["B", 1.9, 2.6]]
+    path.write_text(eaf({"Anna": [(2.0, 1.5, "so")], "Ben": [(1.9, 2.6, "mhm")]}))
+    with pytest.raises(InputError, match=r"d\.eaf: annotation a1 on tier 'Anna' ends \(1\.5 s\) before it starts"):
+        read_user_va(path)
+    path.write_text(eaf({"Anna": [(0.5, 1.2, "so")], "Ben": [(1.9, 2.6, "mhm")]}).replace('TIME_SLOT_REF2="ts2"',
+                                                                                          'TIME_SLOT_REF2="ts9"'))
+    with pytest.raises(InputError, match=r"annotation a1 on tier 'Anna' refers to a time slot the file lacks"):
+        read_user_va(path)
+    path.write_text("<ANNOTATION_DOCUMENT><TIER")
+    with pytest.raises(InputError, match=r"d\.eaf: not a readable ELAN file"):
+        read_user_va(path)
+    path.write_text(textgrid({"a": [(0.1, 0.2, "x")]}))
+    with pytest.raises(InputError, match=r"d\.eaf: not a readable ELAN file"):
+        read_user_va(path)
+    path.write_text('<?xml version="1.0"?><TextGrid/>')
+    with pytest.raises(InputError, match=r"holds <TextGrid>, not an ELAN <ANNOTATION_DOCUMENT>"):
+        read_user_va(path)
+
+
+def test_a_local_va_folder_finds_elan_files_beside_the_others(tmp_path):
+    (tmp_path / "a.eaf").write_text(eaf({"x": [(0.5, 1.0, "hi")], "y": [(1.2, 2.0, "hey")]}))
+    (tmp_path / "b.csv").write_text("speaker,start,end\nA,0.5,1.0\n")
+    cfg = {"local": {"path": None, "va": str(tmp_path), "speakers": []}}
+    assert CORPUS.dialogue_ids(cfg) == ["a", "b"]
+    assert CORPUS.inputs(cfg, "a") == {"va": str(tmp_path / "a.eaf")}

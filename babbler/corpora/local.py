@@ -42,7 +42,7 @@ def check_channels(match: float, src, va_src) -> float:
 def prepare_dialogue(src, va_src, dialogue: str, wav_out, va_out, info_out, speakers=()) -> dict:
     """Validate one user recording (and its VA, if given) and write them in the corpus layout.
 
-    `src`: a stereo file, or the pair (A's, B's) of one-speaker files. `speakers`: the TextGrid tiers or RTTM
+    `src`: a stereo file, or the pair (A's, B's) of one-speaker files. `speakers`: the TextGrid/ELAN tiers or RTTM
     speaker ids of A and B (corpus.local.speakers); without them, the speaker whose VA follows channel 0's
     loudness becomes A."""
     if isinstance(src, (tuple, list)):
@@ -196,7 +196,8 @@ def _check(corpus_cfg: dict) -> None:
         _check_folder("corpus.local.va", va)
     if not path:
         if not local_dialogue_files(va, VA_SUFFIXES, "corpus.local.va"):
-            raise ConfigError("corpus.local.va", f"folder {va} holds no voice-activity files (.csv, .TextGrid, .rttm)")
+            raise ConfigError("corpus.local.va", f"folder {va} holds no voice-activity files "
+                                                 f"(.csv, .TextGrid, .eaf, .rttm)")
         return
     _check_folder("corpus.local.path", path)
     if not local_recordings(path):
@@ -223,8 +224,8 @@ def _inputs(corpus_cfg: dict, dialogue: str) -> dict[str, str]:
 
 
 def _settings(config: dict) -> dict:
-    """Recordings depend on their files (and which speakers of a TextGrid or RTTM are A and B) alone; a timing-only
-    dialogue also on the seed and the rendering's levels."""
+    """Recordings depend on their files (and which speakers of a TextGrid, ELAN or RTTM file are A and B) alone; a
+    timing-only dialogue also on the seed and the rendering's levels."""
     local = config["corpus"]["local"]
     speakers = {"speakers": list(local["speakers"])} if local["speakers"] else {}
     if local["path"]:
