@@ -119,7 +119,14 @@ def _eaf_tiers(path: Path) -> dict[str, pd.DataFrame]:
     slots: dict[str, float | None] = {}
     for slot in root.iter("TIME_SLOT"):
         value = slot.get("TIME_VALUE")
-        slots[slot.get("TIME_SLOT_ID", "")] = int(value) / 1000 if value not in (None, "") else None
+        try:
+            ms = float(value) if value not in (None, "") else None
+        except ValueError as exc:
+            raise InputError(path, f"time slot {slot.get('TIME_SLOT_ID')} has the time {value!r}, not a number of "
+                                   f"milliseconds") from exc
+        if ms is not None and not (math.isfinite(ms) and ms >= 0):
+            raise InputError(path, f"time slot {slot.get('TIME_SLOT_ID')} has the time {value!r} (ms)")
+        slots[slot.get("TIME_SLOT_ID", "")] = ms / 1000 if ms is not None else None
     tiers: dict[str, pd.DataFrame] = {}
     unaligned = 0
     for tier in root.iter("TIER"):

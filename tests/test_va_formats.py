@@ -166,6 +166,13 @@ def test_elan_top_level_tiers_become_va_and_their_layers_are_left_out(tmp_path, 
                                                                                           'TIME_SLOT_REF2="ts9"'))
     with pytest.raises(InputError, match=r"annotation a1 on tier 'Anna' refers to a time slot the file lacks"):
         read_user_va(path)
+    good = eaf({"Anna": [(0.5, 1.2, "so")], "Ben": [(1.9, 2.6, "mhm")]})
+    path.write_text(good.replace('TIME_VALUE="500"', 'TIME_VALUE="half"'))
+    with pytest.raises(InputError, match=r"time slot ts1 has the time 'half', not a number of milliseconds"):
+        read_user_va(path)
+    path.write_text(good.replace('TIME_VALUE="500"', 'TIME_VALUE="-5"'))
+    with pytest.raises(InputError, match=r"time slot ts1 has the time '-5' \(ms\)"):
+        read_user_va(path)
     path.write_text("<ANNOTATION_DOCUMENT><TIER")
     with pytest.raises(InputError, match=r"d\.eaf: not a readable ELAN file"):
         read_user_va(path)
