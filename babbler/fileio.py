@@ -45,14 +45,23 @@ def atomic_path(dest: str | Path) -> Iterator[Path]:
             tmp_path.unlink()
 
 
+WRITE_BLOCK = 1 << 20  # frames converted and written at a time: an hour of 48 kHz stereo needs no float64 copy
+
+
 def write_wav(dest: str | Path, audio: np.ndarray, sample_rate: int, subtype: str = "PCM_16") -> None:
-    """Write float audio (frames × channels, or 1-D) in [-1, 1] to a WAV file atomically."""
-    audio = np.asarray(audio, dtype=np.float64)
-    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
+    """Write float audio (frames × channels, or 1-D) in [-1, 1] to a WAV file atomically.
+
+    The samples go to libsndfile as float64 (the same bytes for float32 input as a whole-array conversion), a block
+    at a time."""
+    audio = np.asarray(audio)
+    peak = max(float(audio.max()), -float(audio.min())) if audio.size else 0.0
     if peak > 1.0:
         raise ValueError(f"{dest}: audio peak {peak:.3f} exceeds full scale; scale it before writing")
+    channels = 1 if audio.ndim == 1 else audio.shape[1]
     with atomic_path(dest) as tmp:
-        sf.write(tmp, audio, sample_rate, subtype=subtype, format="WAV")
+        with sf.SoundFile(tmp, "w", samplerate=sample_rate, channels=channels, subtype=subtype, format="WAV") as out:
+            for start in range(0, len(audio), WRITE_BLOCK):
+                out.write(np.asarray(audio[start : start + WRITE_BLOCK], dtype=np.float64))
 
 
 @dataclass(frozen=True)
