@@ -246,3 +246,20 @@ def test_outputs_respect_the_umask(tmp_path, umask, mode):
         os.umask(old)
     for name in ("m.json", "a.wav"):
         assert (tmp_path / name).stat().st_mode & 0o777 == mode
+
+
+@pytest.mark.parametrize("dtype, subtype", [(np.float32, "PCM_16"), (np.float64, "PCM_24"), (np.float32, "FLOAT")])
+def test_write_wav_in_blocks_writes_the_bytes_of_one_whole_write(tmp_path, monkeypatch, dtype, subtype):
+    """Blocks bound the memory of writing an hour of audio; the file is the one a single float64 write makes."""
+    from babbler import fileio
+
+    audio = np.random.default_rng(0).uniform(-1, 1, (10_007, 2)).astype(dtype)
+    sf.write(tmp_path / "whole.wav", audio.astype(np.float64), 16000, subtype=subtype, format="WAV")
+    monkeypatch.setattr(fileio, "WRITE_BLOCK", 1000)  # 11 blocks, the last one short
+    fileio.write_wav(tmp_path / "blocks.wav", audio, 16000, subtype=subtype)
+    assert (tmp_path / "blocks.wav").read_bytes() == (tmp_path / "whole.wav").read_bytes()
+    fileio.write_wav(tmp_path / "mono.wav", audio[:, 0], 16000, subtype=subtype)
+    assert sf.info(tmp_path / "mono.wav").channels == 1 and sf.info(tmp_path / "mono.wav").frames == 10_007
+    with pytest.raises(ValueError, match="exceeds full scale"):
+        fileio.write_wav(tmp_path / "loud.wav", audio * 2, 16000)
+    assert not (tmp_path / "loud.wav").exists()
