@@ -129,6 +129,25 @@ def read_stereo(path: str | Path) -> tuple[np.ndarray, int]:
     return _decode(info)
 
 
+def read_channel(path: str | Path, channel: int) -> tuple[np.ndarray, int]:
+    """One channel of a two-channel recording as contiguous float32, read a block at a time (the values of
+    `read_stereo(path)[0][:, channel]` without holding both channels), with read_stereo's checks."""
+    info = audio_info(path)
+    if info.channels != 2:
+        read_stereo(path)  # raises its message
+    out = np.empty(info.frames, dtype=np.float32)
+    n = 0
+    try:
+        for block in sf.blocks(info.path, blocksize=WRITE_BLOCK, dtype="float32", always_2d=True):
+            out[n : n + len(block)] = block[:, channel]
+            n += len(block)
+    except Exception as exc:
+        raise InputError(info.path, f"audio data cannot be decoded ({exc})") from exc
+    if n < info.frames:
+        raise InputError(info.path, f"truncated: header promises {info.frames} frames, file holds {n}")
+    return out, info.sample_rate
+
+
 def read_mono(path: str | Path) -> tuple[np.ndarray, int]:
     """Read a one-speaker recording as float32 samples, raising InputError if it has more than one channel."""
     info = audio_info(path)

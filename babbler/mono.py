@@ -8,19 +8,19 @@ from pathlib import Path
 import librosa
 import numpy as np
 
-from babbler.fileio import read_stereo, silent_channels, write_wav
+from babbler.fileio import read_channel, silent_channels, write_wav
 
 log = logging.getLogger(__name__)
 
 
 def split_channels(src: str | Path, out_a: str | Path, out_b: str | Path, sample_rate: int) -> dict:
-    """Write channel 0 as speaker A and channel 1 as speaker B, resampled with soxr (librosa), 16-bit."""
-    audio, sr = read_stereo(src)
-    for c in silent_channels(audio):
-        log.warning("%s: channel %d (speaker %s) is digital silence", src, c, "AB"[c])
+    """Write channel 0 as speaker A and channel 1 as speaker B, resampled with soxr (librosa), 16-bit. The channels
+    are read one at a time: an hour of 48 kHz stereo never lies in memory whole."""
     outs = []
     for c in range(2):
-        y = audio[:, c]
+        y, sr = read_channel(src, c)
+        if silent_channels(y):
+            log.warning("%s: channel %d (speaker %s) is digital silence", src, c, "AB"[c])
         if sr != sample_rate:
             y = librosa.resample(y, orig_sr=sr, target_sr=sample_rate, res_type="soxr_hq")
         peak = float(np.max(np.abs(y))) if y.size else 0.0
