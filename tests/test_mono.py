@@ -86,6 +86,25 @@ def test_truncated_wav_is_rejected(tmp_path):
     cut.write_bytes(src.read_bytes()[:30000])  # header promises 16000 frames
     with pytest.raises(InputError, match="cut.wav"):
         read_stereo(cut)
+    with pytest.raises(InputError, match="cut.wav: truncated"):
+        split_channels(cut, tmp_path / "a.wav", tmp_path / "b.wav", 16000)  # one channel at a time: the same check
+    assert not (tmp_path / "a.wav").exists()
+
+
+@pytest.mark.parametrize("subtype", ["PCM_16", "PCM_24", "FLOAT"])
+def test_read_channel_gives_read_stereos_column_a_block_at_a_time(tmp_path, monkeypatch, subtype):
+    from babbler import fileio
+
+    src = tmp_path / "x.wav"
+    sf.write(src, np.random.default_rng(0).uniform(-0.9, 0.9, (5003, 2)), 16000, subtype=subtype)
+    monkeypatch.setattr(fileio, "WRITE_BLOCK", 1000)
+    whole, sr = read_stereo(src)
+    for c in (0, 1):
+        y, sr_c = fileio.read_channel(src, c)
+        assert sr_c == sr and y.dtype == np.float32 and y.flags.c_contiguous and np.array_equal(y, whole[:, c])
+    sf.write(tmp_path / "m.wav", whole[:, 0], 16000)
+    with pytest.raises(InputError, match="m.wav: expected a stereo file"):
+        fileio.read_channel(tmp_path / "m.wav", 0)
 
 
 def test_silent_channel_warns_but_writes(tmp_path, caplog):
