@@ -45,7 +45,7 @@ def atomic_path(dest: str | Path) -> Iterator[Path]:
             tmp_path.unlink()
 
 
-WRITE_BLOCK = 1 << 20  # frames converted and written at a time: an hour of 48 kHz stereo needs no float64 copy
+BLOCK_FRAMES = 1 << 20  # frames written (or read) at a time: an hour of 48 kHz stereo needs no whole copy
 
 
 def write_wav(dest: str | Path, audio: np.ndarray, sample_rate: int, subtype: str = "PCM_16") -> None:
@@ -60,8 +60,8 @@ def write_wav(dest: str | Path, audio: np.ndarray, sample_rate: int, subtype: st
     channels = 1 if audio.ndim == 1 else audio.shape[1]
     with atomic_path(dest) as tmp:
         with sf.SoundFile(tmp, "w", samplerate=sample_rate, channels=channels, subtype=subtype, format="WAV") as out:
-            for start in range(0, len(audio), WRITE_BLOCK):
-                out.write(np.asarray(audio[start : start + WRITE_BLOCK], dtype=np.float64))
+            for start in range(0, len(audio), BLOCK_FRAMES):
+                out.write(np.asarray(audio[start : start + BLOCK_FRAMES], dtype=np.float64))
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,7 @@ def read_channel(path: str | Path, channel: int) -> tuple[np.ndarray, int]:
     out = np.empty(info.frames, dtype=np.float32)
     n = 0
     try:
-        for block in sf.blocks(info.path, blocksize=WRITE_BLOCK, dtype="float32", always_2d=True):
+        for block in sf.blocks(info.path, blocksize=BLOCK_FRAMES, dtype="float32", always_2d=True):
             out[n : n + len(block)] = block[:, channel]
             n += len(block)
     except Exception as exc:

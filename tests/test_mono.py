@@ -97,7 +97,7 @@ def test_read_channel_gives_read_stereos_column_a_block_at_a_time(tmp_path, monk
 
     src = tmp_path / "x.wav"
     sf.write(src, np.random.default_rng(0).uniform(-0.9, 0.9, (5003, 2)), 16000, subtype=subtype)
-    monkeypatch.setattr(fileio, "WRITE_BLOCK", 1000)
+    monkeypatch.setattr(fileio, "BLOCK_FRAMES", 1000)
     whole, sr = read_stereo(src)
     for c in (0, 1):
         y, sr_c = fileio.read_channel(src, c)
@@ -274,7 +274,7 @@ def test_write_wav_in_blocks_writes_the_bytes_of_one_whole_write(tmp_path, monke
 
     audio = np.random.default_rng(0).uniform(-1, 1, (10_007, 2)).astype(dtype)
     sf.write(tmp_path / "whole.wav", audio.astype(np.float64), 16000, subtype=subtype, format="WAV")
-    monkeypatch.setattr(fileio, "WRITE_BLOCK", 1000)  # 11 blocks, the last one short
+    monkeypatch.setattr(fileio, "BLOCK_FRAMES", 1000)  # 11 blocks, the last one short
     fileio.write_wav(tmp_path / "blocks.wav", audio, 16000, subtype=subtype)
     assert (tmp_path / "blocks.wav").read_bytes() == (tmp_path / "whole.wav").read_bytes()
     fileio.write_wav(tmp_path / "mono.wav", audio[:, 0], 16000, subtype=subtype)
