@@ -53,6 +53,25 @@ def test_prepare_dialogue_puts_the_giver_on_channel_0(tmp_path, giver_channel):
     assert (seg[:, 0] ** 2).mean() > 100 * (seg[:, 1] ** 2).mean()
 
 
+def test_the_unpacked_release_reads_as_the_zip_and_a_corrupt_zip_is_named(tmp_path):
+    zpath = tmp_path / "nxt.zip"
+    zpath.write_bytes(maptask_zip(["q1ec1", "q1ec2"]))
+    with zipfile.ZipFile(zpath) as zf:
+        zf.extractall(tmp_path / "maptaskv2-1")
+    for d in ("q1ec1", "q1ec2"):
+        unpacked = maptask.timed_units_from_zip(tmp_path / "maptaskv2-1", d)
+        zipped = maptask.timed_units_from_zip(zpath, d)
+        assert all(unpacked[r].equals(zipped[r]) for r in "gf") and len(unpacked["g"]) > 0
+    with pytest.raises(InputError, match=r"maptaskv2-1: has no q2ec1\.g\.timed-units\.xml"):
+        maptask.timed_units_from_zip(tmp_path / "maptaskv2-1", "q2ec1")
+    cfg = {"maptask": {"annotations_url": str(tmp_path / "maptaskv2-1"), "audio": False, "dialogues": []}}
+    maptask.CORPUS.check(cfg)  # a folder is accepted
+    assert maptask.CORPUS.inputs(cfg, "q1ec1") == {"annotations": str(tmp_path / "maptaskv2-1")}
+    (tmp_path / "cut.zip").write_bytes(zpath.read_bytes()[:100])
+    with pytest.raises(InputError, match=r"cut\.zip: not a readable zip file"):
+        maptask.timed_units_from_zip(tmp_path / "cut.zip", "q1ec1")
+
+
 def test_missing_dialogue_in_zip_names_the_file(tmp_path):
     zpath = tmp_path / "nxt.zip"
     zpath.write_bytes(maptask_zip(["q1ec1"]))

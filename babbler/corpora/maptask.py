@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 import xml.etree.ElementTree as ET
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,18 +62,40 @@ def parse_timed_units(xml_bytes: bytes, source: str) -> pd.DataFrame:
 
 
 def timed_units_from_zip(zip_path: str | Path, dialogue: str) -> dict[str, pd.DataFrame]:
-    """Word segments of the giver ('g') and follower ('f') of one dialogue, read from the NXT zip."""
+    """Word segments of the giver ('g') and follower ('f') of one dialogue, read from the NXT zip or the folder it
+    unpacks to."""
     out = {}
-    with zipfile.ZipFile(zip_path) as zf:
-        names = {Path(n).name: n for n in zf.namelist() if "timed-units" in n}
-        for role in ROLES:
-            fname = f"{dialogue}.{role}.timed-units.xml"
-            if fname not in names:
-                raise InputError(zip_path, f"has no {fname} (expected under Data/timed-units/)")
-            out[role] = merge_segments(parse_timed_units(zf.read(names[fname]), f"{zip_path}:{names[fname]}"))
-            if out[role].empty:
-                raise InputError(f"{zip_path}:{names[fname]}", f"holds no timed words of the {ROLES[role]}")
+    for role in ROLES:
+        fname = f"{dialogue}.{role}.timed-units.xml"
+        data, where = _timed_units_file(zip_path, fname)
+        out[role] = merge_segments(parse_timed_units(data, where))
+        if out[role].empty:
+            raise InputError(where, f"holds no timed words of the {ROLES[role]}")
     return out
+
+
+def _timed_units_file(source: str | Path, fname: str) -> tuple[bytes, str]:
+    """The bytes of one `timed-units.xml` file, and where they were read, from the NXT zip or its unpacked folder."""
+    if Path(source).is_dir():
+        found = _folder_files(str(source), os.stat(source).st_mtime_ns).get(fname)
+        if found is None:
+            raise InputError(source, f"has no {fname} (expected under Data/timed-units/)")
+        return Path(found).read_bytes(), found
+    try:
+        with zipfile.ZipFile(source) as zf:
+            names = {Path(n).name: n for n in zf.namelist() if "timed-units" in n}
+            if fname not in names:
+                raise InputError(source, f"has no {fname} (expected under Data/timed-units/)")
+            return zf.read(names[fname]), f"{source}:{names[fname]}"
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise InputError(source, f"not a readable zip file ({exc})") from exc
+
+
+@functools.lru_cache(maxsize=4)
+def _folder_files(folder: str, stamp: int) -> dict[str, str]:
+    """File name → path of every `*.timed-units.xml` under an unpacked NXT release (cached per folder state)."""
+    return {name: os.path.join(root, name) for root, _dirs, names in os.walk(folder) for name in names
+            if name.endswith(".timed-units.xml")}
 
 
 def verify_annotations_zip(path: Path) -> None:
@@ -140,9 +165,9 @@ def _dialogue_ids(corpus_cfg: dict) -> list[str]:
 
 def _check(corpus_cfg: dict) -> None:
     local = annotations_source(corpus_cfg["maptask"]["annotations_url"])
-    if local is not None and not Path(local).is_file():
-        raise ConfigError("corpus.maptask.annotations_url", f"{local} is not a file (give the NXT annotations zip, "
-                          "e.g. hcrcmaptask.nxtformatv2-1.zip, or an http(s) URL)")
+    if local is not None and not Path(local).exists():
+        raise ConfigError("corpus.maptask.annotations_url", f"{local} does not exist (give the NXT annotations zip, "
+                          "e.g. hcrcmaptask.nxtformatv2-1.zip, the folder it unpacks to, or an http(s) URL)")
 
 
 def _inputs(corpus_cfg: dict, dialogue: str) -> dict[str, str]:
