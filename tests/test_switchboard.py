@@ -168,6 +168,21 @@ def test_recording_puts_side_a_on_channel_0(tmp_path, a_channel, name):
     assert (seg[:, 0] ** 2).mean() > 30 * (seg[:, 1] ** 2).mean()  # side A's voice is channel 0
 
 
+def test_with_recordings_and_a_download_the_audio_folder_names_the_conversations(tmp_path):
+    for name in ("sw02005.wav", "sw02001.wav"):
+        sf.write(tmp_path / name, np.zeros((800, 2)), 8000)
+    cfg = section(audio=str(tmp_path))  # the alignments are downloaded: the recordings say which conversations
+    CORPORA["switchboard"].check(cfg)
+    assert dialogue_ids({"corpus": cfg}) == ["sw2001", "sw2005"]
+    assert CORPORA["switchboard"].inputs(cfg, "sw2005") == {"audio": str(tmp_path / "sw02005.wav")}
+    assert CORPORA["switchboard"].downloads(cfg, "sw2005") == {"annotations": switchboard.ARCHIVE_FILE}
+    assert CORPORA["switchboard"].settings({"corpus": cfg}) == {}  # recordings depend on their files alone
+    sf.write(tmp_path / "sw2001.flac", np.zeros((800, 2)), 8000)
+    switchboard._recordings.cache_clear()
+    with pytest.raises(ConfigError, match=r"corpus.switchboard.audio.*two recordings of conversation sw2001"):
+        dialogue_ids({"corpus": cfg})
+
+
 def test_undecodable_sphere_file_says_how_to_convert_it(tmp_path):
     header = (b"NIST_1A\n   1024\nsample_count -i 8000\nsample_rate -i 8000\nchannel_count -i 2\n"
               b"sample_n_bytes -i 1\nsample_coding -s26 ulaw,embedded-shorten-v2.00\nend_head\n")
