@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 VA_SUFFIXES = (".csv", ".textgrid", ".eaf", ".rttm")  # lower case; a local corpus's VA folder may mix them
 # interval labels that mark no speech: empty, the aligners' silence and short-pause symbols, common pause marks
 SILENCE_LABELS = frozenset({"", "sil", "sp", "<sil>", "silence", "[silence]", "<p:>", "#", "pau", "<eps>", "_"})
+PAUSE_ANNOTATIONS = SILENCE_LABELS - {""}  # ELAN: an empty annotation is an untranscribed segment, so speech
 
 
 def read_user_va(path: str | Path, speakers: list[str] | tuple[str, ...] = ()) -> tuple[pd.DataFrame, bool]:
@@ -149,7 +150,7 @@ def _eaf_tiers(path: Path) -> dict[str, pd.DataFrame]:
                 raise InputError(path, f"annotation {ident} on tier {name!r} ends ({end:g} s) before it starts "
                                        f"({start:g} s)")
             label = (ann.findtext("ANNOTATION_VALUE") or "").strip().lower()
-            if end > start and (label == "" or label not in SILENCE_LABELS):
+            if end > start and label not in PAUSE_ANNOTATIONS:
                 rows.append((start, end))
         tiers[name] = pd.DataFrame(rows, columns=["start", "end"], dtype=float)
     if unaligned:

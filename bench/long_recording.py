@@ -20,20 +20,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-MAKE = """
-import sys
-import numpy as np, pandas as pd, soundfile as sf
-sys.path.insert(0, {root!r})
-from babbler.corpora.timing_only import render_va
-from babbler.seeds import derived_seed
-rng = np.random.default_rng(0)
-rows, t = [], 0.0
-while t < {minutes} * 60:
-    d = rng.uniform(0.3, 2.0)
-    rows.append(("AB"[int(rng.integers(2))], t, t + d))
-    t += d + rng.uniform(0.1, 1.0)
-va = pd.DataFrame(rows, columns=["speaker", "start", "end"])
+from render_memory import SEEDED_VA  # noqa: E402
+
+MAKE = SEEDED_VA + """
+import soundfile as sf
 audio, _ = render_va(va, t + 1.0, derived_seed(1, "long"), sample_rate={rate})
 sf.write("long.wav", audio, {rate}, subtype="PCM_16")
 va.to_csv("long.csv", index=False)

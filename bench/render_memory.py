@@ -18,7 +18,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-CHILD = """
+# Python run in a fresh process: a seeded two-party VA of {minutes} minutes (`va`, lasting `t` s), with babbler
+# imported from {root}; bench/long_recording.py starts from it too.
+SEEDED_VA = """
 import sys, time
 import numpy as np, pandas as pd
 sys.path.insert(0, {root!r})
@@ -31,6 +33,8 @@ while t < {minutes} * 60:
     rows.append(("AB"[int(rng.integers(2))], t, t + d))
     t += d + rng.uniform(0.1, 1.0)
 va = pd.DataFrame(rows, columns=["speaker", "start", "end"])
+"""
+CHILD = SEEDED_VA + """
 t0 = time.perf_counter()
 audio, _ = render_va(va, t + 1.0, derived_seed(1, "x"), sample_rate={rate})
 print(f"{{audio.shape[0] / {rate}:.0f}} {{time.perf_counter() - t0:.1f}}")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -10,6 +12,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from babbler.errors import InputError
 from babbler.fileio import silent_channels, write_json, write_va, write_wav
 from babbler.va import VA_RATE, segments_to_frames
 
@@ -56,6 +59,37 @@ def annotations_source(url: str) -> str | None:
     if url.startswith(("http://", "https://")):
         return None
     return url.removeprefix("file://")
+
+
+def files_under(folder: str | Path, suffix: str) -> dict[str, str]:
+    """File name → path of every file whose name ends in `suffix` anywhere under `folder` (an unpacked annotation
+    release), walked once per state of the folder (`file_stamp`)."""
+    return _files_under(str(folder), suffix, file_stamp(folder))
+
+
+def file_stamp(path: str | Path) -> tuple[int, int]:
+    """What a cached listing of a file or folder is keyed on: its size and modification time (a folder's changes
+    when a name directly in it does)."""
+    st = os.stat(path)
+    return st.st_size, st.st_mtime_ns
+
+
+@functools.lru_cache(maxsize=8)
+def _files_under(folder: str, suffix: str, stamp: tuple[int, int]) -> dict[str, str]:
+    return {name: os.path.join(root, name) for root, _dirs, names in os.walk(folder) for name in names
+            if name.endswith(suffix)}
+
+
+LONGEST_MEDIAN = 50.0  # s: no speech's segments last this long at the median; times in ms make them 1000× longer
+
+
+def check_seconds(va: pd.DataFrame, source) -> None:
+    """Raise InputError naming `source` if the VA's times look like milliseconds: its median segment lasts
+    LONGEST_MEDIAN seconds or more (speech segments last about a second)."""
+    median = float((va["end"] - va["start"]).median()) if len(va) else 0.0
+    if median >= LONGEST_MEDIAN:
+        raise InputError(source, f"its median segment lasts {median:.0f} s, where speech segments last about a "
+                                 f"second: are its times in milliseconds? VA times are seconds")
 
 
 def clip_va(va: pd.DataFrame, duration: float, source: str) -> pd.DataFrame:

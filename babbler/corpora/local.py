@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from babbler.corpora.common import UNCLEAR, Corpus, channel_match, clip_va, write_dialogue
-from babbler.corpora.timing_only import check_seconds, render_levels, write_rendered
+from babbler.corpora.common import UNCLEAR, Corpus, channel_match, check_seconds, clip_va, write_dialogue
+from babbler.corpora.timing_only import render_levels, write_rendered
 from babbler.errors import ConfigError, InputError
 from babbler.fileio import audio_info, read_mono, read_stereo
 from babbler.va_formats import VA_SUFFIXES, read_user_va, swap_speakers

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import functools
 import logging
-import os
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
@@ -14,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from babbler.corpora.common import Corpus, Download, annotations_source, channel_match, write_dialogue
+from babbler.corpora.common import Corpus, Download, annotations_source, channel_match, files_under, write_dialogue
 from babbler.corpora.timing_only import render_levels, write_rendered
 from babbler.errors import ConfigError, InputError
 from babbler.fileio import audio_info, read_stereo
@@ -64,38 +62,33 @@ def parse_timed_units(xml_bytes: bytes, source: str) -> pd.DataFrame:
 def timed_units_from_zip(zip_path: str | Path, dialogue: str) -> dict[str, pd.DataFrame]:
     """Word segments of the giver ('g') and follower ('f') of one dialogue, read from the NXT zip or the folder it
     unpacks to."""
+    files = _timed_units_files(zip_path, [f"{dialogue}.{role}.timed-units.xml" for role in ROLES])
     out = {}
-    for role in ROLES:
-        fname = f"{dialogue}.{role}.timed-units.xml"
-        data, where = _timed_units_file(zip_path, fname)
+    for role, (data, where) in zip(ROLES, files):
         out[role] = merge_segments(parse_timed_units(data, where))
         if out[role].empty:
             raise InputError(where, f"holds no timed words of the {ROLES[role]}")
     return out
 
 
-def _timed_units_file(source: str | Path, fname: str) -> tuple[bytes, str]:
-    """The bytes of one `timed-units.xml` file, and where they were read, from the NXT zip or its unpacked folder."""
+def _timed_units_files(source: str | Path, fnames: list[str]) -> list[tuple[bytes, str]]:
+    """The bytes of these `timed-units.xml` files, and where each was read, from the NXT zip (opened once) or its
+    unpacked folder."""
     if Path(source).is_dir():
-        found = _folder_files(str(source), os.stat(source).st_mtime_ns).get(fname)
-        if found is None:
-            raise InputError(source, f"has no {fname} (expected under Data/timed-units/)")
-        return Path(found).read_bytes(), found
+        index = files_under(source, ".timed-units.xml")
+        missing = [f for f in fnames if f not in index]
+        if missing:
+            raise InputError(source, f"has no {missing[0]} (expected under Data/timed-units/)")
+        return [(Path(index[f]).read_bytes(), index[f]) for f in fnames]
     try:
         with zipfile.ZipFile(source) as zf:
             names = {Path(n).name: n for n in zf.namelist() if "timed-units" in n}
-            if fname not in names:
-                raise InputError(source, f"has no {fname} (expected under Data/timed-units/)")
-            return zf.read(names[fname]), f"{source}:{names[fname]}"
+            missing = [f for f in fnames if f not in names]
+            if missing:
+                raise InputError(source, f"has no {missing[0]} (expected under Data/timed-units/)")
+            return [(zf.read(names[f]), f"{source}:{names[f]}") for f in fnames]
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
         raise InputError(source, f"not a readable zip file ({exc})") from exc
-
-
-@functools.lru_cache(maxsize=4)
-def _folder_files(folder: str, stamp: int) -> dict[str, str]:
-    """File name → path of every `*.timed-units.xml` under an unpacked NXT release (cached per folder state)."""
-    return {name: os.path.join(root, name) for root, _dirs, names in os.walk(folder) for name in names
-            if name.endswith(".timed-units.xml")}
 
 
 def verify_annotations_zip(path: Path) -> None:

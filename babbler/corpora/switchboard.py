@@ -21,7 +21,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from babbler.corpora.common import UNCLEAR, Corpus, Download, annotations_source, channel_match, write_dialogue
+from babbler.corpora.common import (
+    UNCLEAR, Corpus, Download, annotations_source, channel_match, file_stamp, files_under, write_dialogue,
+)
 from babbler.corpora.timing_only import render_levels, write_rendered
 from babbler.errors import ConfigError, InputError
 from babbler.fileio import audio_info, read_stereo
@@ -31,9 +33,9 @@ log = logging.getLogger(__name__)
 
 ARCHIVE_FILE = "switchboard_word_alignments.tar.gz"  # fetched once for all conversations
 NOT_SPEECH = frozenset({"[silence]", "[noise]", "<b_aside>", "<e_aside>"})
+WORD_SUFFIX = "-ms98-a-word.text"
 WORD_FILE = re.compile(r"^(?P<dialogue>sw\d{4})(?P<side>[AB])-ms98-a-word\.text$")
 RECORDING = re.compile(r"^sw0?(?P<number>\d{4})\.(?P<ext>sph|wav|flac)$", re.IGNORECASE)
-SIDES = {"A": "A", "B": "B"}  # the alignments' side → the design's speaker
 
 
 def parse_word_file(text: str, source: str, dialogue: str, side: str) -> pd.DataFrame:
@@ -80,10 +82,10 @@ def _archive_error(path, exc: Exception) -> InputError:
 
 def read_word_files(source: str | Path, dialogue: str) -> dict[str, tuple[str, str]]:
     """Side → (text, where it was read) of one conversation's two word files, from the archive or its folder."""
-    wanted = {word_file_name(dialogue, side): side for side in SIDES}
+    wanted = {word_file_name(dialogue, side): side for side in "AB"}
     found: dict[str, tuple[str, str]] = {}
     if Path(source).is_dir():
-        index = _folder_index(str(source), _stamp(source))
+        index = files_under(source, WORD_SUFFIX)
         for name, side in wanted.items():
             if name in index:
                 found[side] = (Path(index[name]).read_text(encoding="utf-8", errors="replace"), index[name])
@@ -117,26 +119,8 @@ def words_of(source: str | Path, dialogue: str) -> dict[str, pd.DataFrame]:
 
 def va_from_sides(words: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Design VA table: side A as speaker A, side B as speaker B."""
-    parts = [words[side].assign(speaker=speaker) for side, speaker in SIDES.items()]
+    parts = [words[side].assign(speaker=side) for side in "AB"]
     return pd.concat(parts, ignore_index=True)[["speaker", "start", "end"]]
-
-
-def _stamp(path: str | Path) -> tuple[int, int]:
-    """What a cached listing of a file or folder is keyed on: its size and modification time (a folder's changes
-    when a name directly in it does)."""
-    st = os.stat(path)
-    return st.st_size, st.st_mtime_ns
-
-
-@functools.lru_cache(maxsize=8)
-def _folder_index(folder: str, stamp: tuple[int, int]) -> dict[str, str]:
-    """File name → path of every ms98 word file under an unpacked alignments folder."""
-    index = {}
-    for root, _dirs, names in os.walk(folder):
-        for name in names:
-            if WORD_FILE.match(name):
-                index[name] = os.path.join(root, name)
-    return index
 
 
 @functools.lru_cache(maxsize=8)
@@ -151,9 +135,9 @@ def _archive_names(path: str, stamp: tuple[int, int]) -> tuple[str, ...]:
 
 def conversations_in(source: str | Path) -> list[str]:
     """Sorted ids (`sw2001` …) of the conversations with a word file in an alignments archive or folder."""
-    names = (_folder_index(str(source), _stamp(source)) if Path(source).is_dir()
-             else _archive_names(str(source), _stamp(source)))
-    return sorted({WORD_FILE.match(n)["dialogue"] for n in names})
+    names = (files_under(source, WORD_SUFFIX) if Path(source).is_dir()
+             else _archive_names(str(source), file_stamp(source)))
+    return sorted({m["dialogue"] for m in map(WORD_FILE.match, names) if m})
 
 
 def verify_archive(path: Path) -> None:
@@ -173,7 +157,7 @@ def verify_archive(path: Path) -> None:
 
 def recordings_in(folder: str | Path) -> dict[str, str]:
     """Conversation id → recording (`sw02001.sph`, or `.wav`/`.flac`, in any subfolder) of the user's LDC audio."""
-    return dict(_recordings(str(folder), _stamp(folder)))
+    return dict(_recordings(str(folder), file_stamp(folder)))
 
 
 @functools.lru_cache(maxsize=8)

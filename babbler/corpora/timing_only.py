@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from babbler.corpora.common import write_dialogue
+from babbler.corpora.common import check_seconds, write_dialogue
 from babbler.corpora.demo import draw_speaker, mix_recording, speaker_babble
 from babbler.errors import InputError
 from babbler.seeds import derived_seed
@@ -32,18 +32,6 @@ def render_levels(config: dict) -> dict:
 def va_duration(va: pd.DataFrame) -> float:
     """The length of a timing-only dialogue: its last segment's end and a second of silence."""
     return float(va["end"].max()) + TAIL_SECONDS if len(va) else TAIL_SECONDS
-
-
-LONGEST_MEDIAN = 50.0  # s: no speech's segments last this long at the median; times in ms make them 1000× longer
-
-
-def check_seconds(va: pd.DataFrame, source) -> None:
-    """Raise InputError naming `source` if the VA's times look like milliseconds: its median segment lasts
-    LONGEST_MEDIAN seconds or more (speech segments last about a second)."""
-    median = float((va["end"] - va["start"]).median()) if len(va) else 0.0
-    if median >= LONGEST_MEDIAN:
-        raise InputError(source, f"its median segment lasts {median:.0f} s, where speech segments last about a "
-                                 f"second: are its times in milliseconds? VA times are seconds")
 
 
 def render_va(va: pd.DataFrame, duration: float, seed: np.random.SeedSequence, bleed_db: float = -30.0,
