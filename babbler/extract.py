@@ -13,7 +13,7 @@ from babbler.errors import InputError
 from babbler.fileio import atomic_path, audio_info, read_va
 from babbler.prosody import first_pass, refine_pitch
 from babbler.va import SPEAKERS, VA_RATE, ipu_track, segments_to_frames
-from babbler.vad import channel_coherence, intensity_vad, silero_vad
+from babbler.vad import band_levels, channel_coherence, intensity_vad, silero_vad
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,9 @@ def dialogue_va(
         return intensity_vad({s: prosody[s].vad_intensity for s in SPEAKERS},
                              {s: prosody[s].voiced for s in SPEAKERS}, name=name,
                              coherence=channel_coherence(samples["A"], samples["B"], sample_rate,
-                                                         len(prosody["A"].vad_intensity)))
+                                                         len(prosody["A"].vad_intensity)),
+                             bands={s: band_levels(samples[s], sample_rate, len(prosody[s].vad_intensity))
+                                    for s in SPEAKERS})
     if method == "silero":
         return silero_vad(samples, sample_rate, {s: prosody[s].vad_intensity for s in SPEAKERS}, n, name=name)
     if method == "reference":

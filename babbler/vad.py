@@ -31,7 +31,10 @@ class IntensityVadParams:
     floor_hop: int = 50  # frames between two floor estimates (linear interpolation between them)
     max_floor_rise_db: float = 20.0  # the floor stays within this of the recording's own (a talker who fills a window)
     min_voiced_frames: int = 3  # a speech run must hold some voicing (drops clicks, coughs, noise bursts)
-    voicing_reach: int = 5  # … and every speech frame lies within this many frames of a voiced one
+    voicing_reach: int = 5  # … and every speech frame lies within this many frames of a voiced one, or within
+    unvoiced_reach: int = 15  # … this many where the channel rises this much more above its floor than its partner's
+    unvoiced_dominance_db: float = 6.0  # (an IPU's fricatives, aspiration and bursts are its talker's alone; a noise
+    # in the room reaches both microphones: `bench/bench_vad_robustness.py --voice festival`)
     min_dynamic_db: float = 10.0  # a channel whose level never rises this far above its floor is silent
     bleed_reach: int = 40  # frames (400 ms) the partner's level is heard for: delay and room reverberation
     bleed_decay_db: float = 1.5  # dB per frame the heard partner level decays by (RT60 of about 0.4 s)
@@ -152,6 +155,50 @@ def channel_coherence(x: np.ndarray, y: np.ndarray, sample_rate: int, n: int,
     return best / np.sqrt(energy + 1e-20)
 
 
+BAND_EDGES_HZ = (150.0, 300.0, 600.0, 1200.0, 2400.0, 4800.0, 8000.0)  # octave bands of the whitened excess
+BAND_POWER_FLOOR = 1e-11  # per band and frame (about −110 dB re full scale): digital silence is not −∞
+BAND_BLOCK = 8192  # frames transformed at a time (bounded memory on hour-long channels)
+
+
+def band_levels(samples: np.ndarray, sample_rate: int, n: int, edges: tuple[float, ...] = BAND_EDGES_HZ) -> np.ndarray:
+    """Level in dB of each 10 ms frame in the octave bands between `edges` that lie below 0.95 × Nyquist
+    (n × bands): a 20 ms Hann window centred on the frame, as the frames' other measures are."""
+    hop = sample_rate / VA_RATE
+    win = 2 * int(round(hop))
+    edges = tuple(e for e in edges if e <= 0.95 * sample_rate / 2) or (edges[0], 0.95 * sample_rate / 2)
+    if edges[-1] < 0.95 * sample_rate / 2 and len(edges) < len(BAND_EDGES_HZ):
+        edges = (*edges, 0.95 * sample_rate / 2)  # the top band ends where the signal's band does
+    freqs = np.fft.rfftfreq(win, 1.0 / sample_rate)
+    bins = [np.flatnonzero((freqs >= lo) & (freqs < hi)) for lo, hi in zip(edges[:-1], edges[1:])]
+    x = np.pad(np.asarray(samples, dtype=np.float64), (win // 2, win))
+    centres = np.round((np.arange(n) + 0.5) * hop).astype(int) + win // 2
+    window = np.hanning(win)
+    out = np.empty((n, len(bins)))
+    for a in range(0, n, BAND_BLOCK):
+        c = np.clip(centres[a : a + BAND_BLOCK], win // 2, len(x) - win // 2)
+        frames = x[c[:, None] + np.arange(-(win // 2), win // 2)[None, :]] * window
+        power = np.abs(np.fft.rfft(frames, axis=1)) ** 2
+        out[a : a + BAND_BLOCK] = np.stack([power[:, b].sum(axis=1) for b in bins], axis=1)
+    return 10 * np.log10(np.maximum(out, BAND_POWER_FLOOR))
+
+
+def whitened_excess(own: np.ndarray, partner: np.ndarray, broadband: np.ndarray, p: IntensityVadParams) -> np.ndarray:
+    """The cross-talk guard in every band (`band_levels` of both channels), pooled as the mean of the bands'
+    power ratios over what noise and bleed explain there, on the scale of the `broadband` excess.
+
+    A noise with a coloured spectrum (hum, rumble, fans) is measured against its own level in each band, so speech
+    shows wherever the noise leaves room for it. A band's level fluctuates more than the whole spectrum's, most of
+    all under other talkers, so the pooled excess is shifted to have the broadband excess's median over the frames
+    the broadband excess finds quiet (below the off threshold): the thresholds keep their meaning."""
+    n = min(len(own), len(broadband))
+    ex = np.stack([excess_db(own[:n, k], partner[:n, k], p)[0] for k in range(own.shape[1])])
+    pooled = 10 * np.log10(np.mean(10 ** (ex / 10), axis=0))
+    quiet = broadband[:n] < p.off_db
+    if quiet.sum() >= p.floor_window // 4:  # a second of quiet frames at least; else leave the scale as it is
+        pooled -= np.median(pooled[quiet]) - np.median(broadband[:n][quiet])
+    return pooled
+
+
 def near_voicing(voiced: np.ndarray, reach: int) -> np.ndarray:
     """Frames within `reach` frames of a voiced frame."""
     return maximum_filter1d(np.asarray(voiced, dtype=np.uint8), size=2 * reach + 1) > 0
@@ -169,21 +216,40 @@ def hysteresis(score: np.ndarray, on: float, off: float) -> np.ndarray:
 
 def intensity_vad(
     intensity: dict[str, np.ndarray], voiced: dict[str, np.ndarray], p: IntensityVadParams = IntensityVadParams(),
-    name: str = "", coherence: np.ndarray | None = None,
+    name: str = "", coherence: np.ndarray | None = None, bands: dict[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """VA of speakers A and B from both channels' intensity and voicing (partner bleed is not speech; nor is a
-    source both channels carry alike, such as other talkers in the room, where `coherence` is given)."""
+    source both channels carry alike, such as other talkers in the room, where `coherence` is given), the excess
+    taken band by band where both channels' `band_levels` are given."""
     floors = {s: sliding_floor(intensity[s], p) for s in ("A", "B")}
+    excess, silent = {}, set()
+    for spk, other in (("A", "B"), ("B", "A")):
+        own, partner = intensity[spk], intensity[other]
+        levels = [own] if bands is None else [own, *bands[spk].T]  # silent: in no band does it rise
+        if all(np.percentile(x, 99) - np.percentile(x, p.noise_percentile) < p.min_dynamic_db for x in levels):
+            log.warning("%s: channel %s never rises %.0f dB above its floor%s; taken as silent", name, spk,
+                        p.min_dynamic_db, "" if bands is None else " in any band")
+            silent.add(spk)
+        excess[spk], lv = excess_db(own, partner, p, floors[spk], floors[other])
+        log.info("%s: channel %s noise floor median %.1f dB (range %.1f–%.1f), partner bleed %+.1f dB", name, spk,
+                 lv.noise_median_db, lv.noise_db.min(), lv.noise_db.max(), lv.bleed_db)
+        if bands is not None:  # the excess band by band, where the noise leaves room for speech
+            whitened = whitened_excess(bands[spk], bands[other], excess[spk], p)
+            excess[spk] = np.concatenate([whitened, np.full(len(own) - len(whitened), -np.inf)])
     out = {}
     for spk, other in (("A", "B"), ("B", "A")):
         own, partner = intensity[spk], intensity[other]
-        if np.percentile(own, 99) - np.percentile(own, p.noise_percentile) < p.min_dynamic_db:
-            log.warning("%s: channel %s never rises %.0f dB above its floor; taken as silent", name, spk,
-                        p.min_dynamic_db)
+        if spk in silent:
             out[spk] = np.zeros(len(own), dtype=bool)
             continue
-        excess, lv = excess_db(own, partner, p, floors[spk], floors[other])
-        speech = hysteresis(excess, p.on_db, p.off_db) & near_voicing(voiced[spk], p.voicing_reach)
+        # an unvoiced sound is this talker's where it rises far more in this channel than in the partner's, unless
+        # the partner talks there (the rise in the partner's channel is then the partner's own)
+        partner_noise = np.where(near_voicing(voiced[other], p.voicing_reach)[: len(own)], 0.0,
+                                 np.maximum(excess[other][: len(own)], 0.0))
+        own_sound = excess[spk] - partner_noise
+        near = near_voicing(voiced[spk], p.voicing_reach) | (
+            near_voicing(voiced[spk], p.unvoiced_reach) & (own_sound >= p.unvoiced_dominance_db))
+        speech = hysteresis(excess[spk], p.on_db, p.off_db) & near
         if coherence is not None:
             m = min(len(speech), len(coherence))
             dominance = (own - floors[spk])[:m] - (partner - floors[other])[:m]
@@ -192,8 +258,6 @@ def intensity_vad(
         for s, e in zip(*runs(speech)):
             if voiced[spk][s:e].sum() < p.min_voiced_frames:
                 speech[s:e] = False
-        log.info("%s: channel %s noise floor median %.1f dB (range %.1f–%.1f), partner bleed %+.1f dB", name, spk,
-                 lv.noise_median_db, lv.noise_db.min(), lv.noise_db.max(), lv.bleed_db)
         out[spk] = ipu_track(speech)
     return out
 

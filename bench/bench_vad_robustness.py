@@ -35,14 +35,16 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
+import speech_voices  # noqa: E402
 from babbler.accuracy import frame_scores  # noqa: E402
 from babbler.corpora import demo  # noqa: E402
 from babbler.extract import dialogue_va  # noqa: E402
 from babbler.prosody import first_pass  # noqa: E402
 from babbler.seeds import derived_seed  # noqa: E402
 from babbler.timing import dialogue_stats, events_from_tracks  # noqa: E402
-from babbler.va import SPEAKERS, VA_RATE, ipu_track, segments_to_frames  # noqa: E402
+from babbler.va import SPEAKERS, VA_RATE, ipu_track, runs, segments_to_frames  # noqa: E402
 
 SR = 16000
 RATES = {"ipu": ("ipu",), "pause": ("pause",), "gap": ("gap",), "overlap": ("overlap_within", "overlap_between")}
@@ -168,11 +170,23 @@ CONDITIONS: dict[str, tuple[Callable, list[float]]] = {  # middle level first
 
 
 def rates(va: dict[str, np.ndarray]) -> dict[str, float]:
-    """Per-minute rates of the four types and the overlap share, from VA tracks."""
+    """Per-minute rates of the four types, the overlap share, the mean IPU length and the FTO median, from VA
+    tracks."""
     st = dialogue_stats(events_from_tracks(va), len(va["A"]) / VA_RATE)
     out = {k: sum(st[f"{t}_per_min"] for t in parts) for k, parts in RATES.items()}
-    out["overlap_share"] = st["overlap_share"]
+    out.update(overlap_share=st["overlap_share"], ipu_mean=st["ipu_mean"], fto_median=st["fto_median"])
     return out
+
+
+def edge_errors(pred: np.ndarray, ref: np.ndarray, reach: int = 15) -> np.ndarray:
+    """Signed errors in frames of the IPU starts and ends of `pred` against those of `ref` (each reference edge
+    against the nearest predicted edge of its kind within `reach` frames; unmatched edges are left out)."""
+    out = []
+    for p, r in zip(runs(pred), runs(ref)):
+        if len(p) and len(r):
+            d = p[np.abs(p[None, :] - r[:, None]).argmin(axis=1)] - r
+            out.append(d[np.abs(d) <= reach])
+    return np.concatenate(out) if out else np.zeros(0)
 
 
 def demo_dialogues(args) -> list[tuple[np.ndarray, pd.DataFrame]]:
@@ -209,11 +223,18 @@ def main() -> None:
     ap.add_argument("--conditions", default=",".join(CONDITIONS))
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--maptask", default="", help="NXT annotations zip: render Map Task dialogues instead of demo ones")
+    ap.add_argument("--voice", choices=["babble", "festival"], default="babble",
+                    help="festival: the dialogues' IPUs said in real phonetic speech (bench/speech_voices.py)")
     args = ap.parse_args()
     dialogues = []
-    for audio, va in (maptask_dialogues(args) if args.maptask else demo_dialogues(args)):
+    banks = {s: speech_voices.phrase_bank(s, SR) for s in SPEAKERS} if args.voice == "festival" else {}
+    for i, (audio, va) in enumerate(maptask_dialogues(args) if args.maptask else demo_dialogues(args)):
         n = int(round(len(audio) / SR * VA_RATE))
-        dialogues.append((audio, {s: ipu_track(segments_to_frames(va, s, n)) for s in SPEAKERS}))
+        if banks:
+            dialogues.append(speech_voices.speech_dialogue(va, n / VA_RATE, SR, derived_seed(args.seed, "speech", str(i)),
+                                                           banks))
+        else:
+            dialogues.append((audio, {s: ipu_track(segments_to_frames(va, s, n)) for s in SPEAKERS}))
     rows = []
     for cond in args.conditions.split(","):
         fn, levels = CONDITIONS[cond]
@@ -223,7 +244,7 @@ def main() -> None:
                         for i, (audio, _) in enumerate(dialogues)]
             for method in args.methods.split(","):
                 t0 = time.perf_counter()
-                pred_all, ref_all, r_ext, r_ref = {s: [] for s in SPEAKERS}, {s: [] for s in SPEAKERS}, [], []
+                pred_all, ref_all, r_ext, r_ref, edges = {s: [] for s in SPEAKERS}, {s: [] for s in SPEAKERS}, [], [], []
                 for audio, (_, ref) in zip(degraded, dialogues):
                     audio = audio / max(np.abs(audio).max(), 1e-9) * 0.9
                     samples = {s: audio[:, c].astype(np.float64) for c, s in enumerate(SPEAKERS)}
@@ -233,6 +254,7 @@ def main() -> None:
                     for s in SPEAKERS:
                         pred_all[s].append(va[s][:n])
                         ref_all[s].append(ref[s])
+                        edges.append(edge_errors(va[s][:n], ref[s]))
                     r_ext.append(rates(va))
                     r_ref.append(rates(ref))
                 sc = frame_scores(np.concatenate([np.concatenate(pred_all[s]) for s in SPEAKERS]),
@@ -243,6 +265,9 @@ def main() -> None:
                              **{f"{k} err": round(v, 3) for k, v in errs.items()},
                              "max rate err": round(max(errs.values()), 3),
                              "overlap share err": round(abs(ext["overlap_share"] - ref_r["overlap_share"]), 3),
+                             "ipu length err": round(ext["ipu_mean"] / ref_r["ipu_mean"] - 1, 3),
+                             "fto median err ms": round(1000 * (ext["fto_median"] - ref_r["fto_median"])),
+                             "edge err ms": round(1000 / VA_RATE * float(np.mean(np.abs(np.concatenate(edges))))),
                              "seconds": round(time.perf_counter() - t0, 1)})
                 print(rows[-1], flush=True)
     table = pd.DataFrame(rows)
