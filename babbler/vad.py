@@ -3,8 +3,12 @@
 The intensity VAD asks, per 10 ms frame, how far a channel's level rises above what its own noise floor and its
 partner's bleed explain. The floor is a low percentile over a sliding 4 s window (it follows automatic gain control
 and a noise that changes within a recording); the bleed is the partner's level as it reaches this channel through a
-delay and a reverberant room, times a coupling estimated per channel; speech must lie near voicing (noise bursts are
-not speech). `bench/bench_vad_robustness.py` measures it under the conditions of real recordings.
+delay and a reverberant room, times a coupling estimated per channel. Given both channels' octave-band levels, it
+asks this in every band and pools the bands' power ratios, so that a noise with a coloured spectrum (hum, rumble) is
+measured where it lies. Speech must lie near voicing (noise bursts are not speech): within 50 ms of a voiced frame,
+or within 150 ms where the sound rises far more in this channel than in the partner's (the unvoiced fricatives,
+aspiration and plosive bursts at an IPU's edges). `bench/bench_vad_robustness.py` measures it under the conditions
+of real recordings, with real phonetic speech (`--voice festival`) as well as the project's babble.
 """
 
 from __future__ import annotations
