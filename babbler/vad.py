@@ -48,7 +48,8 @@ class IntensityVadParams:
     bleed_margin_db: float = 3.0  # bleed fluctuates around its coupling: the explained level allows for it
     max_bleed_db: float = -6.0  # a close-talk channel never carries its partner within 6 dB of the partner
     common_coherence: float = 0.9  # both channels this correlated (within the lag below) carry one shared source …
-    common_dominance_db: float = 3.0  # … which is this channel's speech only if it rises this much more above its floor
+    common_dominance_db: float = 3.0  # … which is this channel's speech only if it rises this much more above
+    # its floor
     coherence_max_lag_s: float = 0.001  # lags the shared-source correlation is searched over
     coherence_frames: int = 3  # frames (30 ms) each correlation is taken over
 
@@ -174,13 +175,14 @@ def band_levels(samples: np.ndarray, sample_rate: int, n: int, edges: tuple[floa
         edges = (*edges, 0.95 * sample_rate / 2)  # the top band ends where the signal's band does
     freqs = np.fft.rfftfreq(win, 1.0 / sample_rate)
     bins = [np.flatnonzero((freqs >= lo) & (freqs < hi)) for lo, hi in zip(edges[:-1], edges[1:])]
-    x = np.pad(np.asarray(samples, dtype=np.float64), (win // 2, win))
-    centres = np.round((np.arange(n) + 0.5) * hop).astype(int) + win // 2
-    window = np.hanning(win)
+    x = np.asarray(samples, dtype=np.float64)
+    centres = np.round((np.arange(n) + 0.5) * hop).astype(int)
+    offsets, window = np.arange(-(win // 2), win // 2), np.hanning(win)
     out = np.empty((n, len(bins)))
-    for a in range(0, n, BAND_BLOCK):
-        c = np.clip(centres[a : a + BAND_BLOCK], win // 2, len(x) - win // 2)
-        frames = x[c[:, None] + np.arange(-(win // 2), win // 2)[None, :]] * window
+    for a in range(0, n, BAND_BLOCK):  # samples beyond either end count as zeros (no padded copy of the channel)
+        idx = centres[a : a + BAND_BLOCK, None] + offsets[None, :]
+        inside = (idx >= 0) & (idx < len(x))
+        frames = np.where(inside, x[np.clip(idx, 0, max(len(x) - 1, 0))] if len(x) else 0.0, 0.0) * window
         power = np.abs(np.fft.rfft(frames, axis=1)) ** 2
         out[a : a + BAND_BLOCK] = np.stack([power[:, b].sum(axis=1) for b in bins], axis=1)
     return 10 * np.log10(np.maximum(out, BAND_POWER_FLOOR))

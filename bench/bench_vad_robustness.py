@@ -2,16 +2,22 @@
 
 Usage:  python bench/bench_vad_robustness.py [--dialogues 8] [--seconds 120] [--methods intensity,silero]
                                             [--levels middle|all] [--conditions telephone,noise,...] [--maptask ZIP]
+                                            [--voice babble|festival]
 Synthesizes demo dialogues (their true VA is known), or with --maptask renders the first `--seconds` of Map Task
 dialogues from their word timings (real human timing, the timing-only corpora's voice; a seeded choice of
-`--dialogues` of them), degrades each stereo recording under a condition at one or
+`--dialogues` of them); with --voice festival the same dialogues' IPUs are said in real phonetic speech instead
+(`bench/speech_voices.py`: Festival's voices, the reference VA from the clean speech, unvoiced edges included).
+It degrades each stereo recording under a condition at one or
 more levels, extracts VA with each method from the degraded channels (16 kHz, as the workflow's mono stage
 delivers them), and prints one markdown row per condition, level and method:
   * frame precision / recall / F1 against the true VA (after the design's 50/200 ms rules), pooled over speakers;
   * the relative error of the per-minute rates of IPU, pause, gap and overlap (within + between), and the absolute
     error of the overlap share, computed from the extracted and from the true VA (pooled over dialogues);
   * `max rate err`: the largest of the four relative errors (issue 14's target at the middle level: F1 ≥ 0.90 and
-    every rate within 15 %).
+    every rate within 15 %);
+  * `ipu length err`: the relative error of the mean IPU length; `fto median err ms`: extracted − true FTO median
+    (dialogue means); `edge err ms`: the mean distance of each true IPU start and end to the nearest extracted one
+    of its kind (within 150 ms; farther ones are left out).
 Degradations use scipy.signal (filters, convolution), soxr (resampling) and librosa's μ-law; levels in brackets,
 the middle level first: telephone band (300–3400 Hz, 8 kHz, μ-law), mains hum with harmonics (SNR 10 [20, 5] dB),
 stationary noise (SNR 10 [20, 5]), non-stationary noise (bursts, SNR 10 [20, 5]), babble of 6 other talkers
@@ -231,8 +237,8 @@ def main() -> None:
     for i, (audio, va) in enumerate(maptask_dialogues(args) if args.maptask else demo_dialogues(args)):
         n = int(round(len(audio) / SR * VA_RATE))
         if banks:
-            dialogues.append(speech_voices.speech_dialogue(va, n / VA_RATE, SR, derived_seed(args.seed, "speech", str(i)),
-                                                           banks))
+            seed = derived_seed(args.seed, "speech", str(i))
+            dialogues.append(speech_voices.speech_dialogue(va, n / VA_RATE, SR, seed, banks))
         else:
             dialogues.append((audio, {s: ipu_track(segments_to_frames(va, s, n)) for s in SPEAKERS}))
     rows = []
@@ -244,7 +250,8 @@ def main() -> None:
                         for i, (audio, _) in enumerate(dialogues)]
             for method in args.methods.split(","):
                 t0 = time.perf_counter()
-                pred_all, ref_all, r_ext, r_ref, edges = {s: [] for s in SPEAKERS}, {s: [] for s in SPEAKERS}, [], [], []
+                pred_all, ref_all = {s: [] for s in SPEAKERS}, {s: [] for s in SPEAKERS}
+                r_ext, r_ref, edges = [], [], []
                 for audio, (_, ref) in zip(degraded, dialogues):
                     audio = audio / max(np.abs(audio).max(), 1e-9) * 0.9
                     samples = {s: audio[:, c].astype(np.float64) for c, s in enumerate(SPEAKERS)}
@@ -261,7 +268,8 @@ def main() -> None:
                                   np.concatenate([np.concatenate(ref_all[s]) for s in SPEAKERS]))
                 ext, ref_r = pd.DataFrame(r_ext).mean(), pd.DataFrame(r_ref).mean()
                 errs = {k: abs(ext[k] - ref_r[k]) / ref_r[k] for k in RATES}
-                rows.append({"condition": cond, "level": level, "method": method, **{k: round(v, 3) for k, v in sc.items()},
+                rows.append({"condition": cond, "level": level, "method": method,
+                             **{k: round(v, 3) for k, v in sc.items()},
                              **{f"{k} err": round(v, 3) for k, v in errs.items()},
                              "max rate err": round(max(errs.values()), 3),
                              "overlap share err": round(abs(ext["overlap_share"] - ref_r["overlap_share"]), 3),

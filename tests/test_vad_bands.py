@@ -105,3 +105,23 @@ def test_mains_hum_is_measured_in_its_own_bands():
         assert frame_scores(va[s][:1100], ref[s])["f1"] >= 0.95
         assert len(runs(va[s])[0]) == len(runs(ref[s])[0])
     assert max(frame_scores(broadband[s][:1100], ref[s])["f1"] for s in "AB") < 0.6
+
+
+def test_a_noise_both_microphones_hear_does_not_lengthen_an_ipu():
+    """A burst of broadband noise heard alike on both channels right after a word is not the talker's unvoiced
+    sound: the word's IPU ends within 80 ms of its voicing (with a 150 ms reach for any unvoiced sound, it ran
+    150 ms on)."""
+    rng = np.random.default_rng(5)
+    n = int(7 * SR)
+    ch_a = bursts(n, SR, VOWELS_A, 130.0, 0.2)
+    ch_b = bursts(n, SR, WORDS_B, 220.0, 0.2)
+    door = np.zeros(n)  # a door, a chair: 400 ms of noise after each word, in both microphones
+    for _, e in VOWELS_A:
+        door[int(e * SR) : int((e + 0.4) * SR)] = 0.25 * np.sqrt(np.mean(ch_a[ch_a != 0] ** 2))
+    room = door * rng.standard_normal((2, n))
+    floor = 2e-4 * rng.standard_normal((2, n))
+    va = _va(ch_a + 0.05 * ch_b + room[0] + floor[0], ch_b + 0.05 * ch_a + room[1] + floor[1])
+    starts, ends = runs(va["A"])
+    assert len(ends) == len(VOWELS_A)
+    for (_, e), end in zip(VOWELS_A, ends):
+        assert end / 100 - e <= 0.08, (e, end / 100)
