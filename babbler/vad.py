@@ -170,19 +170,19 @@ def band_levels(samples: np.ndarray, sample_rate: int, n: int, edges: tuple[floa
     (n × bands): a 20 ms Hann window centred on the frame, as the frames' other measures are."""
     hop = sample_rate / VA_RATE
     win = 2 * int(round(hop))
-    edges = tuple(e for e in edges if e <= 0.95 * sample_rate / 2) or (edges[0], 0.95 * sample_rate / 2)
-    if edges[-1] < 0.95 * sample_rate / 2 and len(edges) < len(BAND_EDGES_HZ):
-        edges = (*edges, 0.95 * sample_rate / 2)  # the top band ends where the signal's band does
+    top = min(edges[-1], 0.95 * sample_rate / 2)  # the top band ends where the signal's band does
+    edges = (*(e for e in edges if e < top), top)
     freqs = np.fft.rfftfreq(win, 1.0 / sample_rate)
     bins = [np.flatnonzero((freqs >= lo) & (freqs < hi)) for lo, hi in zip(edges[:-1], edges[1:])]
     x = np.asarray(samples, dtype=np.float64)
+    out = np.full((n, len(bins)), BAND_POWER_FLOOR)
+    if len(x) == 0:
+        return 10 * np.log10(out)
     centres = np.round((np.arange(n) + 0.5) * hop).astype(int)
     offsets, window = np.arange(-(win // 2), win // 2), np.hanning(win)
-    out = np.empty((n, len(bins)))
     for a in range(0, n, BAND_BLOCK):  # samples beyond either end count as zeros (no padded copy of the channel)
         idx = centres[a : a + BAND_BLOCK, None] + offsets[None, :]
-        inside = (idx >= 0) & (idx < len(x))
-        frames = np.where(inside, x[np.clip(idx, 0, max(len(x) - 1, 0))] if len(x) else 0.0, 0.0) * window
+        frames = np.where((idx >= 0) & (idx < len(x)), x[np.clip(idx, 0, len(x) - 1)], 0.0) * window
         power = np.abs(np.fft.rfft(frames, axis=1)) ** 2
         out[a : a + BAND_BLOCK] = np.stack([power[:, b].sum(axis=1) for b in bins], axis=1)
     return 10 * np.log10(np.maximum(out, BAND_POWER_FLOOR))
