@@ -3,11 +3,13 @@
 A streaming counterpart of the batch extraction (`babbler.extract`, `babbler.vad`) for the live agent. Per 10 ms
 frame it measures the level of the frame just received, keeps a running noise floor (a low percentile of the last
 4 s, never more than 20 dB above the lowest seen) and decides speech with the batch VAD's hysteresis (on 10 dB, off
-5 dB above the floor) and its voicing rule (a speech frame lies within 50 ms of a voiced one). With one channel there
-is no partner to explain bleed by: a run may start only within 15 dB of the talker's loud level (the 95th percentile
-of the last minute) and lasts only while within 25 dB of it, which a close-talk microphone's bleed of the other
-talker mostly stays below (the first seconds, before a loud level is known, are not protected). F0 comes from
-Parselmouth's autocorrelation pitch on the trailing 80 ms, the batch method on a short window. Nothing looks ahead:
+5 dB above the floor) and its voicing rule (a speech frame lies within 50 ms of a voiced one; the batch VAD's longer
+reach for a talker's own unvoiced sound, and its band-wise excess, need both channels and are not used here).
+With one channel there is no partner to explain bleed by: a run may start only within 15 dB of the talker's loud
+level (the 95th percentile of the last minute) and lasts only while within 25 dB of it, which a close-talk
+microphone's bleed of the other talker mostly stays below (the first seconds, before a loud level is known, are
+not protected). F0 comes from Parselmouth's autocorrelation pitch on the trailing 80 ms, the batch method on a short
+window. Nothing looks ahead:
 the VA of a frame is decided when the frame ends; the newest F0 estimate is centred 25 ms before the end of the hop
 (half Praat's 3-period window at the 75 Hz pitch floor) and voicing therefore reaches a speech onset at most that
 late. The batch VAD can also extend a run backwards to where it first rose above the off threshold; the stream

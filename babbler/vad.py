@@ -188,21 +188,31 @@ def band_levels(samples: np.ndarray, sample_rate: int, n: int, edges: tuple[floa
     return 10 * np.log10(np.maximum(out, BAND_POWER_FLOOR))
 
 
-def whitened_excess(own: np.ndarray, partner: np.ndarray, broadband: np.ndarray, p: IntensityVadParams) -> np.ndarray:
+def whitened_excess(own: np.ndarray, partner: np.ndarray, broadband: np.ndarray, p: IntensityVadParams,
+                    own_floors: np.ndarray | None = None, partner_floors: np.ndarray | None = None) -> np.ndarray:
     """The cross-talk guard in every band (`band_levels` of both channels), pooled as the mean of the bands'
     power ratios over what noise and bleed explain there, on the scale of the `broadband` excess.
 
     A noise with a coloured spectrum (hum, rumble, fans) is measured against its own level in each band, so speech
     shows wherever the noise leaves room for it. A band's level fluctuates more than the whole spectrum's, most of
     all under other talkers, so the pooled excess is shifted to have the broadband excess's median over the frames
-    the broadband excess finds quiet (below the off threshold): the thresholds keep their meaning."""
+    the broadband excess finds quiet (below the off threshold): the thresholds keep their meaning. The bands'
+    noise floors (`band_floors`) are computed here unless given."""
+    own_floors = band_floors(own, p) if own_floors is None else own_floors
+    partner_floors = band_floors(partner, p) if partner_floors is None else partner_floors
     n = min(len(own), len(broadband))
-    ex = np.stack([excess_db(own[:n, k], partner[:n, k], p)[0] for k in range(own.shape[1])])
-    pooled = 10 * np.log10(np.mean(10 ** (ex / 10), axis=0))
+    ex = [excess_db(own[:n, k], partner[:n, k], p, own_floors[:n, k], partner_floors[:n, k])[0]
+          for k in range(own.shape[1])]
+    pooled = _power_sum(*ex) - 10 * np.log10(len(ex))  # the mean of the bands' power ratios, in dB
     quiet = broadband[:n] < p.off_db
     if quiet.sum() >= p.floor_window // 4:  # a second of quiet frames at least; else leave the scale as it is
         pooled -= np.median(pooled[quiet]) - np.median(broadband[:n][quiet])
     return pooled
+
+
+def band_floors(levels: np.ndarray, p: IntensityVadParams) -> np.ndarray:
+    """The sliding noise floor of each band of `band_levels` (frames × bands)."""
+    return np.stack([sliding_floor(levels[:, k], p) for k in range(levels.shape[1])], axis=1)
 
 
 def near_voicing(voiced: np.ndarray, reach: int) -> np.ndarray:
@@ -228,6 +238,8 @@ def intensity_vad(
     source both channels carry alike, such as other talkers in the room, where `coherence` is given), the excess
     taken band by band where both channels' `band_levels` are given."""
     floors = {s: sliding_floor(intensity[s], p) for s in ("A", "B")}
+    floors_by_band = {s: band_floors(bands[s], p) for s in ("A", "B")} if bands is not None else {}
+    near = {s: near_voicing(voiced[s], p.voicing_reach) for s in ("A", "B")}
     excess, silent = {}, set()
     for spk, other in (("A", "B"), ("B", "A")):
         own, partner = intensity[spk], intensity[other]
@@ -240,7 +252,8 @@ def intensity_vad(
         log.info("%s: channel %s noise floor median %.1f dB (range %.1f–%.1f), partner bleed %+.1f dB", name, spk,
                  lv.noise_median_db, lv.noise_db.min(), lv.noise_db.max(), lv.bleed_db)
         if bands is not None:  # the excess band by band, where the noise leaves room for speech
-            whitened = whitened_excess(bands[spk], bands[other], excess[spk], p)
+            whitened = whitened_excess(bands[spk], bands[other], excess[spk], p, floors_by_band[spk],
+                                       floors_by_band[other])
             excess[spk] = np.concatenate([whitened, np.full(len(own) - len(whitened), -np.inf)])
     out = {}
     for spk, other in (("A", "B"), ("B", "A")):
@@ -250,12 +263,10 @@ def intensity_vad(
             continue
         # an unvoiced sound is this talker's where it rises far more in this channel than in the partner's, unless
         # the partner talks there (the rise in the partner's channel is then the partner's own)
-        partner_noise = np.where(near_voicing(voiced[other], p.voicing_reach)[: len(own)], 0.0,
-                                 np.maximum(excess[other][: len(own)], 0.0))
+        partner_noise = np.where(near[other][: len(own)], 0.0, np.maximum(excess[other][: len(own)], 0.0))
         own_sound = excess[spk] - partner_noise
-        near = near_voicing(voiced[spk], p.voicing_reach) | (
-            near_voicing(voiced[spk], p.unvoiced_reach) & (own_sound >= p.unvoiced_dominance_db))
-        speech = hysteresis(excess[spk], p.on_db, p.off_db) & near
+        reach = near[spk] | (near_voicing(voiced[spk], p.unvoiced_reach) & (own_sound >= p.unvoiced_dominance_db))
+        speech = hysteresis(excess[spk], p.on_db, p.off_db) & reach
         if coherence is not None:
             m = min(len(speech), len(coherence))
             dominance = (own - floors[spk])[:m] - (partner - floors[other])[:m]

@@ -8,7 +8,7 @@ this benchmark. Debian packages: festival, festvox-kallpc16k, festvox-us-slt-hts
 
 The reference VA is taken from the clean, isolated voices, so it holds every unvoiced edge: a 10 ms frame is speech
 where the utterance placed there is within `REFERENCE_DB` of its own loudest frame (Festival's pauses and
-the diphones' recording noise lie 50 to 65 dB below it), then the design's 50/200 ms rules. The IPUs of the timing
+the diphones' recording noise lie about 55 to 65 dB below it), then the design's 50/200 ms rules. The IPUs of the timing
 VA give each utterance's onset; utterances are chained (40–120 ms apart, one IPU) until the IPU's length is filled, so
 the reference keeps the timing's onsets and, within a phrase's length, its offsets.
 """
@@ -68,7 +68,8 @@ def synthesize(text: str, voice: str, sample_rate: int, cache: Path = CACHE) -> 
     if sr != sample_rate:
         x = soxr.resample(x, sr, sample_rate)
     hop = sample_rate // 100
-    on = np.flatnonzero(frame_levels(x, hop) > frame_levels(x, hop).max() - REFERENCE_DB)
+    level = frame_levels(x, hop)
+    on = np.flatnonzero(level > level.max() - REFERENCE_DB)
     x = x[on[0] * hop: (on[-1] + 1) * hop]
     return x / np.abs(x).max()
 
