@@ -63,6 +63,12 @@ def ipu_track(track: np.ndarray) -> np.ndarray:
     for s, e in zip(*runs(out)):
         if e - s < MIN_SPEECH_FRAMES:
             out[s:e] = False
+    return bridge_pauses(out)
+
+
+def bridge_pauses(track: np.ndarray) -> np.ndarray:
+    """Fill the silences < 200 ms lying between two speech runs."""
+    out = np.asarray(track, dtype=bool).copy()
     starts, ends = runs(out)
     for e, s_next in zip(ends[:-1], starts[1:]):
         if s_next - e < MIN_PAUSE_FRAMES:

@@ -7,8 +7,12 @@ delay and a reverberant room, times a coupling estimated per channel. Given both
 asks this in every band and pools the bands' power ratios, so that a noise with a coloured spectrum (hum, rumble) is
 measured where it lies. Speech must lie near voicing (noise bursts are not speech): within 50 ms of a voiced frame,
 or within 150 ms where the sound rises far more in this channel than in the partner's (the unvoiced fricatives,
-aspiration and plosive bursts at an IPU's edges). `bench/bench_vad_robustness.py` measures it under the conditions
-of real recordings, with real phonetic speech (`--voice festival`) as well as the project's babble.
+aspiration and plosive bursts at an IPU's edges); an IPU (runs less than 200 ms apart) must hold some voicing, so an
+/s/ after a stop's closure stays in its word. A run lasts while its excess holds above a lower threshold, or, under a
+stationary noise, while its mean over 50 ms rises above what the channel's quiet frames reach: weak speech there is a
+steady rise of a few dB. A source both channels carry alike (other talkers) is not speech where it rises above the
+partner's floor too; a stationary one (hum) lies in the floors. `bench/bench_vad_robustness.py` measures it under
+the conditions of real recordings, with real phonetic speech (`--voice festival`) as well as the project's babble.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.ndimage import maximum_filter1d
 
-from babbler.va import VA_RATE, ipu_track, runs
+from babbler.va import VA_RATE, bridge_pauses, ipu_track, runs
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +33,17 @@ class IntensityVadParams:
     """Thresholds of the intensity VAD, in dB above what noise and partner bleed explain (frames are 10 ms)."""
 
     on_db: float = 10.0  # a run starts where the level exceeds the explained level by this much
-    off_db: float = 5.0  # … and lasts while it exceeds it by this much (hysteresis)
+    off_db: float = 5.0  # … and lasts while it exceeds it by this much (hysteresis), or while its mean over
+    off_smoothing: int = 5  # … this many frames on either side (`edge_mean`) exceeds this percentile of that mean
+    off_quiet_percentile: float = 99.9  # over the channel's quiet frames (this far from any onset) by this margin,
+    off_quiet_reach: int = 30  # where that lies below off_db: under a stationary noise weak speech is a steady
+    off_quiet_margin_db: float = 0.5  # rise of a few dB (`bench_vad_robustness.py --voice festival`)
     noise_percentile: float = 5.0  # of the level within the sliding window: the local noise floor
     floor_window: int = 400  # frames (4 s) of the sliding window the noise floor is taken over
     floor_hop: int = 50  # frames between two floor estimates (linear interpolation between them)
     max_floor_rise_db: float = 20.0  # the floor stays within this of the recording's own (a talker who fills a window)
-    min_voiced_frames: int = 3  # a speech run must hold some voicing (drops clicks, coughs, noise bursts)
+    min_voiced_frames: int = 3  # an IPU (speech runs < 200 ms apart) must hold some voicing (drops clicks, coughs,
+    # noise bursts); a run with less is kept only within such an IPU, and not where the partner is voiced
     voicing_reach: int = 5  # … and every speech frame lies within this many frames of a voiced one, or within
     unvoiced_reach: int = 15  # … this many where the channel rises this much more above its floor than its partner's
     unvoiced_dominance_db: float = 6.0  # (an IPU's fricatives, aspiration and bursts are its talker's alone; a noise
@@ -49,7 +58,9 @@ class IntensityVadParams:
     max_bleed_db: float = -6.0  # a close-talk channel never carries its partner within 6 dB of the partner
     common_coherence: float = 0.9  # both channels this correlated (within the lag below) carry one shared source …
     common_dominance_db: float = 3.0  # … which is this channel's speech only if it rises this much more above
-    # its floor
+    # its floor, …
+    common_event_db: float = 2.0  # … where the shared source lifts the partner's channel this far above its floor
+    # (other talkers, a door); a stationary one such as mains hum lies in the floors already
     coherence_max_lag_s: float = 0.001  # lags the shared-source correlation is searched over
     coherence_frames: int = 3  # frames (30 ms) each correlation is taken over
 
@@ -220,13 +231,52 @@ def near_voicing(voiced: np.ndarray, reach: int) -> np.ndarray:
     return maximum_filter1d(np.asarray(voiced, dtype=np.uint8), size=2 * reach + 1) > 0
 
 
-def hysteresis(score: np.ndarray, on: float, off: float) -> np.ndarray:
-    """Runs where `score` stays above `off` and somewhere exceeds `on`."""
-    candidate = score > off
+def hysteresis(score: np.ndarray, on: float, off: float, extra: np.ndarray | None = None) -> np.ndarray:
+    """Runs where `score` stays above `off` (or `extra` holds) and somewhere exceeds `on`."""
+    candidate = score > off if extra is None else (score > off) | extra
     out = np.zeros_like(candidate)
     for s, e in zip(*runs(candidate)):
         if (score[s:e] > on).any():
             out[s:e] = True
+    return out
+
+
+def edge_mean(level_db: np.ndarray, w: int) -> np.ndarray:
+    """The lesser of the mean power over the `w` frames ending at each frame and the `w` frames starting there (dB):
+    smooths within a stretch and carries no loud stretch across its edge."""
+    n = len(level_db)
+    power = np.concatenate([[0.0], np.cumsum(10 ** (np.asarray(level_db, dtype=np.float64) / 10))])
+    i = np.arange(n)
+    before = (power[i + 1] - power[np.maximum(i + 1 - w, 0)]) / np.minimum(i + 1, w)
+    after = (power[np.minimum(i + w, n)] - power[i]) / np.minimum(n - i, w)
+    return 10 * np.log10(np.maximum(np.minimum(before, after), 1e-12))
+
+
+def speech_runs(excess: np.ndarray, p: IntensityVadParams) -> np.ndarray:
+    """Hysteresis on a channel's excess, whose runs also last where its `edge_mean` rises above what the channel's
+    quiet frames reach, where that is below `off_db` (a stationary noise, whose mean excess barely moves)."""
+    smooth = edge_mean(excess, p.off_smoothing)
+    quiet = maximum_filter1d((excess > p.on_db).astype(np.uint8), size=2 * p.off_quiet_reach + 1) == 0
+    if quiet.sum() < p.floor_window // 4:  # a second of quiet frames at least
+        return hysteresis(excess, p.on_db, p.off_db)
+    off = np.percentile(smooth[quiet], p.off_quiet_percentile) + p.off_quiet_margin_db
+    return hysteresis(excess, p.on_db, p.off_db, smooth > off if off < p.off_db else None)
+
+
+def voiced_ipus(speech: np.ndarray, voiced: np.ndarray, partner_voiced: np.ndarray,
+                p: IntensityVadParams) -> np.ndarray:
+    """`speech` less its would-be IPUs (runs < 200 ms apart) with fewer than `min_voiced_frames` voiced frames, and
+    less its runs of so little voicing that lie mostly where the partner is voiced (an /s/ after a closure belongs
+    to its word; a noise during the partner's talk is not this talker's)."""
+    out, n = speech.copy(), len(speech)
+    voiced = np.pad(np.asarray(voiced[:n], dtype=bool), (0, max(0, n - len(voiced))))
+    partner_voiced = np.pad(np.asarray(partner_voiced[:n], dtype=bool), (0, max(0, n - len(partner_voiced))))
+    for s, e in zip(*runs(bridge_pauses(speech))):
+        if (voiced[s:e] & speech[s:e]).sum() < p.min_voiced_frames:
+            out[s:e] = False
+    for s, e in zip(*runs(speech)):
+        if voiced[s:e].sum() < p.min_voiced_frames and partner_voiced[s:e].mean() >= 0.5:
+            out[s:e] = False
     return out
 
 
@@ -266,16 +316,13 @@ def intensity_vad(
         partner_noise = np.where(near[other][: len(own)], 0.0, np.maximum(excess[other][: len(own)], 0.0))
         own_sound = excess[spk] - partner_noise
         reach = near[spk] | (near_voicing(voiced[spk], p.unvoiced_reach) & (own_sound >= p.unvoiced_dominance_db))
-        speech = hysteresis(excess[spk], p.on_db, p.off_db) & reach
+        speech = speech_runs(excess[spk], p) & reach
         if coherence is not None:
             m = min(len(speech), len(coherence))
             dominance = (own - floors[spk])[:m] - (partner - floors[other])[:m]
             shared = (coherence[:m] > p.common_coherence) & (dominance < p.common_dominance_db)
-            speech[:m] &= ~shared
-        for s, e in zip(*runs(speech)):
-            if voiced[spk][s:e].sum() < p.min_voiced_frames:
-                speech[s:e] = False
-        out[spk] = ipu_track(speech)
+            speech[:m] &= ~(shared & ((partner - floors[other])[:m] >= p.common_event_db))
+        out[spk] = ipu_track(voiced_ipus(speech, voiced[spk], near[other], p))
     return out
 
 
