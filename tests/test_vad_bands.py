@@ -53,16 +53,22 @@ WORDS_A = [(0.5, 1.14), (2.3, 2.94), (4.5, 5.24)]
 WORDS_B = [(1.5, 2.0), (3.4, 4.1), (5.8, 6.4)]
 
 
+def _words_with_sibilants(vowels: list, sibilants: list, words_b: list, seed: int) -> dict[str, np.ndarray]:
+    """The VA of 7 s of two close-talk channels: A's vowels with their /s/ at a quarter of the vowels' RMS, B's
+    words, 5 % bleed each way and a faint noise floor."""
+    rng = np.random.default_rng(seed)
+    n = int(7 * SR)
+    vowel = bursts(n, SR, vowels, 130.0, 0.2)
+    ch_a = vowel + _fricative(n, sibilants, rng, 0.25 * np.sqrt(np.mean(vowel[vowel != 0] ** 2)))
+    ch_b = bursts(n, SR, words_b, 220.0, 0.2)
+    noise = 2e-4 * rng.standard_normal((2, n))
+    return _va(ch_a + 0.05 * ch_b + noise[0], ch_b + 0.05 * ch_a + noise[1])
+
+
 def test_unvoiced_edges_of_words_stay_in_their_ipus():
     """An /s/ at either end of a word is speech: the VA runs from its start to its end (the voicing rule reaches
     150 ms; at 50 ms it cut each word by 70 to 90 ms at either end)."""
-    rng = np.random.default_rng(3)
-    n = int(7 * SR)
-    vowel = bursts(n, SR, VOWELS_A, 130.0, 0.2)
-    ch_a = vowel + _fricative(n, SIBILANTS_A, rng, 0.25 * np.sqrt(np.mean(vowel[vowel != 0] ** 2)))
-    ch_b = bursts(n, SR, WORDS_B, 220.0, 0.2)
-    noise = 2e-4 * rng.standard_normal((2, n))
-    va = _va(ch_a + 0.05 * ch_b + noise[0], ch_b + 0.05 * ch_a + noise[1])
+    va = _words_with_sibilants(VOWELS_A, SIBILANTS_A, WORDS_B, seed=3)
     starts, ends = runs(va["A"])
     assert len(starts) == len(WORDS_A)
     for (s, e), a, b in zip(WORDS_A, starts, ends):
@@ -131,15 +137,9 @@ def test_an_sibilant_after_a_closure_stays_in_its_word():
     """ "… it's": a vowel, a 50 ms closure, then a 90 ms /s/. The /s/ is a run of its own without voicing, yet it
     belongs to its word's IPU (which ends within 30 ms of the /s/); dropped as a run of too little voicing, the IPU
     ended 140 ms early. The same run while the partner talks is not taken as this talker's."""
-    rng = np.random.default_rng(11)
-    n = int(7 * SR)
     vowels, sibilants = [(0.6, 1.0), (2.4, 2.8), (4.6, 5.0)], [(1.05, 1.14), (2.85, 2.94), (5.05, 5.14)]
     words_b = [(1.6, 2.1), (3.5, 4.2), (5.0, 5.6)]  # B starts as A's last vowel ends
-    vowel = bursts(n, SR, vowels, 130.0, 0.2)
-    ch_a = vowel + _fricative(n, sibilants, rng, 0.25 * np.sqrt(np.mean(vowel[vowel != 0] ** 2)))
-    ch_b = bursts(n, SR, words_b, 220.0, 0.2)
-    noise = 2e-4 * rng.standard_normal((2, n))
-    va = _va(ch_a + 0.05 * ch_b + noise[0], ch_b + 0.05 * ch_a + noise[1])
+    va = _words_with_sibilants(vowels, sibilants, words_b, seed=11)
     starts, ends = runs(va["A"])
     assert len(ends) == len(vowels)
     for (_, e), end in zip(sibilants[:2], ends[:2]):
