@@ -33,11 +33,12 @@ class IntensityVadParams:
     """Thresholds of the intensity VAD, in dB above what noise and partner bleed explain (frames are 10 ms)."""
 
     on_db: float = 10.0  # a run starts where the level exceeds the explained level by this much
-    off_db: float = 5.0  # … and lasts while it exceeds it by this much (hysteresis), or while its mean over
-    off_smoothing: int = 5  # … this many frames on either side (`edge_mean`) exceeds this percentile of that mean
-    off_quiet_percentile: float = 99.9  # over the channel's quiet frames (this far from any onset) by this margin,
-    off_quiet_reach: int = 30  # where that lies below off_db: under a stationary noise weak speech is a steady
-    off_quiet_margin_db: float = 0.5  # rise of a few dB (`bench_vad_robustness.py --voice festival`)
+    off_db: float = 5.0  # … and lasts while it exceeds it by this much (hysteresis), or while (`speech_runs`)
+    off_smoothing: int = 5  # … its `edge_mean` over this many frames on either side exceeds
+    off_quiet_percentile: float = 99.9  # … this percentile of that mean over the channel's quiet frames,
+    off_quiet_reach: int = 30  # … those this many frames or more from any onset,
+    off_quiet_margin_db: float = 0.5  # … by this margin, where that lies below off_db (under a stationary noise weak
+    # speech is a steady rise of a few dB: `bench_vad_robustness.py --voice festival`)
     noise_percentile: float = 5.0  # of the level within the sliding window: the local noise floor
     floor_window: int = 400  # frames (4 s) of the sliding window the noise floor is taken over
     floor_hop: int = 50  # frames between two floor estimates (linear interpolation between them)
