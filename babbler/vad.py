@@ -256,10 +256,10 @@ def edge_mean(level_db: np.ndarray, w: int) -> np.ndarray:
 def speech_runs(excess: np.ndarray, p: IntensityVadParams) -> np.ndarray:
     """Hysteresis on a channel's excess, whose runs also last where its `edge_mean` rises above what the channel's
     quiet frames reach, where that is below `off_db` (a stationary noise, whose mean excess barely moves)."""
-    smooth = edge_mean(excess, p.off_smoothing)
     quiet = maximum_filter1d((excess > p.on_db).astype(np.uint8), size=2 * p.off_quiet_reach + 1) == 0
     if quiet.sum() < p.floor_window // 4:  # a second of quiet frames at least
         return hysteresis(excess, p.on_db, p.off_db)
+    smooth = edge_mean(excess, p.off_smoothing)
     off = np.percentile(smooth[quiet], p.off_quiet_percentile) + p.off_quiet_margin_db
     return hysteresis(excess, p.on_db, p.off_db, smooth > off if off < p.off_db else None)
 
@@ -320,9 +320,10 @@ def intensity_vad(
         speech = speech_runs(excess[spk], p) & reach
         if coherence is not None:
             m = min(len(speech), len(coherence))
-            dominance = (own - floors[spk])[:m] - (partner - floors[other])[:m]
+            partner_rise = (partner - floors[other])[:m]
+            dominance = (own - floors[spk])[:m] - partner_rise
             shared = (coherence[:m] > p.common_coherence) & (dominance < p.common_dominance_db)
-            speech[:m] &= ~(shared & ((partner - floors[other])[:m] >= p.common_event_db))
+            speech[:m] &= ~(shared & (partner_rise >= p.common_event_db))  # an event: a stationary source is no one's
         out[spk] = ipu_track(voiced_ipus(speech, voiced[spk], near[other], p))
     return out
 
