@@ -58,10 +58,13 @@ class IntensityVadParams:
     bleed_margin_db: float = 3.0  # bleed fluctuates around its coupling: the explained level allows for it
     max_bleed_db: float = -6.0  # a close-talk channel never carries its partner within 6 dB of the partner
     common_coherence: float = 0.9  # both channels this correlated (within the lag below) carry one shared source …
-    common_dominance_db: float = 3.0  # … which is this channel's speech only if it rises this much more above
-    # its floor, …
+    common_dominance_db: float = 3.0  # … which is this channel's speech only if it is this much louder against
+    # the partner's than the shared source is (`common_gain_db`; where that cannot be measured, if it rises this much
+    # more above its floor), …
     common_event_db: float = 2.0  # … where the shared source lifts the partner's channel this far above its floor
     # (other talkers, a door); a stationary one such as mains hum lies in the floors already
+    common_loud_percentile: float = 99.0  # how loud the shared source gets in a channel: this percentile of its level
+    # over the frames the rule above takes for it (`drop_shared_level_ipus`)
     coherence_max_lag_s: float = 0.001  # lags the shared-source correlation is searched over
     coherence_frames: int = 3  # frames (30 ms) each correlation is taken over
 
@@ -264,6 +267,42 @@ def speech_runs(excess: np.ndarray, p: IntensityVadParams) -> np.ndarray:
     return hysteresis(excess, p.on_db, p.off_db, smooth > off if off < p.off_db else None)
 
 
+def common_gain_db(own: np.ndarray, partner: np.ndarray, own_rise: np.ndarray, partner_rise: np.ndarray,
+                   coherence: np.ndarray, p: IntensityVadParams) -> float | None:
+    """How much louder a source both channels carry alike is in this channel than in the partner's (dB): the median
+    level difference over coherent frames `off_quiet_reach` frames or more from any onset in either channel (None
+    under a second of them).
+
+    A shared source reaches the two microphones with fixed gains, so in its frames the level difference barely
+    moves, while each channel's sliding floor follows its own talker and drifts by tens of dB. Frames near an onset
+    are left out: there the coherent source may be one talker's weak speech carried into the other channel by
+    cross-talk, whose level ratio is the cross-talk's, not a shared source's."""
+    onset = (own_rise >= p.on_db) | (partner_rise >= p.on_db)
+    far = maximum_filter1d(onset.astype(np.uint8), size=2 * p.off_quiet_reach + 1) == 0
+    m = (coherence > p.common_coherence) & far
+    if m.sum() < p.floor_window // 4:
+        return None
+    return float(np.median((own - partner)[m]))
+
+
+def drop_shared_level_ipus(speech: np.ndarray, own: np.ndarray, shared: np.ndarray, partner_voiced: np.ndarray,
+                           p: IntensityVadParams) -> np.ndarray:
+    """`speech` less its would-be IPUs (runs < 200 ms apart) that lie mostly where the partner is voiced and never
+    rise `common_dominance_db` above what the shared source reaches in this channel (its `common_loud_percentile`
+    over the `shared` frames; a second of them at least).
+
+    While the partner talks, the partner's channel is the partner's and no longer coherent with this one, so other
+    talkers in the room pass the shared-source rule there and become overlaps, unless their level gives them away."""
+    if shared.sum() < p.floor_window // 4:
+        return speech
+    loud = np.percentile(own[shared], p.common_loud_percentile) + p.common_dominance_db
+    out = speech.copy()
+    for s, e in zip(*runs(bridge_pauses(speech))):
+        if partner_voiced[s:e].mean() >= 0.5 and own[s:e].max() < loud:
+            out[s:e] = False
+    return out
+
+
 def voiced_ipus(speech: np.ndarray, voiced: np.ndarray, partner_voiced: np.ndarray,
                 p: IntensityVadParams) -> np.ndarray:
     """`speech` less its would-be IPUs (runs < 200 ms apart) with fewer than `min_voiced_frames` voiced frames, and
@@ -320,10 +359,14 @@ def intensity_vad(
         speech = speech_runs(excess[spk], p) & reach
         if coherence is not None:
             m = min(len(speech), len(coherence))
-            partner_rise = (partner - floors[other])[:m]
-            dominance = (own - floors[spk])[:m] - partner_rise
+            own_rise, partner_rise = (own - floors[spk])[:m], (partner - floors[other])[:m]
+            gain = common_gain_db(own[:m], partner[:m], own_rise, partner_rise, coherence[:m], p)
+            dominance = own_rise - partner_rise if gain is None else own[:m] - partner[:m] - gain
             shared = (coherence[:m] > p.common_coherence) & (dominance < p.common_dominance_db)
-            speech[:m] &= ~(shared & (partner_rise >= p.common_event_db))  # an event: a stationary source is no one's
+            events = shared & (partner_rise >= p.common_event_db)  # an event: a stationary source is no one's
+            speech[:m] &= ~events
+            if gain is not None:  # while the partner talks, coherence cannot tell: the shared source's level can
+                speech[:m] = drop_shared_level_ipus(speech[:m], own[:m], events, near[other][:m], p)
         out[spk] = ipu_track(voiced_ipus(speech, voiced[spk], near[other], p))
     return out
 

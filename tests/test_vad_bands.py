@@ -8,7 +8,7 @@ from scipy.signal import butter, sosfilt
 from babbler.accuracy import frame_scores
 from babbler.prosody import first_pass
 from babbler.va import ipu_track, runs, segments_to_frames
-from babbler.vad import BAND_POWER_FLOOR, band_levels, channel_coherence, intensity_vad
+from babbler.vad import BAND_POWER_FLOOR, IntensityVadParams, band_levels, channel_coherence, common_gain_db, intensity_vad
 from tests.helpers import bursts
 
 SR = 16000
@@ -179,3 +179,65 @@ def test_a_weak_stretch_under_stationary_noise_does_not_split_the_word():
     assert len(starts) == 3, list(zip(starts / 100, ends / 100))
     assert abs(starts[0] / 100 - 1.0) <= 0.03 and abs(ends[0] / 100 - 2.1) <= 0.03
     assert abs(ends[1] / 100 - 4.4) <= 0.03 and abs(starts[2] / 100 - 4.7) <= 0.03
+
+
+# B holds the floor in long turns; other talkers in the room murmur throughout, and one of them says a syllable in
+# each of B's pauses and in the middle of each of B's turns, 14 dB under A's and B's loudest
+TURNS_A = [(0.5, 2.5), (17.0, 19.0)]
+TURNS_B = [(3.0, 6.5), (6.8, 10.3), (10.6, 14.1), (14.4, 16.5)]
+ROOM_IN_PAUSES = [(6.52, 6.78), (10.32, 10.58), (14.12, 14.38)]
+ROOM_IN_TURNS = [(4.0, 4.25), (8.5, 8.75), (12.0, 12.25)]
+
+
+def _room_and_talkers(seed: int, gain_b_db: float) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Both channels' VA and true VA of 23 s (the last 4 without A or B): A's and B's syllables (25 dB dips, 3 a second) with 3 % bleed each
+    way, and other talkers in the room heard alike on both channels, `gain_b_db` louder in B's."""
+    rng = np.random.default_rng(seed)
+    n = 23 * SR
+    t = np.arange(n) / SR
+    syllables = 10 ** (-25 * (0.5 - 0.5 * np.cos(2 * np.pi * 3.0 * t)) / 20)
+    a = bursts(n, SR, TURNS_A, 140.0, 0.2) * syllables
+    b = bursts(n, SR, TURNS_B, 225.0, 0.2) * syllables
+    room = bursts(n, SR, ROOM_IN_PAUSES + ROOM_IN_TURNS, 190.0, 0.04)
+    for f0, phase in ((105.0, 0.0), (170.0, 3.0), (260.0, 6.0)):  # the murmur: three talkers, ~27 dB under A and B
+        room += 0.006 * bursts(n, SR, [(0.0, 23.0)], f0, 1.0) * (0.6 + 0.4 * np.sin(2 * np.pi * 2.1 * t + phase))
+    ch_a = a + 0.03 * b + room + 2e-4 * rng.standard_normal(n)
+    ch_b = b + 0.03 * a + 10 ** (gain_b_db / 20) * room + 2e-4 * rng.standard_normal(n)
+    ref = pd.DataFrame([("A", *x) for x in TURNS_A] + [("B", *x) for x in TURNS_B], columns=["speaker", "start", "end"])
+    return _va(ch_a, ch_b), {s: ipu_track(segments_to_frames(ref, s, 2300)) for s in "AB"}
+
+
+@pytest.mark.parametrize("gain_b_db", [3.0, -4.0])
+def test_other_talkers_heard_alike_are_neither_turns_nor_overlaps(gain_b_db):
+    """A syllable of another talker in B's pause reaches A's channel 3 dB louder (or 4 dB softer) than B's. Both
+    channels' sliding floors follow their talkers, B's raised by B's long turns, so A's rise over its floor exceeded
+    B's by more than 3 dB and A got an IPU in each pause: A's speech against B's must exceed the shared source's
+    own level ratio, which the murmur's frames measure to a tenth of a dB. In the middle of B's turns the channels
+    are no longer coherent, and the syllables passed for A's overlaps until their level gave them away: no louder
+    than the shared source gets in A's channel. A's VA is its two turns alone, B's its four. (The murmur's frames
+    300 ms or more from any onset measure the ratio: the last 4 s, where neither talks.)"""
+    va, ref = _room_and_talkers(seed=3, gain_b_db=gain_b_db)
+    starts, ends = runs(va["A"][:2300])
+    assert len(starts) == 2, list(zip(starts / 100, ends / 100))
+    assert frame_scores(va["A"][:2300], ref["A"])["precision"] >= 0.98
+    assert len(runs(va["B"][:2300])[0]) == 4
+    assert frame_scores(va["B"][:2300], ref["B"])["recall"] >= 0.95
+
+
+def test_common_gain_is_the_shared_sources_level_ratio():
+    """A source both channels carry alike, 4 dB louder in A's, and A's talk, whose weak frames around each onset
+    reach B's channel by cross-talk 15 dB down (coherent too): the level ratio is the shared source's, from the
+    coherent frames away from any onset; nothing where the channels are never coherent or always near an onset."""
+    rng = np.random.default_rng(2)
+    n = 6000
+    level = 40 + 6 * np.sin(np.arange(n) / 30) + rng.normal(0, 2, n)
+    own, partner, own_rise = level + 4.0, level.copy(), np.zeros(n)
+    for start in range(0, n, 600):  # A talks 3.6 s of every 6: loud, with weak edges of 300 ms
+        own_rise[start + 30 : start + 330] = 25.0
+        own[start : start + 360] = 60.0
+        partner[start : start + 360] = 45.0
+    coherent, p = np.ones(n), IntensityVadParams()
+    assert np.median(own - partner) == pytest.approx(15.0)  # most coherent frames are the cross-talk's
+    assert common_gain_db(own, partner, own_rise, np.zeros(n), coherent, p) == pytest.approx(4.0)
+    assert common_gain_db(own, partner, own_rise, np.zeros(n), 0.3 * coherent, p) is None
+    assert common_gain_db(own, partner, np.full(n, 20.0), np.zeros(n), coherent, p) is None
