@@ -220,6 +220,27 @@ def maptask_dialogues(args) -> list[tuple[np.ndarray, pd.DataFrame]]:
     return out
 
 
+def bench_dialogues(args) -> list[tuple[np.ndarray, dict[str, np.ndarray]]]:
+    """The benchmark's clean dialogues by `args` (timing, voice, count, length, seed): (stereo audio, true VA
+    frame tracks after the 50/200 ms rules)."""
+    dialogues = []
+    banks = {s: speech_voices.phrase_bank(s, SR) for s in SPEAKERS} if args.voice == "festival" else {}
+    for i, (audio, va) in enumerate(maptask_dialogues(args) if args.maptask else demo_dialogues(args)):
+        n = int(round(len(audio) / SR * VA_RATE))
+        if banks:
+            seed = derived_seed(args.seed, "speech", str(i))
+            dialogues.append(speech_voices.speech_dialogue(va, n / VA_RATE, SR, seed, banks))
+        else:
+            dialogues.append((audio, {s: ipu_track(segments_to_frames(va, s, n)) for s in SPEAKERS}))
+    return dialogues
+
+
+def degrade(audio: np.ndarray, cond: str, level: float, seed: int, i: int) -> np.ndarray:
+    """Dialogue `i` under `cond` at `level`, seeded by (seed, condition, level, dialogue)."""
+    fn, _ = CONDITIONS[cond]
+    return fn(audio, np.random.default_rng(derived_seed(seed, cond, str(level), str(i))), level)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dialogues", type=int, default=8)
@@ -232,22 +253,13 @@ def main() -> None:
     ap.add_argument("--voice", choices=["babble", "festival"], default="babble",
                     help="festival: the dialogues' IPUs said in real phonetic speech (bench/speech_voices.py)")
     args = ap.parse_args()
-    dialogues = []
-    banks = {s: speech_voices.phrase_bank(s, SR) for s in SPEAKERS} if args.voice == "festival" else {}
-    for i, (audio, va) in enumerate(maptask_dialogues(args) if args.maptask else demo_dialogues(args)):
-        n = int(round(len(audio) / SR * VA_RATE))
-        if banks:
-            seed = derived_seed(args.seed, "speech", str(i))
-            dialogues.append(speech_voices.speech_dialogue(va, n / VA_RATE, SR, seed, banks))
-        else:
-            dialogues.append((audio, {s: ipu_track(segments_to_frames(va, s, n)) for s in SPEAKERS}))
+    dialogues = bench_dialogues(args)
     rows = []
     for cond in args.conditions.split(","):
-        fn, levels = CONDITIONS[cond]
+        _, levels = CONDITIONS[cond]
         for level in levels[: 1 if args.levels == "middle" else None]:
             # each dialogue's degradation has its own seed: a condition's numbers do not depend on which others ran
-            degraded = [fn(audio, np.random.default_rng(derived_seed(args.seed, cond, str(level), str(i))), level)
-                        for i, (audio, _) in enumerate(dialogues)]
+            degraded = [degrade(audio, cond, level, args.seed, i) for i, (audio, _) in enumerate(dialogues)]
             for method in args.methods.split(","):
                 t0 = time.perf_counter()
                 pred_all, ref_all = {s: [] for s in SPEAKERS}, {s: [] for s in SPEAKERS}
