@@ -103,7 +103,7 @@ def test_live_agent_interpolated_with_the_count_model(toy_model):
     for t in range(300):
         p_net, p_mix = alone.probs(int(real[t, 0])), mixed.probs(int(real[t, 0]))
         counts.push(np.array([[real[t, 0], mixed.own]]))
-        np.testing.assert_allclose(p_mix, 0.75 * p_net + 0.25 * counts.next_probs()[0, 1], atol=1e-9)
+        np.testing.assert_allclose(p_mix, 0.75 * p_net + 0.25 * counts.next_probs()[0, 1], rtol=1e-6, atol=1e-9)
         alone.own = mixed.own = int(real[t + 1, 1])  # both agents go on as the real B did
     with pytest.raises(ValueError, match="markov"):
         Agent(model, markov_weight=0.5)
