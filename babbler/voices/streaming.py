@@ -80,9 +80,8 @@ class StreamingSourceFilter:
         self.phase = float(np.mod(phase[-1], 2 * np.pi))
         voiced = self.voiced + (voiced_to - self.voiced) * ramp
         fmax = min(self.voice.max_harmonic_hz, 0.45 * self.sr)
-        harm = np.zeros(n)
-        for k in range(1, int(fmax / max(float(f0.min()), 40.0)) + 2):
-            harm += np.clip((fmax - k * f0) / (0.1 * fmax), 0.0, 1.0) / k * np.sin(k * phase)
+        k = np.arange(1, int(fmax / max(float(f0.min()), 40.0)) + 2)[:, None]  # harmonics × samples, summed in order
+        harm = np.add.reduce(np.clip((fmax - k * f0) / (0.1 * fmax), 0.0, 1.0) / k * np.sin(k * phase), axis=0)
         noise = self.rng.standard_normal(n)
         fricative = noise - 0.85 * np.concatenate([[self.last_noise], noise[:-1]])
         self.last_noise = float(noise[-1])
