@@ -123,6 +123,26 @@ def test_streaming_voice_follows_its_tokens_and_joins_frames_without_clicks():
     assert step[joins].max() <= step[inside].max()
 
 
+def test_streaming_voice_sums_its_harmonics_as_one_per_harmonic_loop_does():
+    """The excitation's harmonics, summed as one (harmonics × samples) array, are bit for bit the running sum of
+    one harmonic at a time (the first form of the code): at a low F0 (about 60 harmonics), a high one, a glide."""
+    voice = StreamingSourceFilter(SpeakerScale(130.0, 65.0), seed=3)
+    fmax = min(voice.voice.max_harmonic_hz, 0.45 * voice.sr)
+    for f0_from, f0_to in ((80.0, 80.0), (300.0, 320.0), (90.0, 250.0)):
+        voice.f0, voice.voiced, voice.phase = f0_from, 1.0, 0.7
+        state = voice.rng.bit_generator.state
+        got = voice._source(f0_to, 1.0, True)
+        voice.rng.bit_generator.state = state  # the same jitter and noise for the reference
+        ramp = (np.arange(voice.hop) + 1) / voice.hop
+        f0 = (f0_from + (f0_to - f0_from) * ramp) * (1.0 + voice.voice.jitter * voice.rng.standard_normal() * 0.5)
+        phase = 0.7 + 2 * np.pi * np.cumsum(f0) / voice.sr
+        harm = np.zeros(voice.hop)
+        for k in range(1, int(fmax / max(float(f0.min()), 40.0)) + 2):
+            harm += np.clip((fmax - k * f0) / (0.1 * fmax), 0.0, 1.0) / k * np.sin(k * phase)
+        noise = voice.rng.standard_normal(voice.hop)
+        assert np.array_equal(got, harm + voice.voice.breathiness * noise)  # fully voiced: no frication
+
+
 # --- babbler respond -----------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -158,26 +178,6 @@ def pooled_timing(dialogues: list[dict[str, np.ndarray]]) -> tuple[float, float]
         gaps += int((events["type"] == "gap").sum())
         overlaps += int((events["type"] == "overlap_between").sum())
     return float(np.median(ftos)), overlaps / (gaps + overlaps)
-
-
-def test_streaming_voice_sums_its_harmonics_as_one_per_harmonic_loop_does():
-    """The excitation's harmonics, summed as one (harmonics × samples) array, are bit for bit the running sum of
-    one harmonic at a time (the first form of the code): at a low F0 (about 50 harmonics), a high one, a glide."""
-    voice = StreamingSourceFilter(SpeakerScale(130.0, 65.0), seed=3)
-    fmax = min(voice.voice.max_harmonic_hz, 0.45 * voice.sr)
-    for f0_from, f0_to in ((80.0, 80.0), (300.0, 320.0), (90.0, 250.0)):
-        voice.f0, voice.voiced, voice.phase = f0_from, 1.0, 0.7
-        state = voice.rng.bit_generator.state
-        got = voice._source(f0_to, 1.0, True)
-        voice.rng.bit_generator.state = state  # the same jitter and noise for the reference
-        ramp = (np.arange(voice.hop) + 1) / voice.hop
-        f0 = (f0_from + (f0_to - f0_from) * ramp) * (1.0 + voice.voice.jitter * voice.rng.standard_normal() * 0.5)
-        phase = 0.7 + 2 * np.pi * np.cumsum(f0) / voice.sr
-        harm = np.zeros(voice.hop)
-        for k in range(1, int(fmax / max(float(f0.min()), 40.0)) + 2):
-            harm += np.clip((fmax - k * f0) / (0.1 * fmax), 0.0, 1.0) / k * np.sin(k * phase)
-        noise = voice.rng.standard_normal(voice.hop)
-        assert np.array_equal(got, harm * 1.0 + voice.voice.breathiness * 1.0 * noise + 0.0)  # voiced: no frication
 
 
 def test_respond_answers_with_the_timing_of_listen_mode(demo_agent, tmp_path):
