@@ -305,12 +305,18 @@ def starts_in_partner_talk(events: dict[str, pd.DataFrame], speaker: str) -> tup
     return len(detail), float(detail[:, 1].mean()) if len(detail) else math.nan
 
 
+def gap_transfers(events: dict[str, pd.DataFrame], speaker: str) -> int:
+    """How many floor transfers to `speaker` follow a silence (gaps), pooled over dialogues."""
+    return sum(int(((ev["type"] == "gap") & (ev["speaker"] == speaker)).sum()) for ev in events.values())
+
+
 def listen_comparison(real: dict[str, pd.DataFrame], listen: dict[str, pd.DataFrame], agent: str,
                       minutes: float | None = None) -> dict[str, float]:
     """The listening agent against the human speaker it replaces: differences (agent − human) of the FTO median and
-    the overlap share of the floor transfers to that channel; and both speakers' starts inside the partner's talk
-    (per minute of the `minutes` the dialogues last, and the share the partner ends first): the recorded partner
-    does not answer the agent's starts as it answered the human's."""
+    the overlap share of the floor transfers to that channel; both speakers' starts inside the partner's talk (per
+    minute of the `minutes` the dialogues last, and the share the partner ends first: the recorded partner does not
+    answer the agent's starts as it answered the human's) and their transfers after the partner's silence per minute
+    (the overlap share's other part: starts ended first × share ended first / (that + gap transfers))."""
     if not listen:
         return {}
     human = {k: real[k] for k in listen}
@@ -321,7 +327,9 @@ def listen_comparison(real: dict[str, pd.DataFrame], listen: dict[str, pd.DataFr
     return {"agent": agent, "fto_median": fto_a, "fto_median_human": fto_h, "fto_median_diff": fto_a - fto_h,
             "overlap_share": share_a, "overlap_share_human": share_h, "overlap_share_diff": share_a - share_h,
             "starts_in_partner_talk_per_min": rate(n_a), "starts_in_partner_talk_per_min_human": rate(n_h),
-            "partner_ends_first": first_a, "partner_ends_first_human": first_h}
+            "partner_ends_first": first_a, "partner_ends_first_human": first_h,
+            "gap_transfers_per_min": rate(gap_transfers(listen, agent)),
+            "gap_transfers_per_min_human": rate(gap_transfers(human, agent))}
 
 
 def dialogue_minutes(stats_table: pd.DataFrame, dialogues) -> float | None:

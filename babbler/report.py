@@ -179,11 +179,13 @@ def listen_line(metrics: dict) -> Markup:
     return Markup("<p class='muted'>Listen: the agent on channel {} takes the floor with an FTO median of {} s (the "
                   "human it replaces: {} s) and in overlap in {} of its turns (human: {}). It starts inside the "
                   "partner's talk {} times a minute (human: {}), and the partner ends first after {} of those starts "
-                  "(human: {}): the recorded partner answers the human's starts, not the agent's.</p>").format(
+                  "(human: {}): the recorded partner answers the human's starts, not the agent's. It takes the floor "
+                  "after the partner's silence {} times a minute (human: {}).</p>").format(
         v["agent"], fmt(v.get("fto_median")), fmt(v.get("fto_median_human")), fmt(v.get("overlap_share"), 2),
         fmt(v.get("overlap_share_human"), 2), fmt(v.get("starts_in_partner_talk_per_min"), 1),
         fmt(v.get("starts_in_partner_talk_per_min_human"), 1), fmt(v.get("partner_ends_first"), 2),
-        fmt(v.get("partner_ends_first_human"), 2))
+        fmt(v.get("partner_ends_first_human"), 2), fmt(v.get("gap_transfers_per_min"), 1),
+        fmt(v.get("gap_transfers_per_min_human"), 1))
 
 
 def stats_table(metrics: dict) -> str:

@@ -308,13 +308,15 @@ def test_listen_counts_starts_inside_the_partners_talk_and_who_ends_first():
     # human B: one start the partner ends first (a transfer in overlap), one it outlasts, one at the partner's own
     # onset (not inside its talk) and one after it (a gap)
     human = {"x": events(*a_talk, ("ipu", "B", 1.8, 3.0), ("ipu", "B", 5.0, 5.5), ("ipu", "B", 7.0, 7.5),
-                         ("ipu", "B", 8.2, 9.0))}
+                         ("ipu", "B", 8.2, 9.0), ("gap", "A", 3.0, 4.0), ("gap", "B", 8.0, 8.2))}
     # the agent starts inside A's talk three times; A ends first once
     agent = {"x": events(*a_talk, ("ipu", "B", 1.0, 1.5), ("ipu", "B", 4.5, 5.0), ("ipu", "B", 5.8, 7.5))}
     out = listen_comparison(human, agent, "B", minutes=0.5)
     assert out["starts_in_partner_talk_per_min_human"] == pytest.approx(4.0)
     assert out["starts_in_partner_talk_per_min"] == pytest.approx(6.0)
     assert out["partner_ends_first_human"] == pytest.approx(0.5) and out["partner_ends_first"] == pytest.approx(1 / 3)
+    # floor transfers to B after A's silence: the human's at 8.2 s (A ended at 8.0), none of the agent's
+    assert out["gap_transfers_per_min_human"] == pytest.approx(2.0) and out["gap_transfers_per_min"] == 0.0
     # without the dialogues' length the rates are unknown, the shares are not
     out = listen_comparison(human, agent, "B")
     assert np.isnan(out["starts_in_partner_talk_per_min"]) and out["partner_ends_first"] == pytest.approx(1 / 3)
