@@ -12,6 +12,8 @@ on B both in listen mode (against the real, recorded A) and in selfplay (against
     transfer with overlap; otherwise it is an overlap within A's turn);
   * the median of A's remaining talk after such a start, in seconds; the line "A's talk, any frame" gives the same
     median from every frame of A's talk, what a start blind to A's end would see;
+  * B's floor transfers after A's silence per minute and, in listen mode (A is the recording), the share of them
+    that fall in a silence of A in which the human B started talking too (the rest fill pauses A broke itself);
   * the overlap share and the FTO median of the floor transfers to B (listen_comparison of the evaluate stage).
 In selfplay the partner answers B's starts as the model learned it from human A's; in listen mode the recorded A
 answers the human B it was recorded with, whatever the agent does.
@@ -33,7 +35,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from maptask_agent import load_scoring  # noqa: E402
 
 from babbler.corpora.maptask import DIALOGUE_IDS  # noqa: E402
-from babbler.evaluate import speaker_turn_taking, starts_in_partner_talk_detail  # noqa: E402
+from babbler.evaluate import gap_transfers, speaker_turn_taking, starts_in_partner_talk_detail  # noqa: E402
 from babbler.timing import events_from_tokens  # noqa: E402
 from babbler.va import TOKEN_RATE, runs  # noqa: E402
 
@@ -44,8 +46,27 @@ def any_frame_remaining(tracks: list[np.ndarray]) -> float:
     return float(np.median(np.concatenate(rest))) / TOKEN_RATE
 
 
-def row(label: str, tracks: list[np.ndarray]) -> dict:
-    """One printed row: B's starts inside A's talk and B's turn-taking in `tracks` (as the evaluate stage counts)."""
+def gaps_in_human_turn_ends(events: dict[str, pd.DataFrame], tracks: list[np.ndarray], real: list[np.ndarray]) -> float:
+    """Share of B's floor transfers after A's silence (listen mode: A is the recording) that fall in a silence of A in
+    which the human B started an IPU, rather than in a pause A broke itself."""
+    took = []
+    for key, track in zip(events, tracks):
+        human = real[int(key) % len(real)]
+        a_start, a_end = runs(human[:, 0] > 0)
+        silence_end = np.append(a_start[1:], len(human))  # each A IPU's following silence: [a_end, silence_end)
+        b_starts = runs(human[:, 1] > 0)[0]
+        ev = events[key]
+        gap_ends = ev.loc[(ev["type"] == "gap") & (ev["speaker"] == "B"), "end"].to_numpy(float)
+        for start in np.round(gap_ends * TOKEN_RATE):  # B's start, in frames
+            i = np.searchsorted(a_end, start, side="right") - 1  # the last A IPU that ended at or before the start
+            if i >= 0:
+                took.append(bool(((b_starts >= a_end[i]) & (b_starts <= silence_end[i])).any()))
+    return float(np.mean(took)) if took else float("nan")
+
+
+def row(label: str, tracks: list[np.ndarray], real: list[np.ndarray] | None = None) -> dict:
+    """One printed row: B's starts inside A's talk and B's turn-taking in `tracks` (as the evaluate stage counts);
+    with `real` (listen mode and the human), the share of B's gap transfers in A's silences the human B took too."""
     events = {str(i): events_from_tokens(t) for i, t in enumerate(tracks)}
     fto, share = speaker_turn_taking(events, "B")
     detail = starts_in_partner_talk_detail(events, "B")  # (A's remaining talk, A ends first) per start
@@ -53,6 +74,8 @@ def row(label: str, tracks: list[np.ndarray]) -> dict:
     return {"system": label, "B starts in A's talk / min": len(detail) / minutes,
             "A ends first": float(detail[:, 1].mean()) if len(detail) else float("nan"),
             "A's remaining talk (s, median)": float(np.median(detail[:, 0])) if len(detail) else float("nan"),
+            "gap transfers to B / min": gap_transfers(events, "B") / minutes,
+            "of them where human B took A's silence": gaps_in_human_turn_ends(events, tracks, real) if real else None,
             "overlap share (to B)": share, "FTO median (s)": fto}
 
 
@@ -84,7 +107,7 @@ def main() -> None:
     w = args.markov_weight
     agent = Ensemble([load_model(args.trained), markov], (1 - w, w)) if w else load_model(args.trained)
     limits = RunLimits.from_tracks(train)
-    rows = [row("human B", real), {"system": "A's talk, any frame", "A's remaining talk (s, median)":
+    rows = [row("human B", real, real), {"system": "A's talk, any frame", "A's remaining talk (s, median)":
                                    any_frame_remaining(real)}]
     for name, model in (("agent", agent), ("markov", markov)):
         for mode, plan in (("listen", listen_plan(real, agent=1)), ("selfplay", selfplay_plan([len(r) for r in real]))):
@@ -93,7 +116,7 @@ def main() -> None:
                 drawn = generate(sampler(model, "overlap"), plan, np.random.default_rng(s), desc=f"{name} {mode}",
                                  limits=limits)
                 tracks += [drawn[i, :len(r)] for i, r in enumerate(real)]
-            rows.append(row(f"{name}, {mode}", tracks))
+            rows.append(row(f"{name}, {mode}", tracks, real if mode == "listen" else None))
             print(rows[-1], flush=True)
     print(f"\n{args.split} split: {len(real)} dialogues"
           + (f", cut at {args.max_minutes:g} min" if cut else "") + f", {args.samples} sampling seed(s)")
