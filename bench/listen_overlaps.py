@@ -46,16 +46,15 @@ def any_frame_remaining(tracks: list[np.ndarray]) -> float:
     return float(np.median(np.concatenate(rest))) / TOKEN_RATE
 
 
-def gaps_in_human_turn_ends(events: dict[str, pd.DataFrame], tracks: list[np.ndarray], real: list[np.ndarray]) -> float:
+def gaps_in_human_turn_ends(events: dict[str, pd.DataFrame], real: list[np.ndarray]) -> float:
     """Share of B's floor transfers after A's silence (listen mode: A is the recording) that fall in a silence of A in
-    which the human B started an IPU, rather than in a pause A broke itself."""
+    which the human B started an IPU, rather than in a pause A broke itself; events[str(k)] answers real[k % len]."""
     took = []
-    for key, track in zip(events, tracks):
+    for key, ev in events.items():
         human = real[int(key) % len(real)]
         a_start, a_end = runs(human[:, 0] > 0)
         silence_end = np.append(a_start[1:], len(human))  # each A IPU's following silence: [a_end, silence_end)
         b_starts = runs(human[:, 1] > 0)[0]
-        ev = events[key]
         gap_ends = ev.loc[(ev["type"] == "gap") & (ev["speaker"] == "B"), "end"].to_numpy(float)
         for start in np.round(gap_ends * TOKEN_RATE):  # B's start, in frames
             i = np.searchsorted(a_end, start, side="right") - 1  # the last A IPU that ended at or before the start
@@ -75,7 +74,7 @@ def row(label: str, tracks: list[np.ndarray], real: list[np.ndarray] | None = No
             "A ends first": float(detail[:, 1].mean()) if len(detail) else float("nan"),
             "A's remaining talk (s, median)": float(np.median(detail[:, 0])) if len(detail) else float("nan"),
             "gap transfers to B / min": gap_transfers(events, "B") / minutes,
-            "of them where human B took A's silence": gaps_in_human_turn_ends(events, tracks, real) if real else None,
+            "of them where human B took A's silence": None if real is None else gaps_in_human_turn_ends(events, real),
             "overlap share (to B)": share, "FTO median (s)": fto}
 
 
