@@ -25,15 +25,16 @@ def test_causality_and_cached_streaming_equal_full_forward(clock, seat, style):
                                                seat=seat, style=style)).eval()
     own, other = torch.randint(0, VOCAB, (2, 100)), torch.randint(0, VOCAB, (2, 100))
     seats = torch.tensor([0, 1])  # the first row's own speaker talks on channel A, the second's on B
-    full_self, full_other, full_dur = model(own, other, seat=seats)  # FrameLogits unpacks in its field order
+    full_self, full_other, full_dur, no_vap = model(own, other, seat=seats)  # FrameLogits unpacks in its field order
     changed = own.clone()
     changed[:, 60] = (changed[:, 60] + 1) % VOCAB
-    again, _, _ = model(changed, other, seat=seats)
+    assert no_vap is None  # no projection head without model option vap
+    again, *_ = model(changed, other, seat=seats)
     assert torch.equal(again[:, :60], full_self[:, :60])  # nothing at t ≤ 59 sees frame 60
     assert (again[:, 60] - full_self[:, 60]).abs().max() > 1e-3
     cache, steps_self, steps_other = None, [], []
     for t in range(100):  # past the 40-frame window: the ring buffer slides
-        (ls, lo, ld), cache = model.step(own[:, t], other[:, t], cache, seats)
+        (ls, lo, ld, _), cache = model.step(own[:, t], other[:, t], cache, seats)
         steps_self.append(ls)
         steps_other.append(lo)
     assert torch.allclose(torch.stack(steps_self, 1), full_self, atol=1e-5)

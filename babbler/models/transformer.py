@@ -12,6 +12,10 @@ streams, config `sample.stop: duration`): the probability of falling silent at e
 run is then that prediction's hazard at the run's length so far (`durations.RunHazard`), while the token
 head still chooses when to start and the prosody of every speech frame. The model's scores
 (bits per frame, shift/hold) are those of its per-frame token probabilities.
+
+With `vap` set, a fourth head learns voice-activity projection (`models.projection`: both speakers' talk in four
+windows of the next 2 s) as an auxiliary training objective, so that the shared layers encode where the turn is
+going beyond the next frame; sampling and the scores never read it.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from babbler.fileio import atomic_path
 from babbler.models import joint_from_marginals
 from babbler.models.clock import N_FEATURES, SIZES, TEMPO, Clock, clock_features, columns, knot_weights
 from babbler.models.durations import DUR_BINS, RunHazard
+from babbler.models.projection import CLASSES
 
 
 @dataclass
@@ -45,6 +50,7 @@ class FrameLogits(NamedTuple):
     own: torch.Tensor  # (…, VOCAB) the agent's own next token
     partner: torch.Tensor  # (…, VOCAB) the partner's next token
     duration: torch.Tensor  # (…, DUR_BINS) the length of an own speech run starting at the next frame
+    projection: torch.Tensor | None = None  # (…, CLASSES) both speakers' talk over the next 2 s (cfg.vap; forward only)
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,7 @@ class TransformerConfig:
     clock: bool = False  # input the run lengths and tempo of both speakers (babbler.models.clock)
     seat: bool = False  # input which channel (A or B) the agent speaks on, so roles that differ by channel are kept
     style: bool = False  # input slow averages of both speakers' talk and silence lengths (babbler.models.clock)
+    vap: float = 0.0  # weight of the voice-activity projection objective (models.projection); 0 = no such head
 
     @property
     def attention_p(self) -> float:
@@ -161,6 +168,10 @@ class FrameTransformer(nn.Module):
             self.register_buffer("clock_lo", torch.ones(len(self.clock_columns), dtype=torch.long))
             self.register_buffer("clock_hi", torch.tensor([SIZES[k] for k in self.clock_columns]) - 1)
         self.apply(self._init)
+        self.head_vap = None  # training only, sampling never reads it; made last, so the other weights are as without
+        if cfg.vap:
+            self.head_vap = nn.Linear(cfg.d_model, CLASSES)
+            self._init(self.head_vap)
 
     @staticmethod
     def _init(m: nn.Module) -> None:
@@ -217,7 +228,8 @@ class FrameTransformer(nn.Module):
         for blk in self.blocks:
             x = blk(x, bias)
         x = self.ln_f(x)
-        return FrameLogits(self.head_self(x), self.head_other(x), self.head_dur(x))
+        projection = self.head_vap(x) if self.head_vap is not None else None
+        return FrameLogits(self.head_self(x), self.head_other(x), self.head_dur(x), projection)
 
     def new_cache(self, batch: int) -> FrameCache:
         """Empty per-layer ring buffers of `context` frames and a fresh clock for a batch of streams."""
