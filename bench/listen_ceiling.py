@@ -1,6 +1,7 @@
 """How well can a listener place its starts inside the partner's talk from timing alone? A ceiling for listen mode.
 
 Usage:  python bench/listen_ceiling.py ZIP [--split val|test] [--split-shares 0.125,0.125] [--horizon 0.34]
+                                         [--trained NAME=MODEL.pt,...]
 
 ZIP is the NXT annotations zip (e.g. ../shared/data/maptask-timed-units.zip); the split is the workflow's seeded one
 (corpus.seed 1). In listen mode the agent plays B against A's recording. A recorded A does not give way to the agent,
@@ -18,6 +19,12 @@ threshold, the threshold set so that it starts as often inside A's talk as the h
     features (A's elapsed IPU, A's previous IPU, A's mean IPU so far, B's silence, B's last IPU, A's time on the
     floor, A's IPUs on the floor, the silence before A's IPU), trained on the train split's frames; its AUC on the
     split is printed;
+  * with --trained, per trained frame Transformer (e.g. the workflow's results/models/maptask/transformer.pt) NAME:
+    "NAME next frame", the network's probability that A is silent at the next frame (its partner head, teacher-forced
+    on the recording as the listening agent on B hears it: B's view, seat B), what its token head starts by; and for a
+    network trained with a projection head (model.transformer.vap) "NAME projection", its probability that A is
+    silent in the projection's second window (0.2–0.6 s ahead); "NAME own start", its probability that B starts
+    talking at the next frame (its own head: the score its sampled starts follow, as draws rather than a threshold);
 Per policy: starts per minute, the median of A's remaining talk at them, the share that A ends first (A's remaining
 talk shorter than B's IPU, B's IPU lengths drawn from the human B's own starts inside A's talk, as a survival
 function), and the overlap share of the floor transfers to B that this gives with the human B's gap transfers: n·p /
@@ -43,6 +50,32 @@ from babbler.corpora.maptask import DIALOGUE_IDS  # noqa: E402
 from babbler.evaluate import speaker_turn_taking, starts_in_partner_talk_detail  # noqa: E402
 from babbler.timing import events_from_tokens  # noqa: E402
 from babbler.va import TOKEN_RATE, runs  # noqa: E402
+
+def listener_scores(model, tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Per frame t of a (T, 2) dialogue: a trained frame model's probability, from B's view with history up to t − 1,
+    that A is silent at t (partner head), that B talks at t (own head) and, with a projection head, that A is silent
+    0.2–0.6 s after t − 1."""
+    import torch
+
+    from babbler.models.projection import WINDOWS
+    from babbler.train import CLOCK_COLUMN, _windows, views
+
+    seq = views([tokens], clock=model.cfg.reads_clock)[1]  # B's view: own = B, partner = A, seat 1
+    n = len(seq)
+    stop, start_b, window2 = np.zeros(n), np.zeros(n), np.zeros(n)
+    bit = np.array([(c >> (len(WINDOWS) + 1)) & 1 for c in range(2 ** (2 * len(WINDOWS)))], dtype=bool)  # A, window 2
+    with torch.no_grad():
+        for lo, start, end in _windows(n, model.cfg.context, model.cfg.context // 2):
+            x = torch.as_tensor(seq[None, lo:end].astype(np.int64))
+            out = model(x[..., 0], x[..., 1], x[..., CLOCK_COLUMN:], x[:, 0, 3])
+            # position i predicts frame i + 1: shift by one so that index t holds what was known at t − 1
+            stop[start + 1 : end + 1] = torch.softmax(out.partner[0, start - lo :], -1)[:, 0].numpy()
+            start_b[start + 1 : end + 1] = 1 - torch.softmax(out.own[0, start - lo :], -1)[:, 0].numpy()
+            if out.projection is not None:
+                p = torch.softmax(out.projection[0, start - lo :], -1).numpy()
+                window2[start + 1 : end + 1] = p[:, ~bit].sum(axis=1)
+    return stop, start_b, (window2 if model.head_vap is not None else None)
+
 
 FEATURES = ["a_elapsed", "a_prev", "a_mean", "b_silent", "b_last", "a_floor", "a_floor_ipus", "gap_before"]
 
@@ -103,6 +136,7 @@ def main() -> None:
     ap.add_argument("--split", choices=["val", "test"], default="val")
     ap.add_argument("--split-shares", default="0.125,0.125", help="validation and test shares of the seeded split")
     ap.add_argument("--horizon", type=float, default=0.34, help="s: the classifiers' target, A's IPU ends within it")
+    ap.add_argument("--trained", default="", help="NAME=MODEL.pt,...: trained frame Transformers as listeners")
     args = ap.parse_args()
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.metrics import roc_auc_score
@@ -140,6 +174,16 @@ def main() -> None:
                     for d, t in split.items()},
         "timing": {d: clf.predict_proba(t[FEATURES].to_numpy(float))[:, 1] for d, t in split.items()},
     }
+    from babbler.models.io import load_model
+
+    for item in filter(None, args.trained.split(",")):
+        name, _, path = item.partition("=")
+        model = load_model(path)
+        scored = {d: listener_scores(model, sc.tokens[d]) for d in split}
+        scores[f"{name} next frame"] = {d: scored[d][0][t["t"].to_numpy()] for d, t in split.items()}
+        scores[f"{name} own start"] = {d: scored[d][1][t["t"].to_numpy()] for d, t in split.items()}
+        if model.head_vap is not None:
+            scores[f"{name} projection"] = {d: scored[d][2][t["t"].to_numpy()] for d, t in split.items()}
     y_split = np.concatenate([(t["remaining"] <= horizon).to_numpy() for t in split.values()])
     auc = {k: roc_auc_score(y_split, np.concatenate(list(v.values()))) for k, v in scores.items()}
 
