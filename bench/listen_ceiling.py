@@ -21,7 +21,7 @@ threshold, the threshold set so that it starts as often inside A's talk as the h
     split is printed;
   * with --trained, per trained frame Transformer (e.g. the workflow's results/models/maptask/transformer.pt) NAME:
     "NAME next frame", the network's probability that A is silent at the next frame (its partner head, teacher-forced
-    on the recording as the listening agent on B hears it: B's view, seat B), what its token head starts by; and for a
+    on the recording as the listening agent on B hears it: B's view, seat B), which sampling does not start by; and for a
     network trained with a projection head (model.transformer.vap) "NAME projection", its probability that A is
     silent in the projection's second window (0.2–0.6 s ahead); "NAME own start", its probability that B starts
     talking at the next frame (its own head: the score its sampled starts follow, as draws rather than a threshold);
@@ -51,19 +51,20 @@ from babbler.evaluate import speaker_turn_taking, starts_in_partner_talk_detail 
 from babbler.timing import events_from_tokens  # noqa: E402
 from babbler.va import TOKEN_RATE, runs  # noqa: E402
 
+
 def listener_scores(model, tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Per frame t of a (T, 2) dialogue: a trained frame model's probability, from B's view with history up to t − 1,
     that A is silent at t (partner head), that B talks at t (own head) and, with a projection head, that A is silent
     0.2–0.6 s after t − 1."""
     import torch
 
-    from babbler.models.projection import WINDOWS
+    from babbler.models.projection import CLASSES, WINDOWS
     from babbler.train import CLOCK_COLUMN, _windows, views
 
     seq = views([tokens], clock=model.cfg.reads_clock)[1]  # B's view: own = B, partner = A, seat 1
     n = len(seq)
     stop, start_b, window2 = np.zeros(n), np.zeros(n), np.zeros(n)
-    bit = np.array([(c >> (len(WINDOWS) + 1)) & 1 for c in range(2 ** (2 * len(WINDOWS)))], dtype=bool)  # A, window 2
+    bit = ((np.arange(CLASSES) >> (len(WINDOWS) + 1)) & 1).astype(bool)  # the class bit of A's talk in window 2
     with torch.no_grad():
         for lo, start, end in _windows(n, model.cfg.context, model.cfg.context // 2):
             x = torch.as_tensor(seq[None, lo:end].astype(np.int64))
