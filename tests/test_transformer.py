@@ -261,3 +261,21 @@ def test_stream_seats_each_view_on_its_own_channel():
         assert np.allclose(p[channel], torch.softmax(logits, -1).detach().numpy(), atol=1e-5)
         wrong = model(seq[..., channel], seq[..., 1 - channel], seat=torch.tensor([1 - channel])).own[0, -1]
         assert not np.allclose(p[channel], torch.softmax(wrong, -1).detach().numpy(), atol=1e-3)
+
+
+def test_stream_partner_silence_is_each_views_partner_head():
+    torch.manual_seed(0)
+    model = FrameTransformer(TransformerConfig(d_model=16, layers=1, heads=2, context=32)).eval()
+    tokens = np.zeros((30, 2), dtype=np.int64)
+    tokens[3:20, 0], tokens[12:28, 1] = 9, 30
+    stream = model.stream(1)
+    for t in range(1, len(tokens)):
+        stream.push(tokens[None, t])
+    q = stream.partner_silence()
+    assert q.shape == (1, 2)
+    seq = torch.as_tensor(tokens)[None]
+    for channel in (0, 1):  # view A's partner head predicts B, view B's predicts A
+        logits = model(seq[..., channel], seq[..., 1 - channel]).partner[0, -1]
+        assert q[0, channel] == pytest.approx(torch.softmax(logits, -1)[0].item(), abs=1e-5)
+    stream.repeat(2)
+    assert np.allclose(stream.partner_silence(), np.repeat(q, 2, axis=0))

@@ -49,6 +49,14 @@ class EnsembleStream:
     def va_joint(self) -> np.ndarray:
         return joint_from_marginals(1 - self.next_probs()[:, :, 0])
 
+    def partner_silence(self) -> np.ndarray | None:
+        """The weighted mean of the partner-head silence probabilities of the members that have a partner head."""
+        have = [(w, s.partner_silence()) for w, s in zip(self.weights, self.streams) if hasattr(s, "partner_silence")]
+        have = [(w, q) for w, q in have if q is not None]
+        if not have:
+            return None
+        return sum(w * q for w, q in have) / sum(w for w, _ in have)
+
     def push(self, tokens: np.ndarray) -> None:
         for s in self.streams:
             s.push(tokens)

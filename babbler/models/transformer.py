@@ -297,6 +297,7 @@ class TransformerStream:
             seat = torch.arange(2).repeat_interleave(len(t)).to(device)
         out, self.cache = self.model.step(own.to(device), other.to(device), self.cache, seat)
         self.logits = out.own.float().cpu()
+        self.partner_logits = out.partner.float().cpu()
         if self.hazard is not None:
             self.hazard.observe(own.numpy(), out.duration.float().cpu(), other.numpy())
 
@@ -310,6 +311,11 @@ class TransformerStream:
         p = self.next_probs()
         return joint_from_marginals(1 - p[:, :, 0])
 
+    def partner_silence(self) -> np.ndarray:
+        """(batch, 2): view A's partner-head probability that B is silent at the next frame, and view B's that A is."""
+        q = torch.softmax(self.partner_logits, dim=-1)[:, 0].numpy().astype(np.float64)
+        return np.stack([q[: self.batch], q[self.batch :]], axis=1)
+
     def repeat(self, k: int) -> None:
         """Replicate every dialogue's state k times (rows i·k … i·k + k − 1 continue dialogue i)."""
         def rep(x: torch.Tensor) -> torch.Tensor:
@@ -319,6 +325,7 @@ class TransformerStream:
         for c in self.cache.layers:
             c["k"], c["v"] = rep(c["k"]), rep(c["v"])
         self.logits = rep(self.logits)
+        self.partner_logits = rep(self.partner_logits)
         rows = np.arange(2 * self.batch)
         keep = np.concatenate([rows[: self.batch].repeat(k), rows[self.batch :].repeat(k)])
         if self.cache.clock is not None:
