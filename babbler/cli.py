@@ -34,17 +34,20 @@ def agent_model(path: str, threads: int):
                         "the live agent needs a trained transformer (results/models/{corpus}/transformer.pt)")
 
 
-def count_model(args: argparse.Namespace) -> dict:
-    """The `markov` and `markov_weight` of the Agent from `--markov PATH --markov-weight W` (none without --markov)."""
+def agent_options(args: argparse.Namespace) -> dict:
+    """The Agent's `start_cue` (--start-cue) and its `markov` and `markov_weight` (--markov PATH --markov-weight W;
+    none without --markov)."""
+    if args.start_cue < 0:
+        raise BabblerError(f"--start-cue must be >= 0, got {args.start_cue}")
     if not args.markov:
-        return {}
+        return {"start_cue": args.start_cue}
     from babbler.models.baselines import MarkovModel
 
     if not 0.0 <= args.markov_weight <= 1.0:
         raise BabblerError(f"--markov-weight must be in [0, 1], got {args.markov_weight}")
     markov = _saved_model(args.markov, MarkovModel,
                           "--markov needs the markov baseline (results/models/{corpus}/markov.pt)")
-    return {"markov": markov, "markov_weight": args.markov_weight}
+    return {"markov": markov, "markov_weight": args.markov_weight, "start_cue": args.start_cue}
 
 
 def _respond(args: argparse.Namespace) -> int:
@@ -53,7 +56,7 @@ def _respond(args: argparse.Namespace) -> int:
 
     model = agent_model(args.model, args.threads)
     va = respond(model, args.partner, args.out, args.va, seed=args.seed, temperature=args.temperature,
-                 agent_f0=args.agent_f0, progress=not args.quiet, **count_model(args))
+                 agent_f0=args.agent_f0, progress=not args.quiet, **agent_options(args))
     agent = va[va["speaker"] == "B"]
     print(f"wrote {args.out} (partner, agent) and its VA; the agent spoke {len(agent)} IPUs, "
           f"{(agent['end'] - agent['start']).sum():.1f} s")
@@ -69,21 +72,25 @@ def _live(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     model = agent_model(args.model, args.threads)
-    markov = count_model(args)
+    options = agent_options(args)
     record = Path(args.record) if args.record else None
     if record is not None:
         record.mkdir(parents=True, exist_ok=True)
     serve(LiveConfig(model, temperature=args.temperature, seed=args.seed, max_sessions=args.max_sessions,
-                     record=record, agent_f0=args.agent_f0, **markov), host=args.host, port=args.port)
+                     record=record, agent_f0=args.agent_f0, **options), host=args.host, port=args.port)
     return 0
 
 
-def _count_model_options(command: argparse.ArgumentParser) -> None:
-    """--markov and --markov-weight: the agent interpolated with the count model, as sample.markov_weight."""
+def _agent_options(command: argparse.ArgumentParser) -> None:
+    """--markov and --markov-weight: the agent interpolated with the count model, as sample.markov_weight;
+    --start-cue, as sample.start_cue."""
     command.add_argument("--markov", default=None,
                          help="the markov baseline to interpolate the agent with, e.g. results/models/demo/markov.pt")
     command.add_argument("--markov-weight", type=float, default=0.5,
                          help="with --markov: the chain's share w of each frame's distribution (default 0.5)")
+    command.add_argument("--start-cue", type=float, default=0.0,
+                         help="how sharply starts while the partner talks follow the network's partner head, as "
+                              "sample.start_cue (default 0: off)")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -103,7 +110,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--agent-f0", type=float, default=120.0, help="the agent voice's median F0 in Hz")
     r.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
-    _count_model_options(r)
+    _agent_options(r)
     r.set_defaults(func=_respond)
     live = sub.add_parser("live", help="talk with a trained agent in the browser",
                           description="Serve a page that streams the microphone to the agent and plays its answer.")
@@ -116,7 +123,7 @@ def parser() -> argparse.ArgumentParser:
     live.add_argument("--temperature", type=float, default=1.0)
     live.add_argument("--agent-f0", type=float, default=120.0)
     live.add_argument("--threads", type=int, default=1)
-    _count_model_options(live)
+    _agent_options(live)
     live.set_defaults(func=_live)
     return ap
 

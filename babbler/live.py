@@ -46,6 +46,7 @@ class LiveConfig:
     agent_f0: float = 120.0
     markov: MarkovModel | None = None  # the count model the agent is interpolated with (sample.markov_weight)
     markov_weight: float = 0.0
+    start_cue: float = 0.0  # the agent's starts while the partner talks follow its partner head (sample.start_cue)
     active: set = field(default_factory=set)
     counter: itertools.count = field(default_factory=itertools.count)
 
@@ -99,7 +100,8 @@ async def websocket(request: web.Request) -> web.StreamResponse:
             return await refuse(ws, f"the stream must be {STREAM_RATE} Hz mono float32 in hops of {HOP} samples; "
                                     f"the hello said sampleRate {rate}", 1003)
         session = LiveSession.create(cfg.model, seed=cfg.seed + number, temperature=cfg.temperature,
-                                     agent_f0=cfg.agent_f0, markov=cfg.markov, markov_weight=cfg.markov_weight)
+                                     agent_f0=cfg.agent_f0, markov=cfg.markov, markov_weight=cfg.markov_weight,
+                                     start_cue=cfg.start_cue)
         log.info("session %d: started", number)
         async for msg in ws:
             if msg.type != WSMsgType.BINARY:
