@@ -100,20 +100,22 @@ class RunTracker:
 
 
 class StartCue:
-    """`sample.start_cue` β: while a speaker is silent and its partner talks, its start probability is scaled by
+    """`sample.start_cue` β: while a speaker is silent and its partner talks, its start probability p is scaled by
     q^β / mean(q^β), q the network's probability (its partner head) that the partner is silent at the next frame and
-    the mean taken over such frames of this dialogue so far (this one included).
+    the mean taken over such frames of this dialogue so far (this one included), weighted by p.
 
     Starts then move towards the frames where the network expects the partner's IPU to end, while their expected
-    number inside the partner's talk stays what the token head gives; β = 0 leaves the probabilities as they are.
+    number inside the partner's talk stays what the token head gives (Σ p·scale = Σ p over those frames: the mean is
+    p-weighted because starts are likelier where the network expects the partner to go on, early in its IPU);
+    β = 0 leaves the probabilities as they are.
     """
 
     def __init__(self, strength: float, shape: tuple[int, ...]):
         if strength < 0:
             raise ValueError(f"sample.start_cue must be >= 0, got {strength}")
         self.strength = strength
-        self.total = np.zeros(shape)
-        self.count = np.zeros(shape)
+        self.weighted = np.zeros(shape)  # Σ p·q^β over the frames the rule applied to
+        self.starts = np.zeros(shape)  # Σ p over the same frames
 
     def apply(self, probs: np.ndarray, partner_silence: np.ndarray, talking: np.ndarray,
               partner_talking: np.ndarray) -> np.ndarray:
@@ -123,10 +125,10 @@ class StartCue:
         if self.strength == 0 or not use.any():
             return probs
         cue = np.power(np.clip(partner_silence, 1e-6, 1.0), self.strength)
-        self.total += np.where(use, cue, 0.0)
-        self.count += use
-        scale = np.where(use, cue * np.maximum(self.count, 1) / np.maximum(self.total, 1e-300), 1.0)
         start = 1.0 - probs[..., 0]
+        self.weighted += np.where(use, start * cue, 0.0)
+        self.starts += np.where(use, start, 0.0)
+        scale = np.where(use, cue * np.maximum(self.starts, 1e-300) / np.maximum(self.weighted, 1e-300), 1.0)
         moved = np.minimum(start * scale, 1.0 - 1e-6)
         speech = probs[..., 1:] * (moved / np.maximum(start, 1e-300))[..., None]
         return np.where(use[..., None], np.concatenate([(1.0 - moved)[..., None], speech], axis=-1), probs)
