@@ -3,11 +3,13 @@ mode and in selfplay.
 
 Usage:  python bench/listen_overlaps.py ZIP --trained MODEL.pt [--markov-weight 0.5] [--split val|test]
                                         [--split-shares 0.125,0.125] [--max-minutes 5] [--samples 1]
+                                        [--start-cue 0,2]
 ZIP is the NXT annotations zip (e.g. ../shared/data/maptask-timed-units.zip); MODEL.pt a trained frame Transformer
 (e.g. the workflow's results/models/maptask/transformer.pt). The split is the workflow's seeded one (corpus.seed 1).
 The agent is the config's: (1 − w)·Transformer + w·`markov` (order 8, fitted on the train split), stop rule
-"overlap", the training tracks' run limits. For the human B of the split's dialogues, and for the agent and `markov`
-on B both in listen mode (against the real, recorded A) and in selfplay (against themselves), it prints:
+"overlap", the training tracks' run limits; one agent for each β of --start-cue (sample.start_cue; 0: off). For
+the human B of the split's dialogues, and for the agent and `markov` on B both in listen mode (against the real,
+recorded A) and in selfplay (against themselves), it prints:
   * B's starts inside A's talk per minute, and the share of them that A ends first (the start becomes a floor
     transfer with overlap; otherwise it is an overlap within A's turn);
   * the median of A's remaining talk after such a start, in seconds; the line "A's talk, any frame" gives the same
@@ -87,7 +89,9 @@ def main() -> None:
     ap.add_argument("--split-shares", default="0.125,0.125", help="validation and test shares of the seeded split")
     ap.add_argument("--max-minutes", type=float, default=5.0, help="cut each dialogue at this length (0: whole)")
     ap.add_argument("--samples", type=int, default=1, help="sampling seeds 1…N per mode")
+    ap.add_argument("--start-cue", default="0", help="comma-separated sample.start_cue values, one agent each")
     args = ap.parse_args()
+    cues = [float(x) for x in args.start_cue.split(",")]
 
     import torch
 
@@ -108,12 +112,13 @@ def main() -> None:
     limits = RunLimits.from_tracks(train)
     rows = [row("human B", real, real), {"system": "A's talk, any frame", "A's remaining talk (s, median)":
                                    any_frame_remaining(real)}]
-    for name, model in (("agent", agent), ("markov", markov)):
+    systems = [(f"agent, cue {c:g}" if c else "agent", agent, c) for c in cues] + [("markov", markov, 0.0)]
+    for name, model, cue in systems:
         for mode, plan in (("listen", listen_plan(real, agent=1)), ("selfplay", selfplay_plan([len(r) for r in real]))):
             tracks = []
             for s in range(1, args.samples + 1):
                 drawn = generate(sampler(model, "overlap"), plan, np.random.default_rng(s), desc=f"{name} {mode}",
-                                 limits=limits)
+                                 limits=limits, start_cue=cue)
                 tracks += [drawn[i, :len(r)] for i, r in enumerate(real)]
             rows.append(row(f"{name}, {mode}", tracks, real if mode == "listen" else None))
             print(rows[-1], flush=True)

@@ -177,9 +177,11 @@ def run_system(job: dict) -> dict:
                  "selected_step": summary.get("selected_step", -1)}
     facts["train_s"] = time.perf_counter() - t0
     limits = RunLimits.from_tracks(train)
+    cue = float(settings.get("start_cue", 0))  # sample.start_cue: starts inside the partner's talk follow its head
     generated = {}
     for s in range(1, job["samples"] + 1):
-        drawn = generate(factory, selfplay_plan(lengths), np.random.default_rng(s), desc="selfplay", limits=limits)
+        drawn = generate(factory, selfplay_plan(lengths), np.random.default_rng(s), desc="selfplay", limits=limits,
+                         start_cue=cue)
         for i, n in enumerate(lengths):
             generated[f"{i}.{s}"] = drawn[i, :n]
     continued: dict[int, dict] = {}
@@ -189,12 +191,13 @@ def run_system(job: dict) -> dict:
         for s in range(1, job["samples"] + 1):
             drawn = generate(prompt_factory(prompt) if prompt_factory else factory, continuation_plan(real, prompt),
                              np.random.default_rng(s),
-                             desc="continuation", limits=limits)
+                             desc="continuation", limits=limits, start_cue=cue)
             for i, n in enumerate(lengths):
                 continued[prompt][f"{i}.{s}"] = events_from_tokens(drawn[i, :n])
     listened = {}  # listen mode: the real A throughout, the system answers on B (the workflow's listen_agent)
     for s in range(1, job["samples"] + 1) if job["listen"] else ():
-        drawn = generate(factory, listen_plan(real, agent=1), np.random.default_rng(s), desc="listen", limits=limits)
+        drawn = generate(factory, listen_plan(real, agent=1), np.random.default_rng(s), desc="listen", limits=limits,
+                         start_cue=cue)
         for i, n in enumerate(lengths):
             listened[f"{i}.{s}"] = events_from_tokens(drawn[i, :n])
     facts["sample_s"] = time.perf_counter() - t0 - facts["train_s"]
