@@ -7,7 +7,7 @@ import torch
 
 from babbler.models.baselines import MarkovModel
 from babbler.models.durations import RunHazard
-from babbler.models.transformer import FrameTransformer
+from babbler.models.transformer import FrameTransformer, silence_probability
 from babbler.sampling import STOP_RULES, RunLimits, RunTracker, StartCue, temper
 
 
@@ -71,8 +71,8 @@ class Agent:
             self.counts.push(frame)
             p = (1 - self.markov_weight) * p + self.markov_weight * self.counts.next_probs()[0, seat]
         if self.cue is not None:  # the partner head's probability that the partner is silent at the next frame
-            q = torch.softmax(out.partner.float(), dim=-1)[0, 0].item()
-            p = self.cue.apply(p, np.array(q), np.array(self.own > 0), np.array(int(partner_token) > 0))
+            q = silence_probability(out.partner)[0]
+            p = self.cue.apply(p, q, np.array(self.own > 0), np.array(int(partner_token) > 0))
         return temper(p, self.temperature)
 
     def step(self, partner_token: int) -> int:

@@ -51,8 +51,8 @@ class EnsembleStream:
 
     def partner_silence(self) -> np.ndarray | None:
         """The weighted mean of the partner-head silence probabilities of the members that have a partner head."""
-        have = [(w, s.partner_silence()) for w, s in zip(self.weights, self.streams) if hasattr(s, "partner_silence")]
-        have = [(w, q) for w, q in have if q is not None]
+        heads = [(w, getattr(s, "partner_silence", lambda: None)()) for w, s in zip(self.weights, self.streams)]
+        have = [(w, q) for w, q in heads if q is not None]
         if not have:
             return None
         return sum(w * q for w, q in have) / sum(w for w, _ in have)

@@ -273,6 +273,11 @@ class FrameTransformer(nn.Module):
         return sum(p.numel() for p in self.parameters() if p.requires_grad)
 
 
+def silence_probability(logits: torch.Tensor) -> np.ndarray:
+    """The probability of the silence token (index 0) from (…, VOCAB) logits, as float64 on the CPU."""
+    return torch.softmax(logits.float(), dim=-1)[..., 0].cpu().numpy().astype(np.float64)
+
+
 class TransformerStream:
     """Two agents per dialogue: view A (own = A) and view B (own = B) share the network, one batch of 2·B.
 
@@ -297,7 +302,7 @@ class TransformerStream:
             seat = torch.arange(2).repeat_interleave(len(t)).to(device)
         out, self.cache = self.model.step(own.to(device), other.to(device), self.cache, seat)
         self.logits = out.own.float().cpu()
-        self.partner_logits = out.partner.float().cpu()
+        self.partner_logits = out.partner  # left on the device: read only by partner_silence (sample.start_cue)
         if self.hazard is not None:
             self.hazard.observe(own.numpy(), out.duration.float().cpu(), other.numpy())
 
@@ -313,7 +318,7 @@ class TransformerStream:
 
     def partner_silence(self) -> np.ndarray:
         """(batch, 2): view A's partner-head probability that B is silent at the next frame, and view B's that A is."""
-        q = torch.softmax(self.partner_logits, dim=-1)[:, 0].numpy().astype(np.float64)
+        q = silence_probability(self.partner_logits)
         return np.stack([q[: self.batch], q[self.batch :]], axis=1)
 
     def repeat(self, k: int) -> None:
