@@ -20,7 +20,7 @@ from tqdm import tqdm
 from babbler.agent import Agent
 from babbler.dataset import SpeakerScale
 from babbler.errors import InputError
-from babbler.fileio import atomic_path
+from babbler.fileio import atomic_path, audio_info
 from babbler.frontend import HOP, STREAM_RATE, StreamingFrontEnd
 from babbler.models.baselines import MarkovModel
 from babbler.models.transformer import FrameTransformer
@@ -103,10 +103,7 @@ class Conversation:
 
 def read_partner(path: str | Path) -> np.ndarray:
     """A one-speaker recording (WAV/FLAC, any rate) as 16 kHz float samples; InputError names the file's problem."""
-    try:
-        info = sf.info(str(path))
-    except (RuntimeError, sf.LibsndfileError) as exc:
-        raise InputError(path, f"not a readable audio file ({exc})") from exc
+    info = audio_info(path)  # missing, empty, unreadable or truncated: named as the workflow's stages name them
     if info.channels != 1:
         raise InputError(path, f"expected a one-speaker (mono) recording, found {info.channels} channels; "
                                "split a stereo dialogue with the workflow's mono stage first")

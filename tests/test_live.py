@@ -217,9 +217,15 @@ def test_respond_command_refuses_bad_input_and_leaves_nothing(demo_agent, tmp_pa
     sf.write(stereo, np.zeros((16000, 2)), 16000)
     empty = tmp_path / "empty.wav"
     sf.write(empty, np.zeros(0), 16000)
+    short = tmp_path / "short.wav"
+    sf.write(short, np.zeros(100), 16000)
     text = tmp_path / "notes.wav"
     text.write_text("not audio")
-    for bad, problem in ((stereo, "found 2 channels"), (empty, "less than one 20 ms hop"), (text, "not a readable")):
+    cut = tmp_path / "cut.wav"  # a partial copy: the header promises more data than the file holds
+    sf.write(cut, np.zeros(16000), 16000)
+    cut.write_bytes(cut.read_bytes()[:-2000])
+    for bad, problem in ((stereo, "found 2 channels"), (empty, "holds no samples"), (short, "less than one 20 ms hop"),
+                         (text, "not a readable"), (cut, "truncated"), (tmp_path / "absent.wav", "does not exist")):
         out = tmp_path / f"{bad.stem}.out.wav"
         assert cli_main(["respond", "--model", str(model_path), str(bad), str(out), "--quiet"]) == 2
         err = capsys.readouterr().err
