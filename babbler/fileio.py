@@ -203,13 +203,19 @@ def read_va(path: str | Path) -> pd.DataFrame:
     text where a time belongs, an infinite time and a segment that ends before it starts are errors. The index of the
     returned table is the row's position in the file (line = index + 2)."""
     path = Path(path)
-    try:
-        va = pd.read_csv(path, dtype={"speaker": str})
+    try:  # spaces after the commas (as spreadsheets and hand edits leave them) are not part of a name or value
+        va = pd.read_csv(path, dtype={"speaker": str}, skipinitialspace=True)
     except Exception as exc:
         raise InputError(path, f"not a readable CSV ({exc})") from exc
+    va.columns = [str(c).strip() for c in va.columns]
     missing = [c for c in VA_COLUMNS if c not in va.columns]
     if missing:
-        raise InputError(path, f"voice-activity file lacks column(s) {', '.join(missing)}")
+        header = ",".join(va.columns)
+        sep = next((f" separated by {name} rather than commas" for ch, name in ((";", "semicolons"), ("\t", "tabs"))
+                    if ch in header), "")
+        raise InputError(path, f"voice-activity file lacks column(s) {', '.join(missing)} (its header: {header!r}"
+                               f"{sep}; expected speaker,start,end)")
+    va["speaker"] = va["speaker"].str.strip()
     bad = ~va["speaker"].isin(["A", "B"])
     if bad.any():
         raise InputError(path, f"speaker must be A or B, found {sorted(set(va.loc[bad, 'speaker'].astype(str)))} "

@@ -148,6 +148,12 @@ def test_bad_va_rows_are_logged_with_file_and_line_never_fixed_in_silence(tmp_pa
     va_file.write_text("speaker,start,end\nA,0.5,1.0\nB,2.0,inf\n")  # was an OverflowError naming no file
     with pytest.raises(InputError, match=r"x\.csv: line 3: an infinite time \(2 s to inf s\)"):
         read_va(va_file)
+    va_file.write_text("speaker, start, end\nA , 0.5, 1.0\nB, 1.2 ,2.0\n")  # spaces around the commas
+    assert read_va(va_file).values.tolist() == [["A", 0.5, 1.0], ["B", 1.2, 2.0]]
+    va_file.write_text("speaker;start;end\nA;0.5;1.0\n")
+    with pytest.raises(InputError, match=r"lacks column\(s\) speaker, start, end \(its header: 'speaker;start;end' "
+                                         r"separated by semicolons rather than commas; expected speaker,start,end\)"):
+        read_va(va_file)
 
 
 def _va_file(path, a_words, b_words):
