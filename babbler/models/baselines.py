@@ -115,16 +115,18 @@ class MarkovModel:
     name: str = "markov"
     adapt: float = 0.0  # > 0: each stream adapts to its dialogue's first frames, the fitted chain a prior this strong
     adapt_frames: int = 0  # how many of a dialogue's first frames it adapts to (a continuation's prompt)
+    seat: bool = False  # fitted as recorded (A's and B's habits apart), not over both role assignments
 
     @classmethod
-    def fit(cls, dialogues: list[np.ndarray], order: int = 8, beta: float = 2.0) -> "MarkovModel":
-        """Transition counts of every order up to `order` (both role assignments) and per-state token dists."""
+    def fit(cls, dialogues: list[np.ndarray], order: int = 8, beta: float = 2.0, seat: bool = False) -> "MarkovModel":
+        """Transition counts of every order up to `order` and per-state token dists: over both role assignments (a
+        chain symmetric in the two speakers) or, with `seat`, as recorded (A's and B's habits kept apart)."""
         if not 1 <= order <= 10:
             raise ValueError(f"markov order must be 1…10, got {order}")
         counts = [np.zeros((4**j, 4)) for j in range(order + 1)]
         per_state: list[list[list[np.ndarray]]] = [[[], []] for _ in range(4)]
         for tok in dialogues:
-            for view in (tok, tok[:, ::-1]):  # speaker-swap: the chain is symmetric in the two roles
+            for view in (tok,) if seat else (tok, tok[:, ::-1]):  # speaker-swap: symmetric in the two roles
                 va = view > 0
                 state = va[:, 0].astype(np.int64) + 2 * va[:, 1].astype(np.int64)
                 for j in range(order + 1):
@@ -140,7 +142,7 @@ class MarkovModel:
         for st in range(4):
             for s in range(2):
                 speech[st, s] = _token_dist(np.concatenate(per_state[st][s]))
-        return cls(order, counts, beta, speech)
+        return cls(order, counts, beta, speech, seat=seat)
 
     def adapted(self, prior_frames: float, frames: int) -> "MarkovModel":
         """The same chain whose streams adapt to the first `frames` frames of their dialogue (a continuation's
@@ -169,7 +171,7 @@ class MarkovModel:
     def state_dict(self) -> dict:
         """Arrays that define the model (for torch.save)."""
         return {"kind": self.name, "order": self.order, "counts": self.counts, "beta": self.beta,
-                "speech_tokens": self.speech_tokens}
+                "speech_tokens": self.speech_tokens, "seat": self.seat}
 
 
 class MarkovStream:
@@ -225,5 +227,6 @@ def load_baseline(state: dict):
     if state["kind"] == "independent":
         return IndependentModel(state["hazard_on"], state["hazard_off"], state["p_on"], state["speech_tokens"])
     if state["kind"] == "markov":
-        return MarkovModel(state["order"], state["counts"], state["beta"], state["speech_tokens"])
+        return MarkovModel(state["order"], state["counts"], state["beta"], state["speech_tokens"],
+                           seat=bool(state.get("seat", False)))  # files written before the option: symmetric
     raise ValueError(f"unknown baseline {state['kind']!r}")
