@@ -3,7 +3,7 @@ mode and in selfplay.
 
 Usage:  python bench/listen_overlaps.py ZIP --trained MODEL.pt [--markov-weight 0.5] [--split val|test]
                                         [--split-shares 0.125,0.125] [--max-minutes 5] [--samples 1]
-                                        [--start-cue 0,2]
+                                        [--start-cue 0,2] [--markov-seat]
 ZIP is the NXT annotations zip (e.g. ../shared/data/maptask-timed-units.zip); MODEL.pt a trained frame Transformer
 (e.g. the workflow's results/models/maptask/transformer.pt). The split is the workflow's seeded one (corpus.seed 1).
 The agent is the config's: (1 − w)·Transformer + w·`markov` (order 8, fitted on the train split), stop rule
@@ -90,6 +90,9 @@ def main() -> None:
     ap.add_argument("--max-minutes", type=float, default=5.0, help="cut each dialogue at this length (0: whole)")
     ap.add_argument("--samples", type=int, default=1, help="sampling seeds 1…N per mode")
     ap.add_argument("--start-cue", default="0", help="comma-separated sample.start_cue values, one agent each")
+    ap.add_argument("--markov-seat", action="store_true",
+                    help="the count model (of the agent and alone) fitted as recorded, A's and B's habits apart "
+                         "(model.markov.seat)")
     args = ap.parse_args()
     cues = [float(x) for x in args.start_cue.split(",")]
 
@@ -106,7 +109,7 @@ def main() -> None:
     train = [sc.tokens[d] for d in sc.by["train"]]
     cut = int(args.max_minutes * 60 * TOKEN_RATE) or None
     real = [sc.tokens[d][:cut] for d in sc.by[args.split]]
-    markov = MarkovModel.fit(train)
+    markov = MarkovModel.fit(train, seat=args.markov_seat)
     w = args.markov_weight
     agent = Ensemble([load_model(args.trained), markov], (1 - w, w)) if w else load_model(args.trained)
     limits = RunLimits.from_tracks(train)

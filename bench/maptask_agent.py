@@ -6,10 +6,11 @@ Usage:  python bench/maptask_agent.py ZIP [--variants NAME:key=value,...;NAME:..
 ZIP is the NXT annotations zip (e.g. ../shared/data/maptask-timed-units.zip). The tokens are the design's 50 Hz
 tokens with one fixed speech token (timing only: the rendered prosody of a timing-only corpus carries no turn cues),
 the split is the workflow's seeded default (corpus.seed 1, val 0.125, test 0.25). Every variant of the transformer
-(keys of `model.transformer`, `train`, `sample.stop`, `sample.markov_weight` and `sample.prompt_adapt`;
+(keys of `model.transformer`, `train`, `sample.stop`, `sample.markov_weight`, `sample.prompt_adapt` and
+`markov_seat`, the interpolated count model's `model.markov.seat`;
 `train_dialogues=N`: the variant, its count model and its run limits see a seeded N of the train dialogues) is trained
 with each training seed;
-`markov` and `independent` are fitted once. Each system then babbles `--samples` selfplay dialogues per dialogue of
+`markov` and `independent` are fitted once (`markov` with `model.markov.seat` under --markov-seat). Each system then babbles `--samples` selfplay dialogues per dialogue of
 the split (sampling seeds 1…samples). `human.K` (`--oracle-draws`) stands in real dialogues of the train split for
 generated ones: what a perfect model of human timing would score. The script prints per system and training seed:
   * the W1 ratio of IPU, pause, gap, overlap_between and FTO against the split's human dialogues (W1 over the mean W1
@@ -108,6 +109,11 @@ def _typed(cls, settings: dict[str, str]) -> dict:
     return {k: as_bool[v.lower()] if types[k] is bool else types[k](v) for k, v in settings.items() if k in types}
 
 
+def _flag(settings: dict[str, str], key: str) -> bool:
+    """A true/false setting of a variant (1/0 too), false when absent."""
+    return settings.get(key, "false").lower() in ("1", "true")
+
+
 def run_system(job: dict) -> dict:
     """Train (or fit) one system, sample selfplay on the split, return its generated events and training facts."""
     import torch
@@ -126,7 +132,7 @@ def run_system(job: dict) -> dict:
     prompt_factory = None  # the continuation's model, given its prompt length (default: the selfplay one)
     lengths = [min(len(t), job["max_frames"] or len(t)) for t in split]
     if job["kind"] == "markov":
-        model = MarkovModel.fit(train, order=int(settings.get("order", 8)))
+        model = MarkovModel.fit(train, order=int(settings.get("order", 8)), seat=_flag(settings, "seat"))
         factory = model.stream
     elif job["kind"] == "independent":
         model = IndependentModel.fit(train)
@@ -164,7 +170,7 @@ def run_system(job: dict) -> dict:
         weight = float(settings.get("markov_weight", 0))  # sample.markov_weight: interpolate with the count model
         stop = settings.get("stop", "overlap")
         if weight:
-            markov = MarkovModel.fit(train)
+            markov = MarkovModel.fit(train, seat=_flag(settings, "markov_seat"))  # model.markov.seat
             model = Ensemble([net, markov], (1 - weight, weight))
             adapt = float(settings.get("prompt_adapt", 0))  # sample.prompt_adapt: the chain adapts to the prompt
 
@@ -257,6 +263,8 @@ def main() -> None:
                          "perfect model of human timing would be)")
     ap.add_argument("--listen", action="store_true",
                     help="also score listen mode (the system answers the real A on B): FTO median and overlap share")
+    ap.add_argument("--markov-seat", action="store_true",
+                    help="fit the markov baseline as recorded, A's and B's habits apart (model.markov.seat)")
     ap.add_argument("--prompt-seconds", default="",
                     help="also score continuation with prompts this long (seconds, comma-separated)")
     args = ap.parse_args()
@@ -285,7 +293,8 @@ def main() -> None:
         prompt_only = prompt_pearson(dict(enumerate(real_cut)), list(range(len(real_cut))), p)
         print(f"prompt-only baseline, {p:g} s prompts:",
               {k: round(prompt_only[k], 3) for k in (*CONTINUATION_TYPES, "avg")})
-    jobs = [{**base, "kind": k, "name": k, "seed": 0, "settings": {}} for k in ("markov", "independent")]
+    baselines = {"markov": {"seat": str(args.markov_seat)}, "independent": {}}
+    jobs = [{**base, "kind": k, "name": k, "seed": 0, "settings": settings} for k, settings in baselines.items()]
     jobs += [{**base, "kind": "human", "name": "human", "seed": s, "settings": {}} for s in range(1, args.oracle_draws + 1)]
     for name, settings in parse_variants(args.variants).items():
         for seed in (int(s) for s in args.seeds.split(",")):
