@@ -10,9 +10,10 @@ the split is the workflow's seeded default (corpus.seed 1, val 0.125, test 0.25)
 `markov_seat`, the interpolated count model's `model.markov.seat`;
 `train_dialogues=N`: the variant, its count model and its run limits see a seeded N of the train dialogues) is trained
 with each training seed;
-`markov` and `independent` are fitted once (`markov` with `model.markov.seat` under --markov-seat). Each system then babbles `--samples` selfplay dialogues per dialogue of
-the split (sampling seeds 1…samples). `human.K` (`--oracle-draws`) stands in real dialogues of the train split for
-generated ones: what a perfect model of human timing would score. The script prints per system and training seed:
+`markov` and `independent` are fitted once (`markov` with `model.markov.seat` under --markov-seat). Each system
+then babbles `--samples` selfplay dialogues per dialogue of the split (sampling seeds 1…samples). `human.K`
+(`--oracle-draws`) stands in real dialogues of the train split for generated ones: what a perfect model of human
+timing would score. The script prints per system and training seed:
   * the W1 ratio of IPU, pause, gap, overlap_between and FTO against the split's human dialogues (W1 over the mean W1
     between disjoint halves of the human dialogues of the same size, as the evaluate stage computes it) and their mean;
   * the mean absolute difference of seconds per minute of IPU, pause, gap and overlap (dGSLM/NTPP convention);
@@ -102,16 +103,18 @@ def parse_variants(text: str) -> dict[str, dict[str, str]]:
     return out
 
 
+AS_BOOL = {"1": True, "true": True, "0": False, "false": False}  # a variant's true/false values
+
+
 def _typed(cls, settings: dict[str, str]) -> dict:
     """The settings that are fields of dataclass `cls`, converted to the field's type."""
     types = {f.name: float if f.default is None else type(f.default) for f in fields(cls)}  # None: an optional number
-    as_bool = {"1": True, "true": True, "0": False, "false": False}
-    return {k: as_bool[v.lower()] if types[k] is bool else types[k](v) for k, v in settings.items() if k in types}
+    return {k: AS_BOOL[v.lower()] if types[k] is bool else types[k](v) for k, v in settings.items() if k in types}
 
 
 def _flag(settings: dict[str, str], key: str) -> bool:
     """A true/false setting of a variant (1/0 too), false when absent."""
-    return settings.get(key, "false").lower() in ("1", "true")
+    return AS_BOOL[settings.get(key, "false").lower()]
 
 
 def run_system(job: dict) -> dict:
