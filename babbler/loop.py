@@ -18,7 +18,8 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from babbler.fileio import atomic_path
+from babbler.errors import InputError
+from babbler.models.files import load_torch, save_torch
 
 log = logging.getLogger(__name__)
 
@@ -67,9 +68,8 @@ def config_hash(model_cfg, train_cfg, data_id: str) -> str:
 
 def write_checkpoint(path, run_id: str, model, opt, sched, rng: np.random.Generator, **state) -> None:
     """Atomically save everything a resumed run needs: weights, optimizer, scheduler, RNG, loop state."""
-    with atomic_path(path) as tmp:
-        torch.save({"run_id": run_id, "model": model.state_dict(), "optimizer": opt.state_dict(),
-                    "scheduler": sched.state_dict(), "rng": _rng_state(rng), **state}, tmp)
+    save_torch(path, {"run_id": run_id, "model": model.state_dict(), "optimizer": opt.state_dict(),
+                      "scheduler": sched.state_dict(), "rng": _rng_state(rng), **state})
 
 
 def load_checkpoint(path, run_id: str, model, opt, sched, rng: np.random.Generator, device) -> dict | None:
@@ -78,7 +78,11 @@ def load_checkpoint(path, run_id: str, model, opt, sched, rng: np.random.Generat
     if not path.exists():
         return None
     # on the CPU: the RNG states must stay CPU byte tensors; the weights and optimizer state move on loading
-    ck = torch.load(path, map_location="cpu", weights_only=False)
+    try:
+        ck = load_torch(path)
+    except InputError as exc:  # never unpickled as code: an older loop's checkpoint, or a damaged file
+        log.warning("ignoring %s; starting afresh", exc)
+        return None
     if ck.get("run_id") != run_id:
         log.warning("ignoring %s: it belongs to other settings or other training data; starting afresh", path)
         return None

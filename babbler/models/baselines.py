@@ -222,11 +222,21 @@ class MarkovStream:
         self.history = np.concatenate([state[:, None], self.history], axis=1)[:, : self.m.order]
 
 
+BASELINES = ("markov", "independent")
+
+
+def _array(x) -> np.ndarray:
+    """A saved array (a tensor in files saved to load without code, an array in memory) as numpy."""
+    return x.numpy() if hasattr(x, "numpy") else np.asarray(x)
+
+
 def load_baseline(state: dict):
-    """Rebuild a baseline from its state_dict."""
+    """Rebuild a baseline from its state_dict (as saved, tensors in place of arrays)."""
     if state["kind"] == "independent":
-        return IndependentModel(state["hazard_on"], state["hazard_off"], state["p_on"], state["speech_tokens"])
+        return IndependentModel(_array(state["hazard_on"]), _array(state["hazard_off"]), float(state["p_on"]),
+                                _array(state["speech_tokens"]))
     if state["kind"] == "markov":
-        return MarkovModel(state["order"], state["counts"], state["beta"], state["speech_tokens"],
+        return MarkovModel(int(state["order"]), [_array(c) for c in state["counts"]], float(state["beta"]),
+                           _array(state["speech_tokens"]),
                            seat=bool(state.get("seat", False)))  # files written before the option: symmetric
     raise ValueError(f"unknown baseline {state['kind']!r}")

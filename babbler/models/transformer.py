@@ -29,7 +29,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from babbler.dataset import VOCAB
-from babbler.fileio import atomic_path
+from babbler.models.files import save_torch
 from babbler.models import joint_from_marginals
 from babbler.models.clock import N_FEATURES, SIZES, TEMPO, Clock, clock_features, columns, knot_weights
 from babbler.models.durations import DUR_BINS, RunHazard
@@ -342,9 +342,8 @@ class TransformerStream:
 
 def save_transformer(path, model: FrameTransformer, extra: dict | None = None) -> None:
     """Save config and weights (what sampling needs)."""
-    with atomic_path(path) as tmp:
-        torch.save({"kind": "transformer", "config": asdict(model.cfg), "state": model.state_dict(),
-                    **(extra or {})}, tmp)
+    save_torch(path, {"kind": "transformer", "config": asdict(model.cfg), "state": model.state_dict(),
+                      **(extra or {})})
 
 
 def load_transformer(state: dict) -> FrameTransformer:

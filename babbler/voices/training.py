@@ -13,7 +13,9 @@ import numpy as np
 import pandas as pd
 import torch
 
+from babbler.errors import InputError
 from babbler.fileio import atomic_path
+from babbler.models.files import load_torch, save_torch
 from babbler.loop import config_hash, data_fingerprint, fit
 from babbler.voices.features import Crop, VoiceItem, crop_items
 
@@ -116,13 +118,12 @@ def train_voice(model: NeuralVoice, train: list[VoiceItem], val: list[VoiceItem]
 
 def save_voice(path: str | Path, model, extra: dict | None = None) -> None:
     """Save a neural voice: its kind, config and weights."""
-    with atomic_path(path) as tmp:
-        torch.save({"kind": model.kind, "config": asdict(model.cfg), "state": model.state_dict(), **(extra or {})}, tmp)
+    save_torch(path, {"kind": model.kind, "config": asdict(model.cfg), "state": model.state_dict(), **(extra or {})})
 
 
 def load_voice_state(path: str | Path, kind: str) -> dict:
     """A saved voice's dict, checked to be of `kind`."""
-    state = torch.load(path, map_location="cpu", weights_only=False)
+    state = load_torch(path)
     if state.get("kind") != kind:
-        raise ValueError(f"{path}: a saved {state.get('kind')!r} model, not a {kind!r} voice")
+        raise InputError(path, f"a saved {state.get('kind')!r} model, not a {kind!r} voice")
     return state
