@@ -10,14 +10,9 @@ from babbler.errors import BabblerError
 
 def _saved_model(path: str, kind: type, need: str):
     """The model saved at `path` if it is a `kind`; otherwise a BabblerError naming the file and what `need`s it."""
-    import pickle
-
     from babbler.models.io import load_model
 
-    try:
-        model = load_model(path)
-    except (OSError, RuntimeError, KeyError, AttributeError, pickle.UnpicklingError) as exc:
-        raise BabblerError(f"{path}: not a babbler model file ({exc})") from exc
+    model = load_model(path)  # InputError naming the file and what it holds instead
     if not isinstance(model, kind):
         raise BabblerError(f"{path}: a {type(model).__name__} model; {need}")
     return model
@@ -34,17 +29,39 @@ def agent_model(path: str, threads: int):
                         "the live agent needs a trained transformer (results/models/{corpus}/transformer.pt)")
 
 
+# Each numeric option's rule: a config setting's schema (the same rule as in config.yaml), or its own.
+OPTION_RULES: dict[str, str | dict] = {
+    "seed": "sample.seed",
+    "temperature": "sample.temperature",
+    "markov_weight": "sample.markov_weight",
+    "start_cue": "sample.start_cue",
+    "threads": {"type": "integer", "minimum": 1},
+    "agent_f0": {"type": "number", "minimum": 50, "maximum": 500},  # Hz: the range of human voices' median F0
+    "max_sessions": {"type": "integer", "minimum": 1},
+    "port": {"type": "integer", "minimum": 0, "maximum": 65535},
+}
+
+
+def check_options(args: argparse.Namespace) -> None:
+    """Raise BabblerError naming the first numeric option that breaks its rule (OPTION_RULES)."""
+    from babbler.config import number_problem, setting_rule
+
+    for name, rule in OPTION_RULES.items():
+        if getattr(args, name, None) is None:
+            continue
+        problem = number_problem(getattr(args, name), setting_rule(rule) if isinstance(rule, str) else rule)
+        if problem:
+            where = f" (as {rule} in the config)" if isinstance(rule, str) else ""
+            raise BabblerError(f"--{name.replace('_', '-')} {problem}{where}")
+
+
 def agent_options(args: argparse.Namespace) -> dict:
     """The Agent's `start_cue` (--start-cue) and its `markov` and `markov_weight` (--markov PATH --markov-weight W;
     none without --markov)."""
-    if args.start_cue < 0:
-        raise BabblerError(f"--start-cue must be >= 0, got {args.start_cue}")
     if not args.markov:
         return {"start_cue": args.start_cue}
     from babbler.models.baselines import MarkovModel
 
-    if not 0.0 <= args.markov_weight <= 1.0:
-        raise BabblerError(f"--markov-weight must be in [0, 1], got {args.markov_weight}")
     markov = _saved_model(args.markov, MarkovModel,
                           "--markov needs the markov baseline (results/models/{corpus}/markov.pt)")
     return {"markov": markov, "markov_weight": args.markov_weight, "start_cue": args.start_cue}
@@ -75,7 +92,12 @@ def _live(args: argparse.Namespace) -> int:
     options = agent_options(args)
     record = Path(args.record) if args.record else None
     if record is not None:
-        record.mkdir(parents=True, exist_ok=True)
+        if record.exists() and not record.is_dir():
+            raise BabblerError(f"--record {record}: a file is in the way; give a folder (new or existing) to record to")
+        try:
+            record.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BabblerError(f"--record {record}: cannot make the folder ({exc.strerror or exc})") from exc
     serve(LiveConfig(model, temperature=args.temperature, seed=args.seed, max_sessions=args.max_sessions,
                      record=record, agent_f0=args.agent_f0, **options), host=args.host, port=args.port)
     return 0
@@ -132,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `babbler` console script."""
     args = parser().parse_args(argv)
     try:
+        check_options(args)
         return args.func(args)
     except BabblerError as exc:
         print(f"babbler: error: {exc}", file=sys.stderr)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import math
+from pathlib import Path
+
 import yaml
 
 from babbler.errors import ConfigError
@@ -38,9 +42,45 @@ def coerce_to_schema(config: dict, schema: dict) -> dict:
     return walk(config, schema)
 
 
+SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
+
+
+@functools.cache
+def schema() -> dict:
+    """The config schema (schemas/config.schema.yaml beside the package): the one home of every setting's rules."""
+    return yaml.safe_load(SCHEMA_PATH.read_text())
+
+
+def setting_rule(key: str) -> dict:
+    """The schema of one setting, e.g. `setting_rule("sample.temperature")`."""
+    node = schema()
+    for part in key.split("."):
+        node = node["properties"][part]
+    return node
+
+
+def number_problem(value: float, rule: dict) -> str | None:
+    """What is wrong with a number under a schema rule (type, minimum, maximum, their exclusive forms), or None.
+
+    Unlike JSON Schema, NaN and infinities are always wrong: no setting of babbler means either."""
+    if not math.isfinite(value):
+        return f"must be a finite number, got {value}"
+    if rule.get("type") == "integer" and value != int(value):
+        return f"must be a whole number, got {value}"
+    for bound, ok, words in (("minimum", value.__ge__, ">="), ("exclusiveMinimum", value.__gt__, ">"),
+                             ("maximum", value.__le__, "<="), ("exclusiveMaximum", value.__lt__, "<")):
+        if bound in rule and not ok(rule[bound]):
+            return f"must be {words} {rule[bound]:g}, got {value:g}"
+    return None
+
+
 def check_config(config: dict) -> None:
     """Raise ConfigError naming the key if a schema-valid config is still unusable."""
     from babbler.corpora import CORPORA
+
+    for key, value in _numbers(config):
+        if not math.isfinite(value):
+            raise ConfigError(key, f"must be a finite number, got {value}")
 
     corpus = config["corpus"]
     split = corpus["split"]
@@ -66,6 +106,18 @@ def check_config(config: dict) -> None:
             key, ours, theirs = mismatch
             raise ConfigError(f"voice.tacotron_wavenet.model.{key}", f"{ours} differs from voice.tacotron.model.{key} "
                               f"= {theirs}: the vocoder is trained on the Tacotron's mel analysis; set both alike")
+
+
+def _numbers(node, key: str = ""):
+    """(dotted key, value) of every float in a config (JSON Schema lets NaN and infinities through)."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _numbers(v, f"{key}.{k}" if key else str(k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _numbers(v, f"{key}[{i}]")
+    elif isinstance(node, float):
+        yield key, node
 
 
 def dialogue_ids(config: dict) -> list[str]:
