@@ -66,29 +66,32 @@ class LiveSession:
 @dataclass
 class Conversation:
     """What a live loop heard and said, hop by hop, aligned for writing: the agent's answer to hop t is its frame
-    t + 1."""
+    t + 1. The tokens take a byte a frame; the audio is kept only with `keep_audio` (a live session streams its
+    recording to disk instead, babbler.live.Recording)."""
 
+    keep_audio: bool = True
     partner: list[np.ndarray] = field(default_factory=list)
     agent: list[np.ndarray] = field(default_factory=lambda: [np.zeros(HOP)])  # the agent is silent in frame 0
-    heard: list[int] = field(default_factory=list)
-    said: list[int] = field(default_factory=lambda: [0])
+    heard: bytearray = field(default_factory=bytearray)
+    said: bytearray = field(default_factory=lambda: bytearray(1))
 
     def add(self, partner: np.ndarray, heard: int, agent: np.ndarray, said: int) -> None:
         """One hop: the partner's audio and token, the agent's audio and token for the next frame."""
-        self.partner.append(partner)
+        if self.keep_audio:
+            self.partner.append(partner)
+            self.agent.append(agent)
         self.heard.append(heard)
-        self.agent.append(agent)
         self.said.append(said)
 
     def va(self) -> pd.DataFrame:
         """Both speakers' VA (A = the partner as the front end heard it, B = the agent)."""
         n = len(self.heard)
-        return frames_to_segments({"A": np.repeat(np.array(self.heard) > 0, VA_PER_TOKEN),
-                                   "B": np.repeat(np.array(self.said[:n]) > 0, VA_PER_TOKEN)})
+        return frames_to_segments({"A": np.repeat(np.frombuffer(self.heard, np.uint8) > 0, VA_PER_TOKEN),
+                                   "B": np.repeat(np.frombuffer(self.said, np.uint8)[:n] > 0, VA_PER_TOKEN)})
 
     def write(self, out_path: str | Path, va_path: str | Path) -> pd.DataFrame:
-        """Write the stereo 16 kHz WAV (partner, agent; scaled under full scale, both channels alike) and the VA,
-        both or neither; return the VA."""
+        """Write the stereo 16 kHz audio (partner, agent; scaled under full scale, both channels alike) in the format
+        its suffix names (WAV or FLAC) and the VA, both or neither; return the VA."""
         n = len(self.heard)
         stereo = np.stack([np.concatenate(self.partner), np.concatenate(self.agent[:n])], axis=1)
         peak = np.abs(stereo).max()
@@ -96,9 +99,37 @@ class Conversation:
             stereo *= 0.99 / peak
         va = self.va()
         with atomic_path(out_path) as tmp_audio, atomic_path(va_path) as tmp_va:
-            sf.write(str(tmp_audio), stereo, STREAM_RATE, subtype="PCM_16", format="WAV")
+            sf.write(str(tmp_audio), stereo, STREAM_RATE, subtype="PCM_16", format=audio_format(out_path))
             va.round(2).to_csv(tmp_va, index=False)
         return va
+
+
+AUDIO_FORMATS = {".wav": "WAV", ".flac": "FLAC"}  # suffix → the soundfile format written
+
+
+def audio_format(path: str | Path) -> str:
+    """The format an output's suffix names; InputError for any other suffix."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in AUDIO_FORMATS:
+        raise InputError(path, f"babbler writes {' or '.join(AUDIO_FORMATS.values())} audio "
+                               f"({', '.join(AUDIO_FORMATS)}), not {suffix or 'a file without a suffix'}")
+    return AUDIO_FORMATS[suffix]
+
+
+def check_outputs(inputs: list[str | Path], outputs: list[str | Path]) -> None:
+    """Raise InputError before any work if an output is a folder, is one of the inputs (also through a link), or
+    two outputs are one file: a user's recording is never overwritten, and both outputs are written or neither."""
+    seen: dict[Path, Path] = {}
+    for out in map(Path, outputs):
+        if out.is_dir():
+            raise InputError(out, "is a folder; give the name of a file to write")
+        for src in map(Path, inputs):
+            if out.resolve() == src.resolve() or (out.exists() and src.exists() and out.samefile(src)):
+                raise InputError(out, f"is the input {src} itself: babbler never writes over what it reads; "
+                                      f"name another output")
+        if out.resolve() in seen:
+            raise InputError(out, f"is named for two outputs ({seen[out.resolve()]} and {out})")
+        seen[out.resolve()] = out
 
 
 def read_partner(path: str | Path) -> np.ndarray:
@@ -119,7 +150,12 @@ def respond(model: FrameTransformer, partner_path: str | Path, out_path: str | P
             seed: int = 0, temperature: float = 1.0, agent_f0: float = 120.0, progress: bool = True,
             markov: MarkovModel | None = None, markov_weight: float = 0.0, start_cue: float = 0.0) -> pd.DataFrame:
     """Write `out_path` (stereo 16 kHz: partner, agent) and `va_path` (speaker A = partner as the front end heard
-    it, B = agent; default: beside the output as `.va.csv`); return that VA table."""
+    it, B = agent; default: beside the output as `.va.csv`); return that VA table. Nothing is written if an output
+    is a folder, is the partner's recording, or has a suffix other than .wav or .flac."""
+    out_path = Path(out_path)
+    va_path = Path(va_path) if va_path else out_path.with_suffix(".va.csv")
+    check_outputs([partner_path], [out_path, va_path])
+    audio_format(out_path)
     partner = read_partner(partner_path)
     session = LiveSession.create(model, seed=seed, temperature=temperature, agent_f0=agent_f0, markov=markov,
                                  markov_weight=markov_weight, start_cue=start_cue)
@@ -128,5 +164,4 @@ def respond(model: FrameTransformer, partner_path: str | Path, out_path: str | P
         hop = partner[h * HOP : (h + 1) * HOP]
         audio, heard, own = session.hop(hop)
         talk.add(hop, heard, audio, own)
-    out_path = Path(out_path)
-    return talk.write(out_path, Path(va_path) if va_path else out_path.with_suffix(".va.csv"))
+    return talk.write(out_path, va_path)
