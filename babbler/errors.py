@@ -18,6 +18,15 @@ class InputError(BabblerError):
         super().__init__(f"{self.path}: {problem}")
 
 
+class OutputError(BabblerError):
+    """A file cannot be written (a full disk, a folder in its place); the message names the file and the cause."""
+
+    def __init__(self, path: str | Path, problem: str):
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"cannot write {self.path}: {problem}")
+
+
 class ConfigError(BabblerError):
     """The workflow config is invalid; the message names the key."""
 

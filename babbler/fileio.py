@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
+import shutil
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,7 +17,7 @@ import numpy as np
 import pandas as pd
 import soundfile as sf
 
-from babbler.errors import InputError
+from babbler.errors import InputError, OutputError
 from babbler.va import SPEAKERS, VA_RATE
 
 log = logging.getLogger(__name__)
@@ -28,18 +30,55 @@ def current_umask() -> int:
     return mask
 
 
+def mount_point(path: str | Path) -> Path:
+    """The mount point of the file system that holds `path` (an existing file or folder)."""
+    path = Path(path).resolve()
+    while not os.path.ismount(path) and path != path.parent:
+        path = path.parent
+    return path
+
+
+FULL = 1 << 20  # bytes: a disk with less free space than this is full for any of the workflow's files
+
+
+def disk_full_error(dest: Path, exc: BaseException) -> OutputError | None:
+    """An OutputError naming `dest` and its disk if `exc` came from a full disk (ENOSPC, or a failed write with
+    less than FULL bytes left: libsndfile reports that only as "System error"), else None."""
+    folder = dest.parent if dest.parent.exists() else Path.cwd()
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        free = None
+    if getattr(exc, "errno", None) == errno.ENOSPC or (free is not None and free < FULL):
+        left = f"{free} bytes free" if free is not None else "no space left"
+        return OutputError(dest, f"the disk holding it ({mount_point(folder)}) is full ({left}); free some space "
+                                 f"there and run again (nothing half-written was kept)")
+    return None
+
+
 @contextmanager
 def atomic_path(dest: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside `dest` and rename it onto `dest` only if the block succeeds."""
+    """Yield a temporary path beside `dest` and rename it onto `dest` only if the block succeeds; a write that
+    fails on a full disk becomes an OutputError naming the file and the disk."""
     dest = Path(dest)
+    if dest.is_dir():
+        raise OutputError(dest, "a folder is in its place")
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp" + dest.suffix, dir=dest.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp" + dest.suffix, dir=dest.parent)
+    except OSError as exc:
+        raise disk_full_error(dest, exc) or exc
     os.close(fd)
     tmp_path = Path(tmp)
     os.chmod(tmp_path, 0o666 & ~current_umask())  # mkstemp makes 0600; outputs get the mode open() would give
     try:
         yield tmp_path
         os.replace(tmp_path, dest)
+    except (OSError, RuntimeError) as exc:  # soundfile's LibsndfileError is a RuntimeError
+        full = disk_full_error(dest, exc)
+        if full is None:
+            raise
+        raise full from exc
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
@@ -264,3 +303,4 @@ def read_prosody_va(paths: dict[str, str | Path]) -> tuple[dict[str, np.ndarray]
     if len(tracks["A"]) != len(tracks["B"]):
         raise InputError(paths["A"], f"has {len(tracks['A'])} frames but {paths['B']} has {len(tracks['B'])}")
     return tracks, len(tracks["A"]) / VA_RATE
+

@@ -103,8 +103,18 @@ def test_missing_side_silent_side_and_cut_archive_are_errors_naming_the_file(tmp
         switchboard.words_of(folder, "sw2001")
     whole = (tmp_path / "a.tar.gz").read_bytes()
     (tmp_path / "cut.tar.gz").write_bytes(whole[: len(whole) // 2])
-    with pytest.raises(InputError, match=r"cut\.tar\.gz: the alignments archive is truncated or corrupt"):
+    with pytest.raises(InputError, match=r"cut\.tar\.gz: the alignments archive is damaged") as theirs:
         switchboard.verify_archive(tmp_path / "cut.tar.gz")
+    with pytest.raises(InputError, match=r"cut\.tar\.gz: the alignments archive is damaged") as read:
+        switchboard.words_of(tmp_path / "cut.tar.gz", "sw2001")
+    for err in (theirs, read):  # the user's own copy: never advised to delete it, and left as it was
+        assert "delete" not in str(err.value) and "leaves your file as it is" in str(err.value)
+    assert (tmp_path / "cut.tar.gz").read_bytes() == whole[: len(whole) // 2]
+    fetched = tmp_path / "results" / "download" / "cut.tar.gz"  # the workflow's own download may be fetched again
+    fetched.parent.mkdir(parents=True)
+    fetched.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(InputError, match="delete it and run again to download it afresh"):
+        switchboard.verify_archive(fetched)
     (tmp_path / "other.tar.gz").write_bytes((tmp_path / "a.tar.gz").read_bytes())
     archive(tmp_path / "other.tar.gz", {"README": "no alignments here"})
     with pytest.raises(InputError, match="holds no \\*-ms98-a-word.text files"):

@@ -115,6 +115,27 @@ def channel_log_energy(audio: np.ndarray, sample_rate: int, block: int = 6000) -
     return 10 * np.log10(power + 1e-10)
 
 
+def speech_after_va(audio: np.ndarray, sample_rate: int, va: pd.DataFrame, min_tail: float = 5.0) -> float:
+    """The share of the recording after the VA's last segment (if that tail lasts `min_tail` s or more) where some
+    channel is as loud as its speaker's speech (nearer the VA's speech level than its silence level); 0 when the tail
+    is short, silent, or the levels cannot tell speech from silence. A VA file cut short leaves a loud tail."""
+    end = float(va["end"].max()) if len(va) else 0.0
+    if audio.shape[0] / sample_rate - end < min_tail:
+        return 0.0
+    energy = channel_log_energy(audio, sample_rate)
+    cut = min(int(end * VA_RATE), energy.shape[0])
+    share = 0.0
+    for c, speaker in enumerate("AB"):
+        talk = segments_to_frames(va, speaker, cut)
+        if talk.sum() < VA_RATE or (~talk).sum() < VA_RATE:
+            continue
+        loud, quiet = np.median(energy[:cut, c][talk]), np.median(energy[:cut, c][~talk])
+        if loud - quiet < 6.0:  # dB: this channel does not tell its speaker's speech from silence
+            continue
+        share = max(share, float(np.mean(energy[cut:, c] > (loud + quiet) / 2)))
+    return share
+
+
 def channel_match(audio: np.ndarray, sample_rate: int, va: pd.DataFrame) -> float:
     """How much better A on channel 0 and B on channel 1 explain a stereo recording than the swap (< 0: swapped).
 
@@ -131,6 +152,31 @@ def channel_match(audio: np.ndarray, sample_rate: int, va: pd.DataFrame) -> floa
     return float((corr[0, 0] + corr[1, 1]) - (corr[0, 1] + corr[1, 0]))
 
 
+MIN_SECONDS = 1.0  # a recording shorter than this holds no turn-taking (and is too short for pitch analysis)
+
+
+def checked_audio(audio: np.ndarray, sample_rate: int, source: str) -> np.ndarray:
+    """A dialogue's samples ready for the corpus layout: InputError naming `source` if they hold NaN or infinite
+    values or last under MIN_SECONDS; float samples beyond full scale scaled back under it, both channels alike
+    (their levels against each other kept), with a warning."""
+    duration = audio.shape[0] / sample_rate
+    if duration < MIN_SECONDS:
+        raise InputError(source, f"lasts {duration:.4f} s ({audio.shape[0]} samples); a dialogue must last at least "
+                                 f"{MIN_SECONDS:g} s")
+    bad = ~np.isfinite(audio)
+    if bad.any():
+        first = int(np.flatnonzero(bad.any(axis=1))[0]) if audio.ndim == 2 else int(np.flatnonzero(bad)[0])
+        raise InputError(source, f"holds {int(bad.sum())} NaN or infinite samples (the first at "
+                                 f"{first / sample_rate:.3f} s): what was recorded there is unknown; repair or "
+                                 f"re-export the file")
+    peak = float(np.abs(audio).max()) if audio.size else 0.0
+    if peak > 1.0:
+        log.warning("%s: its float samples peak at %.3f, above full scale; both channels scaled by %.4f (their "
+                    "levels against each other kept)", source, peak, 1.0 / peak)
+        audio = np.clip(audio * (1.0 / peak), -1.0, 1.0).astype(audio.dtype, copy=False)
+    return audio
+
+
 def write_dialogue(
     dialogue: str,
     audio: np.ndarray,
@@ -143,7 +189,9 @@ def write_dialogue(
     subtype: str = "PCM_16",
     source: str | None = None,
 ) -> dict:
-    """Write one dialogue's stereo WAV, VA CSV (if any) and info JSON; warn about silent channels."""
+    """Write one dialogue's stereo WAV, VA CSV (if any) and info JSON; warn about silent channels. Unusable samples
+    are refused and samples beyond full scale scaled back (checked_audio), naming `source`."""
+    audio = checked_audio(audio, sample_rate, source or dialogue)
     silent = silent_channels(audio)
     for c in silent:
         log.warning("%s: channel %d (speaker %s) is digital silence; flagged in the manifest",

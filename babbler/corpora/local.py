@@ -13,7 +13,9 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from babbler.corpora.common import UNCLEAR, Corpus, channel_match, check_seconds, clip_va, write_dialogue
+from babbler.corpora.common import (
+    UNCLEAR, Corpus, channel_match, check_seconds, checked_audio, clip_va, speech_after_va, write_dialogue,
+)
 from babbler.corpora.timing_only import render_levels, write_rendered
 from babbler.errors import ConfigError, InputError
 from babbler.fileio import audio_info, read_mono, read_stereo
@@ -56,6 +58,12 @@ def prepare_dialogue(src, va_src, dialogue: str, wav_out, va_out, info_out, spea
         check_seconds(va, va_src)
     if va is not None and len(va) and va["end"].max() > audio.shape[0] / sr + 1.0:
         raise InputError(va_src, f"VA runs to {va['end'].max():.2f} s but {src} lasts {audio.shape[0] / sr:.2f} s")
+    audio = checked_audio(audio, sr, str(src))
+    loud = speech_after_va(audio, sr, va) if va is not None else 0.0
+    if loud > 0.2:
+        log.warning("%s: its VA ends at %.2f s but %s lasts %.2f s, and a channel sounds like speech in %.0f %% of "
+                    "the rest: is the VA file cut short? Everything after its end counts as silence",
+                    va_src, va["end"].max(), src, audio.shape[0] / sr, 100 * loud)
     extra = {"source_file": " + ".join(str(Path(f).resolve()) for f in files)}
     if va is not None:
         va = clip_va(va, audio.shape[0] / sr, str(va_src))
@@ -198,6 +206,12 @@ def _check(corpus_cfg: dict) -> None:
         if not local_dialogue_files(va, VA_SUFFIXES, "corpus.local.va"):
             raise ConfigError("corpus.local.va", f"folder {va} holds no voice-activity files "
                                                  f"(.csv, .TextGrid, .eaf, .rttm)")
+        audio = sorted(n for n in _listing(va) if Path(n).suffix.lower() in AUDIO_SUFFIXES and not n.startswith("."))
+        if audio:
+            raise ConfigError("corpus.local.path", f"is not set, but the VA folder {va} also holds {len(audio)} "
+                              f"recording(s) ({', '.join(audio[:3])}{', …' if len(audio) > 3 else ''}), which a "
+                              f"timing-only corpus would ignore (every dialogue rendered as babble from its VA). "
+                              f"To use them, set corpus.local.path: {va}; for timing only, move them elsewhere")
         return
     _check_folder("corpus.local.path", path)
     if not local_recordings(path):

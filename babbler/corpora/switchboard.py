@@ -76,8 +76,14 @@ def word_file_name(dialogue: str, side: str) -> str:
 
 
 def _archive_error(path, exc: Exception) -> InputError:
-    return InputError(path, f"the alignments archive is truncated or corrupt ({type(exc).__name__}: {exc}); "
-                            f"delete it to download it again")
+    """The error for a damaged archive: the workflow's own download may be deleted and fetched again; a user's own
+    copy is theirs, so babbler says only that it is damaged."""
+    if Path(path).parent.name == "download":  # results/corpus/switchboard/download/: the workflow fetched it
+        advice = "delete it and run again to download it afresh"
+    else:
+        advice = "babbler leaves your file as it is: replace it with a complete copy of the release"
+    return InputError(path, f"the alignments archive is damaged: truncated or corrupt ({type(exc).__name__}: "
+                            f"{exc}); {advice}")
 
 
 def read_word_files(source: str | Path, dialogue: str) -> dict[str, tuple[str, str]]:
