@@ -7,8 +7,8 @@ import torch
 
 from babbler.models.baselines import MarkovModel
 from babbler.models.durations import RunHazard
-from babbler.models.transformer import FrameTransformer, silence_probability
-from babbler.sampling import STOP_RULES, RunLimits, RunTracker, StartCue, temper
+from babbler.models.transformer import FrameTransformer
+from babbler.sampling import STOP_RULES, RunLimits, RunTracker, temper
 
 
 class Agent:
@@ -21,13 +21,12 @@ class Agent:
     by the first while the partner is silent and by the second while the partner talks. `seat` is the channel
     the agent speaks on (0 = A, 1 = B), which matters to a model trained with `model.transformer.seat`.
     With `markov` and `markov_weight` w, the next frame's distribution is (1 − w)·network + w·markov, as
-    `sample.markov_weight` samples in the workflow. With `start_cue` β > 0, its starts while the partner talks
-    follow its partner head, as `sample.start_cue` (babbler.sampling.StartCue).
+    `sample.markov_weight` samples in the workflow.
     """
 
     def __init__(self, model: FrameTransformer, temperature: float = 1.0, seed: int = 0,
                  limits: RunLimits | None = None, stop: str = "overlap", seat: int = 1,
-                 markov: MarkovModel | None = None, markov_weight: float = 0.0, start_cue: float = 0.0):
+                 markov: MarkovModel | None = None, markov_weight: float = 0.0):
         if stop not in STOP_RULES:
             raise ValueError(f"stop must be one of {STOP_RULES}, not {stop!r}")
         if not 0.0 <= markov_weight <= 1.0 or (markov_weight > 0 and markov is None):
@@ -40,7 +39,6 @@ class Agent:
         self.temperature = temperature
         self.rng = np.random.default_rng(seed)
         self.limits = limits
-        self.start_cue = start_cue
         self.reset()
 
     def reset(self) -> None:
@@ -51,7 +49,6 @@ class Agent:
         self.frames = 0
         self.runs = RunTracker(np.array(0))
         self.counts = self.markov.stream(1) if self.markov is not None else None
-        self.cue = StartCue(self.start_cue, ()) if self.start_cue else None
 
     def probs(self, partner_token: int) -> np.ndarray:
         """Advance by one frame and return the distribution of the agent's next token (no sampling)."""
@@ -70,9 +67,6 @@ class Agent:
             frame[0, seat], frame[0, 1 - seat] = self.own, int(partner_token)
             self.counts.push(frame)
             p = (1 - self.markov_weight) * p + self.markov_weight * self.counts.next_probs()[0, seat]
-        if self.cue is not None:  # the partner head's probability that the partner is silent at the next frame
-            q = silence_probability(out.partner)[0]
-            p = self.cue.apply(p, q, np.array(self.own > 0), np.array(int(partner_token) > 0))
         return temper(p, self.temperature)
 
     def step(self, partner_token: int) -> int:

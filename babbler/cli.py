@@ -34,7 +34,6 @@ OPTION_RULES: dict[str, str | dict] = {
     "seed": "sample.seed",
     "temperature": "sample.temperature",
     "markov_weight": "sample.markov_weight",
-    "start_cue": "sample.start_cue",
     "threads": {"type": "integer", "minimum": 1},
     "agent_f0": {"type": "number", "minimum": 50, "maximum": 500},  # Hz: the range of human voices' median F0
     "max_sessions": {"type": "integer", "minimum": 1},
@@ -56,15 +55,14 @@ def check_options(args: argparse.Namespace) -> None:
 
 
 def agent_options(args: argparse.Namespace) -> dict:
-    """The Agent's `start_cue` (--start-cue) and its `markov` and `markov_weight` (--markov PATH --markov-weight W;
-    none without --markov)."""
+    """The Agent's `markov` and `markov_weight` (--markov PATH --markov-weight W; none without --markov)."""
     if not args.markov:
-        return {"start_cue": args.start_cue}
+        return {}
     from babbler.models.baselines import MarkovModel
 
     markov = _saved_model(args.markov, MarkovModel,
                           "--markov needs the markov baseline (results/models/{corpus}/markov.pt)")
-    return {"markov": markov, "markov_weight": args.markov_weight, "start_cue": args.start_cue}
+    return {"markov": markov, "markov_weight": args.markov_weight}
 
 
 def _respond(args: argparse.Namespace) -> int:
@@ -104,15 +102,11 @@ def _live(args: argparse.Namespace) -> int:
 
 
 def _agent_options(command: argparse.ArgumentParser) -> None:
-    """--markov and --markov-weight: the agent interpolated with the count model, as sample.markov_weight;
-    --start-cue, as sample.start_cue."""
+    """--markov and --markov-weight: the agent interpolated with the count model, as sample.markov_weight."""
     command.add_argument("--markov", default=None,
                          help="the markov baseline to interpolate the agent with, e.g. results/models/demo/markov.pt")
     command.add_argument("--markov-weight", type=float, default=0.5,
                          help="with --markov: the chain's share w of each frame's distribution (default 0.5)")
-    command.add_argument("--start-cue", type=float, default=0.0,
-                         help="how sharply starts while the partner talks follow the network's partner head, as "
-                              "sample.start_cue (default 0: off)")
 
 
 def parser() -> argparse.ArgumentParser:

@@ -59,7 +59,6 @@ class LiveConfig:
     agent_f0: float = 120.0
     markov: MarkovModel | None = None  # the count model the agent is interpolated with (sample.markov_weight)
     markov_weight: float = 0.0
-    start_cue: float = 0.0  # the agent's starts while the partner talks follow its partner head (sample.start_cue)
     hosts: frozenset = LOOPBACK  # the host names requests may be addressed to (allowed_hosts of the bound address)
     max_ahead: float = 1.0  # seconds a client's stream may run ahead of real time before the server waits
     active: set = field(default_factory=set)
@@ -223,8 +222,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
             return await refuse(ws, f"the stream must be {STREAM_RATE} Hz mono float32 in hops of {HOP} samples; "
                                     f"the hello said sampleRate {rate}", 1003)
         session = LiveSession.create(cfg.model, seed=cfg.seed + number, temperature=cfg.temperature,
-                                     agent_f0=cfg.agent_f0, markov=cfg.markov, markov_weight=cfg.markov_weight,
-                                     start_cue=cfg.start_cue)
+                                     agent_f0=cfg.agent_f0, markov=cfg.markov, markov_weight=cfg.markov_weight)
         if cfg.record is not None:
             recording = Recording(cfg.record, number)
         log.info("session %d: started", number)

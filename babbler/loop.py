@@ -181,15 +181,9 @@ def fit(
         state.update(ck["state"])
         log.info("%s: resumed from %s at step %d%s", desc, checkpoint, step,
                  " (that run had finished)" if state["finished"] else "")
-    decay = float(getattr(cfg, "ema", 0.0))  # an exponential moving average of the weights, for checks and saving
-    average = None
-    if decay:
-        average = ck["ema"] if ck is not None and ck.get("ema") is not None else cpu_state(model)
-        average = {k: v.to(device) for k, v in average.items()}
-
     def save(done: bool = False) -> None:
         state["finished"] = done
-        write_checkpoint(checkpoint, run_id, model, opt, sched, rng, step=step, rows=rows, state=state, ema=average)
+        write_checkpoint(checkpoint, run_id, model, opt, sched, rng, step=step, rows=rows, state=state)
 
     t0, seen = time.perf_counter(), 0
     bar = tqdm(total=cfg.steps, initial=step, desc=desc, mininterval=5.0)
@@ -203,27 +197,13 @@ def fit(
         opt.step()
         sched.step()
         step += 1
-        if average is not None:
-            d = min(decay, (1 + step) / (10 + step))
-            with torch.no_grad():
-                for k, v in model.state_dict().items():
-                    if v.is_floating_point():
-                        average[k].mul_(d).add_(v, alpha=1 - d)
-                    else:  # counters and the like: the latest value
-                        average[k].copy_(v)
         seen += units(batch)
         row = {"step": step, "train_loss": float(loss.detach()), "lr": sched.get_last_lr()[0], "grad_norm": gnorm,
                "val_loss": float("nan")}
         bar.update(1)
         if step % cfg.epoch_steps == 0 or step == cfg.steps:
             model.eval()
-            live = None
-            if average is not None:  # checks (validation, selection) see the averaged weights
-                live = cpu_state(model)
-                model.load_state_dict(average)
             stop = check(model, step, row, state)
-            if live is not None:
-                model.load_state_dict(live)
             rows.append(row)
             save(done=stop or step >= cfg.steps)
             if stop:

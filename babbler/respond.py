@@ -41,17 +41,16 @@ class LiveSession:
     @classmethod
     def create(cls, model: FrameTransformer, seed: int = 0, temperature: float = 1.0, agent_f0: float = 120.0,
                markov: MarkovModel | None = None, markov_weight: float = 0.0,
-               start_cue: float = 0.0) -> "LiveSession":
+               ) -> "LiveSession":
         """A fresh session: a silent agent (interpolated with `markov` at `markov_weight`, as
-        `sample.markov_weight`; starts cued by its partner head at `start_cue`, as `sample.start_cue`), a front end
+        `sample.markov_weight`), a front end
         that has heard nothing, a voice at `agent_f0` Hz."""
         if not isinstance(model, FrameTransformer):
             raise TypeError(f"the live agent needs a trained transformer, not {type(model).__name__}")
         frontend = StreamingFrontEnd()
         voice = StreamingSourceFilter(SpeakerScale(agent_f0, frontend.p.prior_db), STREAM_RATE,
                                       SpeakerVoice(formant_scale=(120.0 / agent_f0) ** 0.25), seed=seed)
-        agent = Agent(model, temperature=temperature, seed=seed, markov=markov, markov_weight=markov_weight,
-                      start_cue=start_cue)
+        agent = Agent(model, temperature=temperature, seed=seed, markov=markov, markov_weight=markov_weight)
         return cls(agent, frontend, voice, agent_f0)
 
     def hop(self, partner: np.ndarray) -> tuple[np.ndarray, int, int]:
@@ -148,7 +147,7 @@ def read_partner(path: str | Path) -> np.ndarray:
 
 def respond(model: FrameTransformer, partner_path: str | Path, out_path: str | Path, va_path: str | Path | None = None,
             seed: int = 0, temperature: float = 1.0, agent_f0: float = 120.0, progress: bool = True,
-            markov: MarkovModel | None = None, markov_weight: float = 0.0, start_cue: float = 0.0) -> pd.DataFrame:
+            markov: MarkovModel | None = None, markov_weight: float = 0.0) -> pd.DataFrame:
     """Write `out_path` (stereo 16 kHz: partner, agent) and `va_path` (speaker A = partner as the front end heard
     it, B = agent; default: beside the output as `.va.csv`); return that VA table. Nothing is written if an output
     is a folder, is the partner's recording, or has a suffix other than .wav or .flac."""
@@ -158,7 +157,7 @@ def respond(model: FrameTransformer, partner_path: str | Path, out_path: str | P
     audio_format(out_path)
     partner = read_partner(partner_path)
     session = LiveSession.create(model, seed=seed, temperature=temperature, agent_f0=agent_f0, markov=markov,
-                                 markov_weight=markov_weight, start_cue=start_cue)
+                                 markov_weight=markov_weight)
     talk = Conversation()
     for h in tqdm(range(len(partner) // HOP), desc="respond", unit="hop", mininterval=2.0, disable=not progress):
         hop = partner[h * HOP : (h + 1) * HOP]

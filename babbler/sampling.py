@@ -99,48 +99,6 @@ class RunTracker:
         self.talking = now
 
 
-class StartCue:
-    """`sample.start_cue` β: while a speaker is silent and its partner talks, its start probability p is scaled by
-    q^β / mean(q^β), q the network's probability (its partner head) that the partner is silent at the next frame and
-    the mean taken over such frames of this dialogue so far (this one included), weighted by p.
-
-    Starts then move towards the frames where the network expects the partner's IPU to end, while their expected
-    number inside the partner's talk stays what the token head gives (Σ p·scale = Σ p over those frames: the mean is
-    p-weighted because starts are likelier where the network expects the partner to go on, early in its IPU);
-    β = 0 leaves the probabilities as they are.
-    """
-
-    def __init__(self, strength: float, shape: tuple[int, ...]):
-        if strength < 0:
-            raise ValueError(f"sample.start_cue must be >= 0, got {strength}")
-        self.strength = strength
-        self.weighted = np.zeros(shape)  # Σ p·q^β over the frames the rule applied to
-        self.starts = np.zeros(shape)  # Σ p over the same frames
-
-    def apply(self, probs: np.ndarray, partner_silence: np.ndarray, talking: np.ndarray,
-              partner_talking: np.ndarray) -> np.ndarray:
-        """Next-token probabilities (..., VOCAB) with the start probability of every silent speaker whose partner
-        talks rescaled (call once per frame: the running mean advances); the other arrays have shape (...)."""
-        use = ~np.asarray(talking) & np.asarray(partner_talking)
-        if self.strength == 0 or not use.any():
-            return probs
-        cue = np.power(np.clip(partner_silence, 1e-6, 1.0), self.strength)
-        start = 1.0 - probs[..., 0]
-        self.weighted += np.where(use, start * cue, 0.0)
-        self.starts += np.where(use, start, 0.0)
-        scale = np.where(use, cue * np.maximum(self.starts, 1e-300) / np.maximum(self.weighted, 1e-300), 1.0)
-        moved = np.minimum(start * scale, 1.0 - 1e-6)
-        speech = probs[..., 1:] * (moved / np.maximum(start, 1e-300))[..., None]
-        return np.where(use[..., None], np.concatenate([(1.0 - moved)[..., None], speech], axis=-1), probs)
-
-
-def partner_silence(stream: Stream) -> np.ndarray | None:
-    """(batch, 2): for each channel, the probability its own network gives to the other channel being silent at the
-    next frame (the partner head), or None for a stream without one (the baselines)."""
-    read = getattr(stream, "partner_silence", None)
-    return None if read is None else read()
-
-
 def generate(
     stream_factory: Callable[[int], Stream],
     fixed: np.ndarray,
@@ -148,14 +106,12 @@ def generate(
     temperature: float = 1.0,
     desc: str = "sample",
     limits: RunLimits | None = None,
-    start_cue: float = 0.0,
 ) -> np.ndarray:
     """Fill the FREE entries of `fixed` (batch, T, 2) frame by frame; given entries are pushed as they are.
 
     With `limits`, a generated speaker cannot end a speech run, or a silence after speech, before it
     is as long as the shortest such run in the training tracks (tracks never hold shorter ones: the
-    VA rules of the design drop them), so the draw is renormalised over the allowed tokens. With `start_cue`
-    β > 0 and a stream that has a partner head, starts inside the partner's talk follow it (StartCue).
+    VA rules of the design drop them), so the draw is renormalised over the allowed tokens.
     """
     batch, t_max, _ = fixed.shape
     out = np.zeros_like(fixed)
@@ -164,11 +120,8 @@ def generate(
     out[:, 0] = np.where(first == FREE, 0, first)  # every dialogue starts in silence unless given
     stream.push(out[:, 0])
     runs_now = RunTracker(out[:, 0])
-    cue = StartCue(start_cue, (batch, 2)) if start_cue and partner_silence(stream) is not None else None
     for t in tqdm(range(1, t_max), desc=desc, mininterval=5.0):
         probs = stream.next_probs()
-        if cue is not None:
-            probs = cue.apply(probs, partner_silence(stream), runs_now.talking, runs_now.talking[:, ::-1])
         drawn = sample_token(runs_now.restrict(probs, limits), rng, temperature)
         out[:, t] = np.where(fixed[:, t] == FREE, drawn, fixed[:, t])
         runs_now.update(out[:, t])

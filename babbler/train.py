@@ -15,7 +15,6 @@ from babbler.fileio import atomic_path
 from babbler.loop import config_hash, cpu_state, data_fingerprint, fit
 from babbler.models.clock import clock_features, clock_range
 from babbler.models.durations import duration_bin, onset_durations
-from babbler.models.projection import projection_targets
 from babbler.models.transformer import (
     FrameTransformer,
     TransformerConfig,
@@ -46,7 +45,6 @@ class TrainConfig:
     select_every: int = 0  # timing: steps between selfplay checks (a multiple of epoch_steps); 0 = every check
     select_minutes: float = 2.0  # timing: selfplay minutes per validation dialogue at each check
     select_samples: int = 2  # timing: selfplay draws per validation dialogue at each check
-    ema: float = 0.0  # decay of an exponential moving average of the weights that checks use and saving keeps; 0 = off
 
     def timing_selection(self, stop: str, run_limits: bool) -> TimingSelection:
         """The selfplay check of `select: timing` for a model sampled with these sample.stop / run_limits."""
@@ -54,18 +52,17 @@ class TrainConfig:
                                samples=self.select_samples, seed=self.seed)
 
 
-CLOCK_COLUMN = 5  # the first clock column of a `views` sequence
+CLOCK_COLUMN = 4  # the first clock column of a `views` sequence
 
 
 def views(dialogues: list[np.ndarray], clock: bool = False) -> list[np.ndarray]:
-    """Both role assignments of every dialogue: (T, 5) int32 with column 0 = own, 1 = partner, 2 = `onset_durations`
-    of own, 3 = own's channel (0 = A, 1 = B), 4 = `projection_targets` (own first); with `clock`, then the N_FEATURES
-    columns of the whole dialogue's clock up to each frame (`clock_features`)."""
+    """Both role assignments of every dialogue: (T, 4) int32 with column 0 = own, 1 = partner, 2 = `onset_durations`
+    of own, 3 = own's channel (0 = A, 1 = B); with `clock`, then the N_FEATURES columns of the whole dialogue's clock
+    up to each frame (`clock_features`)."""
     out = []
     for tok in dialogues:
         for seat, (own, other) in enumerate(((tok[:, 0], tok[:, 1]), (tok[:, 1], tok[:, 0]))):
-            cols = np.stack([own, other, onset_durations(own), np.full(len(own), seat),
-                             projection_targets(own, other)], axis=1)
+            cols = np.stack([own, other, onset_durations(own), np.full(len(own), seat)], axis=1)
             if clock:
                 cols = np.concatenate([cols, clock_features(own, other)], axis=1)
             out.append(cols.astype(np.int32))
@@ -74,13 +71,12 @@ def views(dialogues: list[np.ndarray], clock: bool = False) -> list[np.ndarray]:
 
 def sample_batch(seqs: list[np.ndarray], cfg: TrainConfig, rng: np.random.Generator) -> np.ndarray:
     """(batch, crop + 1, columns) random crops of `views`, weighted by sequence length; short ones padded with −1
-    durations and projections, silence, channel A and empty (0) clocks."""
+    durations, silence, channel A and empty (0) clocks."""
     lengths = np.array([len(s) for s in seqs], dtype=float)
     usable = np.maximum(lengths - cfg.crop - 1, 0) + 1
     idx = rng.choice(len(seqs), size=cfg.batch_size, p=usable / usable.sum())
     out = np.zeros((cfg.batch_size, cfg.crop + 1, seqs[0].shape[1]), dtype=np.int64)
     out[..., 2] = -1
-    out[..., 4] = -1
     for b, i in enumerate(idx):
         s = seqs[i]
         if len(s) <= cfg.crop + 1:
@@ -93,8 +89,7 @@ def sample_batch(seqs: list[np.ndarray], cfg: TrainConfig, rng: np.random.Genera
 
 def loss_on(model: FrameTransformer, batch: torch.Tensor) -> torch.Tensor:
     """Training loss (nats per frame) over a batch of (B, T + 1, columns) `views` crops: the mean cross-entropy of the
-    next own and partner tokens, plus the run-length cross-entropy of the own onsets in the crop per frame, plus (model
-    option `vap`) that weight times the mean cross-entropy of the voice-activity projections."""
+    next own and partner tokens, plus the run-length cross-entropy of the own onsets in the crop per frame."""
     inp, tgt = batch[:, :-1], batch[:, 1:]
     out = model(inp[..., 0], inp[..., 1], inp[..., CLOCK_COLUMN:], inp[:, 0, 3])
     ce_self = F.cross_entropy(out.own.reshape(-1, out.own.shape[-1]), tgt[..., 0].reshape(-1))
@@ -103,13 +98,7 @@ def loss_on(model: FrameTransformer, batch: torch.Tensor) -> torch.Tensor:
     onset = dur > 0
     target = torch.as_tensor(duration_bin(dur[onset].cpu().numpy()), device=dur.device)
     ce_dur = F.cross_entropy(out.duration[onset], target, reduction="sum") / dur.numel()
-    loss = 0.5 * (ce_self + ce_other) + ce_dur
-    if out.projection is not None:
-        proj = inp[..., 4]
-        scored = proj >= 0
-        if scored.any():
-            loss = loss + model.cfg.vap * F.cross_entropy(out.projection[scored], proj[scored])
-    return loss
+    return 0.5 * (ce_self + ce_other) + ce_dur
 
 
 def _windows(n: int, ctx: int, block: int) -> list[tuple[int, int, int]]:
@@ -197,8 +186,8 @@ def train_transformer(
         torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     model = FrameTransformer(model_cfg)
-    train_seqs, val_seqs = views(train, model_cfg.reads_clock), views(val, model_cfg.reads_clock)
-    if model_cfg.reads_clock:
+    train_seqs, val_seqs = views(train, model_cfg.clock), views(val, model_cfg.clock)
+    if model_cfg.clock:
         model.set_clock_range(clock_range([s[:, CLOCK_COLUMN:] for s in train_seqs]))
     selection_id = timing.ident() if scorer is not None else ""
     run_id = config_hash(model_cfg, cfg, data_fingerprint(train, val) + selection_id)

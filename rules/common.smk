@@ -233,13 +233,6 @@ def markov_weight(wildcards):
     return 0
 
 
-def start_cue(wildcards):
-    """How sharply the agent's starts inside its partner's talk follow its partner head (sample.start_cue), else 0."""
-    if system_spec(wildcards.system).model == "transformer":
-        return config["sample"]["start_cue"]
-    return 0
-
-
 def prompt_adapt(wildcards):
     """The prior strength with which the count model of the continuation adapts to its prompt (0: not at all)."""
     if system_spec(wildcards.system).mode == "continuation" and markov_weight(wildcards) > 0:

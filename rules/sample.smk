@@ -27,7 +27,6 @@ if TEST_IDS:
             sample=config_keys("sample", "seed", "temperature", "stop", "run_limits", "prompt_seconds", "listen_agent"),
             markov_weight=markov_weight,
             prompt_adapt=prompt_adapt,
-            start_cue=start_cue,
             excerpt=lambda wc: (config["voice"]["excerpt_seconds"] if system_spec(wc.system).excerpt else None),
         script:
             "../workflow_scripts/sample.py"

@@ -9,7 +9,7 @@ from babbler.agent import Agent
 from babbler.dataset import VOCAB
 from babbler.models.io import load_model
 from babbler.models.transformer import TransformerConfig
-from babbler.sampling import RunLimits, StartCue, generate, listen_plan, sampler, selfplay_plan
+from babbler.sampling import RunLimits, generate, listen_plan, sampler, selfplay_plan
 from babbler.train import TrainConfig, train_transformer
 from babbler.va import runs
 from tests.model_helpers import run_lengths_of, toy_dialogue
@@ -107,25 +107,3 @@ def test_live_agent_interpolated_with_the_count_model(toy_model):
         alone.own = mixed.own = int(real[t + 1, 1])  # both agents go on as the real B did
     with pytest.raises(ValueError, match="markov"):
         Agent(model, markov_weight=0.5)
-
-
-def test_live_agent_start_cue_is_the_workflows(toy_model):
-    """Agent(start_cue=β) moves its starts by its partner head exactly as sampling does with sample.start_cue."""
-    model, _, _ = toy_model
-    real = toy_dialogue(np.random.default_rng(32))
-    plain, cued = Agent(model, seed=1, stop="frame"), Agent(model, seed=1, stop="frame", start_cue=2.0)
-    plain.probs(0), cued.probs(0)  # the stream's opening silent frame
-    stream, cue = model.stream(1), StartCue(2.0, (1, 2))
-    moved = 0
-    for t in range(400):
-        plain.own = cued.own = int(real[t, 1])  # the agent on B goes on as the real B did
-        p_plain, p_cued = plain.probs(int(real[t, 0])), cued.probs(int(real[t, 0]))
-        stream.push(real[None, t])
-        talking = real[None, t] > 0
-        expected = cue.apply(stream.next_probs(), stream.partner_silence(), talking, talking[:, ::-1])[0, 1]
-        np.testing.assert_allclose(p_cued, expected, rtol=1e-4, atol=1e-7)
-        if talking[0, 0] and not talking[0, 1]:
-            moved += not np.allclose(p_cued, p_plain)
-        else:
-            np.testing.assert_array_equal(p_cued, p_plain)
-    assert moved > 50

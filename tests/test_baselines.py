@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from babbler.frame_eval import evaluate_frame_model
-from babbler.models.baselines import IndependentModel, MarkovModel, load_baseline
+from babbler.models.baselines import IndependentModel, MarkovModel
 from babbler.sampling import generate, selfplay_plan
 from babbler.va import runs
 
@@ -133,57 +133,3 @@ def test_adapted_markov_continues_a_prompt_at_its_own_pace():
     plain, adapted = mean_run(model), mean_run(model.adapted(50.0, len(prompt)))
     assert plain == pytest.approx(fitted, rel=0.3)
     assert adapted > 1.5 * plain and adapted > 0.5 * turn, (fitted, plain, adapted)
-
-
-def giver_follower_tokens(n_dialogues: int, seed: int, frames: int = 6000) -> list[np.ndarray]:
-    """Roles tied to a channel, as Map Task's: A talks in long runs, B mostly answers with short ones in A's silences
-    and now and then a backchannel inside A's talk."""
-    rng = np.random.default_rng(seed)
-    out = []
-    for _ in range(n_dialogues):
-        tok = np.zeros((frames, 2), dtype=np.int16)
-        t = 0
-        while t < frames:
-            talk, rest = int(rng.integers(60, 160)), int(rng.integers(20, 50))
-            tok[t : t + talk, 0] = 1
-            if rng.random() < 0.3:  # a backchannel inside A's talk
-                b = t + int(rng.integers(20, talk - 15))
-                tok[b : b + 10, 1] = 1
-            if rng.random() < 0.6:  # an answer in A's silence
-                tok[t + talk + 5 : t + talk + rest - 5, 1] = 1
-            t += talk + rest
-        out.append(tok)
-    return out
-
-
-def test_markov_seat_keeps_each_channel_s_habits_the_symmetric_chain_averages_them():
-    """model.markov.seat: with roles tied to a channel, the chain fitted as recorded gives each speaker its own talk
-    share and start rate; the symmetric chain (both role assignments) gives both speakers their average."""
-    train = giver_follower_tokens(6, 1)
-    share = [float(np.mean(np.concatenate([t[:, s] for t in train]) > 0)) for s in (0, 1)]
-    assert share[0] > 2 * share[1]
-    for seat in (True, False):
-        model = MarkovModel.fit(train, order=8, seat=seat)
-        assert model.seat is seat and load_baseline(model.state_dict()).seat is seat  # saved with the model
-        drawn = generate(model.stream, selfplay_plan([6000] * 6), np.random.default_rng(0))
-        got = [float(np.mean(drawn[:, :, s] > 0)) for s in (0, 1)]
-        if seat:
-            assert got == pytest.approx(share, abs=0.03)
-        else:
-            assert got == pytest.approx([np.mean(share)] * 2, abs=0.03)
-    # teacher-forced on the recording, B's expected starts (the sum of its start probability where B is silent)
-    # match its actual starts for the seated chain and exceed them for the symmetric one
-    test = giver_follower_tokens(2, 2)
-    actual = sum(int(((t[1:, 1] > 0) & (t[:-1, 1] == 0)).sum()) for t in test)
-    expected = {}
-    for seat in (True, False):
-        stream = MarkovModel.fit(train, order=8, seat=seat).stream(len(test))
-        x = np.stack(test)
-        stream.push(x[:, 0])
-        total = 0.0
-        for t in range(1, x.shape[1]):
-            p_b = 1 - stream.next_probs()[:, 1, 0]
-            total += float(p_b[x[:, t - 1, 1] == 0].sum())
-            stream.push(x[:, t])
-        expected[seat] = total
-    assert expected[True] == pytest.approx(actual, rel=0.1) and expected[False] > 1.3 * actual, (expected, actual)

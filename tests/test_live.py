@@ -253,8 +253,8 @@ def test_respond_command_reads_any_rate(demo_agent, tmp_path):
 
 def test_respond_command_interpolates_the_agent_with_the_count_model(demo_agent, tmp_path, capsys):
     """--markov with weight 0 answers byte for byte as without it; with weight 1 the chain alone decides, so the
-    agent talks as much as the chain's own listen mode does on the same partner tokens; --start-cue 0 answers as without
-    it; bad --markov files, weights and start cues are refused by name."""
+    agent talks as much as the chain's own listen mode does on the same partner tokens; bad --markov files and weights
+    are refused by name."""
     from babbler.models.baselines import MarkovModel
     from babbler.models.io import save_baseline
 
@@ -270,8 +270,6 @@ def test_respond_command_interpolates_the_agent_with_the_count_model(demo_agent,
     assert cli_main([*short_run, str(tmp_path / "plain.wav")]) == 0
     assert cli_main([*short_run, str(tmp_path / "w0.wav"), "--markov", str(markov), "--markov-weight", "0"]) == 0
     assert (tmp_path / "w0.wav").read_bytes() == (tmp_path / "plain.wav").read_bytes()
-    assert cli_main([*short_run, str(tmp_path / "c0.wav"), "--start-cue", "0"]) == 0  # the start rule off
-    assert (tmp_path / "c0.wav").read_bytes() == (tmp_path / "plain.wav").read_bytes()
     shares = []
     for seed in range(4):
         out = tmp_path / f"w1.{seed}.wav"
@@ -286,8 +284,6 @@ def test_respond_command_interpolates_the_agent_with_the_count_model(demo_agent,
     assert "needs the markov baseline" in capsys.readouterr().err
     assert cli_main([*run, str(tmp_path / "x.wav"), "--markov", str(markov), "--markov-weight", "1.5"]) == 2
     assert "--markov-weight must be <= 1, got 1.5" in capsys.readouterr().err
-    assert cli_main([*run, str(tmp_path / "x.wav"), "--start-cue", "-1"]) == 2
-    assert "--start-cue must be >= 0" in capsys.readouterr().err
     assert not (tmp_path / "x.wav").exists()
 
 

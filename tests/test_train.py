@@ -32,31 +32,6 @@ def test_interrupted_training_resumes_to_the_same_run(tmp_path):
     assert resumed["best_val_loss"] == pytest.approx(ref["best_val_loss"], abs=1e-5)
 
 
-def test_weight_average_is_checked_saved_and_resumed(tmp_path):
-    """train.ema: checks and the saved model use the moving average of the weights, which a resumed run carries
-    on from its checkpoint as if never interrupted."""
-    rng = np.random.default_rng(1)
-    train, val = [toy_dialogue(rng, 800) for _ in range(3)], [toy_dialogue(rng, 800)]
-    mcfg = TransformerConfig(d_model=16, layers=1, heads=2, context=64)
-    runs = {}
-    for name, ema, stop in (("raw", 0.0, None), ("ema", 0.9, None), ("resumed", 0.9, 20)):
-        tcfg = TrainConfig(steps=40, batch_size=4, crop=64, warmup=5, epoch_steps=10, patience=10, threads=1, ema=ema)
-        torch.manual_seed(0)
-        args = (train, val, mcfg, tcfg, tmp_path / f"{name}.pt", tmp_path / f"{name}.csv", tmp_path / f"{name}.ckpt")
-        if stop:
-            train_transformer(*args, stop_after=stop)
-            assert torch.load(tmp_path / f"{name}.ckpt", weights_only=True)["ema"] is not None
-            torch.manual_seed(0)
-        train_transformer(*args)
-        runs[name] = (pd.read_csv(tmp_path / f"{name}.csv"), load_model(tmp_path / f"{name}.pt").state_dict())
-    (raw, w_raw), (ema, w_ema), (resumed, w_res) = runs["raw"], runs["ema"], runs["resumed"]
-    assert np.allclose(raw["train_loss"], ema["train_loss"], atol=1e-6)  # the same updates of the raw weights
-    assert not np.allclose(raw["val_loss"].dropna(), ema["val_loss"].dropna())  # checked on other weights
-    assert any(not torch.allclose(w_raw[k], w_ema[k]) for k in w_raw)
-    assert np.allclose(ema["val_loss"].dropna(), resumed["val_loss"].dropna(), atol=1e-5)
-    assert all(torch.allclose(w_ema[k], w_res[k], atol=1e-5) for k in w_ema)
-
-
 def test_checkpoint_of_another_architecture_is_not_resumed(tmp_path):
     """Same settings, but the code's model changed: the stale checkpoint is ignored, not half-loaded."""
     import copy
@@ -169,65 +144,3 @@ def test_timing_selection_needs_validation_dialogues():
         timing_scorer([toy_dialogue(rng, 300)], [], TimingSelection())
     with pytest.raises(ValueError, match="at least twice"):
         timing_scorer([toy_dialogue(rng, 300)], [toy_dialogue(rng, 300) for _ in range(2)], TimingSelection())
-
-
-# ---------------------------------------------------------------- voice-activity projection (model.transformer.vap)
-
-
-def test_projection_targets_of_a_hand_built_track():
-    from babbler.models.projection import projection_targets
-
-    own = np.zeros(300, dtype=np.int64)
-    own[50:150] = 5
-    partner = np.zeros(300, dtype=np.int64)
-    partner[160:170] = 5
-    t = projection_targets(own, partner)
-    assert (t[200:] == -1).all() and (t[:200] >= 0).all()  # the last 2 s have no whole horizon
-    assert t[0] == 8  # frames 61…100: own talks all 40 (window 4, bit 3); 31…60 only 10 of 30 (below half)
-    assert t[48] == 15  # frames 49…148: own talks in every window (49 is 1 silent frame of window 1's 10)
-    assert t[139] == 1 + 32  # own's last 10 frames fill window 1; partner's 160…169 half of window 2 (150…169)
-    assert t[150] == 0 and t[199] == 0
-
-
-def test_projection_objective_adds_its_weighted_loss_and_leaves_the_token_loss_alone():
-    from babbler.models.projection import CLASSES
-    from babbler.train import loss_on, sample_batch, views
-
-    rng = np.random.default_rng(1)
-    seqs = views([toy_dialogue(rng, 600)])
-    batch = torch.as_tensor(sample_batch(seqs, TrainConfig(batch_size=4, crop=200), np.random.default_rng(0)))
-    batch[0, :, 4] = -1  # as padding: not scored
-    losses = {}
-    for vap in (0.0, 0.5, 1.0):
-        torch.manual_seed(0)
-        model = FrameTransformer(TransformerConfig(d_model=16, layers=1, heads=2, context=64, dropout=0, vap=vap))
-        assert (model.head_vap is None) == (vap == 0)
-        losses[vap] = float(loss_on(model, batch))
-    # the same token and duration weights (the projection head is made last) plus the weighted projection loss
-    assert losses[0.5] - losses[0.0] == pytest.approx((losses[1.0] - losses[0.0]) / 2, rel=1e-4)
-    assert losses[1.0] - losses[0.0] == pytest.approx(np.log(CLASSES), rel=0.05)  # an untrained head: near uniform
-    plain = FrameTransformer(TransformerConfig(d_model=16, layers=1, heads=2, context=64))
-    assert not any(k.startswith("head_vap") for k in plain.state_dict())  # models saved before the option still load
-
-
-def test_projection_head_learns_the_future_of_a_rhythmic_dialogue(tmp_path):
-    """A dialogue whose turns alternate every 1.2 s: a trained head predicts the next 2 s far better than chance."""
-    from babbler.models.projection import projection_targets
-    from babbler.train import CLOCK_COLUMN, views
-
-    period = 60
-    frames = np.arange(3000)
-    tok = np.stack([np.where((frames // period) % 2 == 0, 5, 0), np.where((frames // period) % 2 == 1, 5, 0)], axis=1)
-    mcfg = TransformerConfig(d_model=16, layers=1, heads=2, context=128, vap=1.0)
-    tcfg = TrainConfig(steps=150, batch_size=8, crop=160, warmup=10, epoch_steps=50, patience=10, threads=1)
-    train_transformer([tok], [tok], mcfg, tcfg, tmp_path / "m.pt", tmp_path / "m.csv", tmp_path / "m.ckpt")
-    model = load_model(tmp_path / "m.pt")
-    assert model.head_vap is not None
-    seq = torch.as_tensor(views([tok])[0][None, 1000:1400].astype(np.int64))
-    with torch.no_grad():
-        out = model(seq[..., 0], seq[..., 1], seq[..., CLOCK_COLUMN:], seq[:, 0, 3])
-    target = projection_targets(tok[:, 0], tok[:, 1])[1000:1400]
-    hit = (out.projection[0].argmax(-1).numpy() == target)[150:]  # past the first window's warm-up
-    _, counts = np.unique(target, return_counts=True)
-    assert counts.max() / counts.sum() < 0.25  # 12 patterns: always guessing the most common one is right 1 in 5
-    assert hit.mean() > 0.5  # 0.63 after these 150 steps

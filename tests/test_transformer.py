@@ -6,7 +6,7 @@ import torch
 
 from babbler.dataset import VOCAB
 from babbler.models.clock import (
-    PER_SPEAKER, STYLE_ALPHA, TEMPO_ALPHA, TEMPO_STEPS, Clock, clock_features, clock_range, columns,
+    PER_SPEAKER, TEMPO_ALPHA, TEMPO_STEPS, Clock, clock_features, clock_range,
 )
 from babbler.models.durations import DUR_EDGES, TAIL_HAZARD, duration_bin, onset_durations, run_hazard
 from babbler.models.transformer import FrameTransformer, TransformerConfig
@@ -17,24 +17,22 @@ from babbler.va import runs
 # ---------------------------------------------------------------- the Transformer
 
 
-@pytest.mark.parametrize("clock, seat, style", [(False, False, False), (True, False, False), (False, True, False),
-                                               (False, False, True)])
-def test_causality_and_cached_streaming_equal_full_forward(clock, seat, style):
+@pytest.mark.parametrize("clock, seat", [(False, False), (True, False), (False, True)])
+def test_causality_and_cached_streaming_equal_full_forward(clock, seat):
     torch.manual_seed(0)
     model = FrameTransformer(TransformerConfig(d_model=32, layers=2, heads=4, context=40, clock=clock,
-                                               seat=seat, style=style)).eval()
+                                               seat=seat)).eval()
     own, other = torch.randint(0, VOCAB, (2, 100)), torch.randint(0, VOCAB, (2, 100))
     seats = torch.tensor([0, 1])  # the first row's own speaker talks on channel A, the second's on B
-    full_self, full_other, full_dur, no_vap = model(own, other, seat=seats)  # FrameLogits unpacks in its field order
+    full_self, full_other, full_dur = model(own, other, seat=seats)  # FrameLogits unpacks in its field order
     changed = own.clone()
     changed[:, 60] = (changed[:, 60] + 1) % VOCAB
-    assert no_vap is None  # no projection head without model option vap
     again, *_ = model(changed, other, seat=seats)
     assert torch.equal(again[:, :60], full_self[:, :60])  # nothing at t ≤ 59 sees frame 60
     assert (again[:, 60] - full_self[:, 60]).abs().max() > 1e-3
     cache, steps_self, steps_other = None, [], []
     for t in range(100):  # past the 40-frame window: the ring buffer slides
-        (ls, lo, ld, _), cache = model.step(own[:, t], other[:, t], cache, seats)
+        (ls, lo, ld), cache = model.step(own[:, t], other[:, t], cache, seats)
         steps_self.append(ls)
         steps_other.append(lo)
     assert torch.allclose(torch.stack(steps_self, 1), full_self, atol=1e-5)
@@ -165,7 +163,7 @@ def test_overlap_stop_yields_to_the_token_head_while_the_partner_talks():
 def test_clock_counts_runs_and_remembers_the_last_ones():
     own = np.array([0, 0, 3, 3, 3, 0, 0, 7, 0])
     clock = clock_features(own, np.zeros_like(own))
-    talk, silence, last_talk, last_silence, tempo, slow_talk, slow_silence = clock[:, :PER_SPEAKER].T
+    talk, silence, last_talk, last_silence, tempo = clock[:, :PER_SPEAKER].T
     run = 1 + duration_bin(np.arange(1, 4))  # the index of a run 1, 2, 3 frames long
     assert talk.tolist() == [0, 0, *run, 0, 0, run[0], 0]
     assert silence.tolist() == [*run[:2], 0, 0, 0, *run[:2], 0, run[0]]
@@ -173,29 +171,8 @@ def test_clock_counts_runs_and_remembers_the_last_ones():
     assert last_silence.tolist() == [0] * 2 + [run[1]] * 5 + [run[1]] * 2
     log2_tempo = (np.log2(3) + TEMPO_ALPHA * (np.log2(1) - np.log2(3))) * TEMPO_STEPS
     assert tempo[5] == 1 + round(np.log2(3) * TEMPO_STEPS) and tempo[8] == 1 + round(log2_tempo)
-    assert (clock[:, PER_SPEAKER:][:, [0, 2, 3, 4, 5, 6]] == 0).all()  # the partner never talked nor ended a silence
+    assert (clock[:, PER_SPEAKER:][:, [0, 2, 3, 4]] == 0).all()  # the partner never talked nor ended a silence
     assert clock[:, PER_SPEAKER + 1].tolist() == (1 + duration_bin(np.arange(1, 10))).tolist()
-    # the style: slow averages of log2 lengths, talk (3 frames, then 1) and silence (2 frames, 2 frames)
-    slow = (np.log2(3) + STYLE_ALPHA * (np.log2(1) - np.log2(3))) * TEMPO_STEPS
-    assert slow_talk.tolist() == [0] * 5 + [1 + round(np.log2(3) * TEMPO_STEPS)] * 3 + [1 + round(slow)]
-    assert slow_silence.tolist() == [0] * 2 + [1 + round(np.log2(2) * TEMPO_STEPS)] * 7
-
-
-def test_a_model_reads_the_columns_of_its_options():
-    assert columns(True, False) == [0, 1, 2, 3, 4, 7, 8, 9, 10, 11]
-    assert columns(False, True) == [5, 6, 12, 13]
-    assert columns(True, True) == list(range(2 * PER_SPEAKER))
-    torch.manual_seed(0)
-    model = FrameTransformer(TransformerConfig(d_model=16, layers=1, heads=2, context=32, style=True)).eval()
-    own = np.repeat([0, 4, 0, 4, 0], [10, 30, 20, 40, 30])
-    clock = torch.as_tensor(clock_features(own, own[::-1].copy()))[None]
-    tok = torch.as_tensor(own)[None]
-    out = model(tok, tok.flip(1), clock).own
-    changed = clock.clone()
-    changed[..., :5] = 0  # the clock's columns: a style-only model does not read them
-    assert torch.equal(model(tok, tok.flip(1), changed).own, out)
-    changed[..., 5] = 1  # its own style column does change the output
-    assert not torch.allclose(model(tok, tok.flip(1), changed).own, out)
 
 
 def test_streamed_clock_equals_the_whole_sequence_and_follows_replication():
@@ -261,21 +238,3 @@ def test_stream_seats_each_view_on_its_own_channel():
         assert np.allclose(p[channel], torch.softmax(logits, -1).detach().numpy(), atol=1e-5)
         wrong = model(seq[..., channel], seq[..., 1 - channel], seat=torch.tensor([1 - channel])).own[0, -1]
         assert not np.allclose(p[channel], torch.softmax(wrong, -1).detach().numpy(), atol=1e-3)
-
-
-def test_stream_partner_silence_is_each_views_partner_head():
-    torch.manual_seed(0)
-    model = FrameTransformer(TransformerConfig(d_model=16, layers=1, heads=2, context=32)).eval()
-    tokens = np.zeros((30, 2), dtype=np.int64)
-    tokens[3:20, 0], tokens[12:28, 1] = 9, 30
-    stream = model.stream(1)
-    for t in range(1, len(tokens)):
-        stream.push(tokens[None, t])
-    q = stream.partner_silence()
-    assert q.shape == (1, 2)
-    seq = torch.as_tensor(tokens)[None]
-    for channel in (0, 1):  # view A's partner head predicts B, view B's predicts A
-        logits = model(seq[..., channel], seq[..., 1 - channel]).partner[0, -1]
-        assert q[0, channel] == pytest.approx(torch.softmax(logits, -1)[0].item(), abs=1e-5)
-    stream.repeat(2)
-    assert np.allclose(stream.partner_silence(), np.repeat(q, 2, axis=0))

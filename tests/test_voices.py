@@ -11,7 +11,7 @@ from babbler.dataset import SpeakerScale
 from babbler.prosody import extract_prosody
 from babbler.render import mix_dialogue, speaker_tracks, splice
 from babbler.voices.features import crop_items, fundamental_phase, make_item, sample_f0
-from babbler.voices.neural import sample_conditioning, sample_temperatures
+from babbler.voices.neural import sample_conditioning
 from babbler.voices.registry import TRAINED, VOICES, load_voice_model, voice_models
 from babbler.voices.samplernn import SampleRNN, SampleRNNConfig
 from babbler.voices.source_filter import SpeakerVoice, Tracks, render_source_filter
@@ -259,30 +259,12 @@ def test_tacotron_wavenet_loads_with_the_tacotron_and_refuses_another_analysis(t
     pair = load_voice_model("tacotron_wavenet", [tmp_path / "v.pt", tmp_path / "t.pt"])
     assert isinstance(pair, Vocoded) and pair.cfg.sample_rate == 8000
     waves = VOICES["tacotron_wavenet"].render([steady_tracks(150.0, seconds=0.5, rate=50)], 16000, 1, pair,
-                                             {"temperature": 0.5, "unvoiced_temperature": 1.0})
+                                             {"temperature": 0.5})
     assert len(waves[0]) == 8000 and np.isfinite(waves[0]).all()
     with pytest.raises(ValueError, match="n_mels is 32 but voice.tacotron.model.n_mels is 40"):
         load_voice_model("tacotron_wavenet", [tmp_path / "w.pt", tmp_path / "t.pt"])
     with pytest.raises(ValueError, match="needs 2 saved models"):
         load_voice_model("tacotron_wavenet", tmp_path / "v.pt")
-
-
-def test_unvoiced_samples_take_their_own_temperature():
-    """Per-sample temperatures follow the F0: voiced samples at `temperature`, the rest at `unvoiced_temperature`.
-    Same seed, unvoiced first half at 1.0 in both runs: the same draws there, other draws once voiced."""
-    f0 = torch.tensor([[0.0, 120.0, 130.0, 0.0]])
-    assert sample_temperatures(f0, 0.5, None) == 0.5 and sample_temperatures(f0, 0.5, 0.5) == 0.5
-    assert np.allclose(sample_temperatures(f0, 0.3, 1.0).numpy(), [[1.0, 0.3, 0.3, 1.0]])
-    torch.manual_seed(0)
-    model = WaveNet(TINY)
-    n = 1600
-    f0 = torch.where(torch.arange(n) < n // 2, 0.0, 140.0)[None].expand(2, n).contiguous()
-    local, glob = torch.zeros(2, 4, n // model.hop + 1), torch.zeros(2, 2)
-    temps = sample_temperatures(f0, 0.05, 1.0)
-    y = model.generate(local, glob, f0, temps, torch.Generator().manual_seed(3))
-    hot = model.generate(local, glob, f0, 1.0, torch.Generator().manual_seed(3))
-    assert torch.equal(y[:, : n // 2], hot[:, : n // 2])
-    assert (y[:, n // 2 :] != hot[:, n // 2 :]).float().mean() > 0.5
 
 
 def test_fundamental_phase_follows_the_real_periods_not_the_track():

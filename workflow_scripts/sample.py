@@ -42,11 +42,8 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
         train = [data.tokens[d] for d in data.ids("train")]
         limits = RunLimits.from_tracks(train) if opts["run_limits"] else None
         log.info("run limits (frames): %s", limits)
-        cue = snakemake.params.start_cue  # noqa: F821
-        if cue:
-            log.info("starts inside the partner's talk follow the partner head, strength %g", cue)
         drawn = generate(sampler(model, opts["stop"]), plan, rng, temperature=opts["temperature"], desc=system,
-                         limits=limits, start_cue=cue)
+                         limits=limits)
         tokens = [drawn[i, : len(r)] for i, r in enumerate(real)]
     folder = Path(snakemake.output.tracks[0]).parent.parent
     for d, tok in zip(ids, tokens):

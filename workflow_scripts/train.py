@@ -30,7 +30,7 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
         log.info("transformer: %s", summary)
     else:
         if name == "markov":
-            model = MarkovModel.fit(train, order=snakemake.params.model["order"], seat=snakemake.params.model["seat"])
+            model = MarkovModel.fit(train, order=snakemake.params.model["order"])
         else:
             model = IndependentModel.fit(train, max_len=snakemake.params.model["max_run"])
         row = {"model": name}

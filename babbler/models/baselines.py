@@ -115,18 +115,17 @@ class MarkovModel:
     name: str = "markov"
     adapt: float = 0.0  # > 0: each stream adapts to its dialogue's first frames, the fitted chain a prior this strong
     adapt_frames: int = 0  # how many of a dialogue's first frames it adapts to (a continuation's prompt)
-    seat: bool = False  # fitted as recorded (A's and B's habits apart), not over both role assignments
 
     @classmethod
-    def fit(cls, dialogues: list[np.ndarray], order: int = 8, beta: float = 2.0, seat: bool = False) -> "MarkovModel":
-        """Transition counts of every order up to `order` and per-state token dists: over both role assignments (a
-        chain symmetric in the two speakers) or, with `seat`, as recorded (A's and B's habits kept apart)."""
+    def fit(cls, dialogues: list[np.ndarray], order: int = 8, beta: float = 2.0) -> "MarkovModel":
+        """Transition counts of every order up to `order` and per-state token dists, over both role assignments (a
+        chain symmetric in the two speakers)."""
         if not 1 <= order <= 10:
             raise ValueError(f"markov order must be 1…10, got {order}")
         counts = [np.zeros((4**j, 4)) for j in range(order + 1)]
         per_state: list[list[list[np.ndarray]]] = [[[], []] for _ in range(4)]
         for tok in dialogues:
-            for view in (tok,) if seat else (tok, tok[:, ::-1]):  # speaker-swap: symmetric in the two roles
+            for view in (tok, tok[:, ::-1]):  # speaker-swap: symmetric in the two roles
                 va = view > 0
                 state = va[:, 0].astype(np.int64) + 2 * va[:, 1].astype(np.int64)
                 for j in range(order + 1):
@@ -142,7 +141,7 @@ class MarkovModel:
         for st in range(4):
             for s in range(2):
                 speech[st, s] = _token_dist(np.concatenate(per_state[st][s]))
-        return cls(order, counts, beta, speech, seat=seat)
+        return cls(order, counts, beta, speech)
 
     def adapted(self, prior_frames: float, frames: int) -> "MarkovModel":
         """The same chain whose streams adapt to the first `frames` frames of their dialogue (a continuation's
@@ -171,7 +170,7 @@ class MarkovModel:
     def state_dict(self) -> dict:
         """Arrays that define the model (for torch.save)."""
         return {"kind": self.name, "order": self.order, "counts": self.counts, "beta": self.beta,
-                "speech_tokens": self.speech_tokens, "seat": self.seat}
+                "speech_tokens": self.speech_tokens}
 
 
 class MarkovStream:
@@ -236,7 +235,8 @@ def load_baseline(state: dict):
         return IndependentModel(_array(state["hazard_on"]), _array(state["hazard_off"]), float(state["p_on"]),
                                 _array(state["speech_tokens"]))
     if state["kind"] == "markov":
+        if state.get("seat"):
+            raise ValueError("fitted with model.markov.seat, an option this version removed; fit it again")
         return MarkovModel(int(state["order"]), [_array(c) for c in state["counts"]], float(state["beta"]),
-                           _array(state["speech_tokens"]),
-                           seat=bool(state.get("seat", False)))  # files written before the option: symmetric
+                           _array(state["speech_tokens"]))
     raise ValueError(f"unknown baseline {state['kind']!r}")

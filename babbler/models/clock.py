@@ -7,12 +7,7 @@ per speaker (own, partner), integer features read from the tokens up to and incl
 
 * the current run's length so far, in the duration head's bins: one column while talking, one while silent;
 * the last completed talk run's length and the last completed silence's length;
-* a tempo: an exponential average over the speaker's completed talk runs of log2 of their length;
-* a style (`model.transformer.style`): slow exponential averages (about the last 20 runs) of log2 of the lengths
-  of the speaker's completed talk runs and of their completed silences, the dialogue's pace that a continuation
-  should keep long after its prompt has left the attention window.
-
-`clock_features` always computes every column; a model reads the ones it was built for (`columns`).
+* a tempo: an exponential average over the speaker's completed talk runs of log2 of their length.
 
 The first frame seen (a dialogue's, a stream's) starts a run; index 0 means "not in this state" or
 "none yet". Training reads the clock of whole dialogues, so a crop sees the run lengths its frames
@@ -30,23 +25,14 @@ from babbler.models.durations import DUR_BINS, DUR_EDGES, duration_bin
 TEMPO_ALPHA = 0.2  # weight of the newest completed talk run in the tempo average (about the last five runs)
 TEMPO_STEPS = 4  # tempo quantisation: steps per octave of run length
 TEMPO_LEVELS = 1 + 9 * TEMPO_STEPS + 1  # 0 = no completed run yet, then log2(frames) 0…9 (1 frame … 10.24 s)
-STYLE_ALPHA = 0.05  # weight of the newest completed run in the style averages (about the last twenty runs)
-# index ranges of the per-speaker columns: current talk, current silence, last talk, last silence, tempo (the clock),
-# then slow talk and slow silence averages (the style)
-SPEAKER_SIZES = (1 + DUR_BINS, 1 + DUR_BINS, 1 + DUR_BINS, 1 + DUR_BINS, TEMPO_LEVELS, TEMPO_LEVELS, TEMPO_LEVELS)
-SPEAKER_TEMPO = (False, False, False, False, True, True, True)  # columns indexed by log2 length, not duration bins
-CLOCK_COLUMNS, STYLE_COLUMNS = (0, 1, 2, 3, 4), (5, 6)
+# index ranges of the per-speaker columns: current talk, current silence, last talk, last silence, tempo
+SPEAKER_SIZES = (1 + DUR_BINS, 1 + DUR_BINS, 1 + DUR_BINS, 1 + DUR_BINS, TEMPO_LEVELS)
+SPEAKER_TEMPO = (False, False, False, False, True)  # columns indexed by log2 length, not duration bins
 PER_SPEAKER = len(SPEAKER_SIZES)
 KNOTS = np.geomspace(1, 512, 16)  # run lengths (frames) at which the model learns a clock vector; interpolated between
 SIZES = SPEAKER_SIZES + SPEAKER_SIZES  # own columns, then partner columns
 TEMPO = SPEAKER_TEMPO + SPEAKER_TEMPO
 N_FEATURES = len(SIZES)
-
-
-def columns(clock: bool, style: bool) -> list[int]:
-    """The columns of `clock_features` that a model with the clock and/or the style reads (own, then partner)."""
-    per = sorted((CLOCK_COLUMNS if clock else ()) + (STYLE_COLUMNS if style else ()))
-    return [k + s * PER_SPEAKER for s in range(2) for k in per]
 
 
 def _average(ema: np.ndarray, value: np.ndarray, alpha: float, done: np.ndarray | bool = True) -> np.ndarray:
@@ -77,7 +63,6 @@ def speaker_clock(tokens: np.ndarray) -> np.ndarray:
     starts = np.concatenate([[0], change])
     ends = np.concatenate([change, [n]])
     last_talk, last_sil, ema = 0, 0, np.array(np.nan)
-    slow = [np.array(np.nan), np.array(np.nan)]  # style: talk, silence
     for i, (s, e) in enumerate(zip(starts, ends)):
         out[s:e, 0 if va[s] else 1] = _run_index(np.arange(1, e - s + 1))
         if i >= 1:  # run i − 1 is complete from frame s on
@@ -88,10 +73,8 @@ def speaker_clock(tokens: np.ndarray) -> np.ndarray:
                 ema = _average(ema, np.log2(length), TEMPO_ALPHA)
             else:
                 last_sil = int(_run_index(np.array(length)))
-            k = 0 if talk else 1
-            slow[k] = _average(slow[k], np.log2(length), STYLE_ALPHA)
         out[s:e, 2], out[s:e, 3] = last_talk, last_sil
-        out[s:e, 4], out[s:e, 5], out[s:e, 6] = _tempo_index(ema), _tempo_index(slow[0]), _tempo_index(slow[1])
+        out[s:e, 4] = _tempo_index(ema)
     return out
 
 
@@ -110,8 +93,6 @@ class Clock:
         self.last_talk = np.zeros((n, 2), dtype=np.int64)
         self.last_sil = np.zeros((n, 2), dtype=np.int64)
         self.ema = np.full((n, 2), np.nan)
-        self.slow_talk = np.full((n, 2), np.nan)
-        self.slow_sil = np.full((n, 2), np.nan)
 
     def update(self, own: np.ndarray, other: np.ndarray) -> np.ndarray:
         """Take the tokens of the next frame (N,) each and return its clock (N, N_FEATURES)."""
@@ -126,19 +107,17 @@ class Clock:
             self.last_sil = np.where(sil_done, bins, self.last_sil)
             log_len = np.log2(np.maximum(self.run, 1))
             self.ema = _average(self.ema, log_len, TEMPO_ALPHA, talk_done)
-            self.slow_talk = _average(self.slow_talk, log_len, STYLE_ALPHA, talk_done)
-            self.slow_sil = _average(self.slow_sil, log_len, STYLE_ALPHA, sil_done)
             self.run = np.where(change, 1, self.run + 1)
             self.va = va
         self.t += 1
         current = _run_index(self.run)
         cols = [np.where(self.va, current, 0), np.where(self.va, 0, current), self.last_talk, self.last_sil,
-                _tempo_index(self.ema), _tempo_index(self.slow_talk), _tempo_index(self.slow_sil)]
+                _tempo_index(self.ema)]
         return np.stack([cols[k][:, s] for s in range(2) for k in range(PER_SPEAKER)], axis=1)
 
     def select(self, rows: np.ndarray) -> None:
         """Keep the streams `rows` (in this order): replication for rollouts."""
-        for name in ("va", "run", "last_talk", "last_sil", "ema", "slow_talk", "slow_sil"):
+        for name in ("va", "run", "last_talk", "last_sil", "ema"):
             setattr(self, name, getattr(self, name)[rows])
 
 

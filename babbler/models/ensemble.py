@@ -49,14 +49,6 @@ class EnsembleStream:
     def va_joint(self) -> np.ndarray:
         return joint_from_marginals(1 - self.next_probs()[:, :, 0])
 
-    def partner_silence(self) -> np.ndarray | None:
-        """The weighted mean of the partner-head silence probabilities of the members that have a partner head."""
-        heads = [(w, getattr(s, "partner_silence", lambda: None)()) for w, s in zip(self.weights, self.streams)]
-        have = [(w, q) for w, q in heads if q is not None]
-        if not have:
-            return None
-        return sum(w * q for w, q in have) / sum(w for w, _ in have)
-
     def push(self, tokens: np.ndarray) -> None:
         for s in self.streams:
             s.push(tokens)

@@ -12,15 +12,11 @@ streams, config `sample.stop: duration`): the probability of falling silent at e
 run is then that prediction's hazard at the run's length so far (`durations.RunHazard`), while the token
 head still chooses when to start and the prosody of every speech frame. The model's scores
 (bits per frame, shift/hold) are those of its per-frame token probabilities.
-
-With `vap` set, a fourth head learns voice-activity projection (`models.projection`: both speakers' talk in four
-windows of the next 2 s) as an auxiliary training objective, so that the shared layers encode where the turn is
-going beyond the next frame; sampling and the scores never read it.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import NamedTuple
 
 import numpy as np
@@ -31,9 +27,8 @@ from torch import nn
 from babbler.dataset import VOCAB
 from babbler.models.files import save_torch
 from babbler.models import joint_from_marginals
-from babbler.models.clock import N_FEATURES, SIZES, TEMPO, Clock, clock_features, columns, knot_weights
+from babbler.models.clock import N_FEATURES, SIZES, TEMPO, Clock, clock_features, knot_weights
 from babbler.models.durations import DUR_BINS, RunHazard
-from babbler.models.projection import CLASSES
 
 
 @dataclass
@@ -50,7 +45,6 @@ class FrameLogits(NamedTuple):
     own: torch.Tensor  # (…, VOCAB) the agent's own next token
     partner: torch.Tensor  # (…, VOCAB) the partner's next token
     duration: torch.Tensor  # (…, DUR_BINS) the length of an own speech run starting at the next frame
-    projection: torch.Tensor | None = None  # (…, CLASSES) both speakers' talk over the next 2 s (cfg.vap; forward only)
 
 
 @dataclass(frozen=True)
@@ -66,18 +60,11 @@ class TransformerConfig:
     context: int = 512  # frames of attention window (10.24 s at 50 Hz)
     clock: bool = False  # input the run lengths and tempo of both speakers (babbler.models.clock)
     seat: bool = False  # input which channel (A or B) the agent speaks on, so roles that differ by channel are kept
-    style: bool = False  # input slow averages of both speakers' talk and silence lengths (babbler.models.clock)
-    vap: float = 0.0  # weight of the voice-activity projection objective (models.projection); 0 = no such head
 
     @property
     def attention_p(self) -> float:
         """The dropout on the attention weights: `attention_dropout`, or `dropout` where that is unset."""
         return self.dropout if self.attention_dropout is None else self.attention_dropout
-
-    @property
-    def reads_clock(self) -> bool:
-        """Whether the model reads columns of `clock_features` (the clock, the style or both)."""
-        return self.clock or self.style
 
 
 class KnotEmbedding(nn.Module):
@@ -154,9 +141,8 @@ class FrameTransformer(nn.Module):
         self.cfg = cfg
         self.emb_self = nn.Embedding(VOCAB, cfg.d_model)
         self.emb_other = nn.Embedding(VOCAB, cfg.d_model)
-        self.clock_columns = columns(cfg.clock, cfg.style)  # which columns of `clock_features` it reads
         self.emb_clock = nn.ModuleList(KnotEmbedding(knot_weights(SIZES[k], TEMPO[k]), cfg.d_model)
-                                       for k in self.clock_columns) if cfg.reads_clock else None
+                                       for k in range(N_FEATURES)) if cfg.clock else None
         self.emb_seat = nn.Embedding(2, cfg.d_model) if cfg.seat else None
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.layers))
         self.ln_f = nn.LayerNorm(cfg.d_model)
@@ -164,14 +150,10 @@ class FrameTransformer(nn.Module):
         self.head_other = nn.Linear(cfg.d_model, VOCAB)
         self.head_dur = nn.Linear(cfg.d_model, DUR_BINS)
         self.register_buffer("slopes", alibi_slopes(cfg.heads), persistent=False)
-        if cfg.reads_clock:  # the indices its training data covered (set_clock_range); beyond, the nearest covered
-            self.register_buffer("clock_lo", torch.ones(len(self.clock_columns), dtype=torch.long))
-            self.register_buffer("clock_hi", torch.tensor([SIZES[k] for k in self.clock_columns]) - 1)
+        if cfg.clock:  # the indices its training data covered (set_clock_range); beyond, the nearest covered
+            self.register_buffer("clock_lo", torch.ones(N_FEATURES, dtype=torch.long))
+            self.register_buffer("clock_hi", torch.tensor(SIZES) - 1)
         self.apply(self._init)
-        self.head_vap = None  # training only, sampling never reads it; made last, so the other weights are as without
-        if cfg.vap:
-            self.head_vap = nn.Linear(cfg.d_model, CLASSES)
-            self._init(self.head_vap)
 
     @staticmethod
     def _init(m: nn.Module) -> None:
@@ -200,7 +182,6 @@ class FrameTransformer(nn.Module):
             if clock.shape[-1] != N_FEATURES:
                 raise ValueError(f"this model reads the clock: {N_FEATURES} clock columns needed, "
                                  f"got {clock.shape[-1]} (train.views(..., clock=True))")
-            clock = clock[..., self.clock_columns]
             clock = torch.where(clock > 0, torch.minimum(torch.maximum(clock, self.clock_lo), self.clock_hi), 0)
             for k, emb in enumerate(self.emb_clock):
                 x = x + emb(clock[..., k])
@@ -209,8 +190,8 @@ class FrameTransformer(nn.Module):
     def set_clock_range(self, lo_hi: np.ndarray) -> None:
         """Clamp the clock's nonzero indices to these (N_FEATURES, 2) bounds (`clock.clock_range` of the training
         data), so that runs longer or shorter than any learnt from read as the nearest that were."""
-        self.clock_lo.copy_(torch.as_tensor(lo_hi[self.clock_columns, 0]))
-        self.clock_hi.copy_(torch.as_tensor(lo_hi[self.clock_columns, 1]))
+        self.clock_lo.copy_(torch.as_tensor(lo_hi[:, 0]))
+        self.clock_hi.copy_(torch.as_tensor(lo_hi[:, 1]))
 
     def forward(self, own: torch.Tensor, other: torch.Tensor, clock: torch.Tensor | None = None,
                 seat: torch.Tensor | None = None) -> FrameLogits:
@@ -228,8 +209,7 @@ class FrameTransformer(nn.Module):
         for blk in self.blocks:
             x = blk(x, bias)
         x = self.ln_f(x)
-        projection = self.head_vap(x) if self.head_vap is not None else None
-        return FrameLogits(self.head_self(x), self.head_other(x), self.head_dur(x), projection)
+        return FrameLogits(self.head_self(x), self.head_other(x), self.head_dur(x))
 
     def new_cache(self, batch: int) -> FrameCache:
         """Empty per-layer ring buffers of `context` frames and a fresh clock for a batch of streams."""
@@ -273,11 +253,6 @@ class FrameTransformer(nn.Module):
         return sum(p.numel() for p in self.parameters() if p.requires_grad)
 
 
-def silence_probability(logits: torch.Tensor) -> np.ndarray:
-    """The probability of the silence token (index 0) from (…, VOCAB) logits, as float64 on the CPU."""
-    return torch.softmax(logits.float(), dim=-1)[..., 0].cpu().numpy().astype(np.float64)
-
-
 class TransformerStream:
     """Two agents per dialogue: view A (own = A) and view B (own = B) share the network, one batch of 2·B.
 
@@ -302,7 +277,6 @@ class TransformerStream:
             seat = torch.arange(2).repeat_interleave(len(t)).to(device)
         out, self.cache = self.model.step(own.to(device), other.to(device), self.cache, seat)
         self.logits = out.own.float().cpu()
-        self.partner_logits = out.partner  # left on the device: read only by partner_silence (sample.start_cue)
         if self.hazard is not None:
             self.hazard.observe(own.numpy(), out.duration.float().cpu(), other.numpy())
 
@@ -316,11 +290,6 @@ class TransformerStream:
         p = self.next_probs()
         return joint_from_marginals(1 - p[:, :, 0])
 
-    def partner_silence(self) -> np.ndarray:
-        """(batch, 2): view A's partner-head probability that B is silent at the next frame, and view B's that A is."""
-        q = silence_probability(self.partner_logits)
-        return np.stack([q[: self.batch], q[self.batch :]], axis=1)
-
     def repeat(self, k: int) -> None:
         """Replicate every dialogue's state k times (rows i·k … i·k + k − 1 continue dialogue i)."""
         def rep(x: torch.Tensor) -> torch.Tensor:
@@ -330,7 +299,6 @@ class TransformerStream:
         for c in self.cache.layers:
             c["k"], c["v"] = rep(c["k"]), rep(c["v"])
         self.logits = rep(self.logits)
-        self.partner_logits = rep(self.partner_logits)
         rows = np.arange(2 * self.batch)
         keep = np.concatenate([rows[: self.batch].repeat(k), rows[self.batch :].repeat(k)])
         if self.cache.clock is not None:
@@ -346,9 +314,17 @@ def save_transformer(path, model: FrameTransformer, extra: dict | None = None) -
                       **(extra or {})})
 
 
+REMOVED_OPTIONS = ("style",)  # inputs of models saved by earlier versions that this one cannot give
+
+
 def load_transformer(state: dict) -> FrameTransformer:
-    """Rebuild a FrameTransformer from a saved dict."""
-    model = FrameTransformer(TransformerConfig(**{"clock": False, "seat": False, "style": False,
-                                                  **state["config"]}))  # saved before these options
-    model.load_state_dict(state["state"])
+    """Rebuild a FrameTransformer from a saved dict (of this version or an earlier one: options it did not have take
+    their defaults; a training-only head it had, such as the projection head, is dropped)."""
+    saved = dict(state["config"])
+    for option in REMOVED_OPTIONS:
+        if saved.pop(option, False):
+            raise ValueError(f"trained with model.transformer.{option}, an option this version removed; train it again")
+    known = {f.name for f in fields(TransformerConfig)}
+    model = FrameTransformer(TransformerConfig(**{k: v for k, v in saved.items() if k in known}))
+    model.load_state_dict({k: v for k, v in state["state"].items() if not k.startswith("head_vap.")})
     return model.eval()

@@ -39,30 +39,13 @@ def sample_conditioning(f0: torch.Tensor, sample_rate: int, harmonics: int = 1,
     return torch.stack([sine, logf0.float()], dim=1)
 
 
-def sample_temperatures(f0: torch.Tensor, voiced: float, unvoiced: float | None) -> float | torch.Tensor:
-    """The sampling temperature of every sample: `voiced` where the F0 is set, `unvoiced` elsewhere (silence,
-    breath, frication), as (B, n); the plain float where both are the same. FFTNet's conditional sampling (Jin et
-    al. 2018) and LPCNet's (Valin & Skoglund 2019) sharpen voiced samples only, so noise stays noise."""
-    if unvoiced is None or unvoiced == voiced:
-        return voiced
-    return torch.where(f0 > 0, voiced, unvoiced).to(torch.float32)
-
-
-def at_sample(temperature: float | torch.Tensor, t: int) -> float | torch.Tensor:
-    """The temperature of sample t: the float, or the (B, 1) column of per-sample temperatures."""
-    return temperature if isinstance(temperature, float | int) else temperature[:, t, None]
-
-
-def render_neural(model, tracks: list[Tracks], sample_rate: int, seed: int, temperature: float = 1.0,
-                  unvoiced_temperature: float | None = None) -> list:
+def render_neural(model, tracks: list[Tracks], sample_rate: int, seed: int, temperature: float = 1.0) -> list:
     """Every track's waveform at `sample_rate`, generated as one batch by a model with
-    `generate(local, glob, f0, temperature, generator)` at its own rate (soxr resampling after); unvoiced samples
-    at `unvoiced_temperature` where that is given."""
+    `generate(local, glob, f0, temperature, generator)` at its own rate (soxr resampling after)."""
     local, glob, f0, _ = render_conditioning(tracks, model.cfg.sample_rate)
     gen = torch.Generator().manual_seed(torch_seed(seed))
     f0 = torch.as_tensor(f0)
-    y = model.generate(torch.as_tensor(local), torch.as_tensor(glob), f0,
-                       sample_temperatures(f0, temperature, unvoiced_temperature), gen)
+    y = model.generate(torch.as_tensor(local), torch.as_tensor(glob), f0, temperature, gen)
     return at_rate(y.cpu().numpy().astype(np.float32), model.cfg.sample_rate, sample_rate, tracks)
 
 
@@ -90,7 +73,6 @@ def neural_voice(name: str, model_cls, cfg_cls, note: str, render: Render | None
         return model.eval()
 
     def sampled(tracks, sample_rate: int, seed: int, model, settings: dict) -> list:
-        return render_neural(model, tracks, sample_rate, seed, settings.get("temperature", 1.0),
-                             settings.get("unvoiced_temperature"))
+        return render_neural(model, tracks, sample_rate, seed, settings.get("temperature", 1.0))
 
     return Voice(name, trains=True, note=note, render=render or sampled, build=build, load=load)

@@ -17,7 +17,7 @@ from torch import nn
 
 from babbler.va import TOKEN_RATE
 from babbler.voices.features import N_GLOBAL, N_LOCAL
-from babbler.voices.neural import N_SAMPLE, at_sample, neural_voice, sample_conditioning
+from babbler.voices.neural import N_SAMPLE, neural_voice, sample_conditioning
 from babbler.voices.wavenet import mu_law_decode, mu_law_encode
 
 
@@ -195,9 +195,9 @@ class SampleRNN(nn.Module):
 
     @torch.inference_mode()
     def generate(self, local: torch.Tensor, glob: torch.Tensor, f0: torch.Tensor,
-                 temperature: float | torch.Tensor = 1.0, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Sample f0.shape[1] samples (B, n) of float audio from silence, keeping each tier's state; `temperature`
-        one for all samples or (B, n) per sample."""
+                 temperature: float = 1.0, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Sample f0.shape[1] samples (B, n) of float audio from silence, keeping each tier's state, at one sampling
+        `temperature`."""
         self.eval()
         b, n = f0.shape
         ft, q = self.cfg.frame_top, self.cfg.quantization
@@ -207,7 +207,7 @@ class SampleRNN(nn.Module):
         x0 = torch.full((b, ft), q // 2, dtype=torch.long, device=f0.device)  # μ-law zero before the start
 
         def draw(t, logits):
-            return torch.multinomial(torch.softmax(logits / at_sample(temperature, t), dim=-1), 1,
+            return torch.multinomial(torch.softmax(logits / temperature, dim=-1), 1,
                                      generator=generator)[:, 0]
 
         return mu_law_decode(self._run(x0, cond, samp, n, draw), q)

@@ -23,7 +23,7 @@ from torch import nn
 from babbler.seeds import torch_seed
 from babbler.va import TOKEN_RATE
 from babbler.voices.features import N_LOCAL, VoiceItem, render_conditioning
-from babbler.voices.neural import at_rate, neural_voice, sample_temperatures
+from babbler.voices.neural import at_rate, neural_voice
 from babbler.voices.tacotron import LOG_FLOOR, MEL_RATE, Tacotron, log_mel, mel_filters
 from babbler.voices.wavenet import WaveNet, WaveNetConfig
 
@@ -135,8 +135,7 @@ def render(tracks, sample_rate: int, seed: int, model: Vocoded, settings: dict) 
     gen = torch.Generator().manual_seed(torch_seed(seed))
     _, post = taco.decode(local, glob, f0, n // taco.cfg.hop + 1, gen)
     local = torch.cat([local, voc.frame_mels(post, local.shape[2])], dim=1)
-    temperature = sample_temperatures(f0, settings.get("temperature", 1.0), settings.get("unvoiced_temperature"))
-    y = voc.generate(local, glob, f0, temperature, gen)
+    y = voc.generate(local, glob, f0, settings.get("temperature", 1.0), gen)
     return at_rate(y.cpu().numpy().astype(np.float32), voc.cfg.sample_rate, sample_rate, tracks)
 
 

@@ -19,7 +19,7 @@ from torch import nn
 
 from babbler.va import TOKEN_RATE
 from babbler.voices.features import N_GLOBAL, N_LOCAL
-from babbler.voices.neural import N_SAMPLE, at_sample, neural_voice, sample_conditioning
+from babbler.voices.neural import N_SAMPLE, neural_voice, sample_conditioning
 
 @dataclass(frozen=True)
 class WaveNetConfig:
@@ -195,11 +195,11 @@ class WaveNet(nn.Module):
 
     @torch.inference_mode()
     def generate(self, local: torch.Tensor, glob: torch.Tensor, f0: torch.Tensor,
-                 temperature: float | torch.Tensor = 1.0, generator: torch.Generator | None = None,
+                 temperature: float = 1.0, generator: torch.Generator | None = None,
                  chunk: int = 4000) -> torch.Tensor:
         """Sample f0.shape[1] samples (B, n) of float audio, one at a time with per-layer queues of past inputs;
         the conditioning is projected `chunk` samples at a time, so memory does not grow with the length.
-        `temperature`: one for all samples, or (B, n) per sample (`neural.sample_temperatures`)."""
+        `temperature`: the sampling temperature of every sample."""
         self.eval()
         batch, n_samples = f0.shape
         dev = local.device
@@ -211,7 +211,7 @@ class WaveNet(nn.Module):
             layers, exc = self._chunk_conditioning(cond[:, :, lo : lo + chunk])
             for t in range(lo, min(lo + chunk, n_samples)):
                 logits = self._step(x, t, st, [c[t - lo] for c in layers],
-                                    None if exc is None else exc[t - lo]) / at_sample(temperature, t)
+                                    None if exc is None else exc[t - lo]) / temperature
                 x = torch.multinomial(torch.softmax(logits, dim=-1), 1, generator=generator)[:, 0]
                 out[:, t] = mu_law_decode(x, self.cfg.quantization)
         return out
