@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -26,17 +25,16 @@ import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from babbler.agent import Agent  # noqa: E402
-from babbler.dataset import load_dataset  # noqa: E402
-from babbler.evaluate import distance, pooled  # noqa: E402
-from babbler.frame_eval import teacher_forced  # noqa: E402
-from babbler.models.io import load_model  # noqa: E402
-from babbler.models.transformer import FrameTransformer, TransformerConfig  # noqa: E402
-from babbler.sampling import STOP_RULES, RunLimits, generate, sampler, selfplay_plan  # noqa: E402
-from babbler.timing import events_from_tokens  # noqa: E402
-from babbler.train import TrainConfig, loss_on, sample_batch, views  # noqa: E402
+from babbler.agent import Agent
+from babbler.dataset import load_dataset
+from babbler.evaluate import distance, pooled
+from babbler.frame_eval import teacher_forced
+from babbler.models.io import load_model
+from babbler.models.transformer import FrameTransformer, TransformerConfig
+from babbler.sampling import STOP_RULES, RunLimits, generate, sampler, selfplay_plan
+from babbler.timing import events_from_tokens
+from babbler.train import TrainConfig, loss_on, sample_batch, views
 
 
 def compare_run_limits(results: Path, corpus: str) -> None:
@@ -79,6 +77,8 @@ def main() -> None:
     ap.add_argument("--results", default=str(ROOT / "results"))
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--frames", type=int, default=3000, help="frames per sampled dialogue")
+    ap.add_argument("--steps", type=int, default=2000, help="agent steps timed (after 100 to warm up)")
+    ap.add_argument("--train-steps", type=int, default=20, help="training steps timed per setting (after 5)")
     ap.add_argument("--run-limits", action="store_true",
                     help="also compare selfplay with and without sample.run_limits (needs the workflow's dataset)")
     args = ap.parse_args()
@@ -100,7 +100,7 @@ def main() -> None:
               f"each dialogue {fps / 50 / batch:.1f}x real time (target >= 1000 frames/s)")
 
     agent = Agent(model, seed=0)
-    partner = np.random.default_rng(2).integers(0, 2, 2100) * 5
+    partner = np.random.default_rng(2).integers(0, 2, args.steps + 100) * 5
     lat = []
     for i, tok in enumerate(partner):
         t0 = time.perf_counter()
@@ -120,7 +120,7 @@ def main() -> None:
     opts = {p: torch.optim.AdamW(m.parameters(), lr=1e-3) for p, m in models.items()}
     times: dict[float, list[float]] = {p: [] for p in models}
     rng = np.random.default_rng(0)
-    for step in range(25):  # the settings alternate step by step, so load on the machine hits both alike
+    for step in range(args.train_steps + 5):  # the settings alternate step by step, so load on the machine hits both alike
         batch = torch.as_tensor(sample_batch(seqs, cfg, rng), device=device)
         for p, train_model in models.items():
             if device.type == "cuda":
@@ -137,7 +137,7 @@ def main() -> None:
     fps = {p: cfg.batch_size * cfg.crop / np.median(t) for p, t in times.items()}
     for p, f in fps.items():
         print(f"training throughput on {device} ({torch.get_num_threads()} threads), attention_dropout {p:g}: "
-              f"{f:.0f} frames/s (median of 20 steps, batch {cfg.batch_size} x {cfg.crop})")
+              f"{f:.0f} frames/s (median of {args.train_steps} steps, batch {cfg.batch_size} x {cfg.crop})")
     print(f"  attention dropout off / 0.1: {fps[0.0] / fps[0.1]:.2f}x the frames/s")
 
     rows = []

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 import warnings
 from pathlib import Path
@@ -29,19 +28,18 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-import torch  # noqa: E402
+import torch
 
-from babbler.accuracy import frame_scores  # noqa: E402
-from babbler.corpora import demo  # noqa: E402
-from babbler.dataset import f0_bin  # noqa: E402
-from babbler.extract import dialogue_va  # noqa: E402
-from babbler.frontend import HOP, STREAM_RATE, StreamingFrontEnd  # noqa: E402
-from babbler.models.io import load_model  # noqa: E402
-from babbler.prosody import first_pass  # noqa: E402
-from babbler.respond import LiveSession  # noqa: E402
-from babbler.va import SPEAKERS, VA_PER_TOKEN, runs  # noqa: E402
+from babbler.accuracy import frame_scores
+from babbler.corpora import demo
+from babbler.dataset import f0_bin
+from babbler.extract import dialogue_va
+from babbler.frontend import HOP, STREAM_RATE, StreamingFrontEnd
+from babbler.models.io import load_model
+from babbler.prosody import first_pass
+from babbler.respond import LiveSession
+from babbler.va import SPEAKERS, VA_PER_TOKEN, runs
 
 
 def edge_delays(batch: np.ndarray, stream: np.ndarray, which: int) -> list[int]:

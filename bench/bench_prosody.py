@@ -22,13 +22,12 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from babbler.accuracy import accuracy_table  # noqa: E402
-from babbler.extract import dialogue_va, read_mono  # noqa: E402
-from babbler.fileio import read_va  # noqa: E402
-from babbler.prosody import first_pass, refine_pitch  # noqa: E402
-from babbler.va import VA_RATE  # noqa: E402
+from babbler.accuracy import accuracy_table
+from babbler.extract import dialogue_va, read_mono
+from babbler.fileio import read_va
+from babbler.prosody import first_pass, refine_pitch
+from babbler.va import VA_RATE
 
 
 def rss_mb() -> float:

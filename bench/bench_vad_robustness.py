@@ -33,7 +33,6 @@ conditions ran.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 from typing import Callable
@@ -42,17 +41,15 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
-import speech_voices  # noqa: E402
-from babbler.accuracy import frame_scores  # noqa: E402
-from babbler.corpora import demo  # noqa: E402
-from babbler.extract import dialogue_va  # noqa: E402
-from babbler.prosody import first_pass  # noqa: E402
-from babbler.seeds import derived_seed  # noqa: E402
-from babbler.timing import dialogue_stats, events_from_tracks  # noqa: E402
-from babbler.va import SPEAKERS, VA_RATE, ipu_track, runs, segments_to_frames  # noqa: E402
+import speech_voices
+from babbler.accuracy import frame_scores
+from babbler.corpora import demo
+from babbler.extract import dialogue_va
+from babbler.prosody import first_pass
+from babbler.seeds import derived_seed
+from babbler.timing import dialogue_stats, events_from_tracks
+from babbler.va import SPEAKERS, VA_RATE, ipu_track, runs, segments_to_frames
 
 SR = 16000
 RATES = {"ipu": ("ipu",), "pause": ("pause",), "gap": ("gap",), "overlap": ("overlap_within", "overlap_between")}

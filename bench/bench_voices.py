@@ -14,7 +14,6 @@ One CPU thread unless --device cuda. Reports, from one run:
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
@@ -22,13 +21,12 @@ import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from babbler.voices.features import render_conditioning  # noqa: E402
-from babbler.voices.registry import TRAINED, VOICES, load_voice_model, voice_models  # noqa: E402
-from babbler.voices.source_filter import SpeakerVoice, Tracks, render_source_filter  # noqa: E402
-from babbler.voices.tacotron_wavenet import Vocoded  # noqa: E402
-from babbler.voices.wavenet import WaveNet, WaveNetConfig  # noqa: E402
+from babbler.voices.features import render_conditioning
+from babbler.voices.registry import TRAINED, VOICES, load_voice_model, voice_models
+from babbler.voices.source_filter import SpeakerVoice, Tracks, render_source_filter
+from babbler.voices.tacotron_wavenet import Vocoded
+from babbler.voices.wavenet import WaveNet, WaveNetConfig
 
 
 def babble_tracks(seconds: float, rate: float = 50.0, seed: int = 0) -> Tracks:

@@ -1,28 +1,24 @@
 """Peak memory and time of the per-dialogue stages on one long recording: what to give a cluster job.
 
-Usage:  python bench/long_recording.py [--minutes 30] [--rate 48000] [--root DIR]
+Usage:  python bench/long_recording.py [--minutes 30] [--rate 48000]
 
 Writes a seeded two-party stereo recording of --minutes at --rate (rendered from a random VA, 16-bit) and its VA CSV
 to a temporary folder, then runs, each in a fresh process as the workflow's jobs are: the local corpus's
 `prepare_dialogue` (read, check the VA and the channels, write the corpus WAV), `split_channels` (the mono stage, to
 16 kHz) and `extract_dialogue` (the prosody stage, intensity VAD). Prints each stage's wall time and peak resident
-memory. --root points at another checkout to compare versions.
+memory.
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from render_memory import SEEDED_VA  # noqa: E402
+from render_memory import SEEDED_VA  # beside this script
 
 MAKE = SEEDED_VA + """
 import soundfile as sf
@@ -56,15 +52,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--minutes", type=float, default=30.0)
     ap.add_argument("--rate", type=int, default=48000)
-    ap.add_argument("--root", default=str(ROOT))
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        run(MAKE.format(root=args.root, minutes=args.minutes, rate=args.rate), tmp)
+        run(MAKE.format(minutes=args.minutes, rate=args.rate), tmp)
         size = (Path(tmp) / "long.wav").stat().st_size / 1e6
-        print(f"{args.root}: {args.minutes:g} minutes of {args.rate} Hz stereo ({size:.0f} MB of 16-bit WAV)")
-        prefix = f"import sys\nsys.path.insert(0, {args.root!r})\n"
+        print(f"{args.minutes:g} minutes of {args.rate} Hz stereo ({size:.0f} MB of 16-bit WAV)")
         for name, code in STAGES.items():
-            seconds, peak = run(prefix + code, tmp)
+            seconds, peak = run(code, tmp)
             print(f"{name:45s} {seconds:6.1f} s, peak {peak:6.0f} MB")
 
 

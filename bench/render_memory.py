@@ -1,11 +1,11 @@
 """Peak memory and time of rendering a timing-only dialogue with the `source_filter` voice, by its length.
 
-Usage:  python bench/render_memory.py [--minutes 2,10,30,60] [--rate 16000] [--root DIR]
+Usage:  python bench/render_memory.py [--minutes 2,10,30,60] [--rate 16000]
 
 Each length runs in a fresh process: a seeded two-party VA of that many minutes (IPUs of 0.3–2 s, gaps of 0.1–1 s,
 speakers drawn at random) is rendered by `babbler.corpora.timing_only.render_va`, as the corpus stage renders a
 timing-only dialogue (and the render stage a generated one). The script prints each length's render time and the
-process's peak resident memory. --root points at another checkout to compare versions in one session.
+process's peak resident memory.
 """
 
 from __future__ import annotations
@@ -14,16 +14,12 @@ import argparse
 import resource
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-
-# Python run in a fresh process: a seeded two-party VA of {minutes} minutes (`va`, lasting `t` s), with babbler
-# imported from {root}; bench/long_recording.py starts from it too.
+# Python run in a fresh process: a seeded two-party VA of {minutes} minutes (`va`, lasting `t` s), with the installed
+# babbler; bench/long_recording.py starts from it too.
 SEEDED_VA = """
-import sys, time
+import time
 import numpy as np, pandas as pd
-sys.path.insert(0, {root!r})
 from babbler.corpora.timing_only import render_va
 from babbler.seeds import derived_seed
 rng = np.random.default_rng(0)
@@ -45,12 +41,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--minutes", default="2,10,30,60")
     ap.add_argument("--rate", type=int, default=16000)
-    ap.add_argument("--root", default=str(ROOT))
     args = ap.parse_args()
-    print(f"{args.root} at {args.rate} Hz")
+    print(f"at {args.rate} Hz")
     for minutes in (float(m) for m in args.minutes.split(",")):
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        proc = subprocess.run([sys.executable, "-c", CHILD.format(root=args.root, minutes=minutes, rate=args.rate)],
+        proc = subprocess.run([sys.executable, "-c", CHILD.format(minutes=minutes, rate=args.rate)],
                               capture_output=True, text=True)
         if proc.returncode != 0:
             print(f"{minutes:g} min: failed\n{proc.stderr[-2000:]}")

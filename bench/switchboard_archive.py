@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tarfile
 import tempfile
 import time
@@ -24,9 +23,8 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from babbler.corpora import switchboard  # noqa: E402
+from babbler.corpora import common, switchboard
 
 
 def side_text(rng: np.random.Generator, dialogue: str, side: str, seconds: float = 300.0) -> tuple[str, str]:
@@ -89,7 +87,7 @@ def main() -> None:
 
         def listing(source=archive):
             switchboard._archive_names.cache_clear()
-            switchboard._folder_index.cache_clear()
+            common._files_under.cache_clear()
             return switchboard.conversations_in(source)
 
         rows = [("list the conversations (archive)", lambda: listing())]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -25,40 +26,52 @@ TYPES = ("ipu", "pause", "gap", "overlap_between", "fto")
 BASELINES = ("markov", "independent")
 
 
+def fmt(value, spec: str = ".2f") -> str:
+    """A number as the table prints it; n/a where a run had too few events to measure it (None or NaN)."""
+    return "n/a" if not measured(value) else format(value, spec)
+
+
+def measured(*values) -> bool:
+    """Every value is a number (a tiny run leaves some distances unmeasured: None or NaN)."""
+    return all(isinstance(v, int | float) and math.isfinite(v) for v in values)
+
+
 def targets(metrics: dict) -> list[dict]:
-    """(target, value, holds) rows of one run's metrics."""
+    """(target, value, holds) rows of one run's metrics; a target whose numbers are unmeasured does not hold."""
     rows = []
     dist = metrics["distance"]
     for kind in TYPES:
         ratio = dist["selfplay"][f"{kind}_w1_ratio"]
-        rows.append({"target": f"selfplay W1 ratio {kind} ≤ 1.5", "value": f"{ratio:.2f}", "holds": ratio <= 1.5})
+        rows.append({"target": f"selfplay W1 ratio {kind} ≤ 1.5", "value": fmt(ratio),
+                     "holds": measured(ratio) and ratio <= 1.5})
     minutes = metrics["minutes"]
     diff, floor = minutes["selfplay"]["abs_diff_sec_per_min"], minutes["human_floor"]["abs_diff_sec_per_min"]
-    rows.append({"target": "selfplay |Δ| s/min ≤ human floor", "value": f"{diff:.2f} vs {floor:.2f}",
-                 "holds": diff <= floor})
+    rows.append({"target": "selfplay |Δ| s/min ≤ human floor", "value": f"{fmt(diff)} vs {fmt(floor)}",
+                 "holds": measured(diff, floor) and diff <= floor})
     for base in BASELINES:
         for kind in TYPES:
             versus = metrics["selfplay_vs_baselines"].get(kind, {})
             share = versus.get("p_closer", {}).get(base)
             own, theirs = dist["selfplay"][f"{kind}_w1_ratio"], dist[base][f"{kind}_w1_ratio"]
-            value = f"{own:.2f} vs {theirs:.2f}" + (f", bootstrap {share:.2f}" if share is not None else "")
+            value = f"{fmt(own)} vs {fmt(theirs)}" + (f", bootstrap {fmt(share)}" if share is not None else "")
             reference = metrics.get("human_reference", {})
             if reference.get("p_closer", {}).get(base):  # what real dialogues in selfplay's place reach
-                value += (f" (real dialogues {reference[f'{kind}_w1_ratio']:.2f}, "
-                          f"bootstrap {reference['p_closer'][base][kind]:.2f})")
-            holds = own < theirs and (share is None or share >= 0.9)
+                value += (f" (real dialogues {fmt(reference[f'{kind}_w1_ratio'])}, "
+                          f"bootstrap {fmt(reference['p_closer'][base][kind])})")
+            holds = measured(own, theirs) and own < theirs and (share is None or share >= 0.9)
             rows.append({"target": f"selfplay closer than {base} on {kind}", "value": value, "holds": holds})
     cont = metrics["continuation"]
     avg, prompt = cont["pearson"]["avg"], cont["prompt_pearson"]["avg"]
     rows.append({"target": "continuation Pearson avg ≥ 0.55 (prompt-only baseline beside)",
-                 "value": f"{avg:.2f} (prompt {prompt:.2f}, n={cont['pearson']['n_dialogues']})", "holds": avg >= 0.55})
+                 "value": f"{fmt(avg)} (prompt {fmt(prompt)}, n={cont['pearson']['n_dialogues']})",
+                 "holds": measured(avg) and avg >= 0.55})
     listen = metrics["listen"]
     rows.append({"target": "listen FTO median within 50 ms of the human's",
-                 "value": f"{listen['fto_median']:.3f} vs {listen['fto_median_human']:.3f} s",
-                 "holds": abs(listen["fto_median_diff"]) <= 0.05 + 1e-9})
+                 "value": f"{fmt(listen['fto_median'], '.3f')} vs {fmt(listen['fto_median_human'], '.3f')} s",
+                 "holds": measured(listen["fto_median_diff"]) and abs(listen["fto_median_diff"]) <= 0.05 + 1e-9})
     rows.append({"target": "listen overlap share within 0.05",
-                 "value": f"{listen['overlap_share']:.2f} vs {listen['overlap_share_human']:.2f}",
-                 "holds": abs(listen["overlap_share_diff"]) <= 0.05 + 1e-9})
+                 "value": f"{fmt(listen['overlap_share'])} vs {fmt(listen['overlap_share_human'])}",
+                 "holds": measured(listen["overlap_share_diff"]) and abs(listen["overlap_share_diff"]) <= 0.05 + 1e-9})
     return rows
 
 

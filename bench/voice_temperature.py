@@ -1,7 +1,6 @@
 """Choose a sampled voice's temperature on *validation* dialogues: VA F1 and F0 error of its babble per temperature.
 
 Usage:  python bench/voice_temperature.py --voice wavenet [--seconds 10] [--temperatures 1.0 0.7 0.5 0.3]
-            [--unvoiced-temperatures 1.0]   (unvoiced samples at their own temperature: a grid of both)
 Needs a run that trained the voice (results/dataset, results/models/{corpus}/{voice}.pt). For each temperature,
 the first `seconds` of every dialogue of the split are voiced (both speakers, one batch), mixed like the
 workflow's renders, run through the intensity VAD and Praat's pitch, and scored against the tracks that drove
@@ -13,7 +12,6 @@ figures stay untouched by this choice.
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 from pathlib import Path
 
@@ -23,16 +21,15 @@ import soundfile as sf
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from babbler.accuracy import frame_scores  # noqa: E402
-from babbler.dataset import load_dataset  # noqa: E402
-from babbler.extract import extract_dialogue  # noqa: E402
-from babbler.fidelity import f0_errors_semitones  # noqa: E402
-from babbler.render import mix_dialogue, speaker_tracks  # noqa: E402
-from babbler.sampling import tracks_table  # noqa: E402
-from babbler.va import TOKEN_RATE  # noqa: E402
-from babbler.voices.registry import TRAINED, VOICES, load_voice_model, voice_models  # noqa: E402
+from babbler.accuracy import frame_scores
+from babbler.dataset import load_dataset
+from babbler.extract import extract_dialogue
+from babbler.fidelity import f0_errors_semitones
+from babbler.render import mix_dialogue, speaker_tracks
+from babbler.sampling import tracks_table
+from babbler.va import TOKEN_RATE
+from babbler.voices.registry import TRAINED, VOICES, load_voice_model, voice_models
 
 
 def main() -> None:
@@ -43,8 +40,6 @@ def main() -> None:
     ap.add_argument("--split", default="val")
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--temperatures", type=float, nargs="+", default=[1.0, 0.7, 0.5, 0.3])
-    ap.add_argument("--unvoiced-temperatures", type=float, nargs="+", default=[None],
-                    help="temperatures of the unvoiced samples (default: the same as the voiced ones)")
     ap.add_argument("--sample-rate", type=int, default=16000)
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
@@ -60,10 +55,10 @@ def main() -> None:
     import time
 
     with tempfile.TemporaryDirectory() as tmp:
-        for temperature, unvoiced in [(t, u) for t in args.temperatures for u in args.unvoiced_temperatures]:
+        for temperature in args.temperatures:
             t0 = time.perf_counter()
             waves = voice.render([speaker_tracks(t, s) for t in tables for s in "AB"], sr, 7, model,
-                                 {"temperature": temperature, "unvoiced_temperature": unvoiced})
+                                 {"temperature": temperature})
             spent = time.perf_counter() - t0
             pred, ref, errors = {"A": [], "B": []}, {"A": [], "B": []}, []
             for i, d in enumerate(ids):
@@ -85,8 +80,7 @@ def main() -> None:
             scores = {s: frame_scores(np.concatenate(pred[s]), np.concatenate(ref[s])) for s in "AB"}
             f1 = (scores["A"]["f1"] + scores["B"]["f1"]) / 2
             err = np.concatenate(errors)
-            label = f"temperature {temperature:.2f}" + ("" if unvoiced is None else f", unvoiced {unvoiced:.2f}")
-            print(f"{label}: VA F1 {f1:.3f} (A {scores['A']['f1']:.3f}, "
+            print(f"temperature {temperature:.2f}: VA F1 {f1:.3f} (A {scores['A']['f1']:.3f}, "
                   f"B {scores['B']['f1']:.3f}); F0 error median {np.median(err):.2f} semitones, "
                   f"{np.mean(err > 1):.1%} of {len(err)} frames off by > 1; generation {spent:.0f} s")
 

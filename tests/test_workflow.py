@@ -66,8 +66,8 @@ VOICE_CHECKS = ["resynth_wavenet", "resynth_samplernn", "resynth_tacotron", "res
 SYSTEMS = list(ALL_SYSTEMS) + VOICE_CHECKS
 
 
-def test_demo_dag_to_mono_then_nothing_to_do(tmp_path):
-    run_snakemake(tmp_path, TINY_DEMO)
+def test_demo_dag_to_mono_then_nothing_to_do(tiny_demo_run):
+    tmp_path = tiny_demo_run
     res = tmp_path / "results"
     manifest = pd.read_csv(res / "corpus/demo/manifest.csv")
     assert manifest["dialogue"].tolist() == ["d001", "d002", "d003"]
@@ -279,13 +279,18 @@ def test_bad_local_file_fails_naming_it_and_leaves_no_output(tmp_path):
         ({"corpus": {"name": "fisher"}}, "'fisher' is not one of"),
         ({"corpus": {"name": "switchboard"}}, "corpus.switchboard.dialogues"),
         ({"corpus": {"name": "local"}}, "corpus.local.path"),
-        ({"audio": {"sample_rate": 12345}}, "sample_rate"),
+        ({"audio": {"sample_rate": 12345}}, "config key 'audio.sample_rate': 12345 is not one of"),
+        ({"corpsu": {"name": "demo"}}, "config key 'corpsu': is not a setting; did you mean 'corpus'?"),
+        ({"corpus": {"nmae": "demo"}}, "config key 'corpus.nmae': is not a setting; did you mean 'name'?"),
+        ({"sample": {"temperature": 0}}, "config key 'sample.temperature': 0 is less than or equal to the minimum"),
     ],
 )
 def test_bad_config_fails_at_parse_time_naming_the_key(tmp_path, config, message):
+    """The key, the problem and what is allowed, in at most 15 lines (the schema itself is never printed)."""
     proc = run_snakemake(tmp_path, config, "-n", check=False)
     assert proc.returncode != 0
-    assert message in proc.stdout + proc.stderr
+    said = proc.stdout + proc.stderr
+    assert message in said and len(said.strip().splitlines()) <= 15, said
     assert not (tmp_path / "results").exists()
 
 

@@ -1,0 +1,61 @@
+"""Every benchmark in bench/ runs on tiny inputs, against the installed package, and says what it measured: none rots
+between the hand runs that docs/results.md quotes."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "bench"
+SCRIPTS = sorted(p.name for p in BENCH.glob("*.py") if p.name != "speech_voices.py")  # that one is a helper module
+
+
+def bench(script: str, *args: str, cwd: Path | None = None, timeout: int = 300) -> str:
+    """Run bench/`script` with `args` in a fresh interpreter (no path set up for it); return what it printed."""
+    proc = subprocess.run([sys.executable, str(BENCH / script), *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=cwd or ROOT)
+    assert proc.returncode == 0, f"{script} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}"
+    return proc.stdout
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_every_benchmark_has_help_and_imports_the_installed_package(script):
+    text = (BENCH / script).read_text()
+    assert "sys.path" not in text, f"{script} edits sys.path: import the installed babbler instead"
+    assert "usage:" in bench(script, "--help").lower()
+
+
+def test_smoke_of_the_benchmarks_that_need_no_workflow_run(tmp_path):
+    out = bench("render_memory.py", "--minutes", "0.1")
+    assert "rendered in" in out and "peak" in out
+    out = bench("long_recording.py", "--minutes", "0.1", "--rate", "16000")
+    assert all(stage in out for stage in ("corpus", "mono", "prosody")) and "peak" in out
+    out = bench("switchboard_archive.py", "--conversations", "3", "--repeats", "1")
+    assert "3 conversations" in out or "conversations" in out
+    out = bench("bench_vad_robustness.py", "--dialogues", "1", "--seconds", "12", "--methods", "intensity",
+                "--conditions", "noise")
+    assert "| noise" in out and "intensity" in out
+
+
+def test_smoke_of_the_benchmarks_on_a_workflow_run(tiny_demo_run, tmp_path):
+    results = tiny_demo_run / "results"
+    out = bench("bench_agent.py", "--results", str(results), "--frames", "50", "--steps", "20", "--train-steps", "2")
+    assert "frames/s" in out and "Agent.step latency" in out and "transformer" in out
+    out = bench("bench_prosody.py", "--results", str(results), "--n", "1")
+    assert "RTF" in out or "real-time" in out
+    out = bench("bench_voices.py", "--results", str(results), "--seconds", "0.05")
+    assert "source_filter" in out and "wavenet" in out
+    out = bench("voice_temperature.py", "--results", str(results), "--voice", "wavenet", "--seconds", "1",
+                "--temperatures", "1.0", "--threads", "1")
+    assert "temperature 1.00: VA F1" in out
+    out = bench("bench_live.py", "--model", str(results / "models/demo/transformer.pt"), "--dialogues", "1",
+                "--seconds", "12")
+    assert "p99 ms" in out and "agent step" in out
+    out = bench("timing_targets.py", str(results / "eval/demo/metrics.json"))
+    assert "selfplay" in out
+    config = tmp_path / "config.yaml"
+    config.write_text((tiny_demo_run / "config.yaml").read_text())
+    out = bench("plan_time.py", "--configfile", str(config), "--repeats", "1", cwd=tiny_demo_run)
+    assert "jobs planned, median" in out
