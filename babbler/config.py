@@ -74,6 +74,37 @@ def number_problem(value: float, rule: dict) -> str | None:
     return None
 
 
+def schema_problem(config: dict, spec: dict | None = None) -> ConfigError | None:
+    """The first way `config` breaks the schema, as a ConfigError of a few lines: the key, what is wrong and what
+    is allowed (with the nearest known key for a misspelt one); None if it is valid."""
+    import difflib
+
+    import jsonschema
+
+    spec = spec or schema()
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(spec).iter_errors(config))
+    if error is None:
+        return None
+    path = ".".join(str(p) for p in error.absolute_path)
+    rule = error.schema if isinstance(error.schema, dict) else {}
+    if error.validator == "additionalProperties":
+        known = list(rule.get("properties", {}))
+        extra = [k for k in error.instance if k not in known]
+        key = f"{path}.{extra[0]}" if path else extra[0]
+        near = difflib.get_close_matches(extra[0], known, n=1)
+        hint = f"; did you mean '{near[0]}'?" if near else "."
+        return ConfigError(key, f"is not a setting{hint} The keys {'of ' + path if path else 'at the top'} are: "
+                                f"{', '.join(known)}")
+    allowed = _type_text(rule) if rule.get("type") or rule.get("enum") else ""
+    text = " ".join(str(rule.get("description", "")).split())
+    lines = [f"{error.message}"]
+    if allowed:
+        lines.append(f"allowed: {allowed}")
+    if text:
+        lines.append(f"what it does: {text[:300]}")
+    return ConfigError(path or "(top level)", "; ".join(lines))
+
+
 def check_config(config: dict) -> None:
     """Raise ConfigError naming the key if a schema-valid config is still unusable."""
     from babbler.corpora import CORPORA
@@ -137,3 +168,54 @@ def no_models_reason(config: dict, split: dict[str, str]) -> str:
         return (f"corpus '{config['corpus']['name']}' has {len(split)} dialogue(s): too few to hold out "
                 f"{shares['test']:g} of them for testing and keep some for training")
     return "no split problem"
+
+
+def _type_text(node: dict) -> str:
+    """A setting's type and range in a few words: `integer ≥ 1`, `one of demo, maptask`, `number in [0, 1]`."""
+    if "enum" in node:
+        return "one of " + ", ".join(f"`{v}`" for v in node["enum"])
+    kind = node.get("type", "any")
+    kind = " or ".join(kind) if isinstance(kind, list) else kind
+    low = f"≥ {node['minimum']:g}" if "minimum" in node else (
+        f"> {node['exclusiveMinimum']:g}" if "exclusiveMinimum" in node else "")
+    high = f"≤ {node['maximum']:g}" if "maximum" in node else (
+        f"< {node['exclusiveMaximum']:g}" if "exclusiveMaximum" in node else "")
+    if kind == "array" and "items" in node:
+        kind = f"list of {_type_text(node['items'])}"
+    return " ".join([kind, " and ".join(filter(None, (low, high)))]).strip()
+
+
+def _default_text(value) -> str:
+    return "`" + (yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("...").strip()) + "`"
+
+
+def configuration_markdown(spec: dict | None = None) -> str:
+    """docs/configuration.md: every setting of the schema with its type, default and what it does."""
+    spec = spec or schema()
+    out = ["# Configuration reference", "",
+           "Generated from `schemas/config.schema.yaml` by `python -m babbler.config > docs/configuration.md`; "
+           "a test fails when the two disagree. `config.yaml` holds the default run; a key left out takes its "
+           "default; an unknown key, a wrong type or a bad value stops the workflow at parse time with a message "
+           "naming the key. Override on the command line with `--config section='{key: value}'` or with your own "
+           "`--configfile my.yaml`.", ""]
+
+    def rows(node: dict, key: str):
+        for name, child in node.get("properties", {}).items():
+            path = f"{key}.{name}" if key else name
+            if child.get("type") == "object" and "properties" in child:
+                yield from rows(child, path)
+            else:
+                text = " ".join(str(child.get("description", "")).split()).replace("|", "\\|")
+                yield f"| `{path}` | {_type_text(child)} | {_default_text(child.get('default'))} | {text} |"
+
+    for section, node in spec["properties"].items():
+        out += [f"## `{section}`", ""]
+        if node.get("description") and node.get("type") == "object":
+            out += [" ".join(str(node["description"]).split()), ""]
+        out += ["| key | type | default | what it does |", "|---|---|---|---|", *rows({"properties": {section: node}}, ""),
+                ""]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    print(configuration_markdown(), end="")

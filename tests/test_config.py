@@ -256,3 +256,22 @@ def test_shipped_voice_configs_are_valid(files):
         train = cfg["voice"][voice]["train"]
         assert (train["device"] == "cuda") == ("voices-gpu.yaml" in files)
         assert train["steps"] >= (5000 if "voices-gpu.yaml" in files else 2000)
+
+
+def test_configuration_reference_is_the_schema():
+    """docs/configuration.md is generated from the schema: regenerate it with `python -m babbler.config`."""
+    from babbler.config import configuration_markdown
+
+    doc = (ROOT / "docs" / "configuration.md").read_text()
+    assert doc == configuration_markdown(), "docs/configuration.md is out of date: python -m babbler.config > it"
+    schema = yaml.safe_load((ROOT / "schemas" / "config.schema.yaml").read_text())
+    assert doc.count("\n| `") == sum(1 for _ in _leaves(schema))  # one row per setting
+
+
+def _leaves(node: dict, key: str = ""):
+    for name, child in node.get("properties", {}).items():
+        path = f"{key}.{name}" if key else name
+        if child.get("type") == "object" and "properties" in child:
+            yield from _leaves(child, path)
+        else:
+            yield path
