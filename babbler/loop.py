@@ -8,6 +8,7 @@ import hashlib
 import json
 import logging
 import math
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -96,6 +97,39 @@ def load_checkpoint(path, run_id: str, model, opt, sched, rng: np.random.Generat
     sched.load_state_dict(ck["scheduler"])
     _set_rng_state(rng, ck["rng"])
     return ck
+
+
+class ConsoleProgress:
+    """One line on the console (the terminal behind a rule's redirected stderr) and in the log at least every
+    `every` seconds: step, loss and the time left, so a long training is never silent where the user looks."""
+
+    def __init__(self, desc: str, total: int, start: int, every: float = 60.0):
+        self.desc, self.total, self.start, self.every = desc, total, start, every
+        self.t0 = self.last = time.perf_counter()
+
+    def update(self, step: int, loss: float, force: bool = False) -> None:
+        """Say where training stands if `every` seconds have passed since the last line (or `force`)."""
+        now = time.perf_counter()
+        if not force and now - self.last < self.every:
+            return
+        self.last = now
+        done = step - self.start
+        left = (now - self.t0) / done * (self.total - step) if done > 0 else float("nan")
+        line = (f"{self.desc}: step {step}/{self.total}, loss {loss:.4f}, {_clock(now - self.t0)} elapsed, "
+                f"about {_clock(left)} left")
+        log.info(line)
+        console = sys.__stderr__
+        if console is not None and console is not sys.stderr:  # under rule_logging: the log has it already
+            print(f"babbler {line}", file=console, flush=True)
+
+
+def _clock(seconds: float) -> str:
+    """m:ss (or h:mm:ss) of a duration; ? when unknown."""
+    if not math.isfinite(seconds):
+        return "?"
+    m, s = divmod(int(round(seconds)), 60)
+    h, m = divmod(m, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
 def cpu_state(model: torch.nn.Module) -> dict:
@@ -187,6 +221,7 @@ def fit(
 
     t0, seen = time.perf_counter(), 0
     bar = tqdm(total=cfg.steps, initial=step, desc=desc, mininterval=5.0)
+    console = ConsoleProgress(desc, cfg.steps, step)
     while step < cfg.steps and not state["finished"]:
         model.train()
         batch = next_batch(rng, device)
@@ -201,6 +236,7 @@ def fit(
         row = {"step": step, "train_loss": float(loss.detach()), "lr": sched.get_last_lr()[0], "grad_norm": gnorm,
                "val_loss": float("nan")}
         bar.update(1)
+        console.update(step, row["train_loss"], force=step in (console.start + 1, cfg.steps))
         if step % cfg.epoch_steps == 0 or step == cfg.steps:
             model.eval()
             stop = check(model, step, row, state)

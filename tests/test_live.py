@@ -400,7 +400,8 @@ CHROMEDRIVER = shutil.which("chromedriver")
                     "(apt-get install chromium chromium-driver; .ci/run installs them)")
 def test_a_real_browser_talks_with_the_agent(demo_agent, tmp_path):
     """Headless chromium with a demo partner as its fake microphone: the page connects, the agent's audio comes back
-    for every hop, both timelines fill, and the recorded session's agent VA is neither silent nor always on."""
+    for every hop, both timelines fill, and the recorded session's agent VA is neither silent nor always on; after
+    Stop, Start opens a second session without a reload."""
     from aiohttp import web
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -452,15 +453,28 @@ def test_a_real_browser_talks_with_the_agent(demo_agent, tmp_path):
         assert stats["replies"] >= 750, stats  # 15 s of hops answered
         assert stats["partnerSpeech"] > 100 and stats["agentSpeech"] > 0, stats
         assert np.median(stats["loopMs"]) < 100, "browser → server → browser took too long"
+        driver.find_element(By.ID, "stop").click()
+        assert driver.find_element(By.ID, "start").is_enabled() and not driver.find_element(By.ID, "stop").is_enabled()
+        first = stats["replies"]
+        driver.find_element(By.ID, "start").click()  # again, without a reload
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            time.sleep(0.5)
+            stats = driver.execute_script("return window.babblerStats;")
+            if stats["error"] or stats["replies"] >= first + 50:
+                break
+        assert stats["error"] is None and stats["sessions"] == 2 and stats["replies"] >= first + 50, stats
+        driver.find_element(By.ID, "stop").click()
     finally:
         driver.quit()
     for _ in range(100):
-        if list(record.glob("*.va.csv")):
+        if len(list(record.glob("*.va.csv"))) == 2:
             break
         time.sleep(0.1)
     loop.call_soon_threadsafe(loop.stop)
-    va = pd.read_csv(next(record.glob("*.va.csv")))
-    info = sf.info(next(record.glob("*.wav")))
+    assert sorted(p.name for p in record.glob("*.wav")) == ["session-000.wav", "session-001.wav"]
+    va = pd.read_csv(record / "session-000.va.csv")
+    info = sf.info(record / "session-000.wav")
     agent = va[va["speaker"] == "B"]
     share = (agent["end"] - agent["start"]).sum() / info.duration
     assert 0.05 < share < 0.9, share

@@ -144,3 +144,28 @@ def test_timing_selection_needs_validation_dialogues():
         timing_scorer([toy_dialogue(rng, 300)], [], TimingSelection())
     with pytest.raises(ValueError, match="at least twice"):
         timing_scorer([toy_dialogue(rng, 300)], [toy_dialogue(rng, 300) for _ in range(2)], TimingSelection())
+
+
+def test_training_says_where_it_stands_on_the_console_and_in_its_log(monkeypatch, caplog):
+    """Under a rule's log (stderr redirected to it), a line with the step, the loss and the time left reaches the
+    console at the first step, at least every minute after, and at the last; the log gets the same lines."""
+    import io
+    import logging
+    import sys
+
+    from babbler.loop import ConsoleProgress
+
+    console, rule_log = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "__stderr__", console)
+    monkeypatch.setattr(sys, "stderr", rule_log)
+    clock = iter([0.0, 1.0, 30.0, 61.0, 90.0, 125.0])
+    monkeypatch.setattr("babbler.loop.time.perf_counter", lambda: next(clock))
+    progress = ConsoleProgress("transformer", 100, 0)
+    with caplog.at_level(logging.INFO, logger="babbler.loop"):
+        for step, force in ((1, True), (10, False), (20, False), (30, False), (100, True)):
+            progress.update(step, 2.5, force=force)
+    lines = console.getvalue().splitlines()
+    assert lines[0] == "babbler transformer: step 1/100, loss 2.5000, 0:01 elapsed, about 1:39 left"
+    assert [line.split(",")[0] for line in lines] == ["babbler transformer: step 1/100", "babbler transformer: step 20/100",
+                                                       "babbler transformer: step 100/100"]
+    assert lines[1].endswith("about 4:04 left") and caplog.text.count("transformer: step") == 3
