@@ -99,11 +99,45 @@ def timeline_plot(tracks: dict[str, dict[str, np.ndarray]], start: float, second
     _save(fig, dest)
 
 
+def w1_ratio_png(distances: pd.DataFrame, labels: dict[str, str]) -> bytes:
+    """Grouped bars of the W1 ratio per timing type (x) and system (bars, log scale), the human floor at 1 and each
+    ratio's bootstrap interval where the evaluation computed one: the report's summary figure."""
+    import io
+
+    kinds = [k for k in labels if k in set(distances["type"])]
+    systems = [s for s in dict.fromkeys(distances["system"]) if s != "resynth"]
+    fig, ax = plt.subplots(figsize=(10, 3.6), layout="constrained")
+    width = 0.8 / max(1, len(systems))
+    for j, system in enumerate(systems):
+        rows = distances[distances["system"] == system].set_index("type").reindex(kinds)
+        x = np.arange(len(kinds)) - 0.4 + (j + 0.5) * width
+        ratio = rows["w1_ratio"].to_numpy(float)
+        ax.bar(x, ratio, width, label=system, color=COLORS.get(system, "#8c564b"))
+        if {"w1_ratio_lo", "w1_ratio_hi"} <= set(rows.columns):
+            lo, hi = rows["w1_ratio_lo"].to_numpy(float), rows["w1_ratio_hi"].to_numpy(float)
+            ok = np.isfinite(lo) & np.isfinite(hi) & np.isfinite(ratio)
+            ax.errorbar(x[ok], ratio[ok], yerr=[ratio[ok] - lo[ok], hi[ok] - ratio[ok]], fmt="none", ecolor="#333",
+                        capsize=2, lw=0.8)
+    ax.axhline(1.0, color=HUMAN, ls="--", lw=1)
+    ax.text(len(kinds) - 0.45, 1.0, " human floor", va="bottom", ha="right", fontsize=8)
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(matplotlib.ticker.FixedLocator([0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32]))
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+    ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.set_xticks(np.arange(len(kinds)), [labels[k] for k in kinds])
+    ax.set_ylabel("W1 ratio (1 = human floor)")
+    ax.legend(ncols=min(len(systems), 6), fontsize=8, loc="upper left", frameon=False)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI)
+    plt.close(fig)
+    return buf.getvalue()
+
+
 def spectrogram_plot(clips: dict[str, tuple[np.ndarray, int]], dest) -> None:
     """Log-magnitude spectrograms of generated babble, one panel per clip (mono waveform, rate)."""
     import librosa
 
-    fig, axes = plt.subplots(len(clips), 1, figsize=(11, 2.6 * len(clips)), squeeze=False)
+    fig, axes = plt.subplots(len(clips), 1, figsize=(11, 2.6 * len(clips)), squeeze=False, layout="constrained")
     for ax, (name, (y, sr)) in zip(axes[:, 0], clips.items()):
         n_fft = 512 if sr >= 16000 else 256
         spec = librosa.amplitude_to_db(np.abs(librosa.stft(y.astype(np.float32), n_fft=n_fft, hop_length=n_fft // 4)),

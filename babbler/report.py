@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import soundfile as sf
 import yaml
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from babbler.evaluate import DISTANCE_TYPES
 from babbler.systems import BASELINES, SYSTEMS
@@ -100,18 +100,36 @@ def warnings_box(metrics: dict) -> Markup:
     return Markup('<div class="warn"><b>Read these numbers with care:</b><ul>{}</ul></div>').format(items)
 
 
-def headline(metrics: dict) -> Markup:
-    """The summary's sentences: which system is closest to human timing, and the agent against the baselines."""
+def headline(metrics: dict) -> list[Markup]:
+    """The summary in three lines: the system closest to human timing, the agent against the baselines type by type,
+    and its talk per minute against the human floor."""
     ranking = [r for r in metrics["ranking"] if r["system"] != "resynth" and r["mean_w1_ratio"] is not None]
     if not ranking:
-        return Markup("<b>No generated system could be compared with human timing</b> (see the warnings above).")
-    parts = []
+        return [Markup("<b>No generated system could be compared with human timing</b> (see the warnings above).")]
     best, rest = ranking[0], ranking[1:]
     others = ", ".join(f"{r['system']} {fmt(r['mean_w1_ratio'], 2)}" for r in rest)
-    parts.append(
-        Markup("<b>{}</b> is the generated system closest to human timing: its mean W1 ratio is <b>{}</b>{}.")
-        .format(best["system"], fmt(best["mean_w1_ratio"], 2), f" (then {others})" if others else "")
-    )
+    lines = [Markup("<b>{}</b> is the generated system closest to human timing: mean W1 ratio <b>{}</b>{}.")
+             .format(best["system"], fmt(best["mean_w1_ratio"], 2), f" (then {others})" if others else "")]
+    versus = {k: v for k, v in (metrics.get("selfplay_vs_baselines") or {}).items()
+              if all(v.get(b) is not None for b in ("selfplay", *BASELINES))}
+    if versus:
+        closer = [TYPE_LABEL[k] for k, v in versus.items() if v["closer"]]
+        lines.append(Markup("The agent's selfplay is closer to human than both baselines on <b>{} of {}</b> timing "
+                            "types{}.").format(len(closer), len(versus), f" ({', '.join(closer)})" if closer else ""))
+    minutes = metrics.get("minutes") or {}
+    diff = (minutes.get("selfplay") or {}).get("abs_diff_sec_per_min")
+    floor = (minutes.get("human_floor") or {}).get("abs_diff_sec_per_min")
+    if diff is not None and floor is not None:
+        inside = "inside" if diff <= floor else "<b>outside</b>"
+        lines.append(Markup("Per minute its talk, pauses, gaps and overlaps differ from the human test dialogues' by "
+                            "<b>{} s</b> on average, {} the {} s between two human sets.")
+                     .format(fmt(diff, 2), Markup(inside), fmt(floor, 2)))
+    return lines
+
+
+def baseline_sentences(metrics: dict) -> Markup:
+    """The agent's selfplay against the baselines, type by type, with the bootstrap and the human reference."""
+    parts = []
     versus = metrics.get("selfplay_vs_baselines") or {}
     reference = metrics.get("human_reference") or {}
     for kind, v in versus.items():
@@ -128,12 +146,12 @@ def headline(metrics: dict) -> Markup:
                 shares = " and ".join(f"{100 * ref[b][kind]:.0f} %" for b in v["p_closer"])
                 boot += (f" {len(reference['dialogues'])} real dialogues outside the test split, scored in its place "
                          f"(W1 ratio {fmt(reference.get(f'{kind}_w1_ratio'), 2)}), are closer in {shares}.")
-        parts.append(Markup(f"On {TYPE_LABEL[kind]} durations the neural agent's selfplay is {verdict}: W1 ratio "
-                            f"{fmt(v['selfplay'], 2)} against {base}.{boot}"))
-    return Markup(" ").join(parts)
+        parts.append(Markup("<li>On {} durations the neural agent's selfplay is {}: W1 ratio {} against {}.{}</li>")
+                     .format(TYPE_LABEL[kind], Markup(verdict), fmt(v["selfplay"], 2), base, boot))
+    return Markup("<ul>{}</ul>").format(Markup("").join(parts)) if parts else Markup("")
 
 
-def summary_table(metrics: dict) -> str:
+def summary_table(metrics: dict) -> Markup:
     """Systems by mean W1 ratio, with each type's ratio and the key timing statistics."""
     systems = metrics["systems"]
     header = ["system", "what it is", *(f"{TYPE_LABEL[t]} W1 ratio" for t in DISTANCE_TYPES), "mean W1 ratio",
@@ -188,7 +206,7 @@ def listen_line(metrics: dict) -> Markup:
         fmt(v.get("gap_transfers_per_min_human"), 1))
 
 
-def stats_table(metrics: dict) -> str:
+def stats_table(metrics: dict) -> Markup:
     """Every stats.csv column (means over dialogues), one column per system."""
     systems = metrics["systems"]
     names = list(systems)
@@ -197,7 +215,7 @@ def stats_table(metrics: dict) -> str:
     return table(["statistic (mean over dialogues)", *names], rows)
 
 
-def distance_details(distances: pd.DataFrame) -> str:
+def distance_details(distances: pd.DataFrame) -> Markup:
     """W1 (s) and KS per system and type, with the human noise floor and the ratios."""
     ci = "w1_ratio_lo" in distances.columns
     rows = [[r.system, TYPE_LABEL[r.type], fmt(r.n_system), fmt(r.n_real), fmt(r.w1), fmt(r.w1_floor),
@@ -207,7 +225,7 @@ def distance_details(distances: pd.DataFrame) -> str:
                   *(["W1 ratio, 90 % bootstrap interval"] if ci else []), "KS", "KS floor", "KS ratio"], rows)
 
 
-def continuation_section(metrics: dict, continuation: pd.DataFrame) -> str:
+def continuation_section(metrics: dict, continuation: pd.DataFrame) -> Markup:
     """Pearson r of the continuation protocol, the resynthesis topline and the published anchors."""
     c = metrics["continuation"]
     keys = ["ipu", "pause", "fto", "avg"]
@@ -223,12 +241,13 @@ def continuation_section(metrics: dict, continuation: pd.DataFrame) -> str:
     if len(continuation):
         per = [[r.dialogue, *(fmt(getattr(r, f"{k}_{s}")) for k in ("ipu", "pause", "fto") for s in ("real", "generated"))]
                for r in continuation.itertuples()]
-        out += "<p class='muted'>Per test dialogue, mean durations (s) after the prompt:</p>" + table(
+        out += Markup("<p class='muted'>Per test dialogue, mean durations (s) after the prompt:</p>") + table(
             ["dialogue", "IPU real", "IPU gen.", "pause real", "pause gen.", "FTO real", "FTO gen."], per)
     return out
 
 
-def models_section(metrics: dict, voice_audio: dict[str, str | Path] | None = None, voice_seconds: float = 6.0) -> str:
+def models_section(metrics: dict, voice_audio: dict[str, str | Path] | None = None,
+                   voice_seconds: float = 6.0) -> Markup:
     """Frame models' test bits/frame and shift/hold accuracy; one row per voice with its fidelity, speed and the
     same excerpt of the first test dialogue re-voiced."""
     fm = metrics.get("frame_model", {})
@@ -249,6 +268,71 @@ def models_section(metrics: dict, voice_audio: dict[str, str | Path] | None = No
     return out
 
 
+TEMPLATE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title><style>{{ css }}</style></head><body>
+<h1>{{ title }}</h1>
+<p class="muted">corpus <b>{{ corpus }}</b>, {{ n_test }} held-out test dialogues; every system measured from its
+audio through the same mono → prosody → timing stages, voice activity by <b>{{ vad_method }}</b>; generated
+{{ generated_at }}.</p>
+<h2>Summary</h2>
+{{ warnings }}
+<div class="lead">{% for line in headline %}<p>{{ line }}</p>{% endfor %}</div>
+{{ summary_figure }}
+<p class="muted">Each bar is a system's W1 ratio on one timing type: the Wasserstein-1 distance between its duration
+distribution and the human test dialogues', divided by the same distance between two disjoint sets of
+{{ floor.dialogues_per_half }} human dialogues (mean of {{ floor.draws }} random draws). The line at 1 is that human
+floor: lower is closer, 1 is as close as one set of human dialogues is to another. Whiskers: 90 % bootstrap interval
+over the test dialogues (where computed).</p>
+{{ summary_table }}
+<p class="muted">The published per-minute convention (dGSLM, Nguyen et al. 2023, and NTPP, Table 2 of each): events
+and cumulated seconds per minute, overlap within and between turns together; the last column is the mean over the
+four types of the absolute difference to the human test dialogues, beside the same difference between two disjoint
+sets of human dialogues. On Fisher, NTPP reports 2.35 s/min, dGSLM about 3, two human sets about 0.6.</p>
+{{ minutes_table }}
+{{ listen_line }}
+<h2>Listen</h2>
+{{ players }}
+<h2>Figures</h2>
+{% for caption, image in figures %}<h3>{{ caption }}</h3>{{ image }}{% endfor %}
+<h2>Details</h2>
+<h3>The agent against the baselines</h3>
+{{ baselines }}
+<h3>Timing statistics</h3>
+{{ stats_table }}
+<h3>Distances to the human test dialogues</h3>
+{{ distance_details }}
+<h3>Continuation protocol (prompt {{ prompt_seconds }} s)</h3>
+<p class="muted">Pearson r over test dialogues between the generated and the true continuation's mean durations; with few
+test dialogues r is very uncertain.</p>
+{{ continuation }}
+<h3>Frame models and voices</h3>
+{{ models }}
+<h2>Configuration</h2>
+<p class="muted">The settings of this run (voices that did not run left out).</p>
+<pre>{{ config }}</pre>
+<h2>Versions</h2>
+{{ versions }}
+</body></html>
+"""
+
+
+def run_config(config: dict) -> dict:
+    """The config as the report shows it: the `voice` sections of the voices this run used, no others."""
+    used = {*(config.get("voices") or []), (config.get("sample") or {}).get("voice")}
+    voice = {k: v for k, v in (config.get("voice") or {}).items() if not isinstance(v, dict) or k in used}
+    return {**config, "voice": voice} if "voice" in config else config
+
+
+def summary_figure(distances: pd.DataFrame) -> Markup:
+    """The W1 ratio of every system on every timing type, human floor and bootstrap intervals, as an embedded PNG."""
+    from babbler.plots import w1_ratio_png
+
+    if distances.empty:
+        return Markup("")
+    data = base64.b64encode(w1_ratio_png(distances, TYPE_LABEL)).decode("ascii")
+    return Markup('<img alt="W1 ratio per timing type and system" src="data:image/png;base64,{}">').format(data)
+
+
 def render_report(
     title: str,
     corpus: str,
@@ -261,56 +345,26 @@ def render_report(
     config: dict,
     voice_audio: dict[str, str | Path] | None = None,
 ) -> str:
-    """The whole report as one HTML document (images and audio embedded)."""
+    """The whole report as one HTML document (images and audio embedded), rendered by jinja2 with autoescape: text
+    is escaped, and only the Markup the helpers build (tables, players, images) goes in as HTML."""
+    from jinja2 import Environment
+
     start, seconds = excerpt
-    floor = metrics["noise_floor"]
-    n_test = len(metrics.get("test_dialogues", []))
-    players = table(["system", f"{seconds:g} s from {start:g} s of the first test dialogue (left A, right B)"],
-                    [[name, audio_tag(audio_excerpt(path, start, seconds))] for name, path in audio])
-    figs = Markup("").join(Markup("<h3>{}</h3>{}").format(cap, image_tag(path, cap)) for cap, path in figures.items())
-    vers = table(["package", "version"], [[k, v] for k, v in versions().items()])
-    generated_at = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     method = (config.get("vad") or {}).get("method", "?")
-    vad_method = VAD_NOTE.get(method, method)
-    body = f"""
-<h1>{escape(title)}</h1>
-<p class="muted">corpus <b>{escape(corpus)}</b>, {n_test} held-out test dialogues; every system measured from its
-audio through the same mono → prosody → timing stages, voice activity by <b>{escape(vad_method)}</b>; generated
-{generated_at}.</p>
-<h2>Summary</h2>
-{warnings_box(metrics)}
-<p class="lead">{headline(metrics)}</p>
-<p class="muted">A W1 ratio is the Wasserstein-1 distance between a system's duration distribution and the human test
-dialogues', divided by the same distance between two disjoint sets of {floor['dialogues_per_half']} human dialogues
-(mean of {floor['draws']} random draws): 1.0 means as close as one set of human dialogues is to another, lower is
-closer. The mean is over the five distributions; the highlighted row is the best generated system (resynth is the
-voice's topline, not a generated timing).</p>
-{summary_table(metrics)}
-<p class="muted">The published per-minute convention (dGSLM, Nguyen et al. 2023, and NTPP, Table 2 of each): events
-and cumulated seconds per minute, overlap within and between turns together; the last column is the mean over the
-four types of the absolute difference to the human test dialogues, beside the same difference between two disjoint
-sets of human dialogues. On Fisher, NTPP reports 2.35 s/min, dGSLM about 3, two human sets about 0.6.</p>
-{minutes_table(metrics)}
-{listen_line(metrics)}
-<h2>Listen</h2>
-{players}
-<h2>Figures</h2>
-{figs}
-<h2>Details</h2>
-<h3>Timing statistics</h3>
-{stats_table(metrics)}
-<h3>Distances to the human test dialogues</h3>
-{distance_details(distances)}
-<h3>Continuation protocol (prompt {fmt(metrics['continuation']['prompt_seconds'], 0)} s)</h3>
-<p class="muted">Pearson r over test dialogues between the generated and the true continuation's mean durations; with few
-test dialogues r is very uncertain.</p>
-{continuation_section(metrics, continuation)}
-<h3>Frame models and voices</h3>
-{models_section(metrics, voice_audio, float((config.get('voice') or {}).get('excerpt_seconds', 6.0)))}
-<h2>Configuration</h2>
-<pre>{escape(yaml.safe_dump(config, sort_keys=False))}</pre>
-<h2>Versions</h2>
-{vers}
-"""
-    return f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title>" \
-           f"<style>{CSS}</style></head><body>{body}</body></html>\n"
+    page = Environment(autoescape=True).from_string(TEMPLATE)
+    return page.render(
+        title=title, css=Markup(CSS), corpus=corpus, n_test=len(metrics.get("test_dialogues", [])),
+        vad_method=VAD_NOTE.get(method, method), generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        warnings=warnings_box(metrics), headline=headline(metrics), summary_figure=summary_figure(distances),
+        floor=metrics["noise_floor"], summary_table=summary_table(metrics), minutes_table=minutes_table(metrics),
+        listen_line=listen_line(metrics),
+        players=table(["system", f"{seconds:g} s from {start:g} s of the first test dialogue (left A, right B)"],
+                      [[name, audio_tag(audio_excerpt(path, start, seconds))] for name, path in audio]),
+        figures=[(cap, image_tag(path, cap)) for cap, path in figures.items()], baselines=baseline_sentences(metrics),
+        stats_table=stats_table(metrics), distance_details=distance_details(distances),
+        prompt_seconds=fmt(metrics["continuation"]["prompt_seconds"], 0),
+        continuation=continuation_section(metrics, continuation),
+        models=models_section(metrics, voice_audio, float((config.get("voice") or {}).get("excerpt_seconds", 6.0))),
+        config=yaml.safe_dump(run_config(config), sort_keys=False),
+        versions=table(["package", "version"], [[k, v] for k, v in versions().items()]),
+    ) + "\n"

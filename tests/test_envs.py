@@ -14,7 +14,7 @@ CONDA_NAME = {
     "numpy": "numpy", "scipy": "scipy", "pandas": "pandas", "soundfile": "pysoundfile", "librosa": "librosa",
     "soxr": "soxr-python", "tqdm": "tqdm", "pyarrow": "pyarrow", "parselmouth": "praat-parselmouth",
     "matplotlib": "matplotlib", "torch": "pytorch", "yaml": "pyyaml", "silero_vad": "silero-vad",
-    "markupsafe": "markupsafe",
+    "markupsafe": "markupsafe", "jinja2": "jinja2",
 }
 
 

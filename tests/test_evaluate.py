@@ -110,9 +110,11 @@ def test_bootstrap_intervals_and_paired_comparison():
     assert reference["ipu_w1_ratio"] < 3 < m["distance"]["markov"]["ipu_w1_ratio"]
     assert reference["p_closer"]["markov"]["ipu"] == 1.0
     assert "human_reference" not in m["distance"]  # not a generated system: no row, no rank
-    from babbler.report import headline
+    from babbler.report import baseline_sentences, headline
 
-    assert "4 real dialogues outside the test split, scored in its place" in str(headline(m))
+    assert "4 real dialogues outside the test split, scored in its place" in str(baseline_sentences(m))
+    lines = headline(m)  # three lines: the closest system, the types won against both baselines, the minutes
+    assert len(lines) <= 3 and "closer to human than both baselines on <b>" in str(lines[1])
 
 
 def test_pearson_known_correlations_and_too_few_pairs():
@@ -186,9 +188,13 @@ def test_plots_and_report_are_self_contained(tmp_path):
     sf.write(wav, rng.normal(0, 0.1, (16000 * 3, 2)), 16000)
     page = render_report("My <title>", "demo", result.metrics, result.distances, result.continuation,
                          {k: v for k, v in figs.items()}, [("real", wav), ("selfplay", wav)], (1.0, 1.5),
-                         {"report": {"title": "My <title>"}})
+                         {"report": {"title": "My <title>"}, "voices": ["source_filter"], "sample": {"voice": "wavenet"},
+                          "voice": {"excerpt_seconds": 6, "wavenet": {"temperature": 0.3}, "samplernn": {"temperature": 0.7}}})
     assert "<title>My &lt;title&gt;</title>" in page
-    assert page.count("data:image/png;base64,") == 5 and page.count("data:audio/wav;base64,") == 2
+    assert page.count("data:image/png;base64,") == 6 and page.count("data:audio/wav;base64,") == 2  # + the summary's
+    assert "&lt;p" not in page and "&lt;" not in page.replace("My &lt;title&gt;", "")  # no HTML shown as text
+    config = page[page.index("<h2>Configuration</h2>"):page.index("<h2>Versions</h2>")]
+    assert "wavenet" in config and "samplernn" not in config and "excerpt_seconds" in config  # voices that ran
     summary = page.index("<h2>Summary</h2>")
     assert summary < page.index("<h2>Listen</h2>") < page.index("<h2>Versions</h2>")
     assert "selfplay" in page[summary:] and "markov" in page[summary:] and "torch" in page
@@ -250,7 +256,7 @@ def test_report_escapes_every_value_from_data_and_config(tmp_path):
     page = render_report(evil, evil, result.metrics, result.distances, result.continuation, {}, [(evil, wav)],
                          (0.0, 0.5), {"report": {"title": evil}})
     assert evil in result.continuation["dialogue"].tolist()  # it reached the tables
-    assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert evil not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
 
 
 def _stats_row(dialogue, minutes, **sec):

@@ -138,7 +138,7 @@ def test_demo_dag_to_mono_then_nothing_to_do(tiny_demo_run):
     summary = page[page.index("<h2>Summary</h2>"):page.index("<h2>Listen</h2>")]
     assert all(f"<td>{s}</td>" in summary for s in ["real", *evaluated])
     assert "mean |Δ| s / min" in summary and "two human sets (floor)" in summary
-    assert page.count("data:image/png;base64,") == 5 and page.count("data:audio/wav;base64,") == len(evaluated) + 1 + len(TINY_DEMO["voices"])
+    assert page.count("data:image/png;base64,") == 6 and page.count("data:audio/wav;base64,") == len(evaluated) + 1 + len(TINY_DEMO["voices"])
     # Snakemake's own report collects the figures with their captions
     run_snakemake(tmp_path, TINY_DEMO, "--report", str(tmp_path / "smk_report.zip"))
     assert (tmp_path / "smk_report.zip").stat().st_size > 10_000
