@@ -15,7 +15,7 @@ BC_PARTNER_WINDOW = 1.0  # s around the backchannel in which the partner must sp
 # A two-party conversation far outside these is more likely an extraction failure than real timing (issue 14). In
 # the 128 Map Task dialogues' word timings the channels speak 6 % to 71 % of the time, at most 38 % of one speaker's
 # speech overlaps the other's (15 % in the demo), and at most 48 % of speaker changes are in overlap (median 18 %;
-# bench/maptask_timing_ranges.py).
+# docs/extraction.md).
 MIN_SPEECH_SHARE = 0.02  # of a channel's frames in IPUs (a digitally silent channel is flagged at the corpus stage)
 MAX_SPEECH_SHARE = 0.75
 MAX_OVERLAP_SHARE = 0.75  # of speaker changes in overlap

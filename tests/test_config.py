@@ -147,21 +147,21 @@ def test_command_line_strings_are_read_back_as_the_schema_types():
 
 
 def test_readme_config_override_works_as_shown(tmp_path):
-    """The README's own `--config` example: a real dry run with it plans exactly its four demo dialogues."""
+    """The README's own `--config` example for the demo: a real dry run with it plans exactly its 32 dialogues."""
     import re
     import shlex
     import subprocess
     import sys
 
     readme = (ROOT / "README.md").read_text()
-    example = re.search(r"`(snakemake --cores 8 --config [^`]+)`", readme).group(1)
+    example = re.search(r"^(snakemake --cores 8 --config corpus='\{demo: [^\n]+)$", readme, flags=re.M).group(1)
     args = shlex.split(example)[1:]
     proc = subprocess.run([sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(tmp_path),
                            "--configfile", str(ROOT / "config.yaml"), *args, "-n", "--quiet", "rules"],
                           capture_output=True, text=True, timeout=300)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-3000:]
-    assert re.search(r"^corpus_dialogue\s+4$", out, flags=re.M), out[-3000:]
+    assert re.search(r"^corpus_dialogue\s+32$", out, flags=re.M), out[-3000:]
 
 
 def test_dataclass_defaults_are_the_schema_defaults():

@@ -13,3 +13,17 @@ def test_quickstart_has_two_commands_and_ci_runs_the_test_one():
     assert len(commands) == 2
     assert commands[0].endswith("snakemake --cores 8")
     assert commands[1] in (ROOT / ".ci" / "run").read_text()
+
+
+def test_readme_is_a_users_page():
+    """At most 300 lines; install, run, test, the report and how to change corpus within its first 100 lines; every
+    link into docs/ resolves."""
+    readme = (ROOT / "README.md").read_text()
+    lines = readme.splitlines()
+    assert len(lines) <= 300
+    head = "\n".join(lines[:100])
+    for needed in ("## Quickstart", "pip install", "snakemake --cores 8", "python -m pytest",
+                   "results/report/demo/report.html", "## Switching corpus"):
+        assert needed in head, needed
+    for target in re.findall(r"\]\((docs/[^)#]+)\)", readme):
+        assert (ROOT / target).exists(), target

@@ -20,11 +20,12 @@ from babbler.errors import InputError, OutputError
 from babbler.fileio import atomic_path
 from babbler.models.files import load_torch
 from babbler.frontend import HOP, STREAM_RATE
-from babbler.live import LiveConfig, Recording, allowed_hosts, listening_socket, make_app
+from babbler.live import LiveConfig, Recording, allowed_hosts, listening_socket
 from babbler.models.baselines import IndependentModel, MarkovModel
 from babbler.models.io import load_model, save_baseline
 from babbler.models.transformer import FrameTransformer, TransformerConfig, save_transformer
 from tests.model_helpers import toy_dialogue
+from tests.test_live import with_client
 
 
 class RunsCode:
@@ -117,16 +118,6 @@ def test_a_voice_model_or_a_checkpoint_as_the_agent_says_what_it_is(tmp_path, pa
 
 
 # --- 2. DNS rebinding --------------------------------------------------------------------------------------------
-
-def with_client(cfg, body):
-    from aiohttp.test_utils import TestClient, TestServer
-
-    async def run():
-        async with TestClient(TestServer(make_app(cfg))) as client:
-            return await body(client)
-
-    return asyncio.run(run())
-
 
 def test_live_answers_only_the_host_names_it_was_started_for(tiny_model):
     """A page on evil.example rebound to 127.0.0.1 addresses the server as evil.example: page and WebSocket are
