@@ -226,7 +226,7 @@ def train_transformer(
     res = fit(model, cfg, run_id, checkpoint,
               next_batch=lambda rng, device: torch.as_tensor(sample_batch(train_seqs, cfg, rng), device=device),
               loss_fn=loss_on, check=check, state=state, units=lambda b: b.shape[0] * (b.shape[1] - 1),
-              desc="train", betas=(0.9, 0.98), stop_after=stop_after)
+              desc="transformer", betas=(0.9, 0.98), stop_after=stop_after)
     if res.interrupted:
         return {"step": res.step, "interrupted": True}
     st, model = res.state, res.model

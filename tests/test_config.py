@@ -275,3 +275,17 @@ def _leaves(node: dict, key: str = ""):
             yield from _leaves(child, path)
         else:
             yield path
+
+
+@pytest.mark.parametrize("overlay", sorted(p.name for p in (ROOT / "configs" / "experiments").glob("*.yaml")))
+def test_experiment_overlays_are_valid_over_the_config_they_vary(overlay):
+    """An experiment is an overlay run by the workflow itself: over config.yaml and configs/maptask-timing.yaml it
+    must still be a valid config."""
+    from snakemake.utils import update_config
+
+    cfg = yaml.safe_load((ROOT / "config.yaml").read_text())
+    for f in (ROOT / "configs" / "maptask-timing.yaml", ROOT / "configs" / "experiments" / overlay):
+        update_config(cfg, yaml.safe_load(f.read_text()))
+    cfg = _validated(cfg)
+    cfg["corpus"]["maptask"]["annotations_url"] = str(ROOT / "tests" / "data" / "maptask-excerpt.zip")
+    check_config(cfg)

@@ -27,3 +27,10 @@ def test_readme_is_a_users_page():
         assert needed in head, needed
     for target in re.findall(r"\]\((docs/[^)#]+)\)", readme):
         assert (ROOT / target).exists(), target
+
+
+def test_links_between_the_docs_resolve():
+    """Every relative link and image in docs/ names a file that exists."""
+    for page in (ROOT / "docs").rglob("*.md"):
+        for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", page.read_text()):
+            assert (page.parent / target).exists(), f"{page.relative_to(ROOT)} links to missing {target}"
