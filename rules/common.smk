@@ -16,6 +16,7 @@ os.environ.update(PYTHONPATH=os.pathsep.join(p for p in (workflow.basedir, os.en
 
 from babbler.config import check_config, coerce_to_schema, dialogue_ids, no_models_reason, schema_problem  # noqa: E402
 from babbler.corpora import CORPORA  # noqa: E402
+from babbler.models import MODEL_FILE_FORMAT  # noqa: E402
 
 # Nested --config values arrive as strings ('4'); read them back as the schema's types first.
 with open(workflow.source_path("../schemas/config.schema.yaml")) as schema_file:

@@ -33,6 +33,7 @@ rule train_voice:
         model=lambda wc: config["voice"][wc.voice]["model"],
         train=lambda wc: config["voice"][wc.voice]["train"],
         checkpoint=lambda wc: f"{RESULTS}/models/{wc.corpus}/{wc.voice}.ckpt",
+        file_format=MODEL_FILE_FORMAT,
     script:
         "../workflow_scripts/train_voice.py"
 

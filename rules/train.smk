@@ -24,6 +24,7 @@ rule train:
         train=train_params,
         select=select_params,
         checkpoint=lambda wc: f"{RESULTS}/models/{wc.corpus}/{wc.model}.ckpt",
+        file_format=MODEL_FILE_FORMAT,
     script:
         "../workflow_scripts/train.py"
 

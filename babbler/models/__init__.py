@@ -6,6 +6,10 @@ from typing import Protocol
 
 import numpy as np
 
+# How model files and checkpoints are written (babbler.models.files): a rule param, so that files an earlier version
+# wrote (numpy objects inside, refused by the safe loader) are made again after an upgrade instead of failing to load.
+MODEL_FILE_FORMAT = "tensors and plain values only (torch.load weights_only)"
+
 
 class Stream(Protocol):
     """A model's running state over a batch of dialogues, one 50 Hz frame at a time."""
