@@ -115,9 +115,10 @@ def w1_ratio_png(distances: pd.DataFrame, labels: dict[str, str]) -> bytes:
         ax.bar(x, ratio, width, label=system, color=COLORS.get(system, "#8c564b"))
         if {"w1_ratio_lo", "w1_ratio_hi"} <= set(rows.columns):
             lo, hi = rows["w1_ratio_lo"].to_numpy(float), rows["w1_ratio_hi"].to_numpy(float)
-            ok = np.isfinite(lo) & np.isfinite(hi) & np.isfinite(ratio)
-            ax.errorbar(x[ok], ratio[ok], yerr=[ratio[ok] - lo[ok], hi[ok] - ratio[ok]], fmt="none", ecolor="#333",
-                        capsize=2, lw=0.8)
+            ok = np.isfinite(lo) & np.isfinite(hi)  # a bootstrap interval need not hold the ratio itself
+            ax.vlines(x[ok], lo[ok], hi[ok], color="#333", lw=0.8)
+            ax.hlines(np.concatenate([lo[ok], hi[ok]]), np.tile(x[ok] - width / 4, 2), np.tile(x[ok] + width / 4, 2),
+                      color="#333", lw=0.8)
     ax.axhline(1.0, color=HUMAN, ls="--", lw=1)
     ax.text(len(kinds) - 0.45, 1.0, " human floor", va="bottom", ha="right", fontsize=8)
     ax.set_yscale("log")
@@ -126,7 +127,7 @@ def w1_ratio_png(distances: pd.DataFrame, labels: dict[str, str]) -> bytes:
     ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_xticks(np.arange(len(kinds)), [labels[k] for k in kinds])
     ax.set_ylabel("W1 ratio (1 = human floor)")
-    ax.legend(ncols=min(len(systems), 6), fontsize=8, loc="upper left", frameon=False)
+    ax.legend(ncols=min(len(systems), 6), fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI)
     plt.close(fig)

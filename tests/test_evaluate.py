@@ -344,3 +344,16 @@ def test_plot_helpers_window_clip_and_curves(tmp_path):
     trained, base = split_curves({"transformer": pd.DataFrame({"step": [1], "val_loss": [1.0]}),
                                   "markov": pd.DataFrame({"val_bits_per_frame": [0.2]})})
     assert list(trained) == ["transformer"] and base == {"markov": 0.2}
+
+
+def test_summary_figure_draws_intervals_that_miss_their_ratio():
+    """A bootstrap interval need not hold the ratio it belongs to (the demo's run has such a one): the figure draws
+    it as it is; a type with no interval or no ratio is left out, not an error."""
+    from babbler.plots import w1_ratio_png
+    from babbler.report import TYPE_LABEL
+
+    distances = pd.DataFrame({"system": ["selfplay", "selfplay", "markov"], "type": ["ipu", "gap", "ipu"],
+                              "w1_ratio": [1.6, np.nan, 4.6], "w1_ratio_lo": [1.7, 0.5, np.nan],
+                              "w1_ratio_hi": [3.9, 2.0, np.nan]})
+    png = w1_ratio_png(distances, TYPE_LABEL)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
