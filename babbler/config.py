@@ -97,7 +97,7 @@ def schema_problem(config: dict, spec: dict | None = None) -> ConfigError | None
                                 f"{', '.join(known)}")
     allowed = _type_text(rule) if rule.get("type") or rule.get("enum") else ""
     text = " ".join(str(rule.get("description", "")).split())
-    lines = [f"{error.message}"]
+    lines = [error.message]
     if allowed:
         lines.append(f"allowed: {allowed}")
     if text:
@@ -171,7 +171,7 @@ def no_models_reason(config: dict, split: dict[str, str]) -> str:
 
 
 def _type_text(node: dict) -> str:
-    """A setting's type and range in a few words: `integer ≥ 1`, `one of demo, maptask`, `number in [0, 1]`."""
+    """A setting's type and range in a few words: `integer ≥ 1`, `one of demo, maptask`, `number ≥ 0 and ≤ 1`."""
     if "enum" in node:
         return "one of " + ", ".join(f"`{v}`" for v in node["enum"])
     kind = node.get("type", "any")

@@ -303,4 +303,3 @@ def read_prosody_va(paths: dict[str, str | Path]) -> tuple[dict[str, np.ndarray]
     if len(tracks["A"]) != len(tracks["B"]):
         raise InputError(paths["A"], f"has {len(tracks['A'])} frames but {paths['B']} has {len(tracks['B'])}")
     return tracks, len(tracks["A"]) / VA_RATE
-

@@ -97,18 +97,13 @@ class Recording:
         while True:  # the first free number from `number` on (another server may share the folder)
             self.stem = folder / f"session-{number:03d}"
             self.part = folder / f".session-{number:03d}.wav.part"
-            try:
-                fd = os.open(self.part, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
-            except FileExistsError:
-                number += 1
-                continue
-            if self.wav.exists() or self.va.exists():
-                os.close(fd)
-                os.unlink(self.part)
-                number += 1
-                continue
-            os.close(fd)
-            break
+            if not (self.wav.exists() or self.va.exists()):
+                try:  # reserved by creating its part file: no other server takes the same number
+                    os.close(os.open(self.part, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+                    break
+                except FileExistsError:
+                    pass
+            number += 1
         self.number = number
         self.file = sf.SoundFile(self.part, "w", samplerate=STREAM_RATE, channels=2, subtype="PCM_16", format="WAV")
         self.agent_now = np.zeros(HOP)  # the agent's audio of the current frame: its answer to the previous hop

@@ -40,8 +40,7 @@ class LiveSession:
 
     @classmethod
     def create(cls, model: FrameTransformer, seed: int = 0, temperature: float = 1.0, agent_f0: float = 120.0,
-               markov: MarkovModel | None = None, markov_weight: float = 0.0,
-               ) -> "LiveSession":
+               markov: MarkovModel | None = None, markov_weight: float = 0.0) -> "LiveSession":
         """A fresh session: a silent agent (interpolated with `markov` at `markov_weight`, as
         `sample.markov_weight`), a front end
         that has heard nothing, a voice at `agent_f0` Hz."""

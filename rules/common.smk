@@ -1,8 +1,6 @@
 import os
 import sys
 
-import yaml
-
 from snakemake.exceptions import WorkflowError
 from snakemake.logging import logger
 from snakemake.utils import min_version, validate
@@ -14,13 +12,19 @@ min_version("9.0")
 sys.path.insert(0, workflow.basedir)
 os.environ.update(PYTHONPATH=os.pathsep.join(p for p in (workflow.basedir, os.environ.get("PYTHONPATH")) if p))
 
-from babbler.config import check_config, coerce_to_schema, dialogue_ids, no_models_reason, schema_problem  # noqa: E402
+from babbler.config import (
+    check_config,
+    coerce_to_schema,
+    dialogue_ids,
+    no_models_reason,
+    schema,
+    schema_problem,
+)  # noqa: E402
 from babbler.corpora import CORPORA  # noqa: E402
 from babbler.models import MODEL_FILE_FORMAT  # noqa: E402
 
 # Nested --config values arrive as strings ('4'); read them back as the schema's types first.
-with open(workflow.source_path("../schemas/config.schema.yaml")) as schema_file:
-    config.update(coerce_to_schema(config, yaml.safe_load(schema_file)))
+config.update(coerce_to_schema(config, schema()))
 # A bad key or value in a few lines (the key, the problem, what is allowed), not the whole schema.
 if problem := schema_problem(config):
     raise WorkflowError(str(problem))

@@ -115,14 +115,14 @@ def channel_log_energy(audio: np.ndarray, sample_rate: int, block: int = 6000) -
     return 10 * np.log10(power + 1e-10)
 
 
-def speech_after_va(audio: np.ndarray, sample_rate: int, va: pd.DataFrame, min_tail: float = 5.0) -> float:
-    """The share of the recording after the VA's last segment (if that tail lasts `min_tail` s or more) where some
-    channel is as loud as its speaker's speech (nearer the VA's speech level than its silence level); 0 when the tail
-    is short, silent, or the levels cannot tell speech from silence. A VA file cut short leaves a loud tail."""
+def speech_after_va(energy: np.ndarray, va: pd.DataFrame, min_tail: float = 5.0) -> float:
+    """The share of a recording (its `channel_log_energy`) after the VA's last segment, if that tail lasts `min_tail`
+    s or more, where some channel is as loud as its speaker's speech (nearer the VA's speech level than its silence
+    level); 0 when the tail is short, silent, or the levels cannot tell speech from silence. A VA file cut short
+    leaves a loud tail."""
     end = float(va["end"].max()) if len(va) else 0.0
-    if audio.shape[0] / sample_rate - end < min_tail:
+    if energy.shape[0] / VA_RATE - end < min_tail:
         return 0.0
-    energy = channel_log_energy(audio, sample_rate)
     cut = min(int(end * VA_RATE), energy.shape[0])
     share = 0.0
     for c, speaker in enumerate("AB"):
@@ -138,11 +138,14 @@ def speech_after_va(audio: np.ndarray, sample_rate: int, va: pd.DataFrame, min_t
 
 def channel_match(audio: np.ndarray, sample_rate: int, va: pd.DataFrame) -> float:
     """How much better A on channel 0 and B on channel 1 explain a stereo recording than the swap (< 0: swapped).
-
-    r(s, c) is the Pearson correlation of speaker s's 10 ms VA frames with channel c's log energy (0 where either
-    is constant: a speaker without speech, a silent channel); the match is r(A, 0) + r(B, 1) − r(A, 1) − r(B, 0).
     Close-talk recordings score about +2, and still about +1 with the other speaker leaking in at −10 dB."""
-    energy = channel_log_energy(audio, sample_rate)
+    return energy_match(channel_log_energy(audio, sample_rate), va)
+
+
+def energy_match(energy: np.ndarray, va: pd.DataFrame) -> float:
+    """`channel_match` of a recording's `channel_log_energy`: r(s, c) is the Pearson correlation of speaker s's 10 ms
+    VA frames with channel c's log energy (0 where either is constant: a speaker without speech, a silent channel);
+    the match is r(A, 0) + r(B, 1) − r(A, 1) − r(B, 0)."""
     corr = np.zeros((2, 2))
     for s, speaker in enumerate("AB"):
         act = segments_to_frames(va, speaker, energy.shape[0]).astype(float)

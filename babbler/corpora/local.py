@@ -14,7 +14,8 @@ import numpy as np
 import soundfile as sf
 
 from babbler.corpora.common import (
-    UNCLEAR, Corpus, channel_match, check_seconds, checked_audio, clip_va, speech_after_va, write_dialogue,
+    UNCLEAR, Corpus, channel_log_energy, check_seconds, checked_audio, clip_va, energy_match, speech_after_va,
+    write_dialogue,
 )
 from babbler.corpora.timing_only import render_levels, write_rendered
 from babbler.errors import ConfigError, InputError
@@ -58,8 +59,9 @@ def prepare_dialogue(src, va_src, dialogue: str, wav_out, va_out, info_out, spea
         check_seconds(va, va_src)
     if va is not None and len(va) and va["end"].max() > audio.shape[0] / sr + 1.0:
         raise InputError(va_src, f"VA runs to {va['end'].max():.2f} s but {src} lasts {audio.shape[0] / sr:.2f} s")
-    audio = checked_audio(audio, sr, str(src))
-    loud = speech_after_va(audio, sr, va) if va is not None else 0.0
+    audio = checked_audio(audio, sr, str(src))  # before any analysis: NaN samples would make it meaningless
+    energy = channel_log_energy(audio, sr) if va is not None else None  # one pass for both checks of the VA
+    loud = speech_after_va(energy, va) if va is not None else 0.0
     if loud > 0.2:
         log.warning("%s: its VA ends at %.2f s but %s lasts %.2f s, and a channel sounds like speech in %.0f %% of "
                     "the rest: is the VA file cut short? Everything after its end counts as silence",
@@ -67,7 +69,7 @@ def prepare_dialogue(src, va_src, dialogue: str, wav_out, va_out, info_out, spea
     extra = {"source_file": " + ".join(str(Path(f).resolve()) for f in files)}
     if va is not None:
         va = clip_va(va, audio.shape[0] / sr, str(va_src))
-        match = channel_match(audio, sr, va)
+        match = energy_match(energy, va)
         if not ordered and match <= -UNCLEAR:  # a clear no: the file's order is a guess
             log.info("%s: its second speaker follows channel 0; that speaker is A", va_src)
             va, match = swap_speakers(va), -match  # swapping the speakers turns the match's sign, nothing else

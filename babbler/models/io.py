@@ -9,7 +9,7 @@ from babbler.models.files import load_torch, save_torch
 from babbler.models.baselines import BASELINES, load_baseline
 from babbler.models.transformer import load_transformer
 
-MODELS = ("transformer", "markov", "independent")
+MODELS = ("transformer", *BASELINES)
 
 
 def save_baseline(path: str | Path, model) -> None:
