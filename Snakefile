@@ -27,7 +27,7 @@ onstart:
 
 
 # After the last job: the scheduler's pending re-plan timers cancelled, so the run ends with its work
-# (babbler/shutdown.py), not up to one max-jobs-per-timespan period (10 s) later.
+# (babbler/util/shutdown.py), not up to one max-jobs-per-timespan period (10 s) later.
 onsuccess:
     stop_timers()
 
@@ -52,9 +52,9 @@ localrules:
 rule all:
     default_target: True
     input:
-        manifest_path(),
-        mono_outputs(),
-        timing_outputs(),
-        frame_model_outputs(),
-        generated_outputs(),
-        report_outputs(),
+        path("manifest", source=CORPUS),
+        PLAN.mono_outputs(CORPUS, DIALOGUES),
+        PLAN.timing_outputs(CORPUS),
+        PLAN.frame_model_outputs(),
+        PLAN.generated_outputs(),
+        PLAN.report_outputs(),

@@ -10,7 +10,7 @@ from babbler.errors import BabblerError
 
 def _saved_model(path: str, kind: type, need: str):
     """The model saved at `path` if it is a `kind`; otherwise a BabblerError naming the file and what `need`s it."""
-    from babbler.models.io import load_model
+    from babbler.models.registry import load_model
 
     model = load_model(path)  # InputError naming the file and what it holds instead
     if not isinstance(model, kind):
@@ -54,24 +54,49 @@ def check_options(args: argparse.Namespace) -> None:
             raise BabblerError(f"--{name.replace('_', '-')} {problem}{where}")
 
 
-def agent_options(args: argparse.Namespace) -> dict:
-    """The Agent's `markov` and `markov_weight` (--markov PATH --markov-weight W; none without --markov)."""
-    if not args.markov:
-        return {}
-    from babbler.models.baselines import MarkovModel
+def agent_options(args: argparse.Namespace, live: bool = False) -> dict:
+    """The agent's sampling and voice: `stop`, `voice` (--voice NAME --voice-model PATH…), and `markov` with
+    `markov_weight` (--markov PATH --markov-weight W, both or neither)."""
+    from babbler.config import with_defaults
+    from babbler.live.respond import AgentVoice
+    from babbler.voices.registry import VOICES, load_voice_model, render_settings, voice_models
 
-    markov = _saved_model(args.markov, MarkovModel,
-                          "--markov needs the markov baseline (results/models/{corpus}/markov.pt)")
-    return {"markov": markov, "markov_weight": args.markov_weight}
+    voice = VOICES[args.voice]
+    if live and voice.stream is None:
+        streaming = ", ".join(n for n, v in VOICES.items() if v.stream is not None)
+        raise BabblerError(f"--voice {args.voice} renders whole tracks, not 20 ms at a time; `babbler live` takes "
+                           f"{streaming} (`babbler respond` takes any voice)")
+    needed = voice_models(args.voice)
+    if len(args.voice_model or []) != len(needed):
+        what = f"its trained model(s), in this order: {', '.join(f'{n}.pt' for n in needed)}" if needed else "none"
+        raise BabblerError(f"--voice {args.voice} needs --voice-model for {what} (results/models/{{corpus}}/…); "
+                           f"got {len(args.voice_model or [])}")
+    settings = render_settings(with_defaults({}), args.voice)
+    options = {"stop": args.stop, "voice": AgentVoice(args.voice, load_voice_model(args.voice, args.voice_model)
+                                                      if needed else None, settings)}
+    if args.markov_weight > 0 and not args.markov:
+        raise BabblerError("--markov-weight W > 0 needs --markov PATH: the agent's frames are drawn from "
+                           "(1 − W) × the transformer + W × that markov baseline, as sample.markov_weight")
+    if args.markov and args.markov_weight == 0:
+        print("babbler: note: --markov with --markov-weight 0 (the config's default) mixes nothing in; give "
+              "--markov-weight W > 0", file=sys.stderr)
+    if args.markov:
+        from babbler.models.baselines import MarkovModel
+
+        options["markov"] = _saved_model(args.markov, MarkovModel,
+                                         "--markov needs the markov baseline (results/models/{corpus}/markov.pt)")
+        options["markov_weight"] = args.markov_weight
+    return options
 
 
 def _respond(args: argparse.Namespace) -> int:
     """`babbler respond`: answer a recorded partner and write the stereo result."""
-    from babbler.respond import respond
+    from babbler.live.respond import respond
 
     model = agent_model(args.model, args.threads)
+    options = agent_options(args)
     va = respond(model, args.partner, args.out, args.va, seed=args.seed, temperature=args.temperature,
-                 agent_f0=args.agent_f0, progress=not args.quiet, **agent_options(args))
+                 agent_f0=args.agent_f0, progress=not args.quiet, **options)
     agent = va[va["speaker"] == "B"]
     print(f"wrote {args.out} (partner, agent) and its VA; the agent spoke {len(agent)} IPUs, "
           f"{(agent['end'] - agent['start']).sum():.1f} s")
@@ -83,11 +108,11 @@ def _live(args: argparse.Namespace) -> int:
     import logging
     from pathlib import Path
 
-    from babbler.live import LiveConfig, serve
+    from babbler.live.server import LiveConfig, serve
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    options = agent_options(args, live=True)
     model = agent_model(args.model, args.threads)
-    options = agent_options(args)
     record = Path(args.record) if args.record else None
     if record is not None:
         if record.exists() and not record.is_dir():
@@ -101,12 +126,34 @@ def _live(args: argparse.Namespace) -> int:
     return 0
 
 
+def default(key: str):
+    """A setting's default in the config schema: the CLI's defaults are the workflow's."""
+    from babbler.config import setting_rule
+
+    return setting_rule(key)["default"]
+
+
 def _agent_options(command: argparse.ArgumentParser) -> None:
-    """--markov and --markov-weight: the agent interpolated with the count model, as sample.markov_weight."""
+    """The options every agent command shares, their defaults those of the config settings they mirror."""
+    from babbler.config import setting_rule
+    from babbler.voices.registry import VOICES
+
+    command.add_argument("--seed", type=int, default=default("sample.seed"), help="sampling seed (as sample.seed)")
+    command.add_argument("--temperature", type=float, default=default("sample.temperature"),
+                         help="sampling temperature (as sample.temperature)")
+    command.add_argument("--stop", choices=setting_rule("sample.stop")["enum"], default=default("sample.stop"),
+                         help="how the agent's speech runs end (as sample.stop)")
+    command.add_argument("--voice", choices=list(VOICES), default=default("sample.voice"),
+                         help="the registered voice the agent speaks with (as sample.voice)")
+    command.add_argument("--voice-model", nargs="+", default=None, metavar="PATH",
+                         help="a trained voice's model(s), e.g. results/models/demo/wavenet.pt")
+    command.add_argument("--agent-f0", type=float, default=120.0, help="the agent voice's median F0 in Hz")
+    command.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     command.add_argument("--markov", default=None,
                          help="the markov baseline to interpolate the agent with, e.g. results/models/demo/markov.pt")
-    command.add_argument("--markov-weight", type=float, default=0.5,
-                         help="with --markov: the chain's share w of each frame's distribution (default 0.5)")
+    command.add_argument("--markov-weight", type=float, default=default("sample.markov_weight"),
+                         help="with --markov: the chain's share w > 0 of each frame's distribution "
+                              "(as sample.markov_weight)")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -115,16 +162,12 @@ def parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", required=True)
     r = sub.add_parser("respond", help="answer a one-speaker recording with a trained agent",
                        description="Run the live loop offline: the partner's recording 20 ms at a time through the "
-                                   "causal front end, the agent's decision, the streaming voice. Writes a stereo WAV "
+                                   "causal front end, the agent's decision, its voice. Writes a stereo WAV "
                                    "(partner, agent) at 16 kHz and a VA table (A = partner, B = agent).")
     r.add_argument("partner", help="one-speaker recording (WAV/FLAC, any sample rate)")
     r.add_argument("out", help="stereo WAV to write")
     r.add_argument("--model", required=True, help="a trained transformer, e.g. results/models/demo/transformer.pt")
     r.add_argument("--va", default=None, help="VA table to write (default: OUT with suffix .va.csv)")
-    r.add_argument("--seed", type=int, default=0)
-    r.add_argument("--temperature", type=float, default=1.0)
-    r.add_argument("--agent-f0", type=float, default=120.0, help="the agent voice's median F0 in Hz")
-    r.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     _agent_options(r)
     r.set_defaults(func=_respond)
@@ -135,10 +178,6 @@ def parser() -> argparse.ArgumentParser:
     live.add_argument("--host", default="127.0.0.1", help="address to bind (default: this machine only)")
     live.add_argument("--max-sessions", type=int, default=4, help="conversations at once; more are refused")
     live.add_argument("--record", default=None, help="folder to write each finished session's audio and VA to")
-    live.add_argument("--seed", type=int, default=0)
-    live.add_argument("--temperature", type=float, default=1.0)
-    live.add_argument("--agent-f0", type=float, default=120.0)
-    live.add_argument("--threads", type=int, default=1)
     _agent_options(live)
     live.set_defaults(func=_live)
     return ap

@@ -1,7 +1,9 @@
-"""Config checks beyond the JSON schema, and the list of dialogues a config selects."""
+"""The config schema (the file, completed from the registries), config checks beyond it, and the list of dialogues a
+config selects."""
 
 from __future__ import annotations
 
+import copy
 import functools
 import math
 from pathlib import Path
@@ -20,6 +22,7 @@ def coerce_to_schema(config: dict, schema: dict) -> dict:
     as `--config corpus='{demo: {n_dialogues: 4}}'` work; anything else is left for the schema to judge."""
 
     def walk(value, node: dict):
+        node = resolve(node, schema)
         types = node.get("type", [])
         types = [types] if isinstance(types, str) else list(types)
         if isinstance(value, dict):
@@ -46,17 +49,75 @@ SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.y
 
 
 @functools.cache
-def schema() -> dict:
-    """The config schema (schemas/config.schema.yaml beside the package): the one home of every setting's rules."""
+def file_schema() -> dict:
+    """schemas/config.schema.yaml beside the package: the rules of every built-in setting."""
     return yaml.safe_load(SCHEMA_PATH.read_text())
+
+
+def resolve(node: dict, root: dict) -> dict:
+    """A schema node with its `$ref` (into the root's `$defs`) merged in: the node's own keys win, and its own
+    `properties` refine the referenced ones key by key."""
+    if "$ref" not in node:
+        return node
+    target = resolve(root["$defs"][node["$ref"].rsplit("/", 1)[1]], root)
+    merged = {**target, **{k: v for k, v in node.items() if k not in ("$ref", "properties")}}
+    own = node.get("properties", {})
+    props = target.get("properties", {})
+    merged["properties"] = {**props, **{k: {**props.get(k, {}), **v} for k, v in own.items()}}
+    return merged
+
+
+NO_SETTINGS = {"type": "object", "default": {}, "additionalProperties": False, "properties": {}}
+
+
+@functools.cache
+def schema() -> dict:
+    """The config schema: the file, with the registries' names as the allowed corpora and voices, and a section for
+    every registered corpus, voice and frame model the file does not describe (the one its module declares, or no
+    settings). A new corpus, voice or frame model is thereby a setting without editing the file."""
+    from babbler.corpora.registry import CORPORA
+    from babbler.models.registry import FRAME_MODELS
+    from babbler.voices.registry import VOICES
+
+    spec = copy.deepcopy(file_schema())
+    props = spec["properties"]
+    props["corpus"]["properties"]["name"]["enum"] = list(CORPORA)
+    props["sample"]["properties"]["voice"]["enum"] = list(VOICES)
+    props["voices"]["items"]["enum"] = list(VOICES)
+    for section, registry in (("corpus", CORPORA), ("voice", VOICES), ("model", FRAME_MODELS)):
+        sections = props[section]["properties"]
+        for name, member in registry.items():
+            sections.setdefault(name, member.schema or NO_SETTINGS)
+    return spec
 
 
 def setting_rule(key: str) -> dict:
     """The schema of one setting, e.g. `setting_rule("sample.temperature")`."""
-    node = schema()
+    root = schema()
+    node = root
     for part in key.split("."):
-        node = node["properties"][part]
-    return node
+        node = resolve(node, root)["properties"][part]
+    return resolve(node, root)
+
+
+def with_defaults(config: dict, spec: dict | None = None) -> dict:
+    """`config` with every default the schema gives filled in, in place (sections a module's own schema adds
+    included), and returned."""
+    root = spec or schema()
+
+    def fill(value, node: dict):
+        node = resolve(node, root)
+        if not isinstance(value, dict):
+            return
+        for key, child in node.get("properties", {}).items():
+            child = resolve(child, root)
+            if key not in value and "default" in child:
+                value[key] = copy.deepcopy(child["default"])
+            if key in value:
+                fill(value[key], child)
+
+    fill(config, root)
+    return config
 
 
 def number_problem(value: float, rule: dict) -> str | None:
@@ -107,7 +168,7 @@ def schema_problem(config: dict, spec: dict | None = None) -> ConfigError | None
 
 def check_config(config: dict) -> None:
     """Raise ConfigError naming the key if a schema-valid config is still unusable."""
-    from babbler.corpora import CORPORA
+    from babbler.corpora.registry import CORPORA
 
     for key, value in _numbers(config):
         if not math.isfinite(value):
@@ -153,7 +214,7 @@ def _numbers(node, key: str = ""):
 
 def dialogue_ids(config: dict) -> list[str]:
     """The dialogue ids of the configured corpus, known at parse time."""
-    from babbler.corpora import CORPORA
+    from babbler.corpora.registry import CORPORA
 
     return CORPORA[config["corpus"]["name"]].dialogue_ids(config["corpus"])
 
@@ -190,8 +251,9 @@ def _default_text(value) -> str:
 
 
 def configuration_markdown(spec: dict | None = None) -> str:
-    """docs/configuration.md: every setting of the schema with its type, default and what it does."""
-    spec = spec or schema()
+    """docs/configuration.md: every setting of the schema file with its type, default and what it does (the names of
+    registered corpora and voices are the registries': docs/extending.md)."""
+    spec = spec or file_schema()
     out = ["# Configuration reference", "",
            "Generated from `schemas/config.schema.yaml` by `python -m babbler.config > docs/configuration.md`; "
            "a test fails when the two disagree. `config.yaml` holds the default run; a key left out takes its "
@@ -201,6 +263,7 @@ def configuration_markdown(spec: dict | None = None) -> str:
 
     def rows(node: dict, key: str):
         for name, child in node.get("properties", {}).items():
+            child = resolve(child, spec)
             path = f"{key}.{name}" if key else name
             if child.get("type") == "object" and "properties" in child:
                 yield from rows(child, path)

@@ -26,15 +26,16 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 
-from babbler.agent import Agent
-from babbler.dataset import load_dataset
-from babbler.evaluate import distance, pooled
-from babbler.frame_eval import teacher_forced
-from babbler.models.io import load_model
+from babbler.evaluation.metrics import distance, pooled
+from babbler.live.agent import Agent
+from babbler.models.dataset import load_dataset
+from babbler.models.frame_eval import teacher_forced
+from babbler.models.registry import load_model
+from babbler.models.train_transformer import TrainConfig, loss_on, sample_batch, views
 from babbler.models.transformer import FrameTransformer, TransformerConfig
-from babbler.sampling import STOP_RULES, RunLimits, generate, sampler, selfplay_plan
-from babbler.timing import events_from_tokens
-from babbler.train import TrainConfig, loss_on, sample_batch, views
+from babbler.sampling.generate import STOP_RULES, RunLimits, generate, sampler
+from babbler.sampling.modes.selfplay import selfplay_plan
+from babbler.timing.events import events_from_tokens
 
 
 def compare_run_limits(results: Path, corpus: str) -> None:

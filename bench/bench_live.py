@@ -31,14 +31,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 import torch
 
-from babbler.accuracy import frame_scores
 from babbler.corpora import demo
-from babbler.dataset import f0_bin
-from babbler.extract import dialogue_va
-from babbler.frontend import HOP, STREAM_RATE, StreamingFrontEnd
-from babbler.models.io import load_model
-from babbler.prosody import first_pass
-from babbler.respond import LiveSession
+from babbler.live.frontend import HOP, STREAM_RATE, StreamingFrontEnd
+from babbler.live.respond import LiveSession
+from babbler.models.dataset import f0_bin
+from babbler.models.registry import load_model
+from babbler.signal.extract import dialogue_va
+from babbler.signal.prosody import first_pass
+from babbler.timing.vad_accuracy import frame_scores
 from babbler.va import SPEAKERS, VA_PER_TOKEN, runs
 
 
@@ -108,7 +108,7 @@ def main() -> None:
             t1 = time.perf_counter()
             own = session.agent.step(frame.token)
             t2 = time.perf_counter()
-            session.voice.frame(own)
+            session.renderer.frame(own)
             t3 = time.perf_counter()
             heard.append(frame)
             for k, v in (("front end", t1 - t0), ("agent step", t2 - t1), ("voice", t3 - t2), ("hop", t3 - t0)):
@@ -121,7 +121,7 @@ def main() -> None:
         both = np.array([f.va and np.isfinite(f.f0) for f in heard]) & np.isfinite(f0_batch) & b[::2]
         med = heard[-1].scale.f0_median
         agree = np.abs(f0_bin(np.array([f.f0 for f in heard])[both], med) - f0_bin(f0_batch[both], med)) <= 1
-        settled = slice(10 * 100, None)  # after the first 10 s: the loud level is known (see babbler/frontend.py)
+        settled = slice(10 * 100, None)  # after the first 10 s: the loud level is known (see babbler/live/frontend.py)
         rows.append({"dialogue": i + 1, **{k: round(v, 3) for k, v in frame_scores(stream, b).items()},
                      "f1 after 10 s": round(frame_scores(stream[settled], b[settled])["f1"], 3),
                      "onset delay (frames)": float(np.median(edge_delays(b, stream, 0))),

@@ -23,10 +23,10 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 
-from babbler.accuracy import accuracy_table
-from babbler.extract import dialogue_va, read_mono
-from babbler.fileio import read_va
-from babbler.prosody import first_pass, refine_pitch
+from babbler.signal.extract import dialogue_va, read_mono
+from babbler.signal.prosody import first_pass, refine_pitch
+from babbler.timing.vad_accuracy import accuracy_table
+from babbler.util.fileio import read_va
 from babbler.va import VA_RATE
 
 

@@ -43,12 +43,13 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 
 import speech_voices
-from babbler.accuracy import frame_scores
+
 from babbler.corpora import demo
-from babbler.extract import dialogue_va
-from babbler.prosody import first_pass
-from babbler.seeds import derived_seed
-from babbler.timing import dialogue_stats, events_from_tracks
+from babbler.signal.extract import dialogue_va
+from babbler.signal.prosody import first_pass
+from babbler.timing.events import dialogue_stats, events_from_tracks
+from babbler.timing.vad_accuracy import frame_scores
+from babbler.util.seeds import derived_seed
 from babbler.va import SPEAKERS, VA_RATE, ipu_track, runs, segments_to_frames
 
 SR = 16000

@@ -22,9 +22,11 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 
+from babbler.synth.source_filter import SpeakerVoice
 from babbler.voices.features import render_conditioning
 from babbler.voices.registry import TRAINED, VOICES, load_voice_model, voice_models
-from babbler.voices.source_filter import SpeakerVoice, Tracks, render_source_filter
+from babbler.voices.source_filter import render_source_filter
+from babbler.voices.spec import Tracks
 from babbler.voices.tacotron_wavenet import Vocoded
 from babbler.voices.wavenet import WaveNet, WaveNetConfig
 

@@ -30,9 +30,9 @@ va.to_csv("long.csv", index=False)
 STAGES = {
     "corpus (local prepare_dialogue)": "from babbler.corpora.local import prepare_dialogue\n"
     "prepare_dialogue('long.wav', 'long.csv', 'long', 'c.wav', 'c.csv', 'c.json')",
-    "mono (split_channels to 16 kHz)": "from babbler.mono import split_channels\n"
+    "mono (split_channels to 16 kHz)": "from babbler.signal.mono import split_channels\n"
     "split_channels('c.wav', 'A.wav', 'B.wav', 16000)",
-    "prosody (extract_dialogue, intensity VAD)": "from babbler.extract import extract_dialogue\n"
+    "prosody (extract_dialogue, intensity VAD)": "from babbler.signal.extract import extract_dialogue\n"
     "extract_dialogue({'A': 'A.wav', 'B': 'B.wav'}, {'A': 'A.parquet', 'B': 'B.parquet'}, 'intensity')",
 }
 

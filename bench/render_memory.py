@@ -21,7 +21,7 @@ SEEDED_VA = """
 import time
 import numpy as np, pandas as pd
 from babbler.corpora.timing_only import render_va
-from babbler.seeds import derived_seed
+from babbler.util.seeds import derived_seed
 rng = np.random.default_rng(0)
 rows, t = [], 0.0
 while t < {minutes} * 60:

@@ -22,14 +22,14 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 
-from babbler.accuracy import frame_scores
-from babbler.dataset import load_dataset
-from babbler.extract import extract_dialogue
-from babbler.fidelity import f0_errors_semitones
-from babbler.render import mix_dialogue, speaker_tracks
-from babbler.sampling import tracks_table
+from babbler.evaluation.voice_fidelity import f0_errors_semitones
+from babbler.models.dataset import load_dataset
+from babbler.sampling.generate import tracks_table
+from babbler.signal.extract import extract_dialogue
+from babbler.timing.vad_accuracy import frame_scores
 from babbler.va import TOKEN_RATE
 from babbler.voices.registry import TRAINED, VOICES, load_voice_model, voice_models
+from babbler.voices.render import mix_dialogue, speaker_tracks
 
 
 def main() -> None:

@@ -1,46 +1,46 @@
 # Corpus stage: one stereo WAV (speaker A on channel 0, B on channel 1), VA and info per dialogue of
-# the configured corpus (babbler.corpora.CORPORA says how each corpus makes them), the files a corpus
-# downloads, then a manifest with the seeded split.
+# the configured corpus (babbler.corpora.registry says how each corpus makes them), the files a corpus
+# downloads, then a manifest with the seeded split. Input functions: babbler/workflow/corpus.py.
 
 
 rule corpus_dialogue:
     input:
-        unpack(corpus_inputs),
+        unpack(PLAN.corpus_inputs),
     output:
-        **dialogue_outputs(CORPUS, with_va=CORPUS_HAS_REFERENCE),
+        **PLAN.corpus_outputs(),
     log:
-        f"{RESULTS}/logs/corpus/{CORPUS}/{{dlg}}.log",
+        log_path("corpus", f"{CORPUS}/{{dlg}}"),
     conda:
         "../envs/corpus.yaml"
     params:
         corpus=CORPUS,
-        settings=CORPORA[CORPUS].settings(config),
+        settings=PLAN.corpus_settings(),
     script:
         "../workflow_scripts/corpus_dialogue.py"
 
 
 rule download:
     output:
-        f"{RESULTS}/corpus/{{corpus}}/download/{{file}}",
+        path("download"),
     log:
-        f"{RESULTS}/logs/corpus/{{corpus}}/download/{{file}}.log",
+        log_path("corpus", "{corpus}/download/{file}"),
     conda:
         "../envs/corpus.yaml"
     resources:
         downloads=1,
     params:
-        url=lambda wc: CORPORA[wc.corpus].download(config["corpus"], wc.file).url,
+        url=PLAN.download_url,
     script:
         "../workflow_scripts/download.py"
 
 
 rule manifest:
     input:
-        info=expand(f"{RESULTS}/corpus/{CORPUS}/info/{{dlg}}.json", dlg=DIALOGUES),
+        info=PLAN.corpus_info(),
     output:
-        manifest_path(),
+        path("manifest", source=CORPUS),
     log:
-        f"{RESULTS}/logs/corpus/{CORPUS}/manifest.log",
+        log_path("corpus", f"{CORPUS}/manifest"),
     conda:
         "../envs/corpus.yaml"
     params:

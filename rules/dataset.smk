@@ -3,13 +3,13 @@
 
 rule dataset:
     input:
-        prosody=prosody_files(CORPUS),
-        manifest=manifest_path(),
+        prosody=PLAN.prosody_files(CORPUS),
+        manifest=path("manifest", source=CORPUS),
     output:
-        frames=f"{RESULTS}/dataset/{CORPUS}/frames.npz",
-        splits=f"{RESULTS}/dataset/{CORPUS}/splits.csv",
+        frames=path("frames", corpus=CORPUS),
+        splits=path("splits", corpus=CORPUS),
     log:
-        f"{RESULTS}/logs/dataset/{CORPUS}.log",
+        log_path("dataset", CORPUS),
     conda:
         "../envs/train.yaml"
     params:

@@ -1,22 +1,21 @@
 # Evaluate stage: every system, measured from its audio, against the human test split; the
 # plots; and the self-contained HTML report (design: Metrics, eval/{corpus}/metrics.json).
+# Input functions: babbler/workflow/evaluation.py.
 
 
-if HAS_MODELS:
+if PLAN.has_models:
 
     rule evaluate:
         input:
-            events=evaluation_events,
-            stats=evaluation_stats,
-            frame_models=frame_model_outputs(),
-            voices=voice_fidelity_outputs(),
+            events=PLAN.evaluation_events,
+            stats=PLAN.evaluation_stats,
+            frame_models=PLAN.frame_model_outputs(),
+            voices=PLAN.voice_fidelity_outputs(),
         output:
-            metrics=f"{RESULTS}/eval/{{corpus}}/metrics.json",
-            systems=f"{RESULTS}/eval/{{corpus}}/systems.csv",
-            distances=f"{RESULTS}/eval/{{corpus}}/distances.csv",
-            continuation=f"{RESULTS}/eval/{{corpus}}/continuation.csv",
+            metrics=path("metrics"),
+            tables=paths("eval_table", table=PLAN.eval_tables()),
         log:
-            f"{RESULTS}/logs/eval/{{corpus}}/evaluate.log",
+            log_path("eval", "{corpus}/evaluate"),
         conda:
             "../envs/timing.yaml"
         resources:
@@ -25,41 +24,34 @@ if HAS_MODELS:
         params:
             eval=config["eval"],
             test_ids=TEST_IDS,
-            prompt_seconds=config["sample"]["prompt_seconds"],
-            listen_agent=config["sample"]["listen_agent"],
+            modes=PLAN.all_mode_settings(),
         script:
             "../workflow_scripts/evaluate.py"
 
     rule plots:
         input:
-            events=evaluation_events,
+            events=PLAN.evaluation_events,
             metrics=rules.evaluate.output.metrics,
-            timeline=timeline_inputs,
-            spectrogram=spectrogram_inputs,
-            curves=training_curves,
+            timeline=PLAN.timeline_inputs,
+            spectrogram=PLAN.spectrogram_inputs,
+            curves=PLAN.training_curves,
         output:
-            fto=report(f"{RESULTS}/eval/{{corpus}}/fto.png", caption="../report/fto.rst", category="Timing"),
-            durations=report(
-                f"{RESULTS}/eval/{{corpus}}/durations.png", caption="../report/durations.rst", category="Timing"
-            ),
-            timeline=report(
-                f"{RESULTS}/eval/{{corpus}}/timeline.png", caption="../report/timeline.rst", category="Timing"
-            ),
+            fto=report(path("figure", figure="fto"), caption="../report/fto.rst", category="Timing"),
+            durations=report(path("figure", figure="durations"), caption="../report/durations.rst", category="Timing"),
+            timeline=report(path("figure", figure="timeline"), caption="../report/timeline.rst", category="Timing"),
             spectrogram=report(
-                f"{RESULTS}/eval/{{corpus}}/spectrogram.png", caption="../report/spectrogram.rst", category="Voices"
+                path("figure", figure="spectrogram"), caption="../report/spectrogram.rst", category="Voices"
             ),
-            training=report(
-                f"{RESULTS}/eval/{{corpus}}/training.png", caption="../report/training.rst", category="Models"
-            ),
+            training=report(path("figure", figure="training"), caption="../report/training.rst", category="Models"),
         log:
-            f"{RESULTS}/logs/eval/{{corpus}}/plots.log",
+            log_path("eval", "{corpus}/plots"),
         conda:
             "../envs/report.yaml"
         params:
             test_ids=TEST_IDS,
-            systems=EVAL_SYSTEMS,
+            systems=PLAN.eval_systems,
             prompt_seconds=config["sample"]["prompt_seconds"],
-            spectrogram_labels=SPECTROGRAM_LABELS,
+            spectrogram_labels=PLAN.spectrogram_labels(),
             spectrogram_seconds=config["voice"]["excerpt_seconds"],
         script:
             "../workflow_scripts/plots.py"
@@ -67,24 +59,24 @@ if HAS_MODELS:
     rule report:
         input:
             metrics=rules.evaluate.output.metrics,
-            distances=rules.evaluate.output.distances,
-            continuation=rules.evaluate.output.continuation,
+            tables=rules.evaluate.output.tables,
             fto=rules.plots.output.fto,
             durations=rules.plots.output.durations,
             timeline=rules.plots.output.timeline,
             spectrogram=rules.plots.output.spectrogram,
             training=rules.plots.output.training,
-            audio=report_audio,
-            voice_audio=voice_audio,
+            audio=PLAN.report_audio,
+            voice_audio=PLAN.voice_audio,
         output:
-            f"{RESULTS}/report/{{corpus}}/report.html",
+            path("report"),
         log:
-            f"{RESULTS}/logs/report/{{corpus}}.log",
+            log_path("report", "{corpus}"),
         conda:
             "../envs/report.yaml"
         params:
-            audio_labels=REPORT_AUDIO_LABELS,
-            voices=REPORT_VOICES,
+            audio_labels=["real", *PLAN.eval_systems],
+            voices=PLAN.report_voices,
+            notes=PLAN.report_notes(),
             excerpt_start=max(0.0, config["sample"]["prompt_seconds"] - 5.0),
             config=config,  # shown in the report; holds report.title and report.excerpt_seconds
         script:

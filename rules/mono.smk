@@ -4,12 +4,12 @@
 
 rule mono:
     input:
-        f"{RESULTS}/corpus/{{source}}/wav/{{dlg}}.wav",
+        path("corpus_wav"),
     output:
-        a=f"{RESULTS}/audio/{{source}}/{{dlg}}.A.wav",
-        b=f"{RESULTS}/audio/{{source}}/{{dlg}}.B.wav",
+        a=path("mono", spk="A"),
+        b=path("mono", spk="B"),
     log:
-        f"{RESULTS}/logs/mono/{{source}}/{{dlg}}.log",
+        log_path("mono", "{source}/{dlg}"),
     conda:
         "../envs/mono.yaml"
     params:

@@ -1,17 +1,18 @@
 # Prosody stage: F0, intensity and voice activity of both speakers of a dialogue on 10 ms frames.
 # The VAD looks at both channels at once, so partner bleed is not taken for speech.
+# Input functions: babbler/workflow/signal.py.
 
 
 rule prosody:
     input:
-        unpack(prosody_inputs),
+        unpack(PLAN.prosody_inputs),
     output:
-        a=f"{RESULTS}/prosody/{{source}}/{{dlg}}.A.parquet",
-        b=f"{RESULTS}/prosody/{{source}}/{{dlg}}.B.parquet",
+        a=path("prosody", spk="A"),
+        b=path("prosody", spk="B"),
     log:
-        f"{RESULTS}/logs/prosody/{{source}}/{{dlg}}.log",
+        log_path("prosody", "{source}/{dlg}"),
     benchmark:
-        f"{RESULTS}/benchmarks/prosody/{{source}}/{{dlg}}.tsv"
+        benchmark_path("prosody", "{source}/{dlg}")
     conda:
         "../envs/prosody.yaml"
     resources:

@@ -1,25 +1,21 @@
 # Render stage: generated tracks -> stereo audio laid out like a corpus, with a voice from the registry
 # (babbler/voices/); the trainable voices are trained here, and every reported voice's fidelity is measured
-# on a resynthesis of the test dialogues.
+# on a resynthesis of the test dialogues. Input functions: babbler/workflow/render.py.
 
 
 rule train_voice:
     input:
         frames=rules.dataset.output.frames,
         splits=rules.dataset.output.splits,
-        audio=lambda wc: mono_outputs(CORPUS, [d for d, s in SPLIT.items() if s in ("train", "val")]),
-        prosody=lambda wc: expand(
-            f"{RESULTS}/prosody/{CORPUS}/{{dlg}}.{{spk}}.parquet",
-            dlg=[d for d, s in SPLIT.items() if s in ("train", "val")],
-            spk=["A", "B"],
-        ),
+        audio=PLAN.voice_training_audio,
+        prosody=PLAN.voice_training_prosody,
     output:
-        model=f"{RESULTS}/models/{{corpus}}/{{voice}}.pt",
-        metrics=f"{RESULTS}/models/{{corpus}}/{{voice}}.metrics.csv",
+        model=path("model", model="{voice}"),
+        metrics=path("model_metrics", model="{voice}"),
     log:
-        f"{RESULTS}/logs/train/{{corpus}}/{{voice}}.log",
+        log_path("train", "{corpus}/{voice}"),
     benchmark:
-        f"{RESULTS}/benchmarks/train/{{corpus}}/{{voice}}.tsv"
+        benchmark_path("train", "{corpus}/{voice}")
     wildcard_constraints:
         voice="|".join(TRAINED_VOICES),
     conda:
@@ -32,7 +28,7 @@ rule train_voice:
     params:
         model=lambda wc: config["voice"][wc.voice]["model"],
         train=lambda wc: config["voice"][wc.voice]["train"],
-        checkpoint=lambda wc: f"{RESULTS}/models/{wc.corpus}/{wc.voice}.ckpt",
+        checkpoint=lambda wc: path("checkpoint", corpus=wc.corpus, model=wc.voice),
         file_format=MODEL_FILE_FORMAT,
     script:
         "../workflow_scripts/train_voice.py"
@@ -42,15 +38,15 @@ if TEST_IDS:
 
     rule render:
         input:
-            unpack(render_inputs),
+            unpack(PLAN.render_inputs),
         output:
-            wav=expand(f"{RESULTS}/corpus/{{{{corpus}}}}.{{{{system}}}}/wav/{{k}}.wav", k=TEST_IDS),
-            manifest=f"{RESULTS}/corpus/{{corpus}}.{{system}}/manifest.csv",
-            info=f"{RESULTS}/corpus/{{corpus}}.{{system}}/render.json",
+            wav=paths("corpus_wav", source="{corpus}.{system}", dlg=TEST_IDS),
+            manifest=path("manifest", source="{corpus}.{system}"),
+            info=path("render_info", source="{corpus}.{system}"),
         log:
-            f"{RESULTS}/logs/render/{{corpus}}.{{system}}.log",
+            log_path("render", "{corpus}.{system}"),
         benchmark:
-            f"{RESULTS}/benchmarks/render/{{corpus}}.{{system}}.tsv"
+            benchmark_path("render", "{corpus}.{system}")
         conda:
             "../envs/render.yaml"
         threads: 1
@@ -58,30 +54,22 @@ if TEST_IDS:
             mem_mb=4000,
             runtime=60,
         params:
-            sample=config_keys("sample", "seed", "prompt_seconds", "listen_agent"),
-            voice=lambda wc: system_voice(wc.system),
+            sample=config_keys("sample", "seed"),
+            mode=PLAN.mode_settings,
+            voice=lambda wc: PLAN.system_voice(wc.system),
             mix=config_keys("voice", "bleed_db", "noise_db"),
-            settings=lambda wc: render_settings(config, system_voice(wc.system)),
+            settings=PLAN.voice_settings,
             sample_rate=config["audio"]["sample_rate"],
         script:
             "../workflow_scripts/render.py"
 
     rule voice_fidelity:
         input:
-            tracks=lambda wc: expand(
-                f"{RESULTS}/corpus/{wc.corpus}.{{system}}/tracks/{{k}}.parquet",
-                system=fidelity_system(wc.voice),
-                k=TEST_IDS,
-            ),
-            prosody=lambda wc: prosody_files(f"{wc.corpus}.{fidelity_system(wc.voice)}"),
-            audio=lambda wc: mono_outputs(f"{wc.corpus}.{fidelity_system(wc.voice)}", TEST_IDS),
-            real=lambda wc: mono_outputs(wc.corpus, TEST_IDS),
-            accuracy=lambda wc: f"{RESULTS}/timing/{wc.corpus}.{fidelity_system(wc.voice)}/vad_accuracy.csv",
-            info=lambda wc: f"{RESULTS}/corpus/{wc.corpus}.{fidelity_system(wc.voice)}/render.json",
+            unpack(PLAN.fidelity_inputs),
         output:
-            f"{RESULTS}/eval/{{corpus}}/voice_{{voice}}.json",
+            path("voice_fidelity"),
         log:
-            f"{RESULTS}/logs/render/{{corpus}}.voice_{{voice}}.log",
+            log_path("render", "{corpus}.voice_{voice}"),
         conda:
             "../envs/render.yaml"
         script:

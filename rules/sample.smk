@@ -1,22 +1,23 @@
-# Sample stage: generated dialogues laid out like a corpus, one per test dialogue:
-# selfplay / continuation / listen with the neural agent, the two baselines in selfplay, and the
-# test split's own tracks for resynthesis (resynth; resynth_{voice} are short excerpts, one per voice).
+# Sample stage: generated dialogues laid out like a corpus, one per test dialogue: every system of the
+# registry (babbler.sampling.systems) is a frame model run in a mode (babbler.sampling.modes), and the
+# voices' checks re-voice short excerpts of the test split's own tracks (resynth_{voice}).
+# Input functions: babbler/workflow/sampling.py.
 
 
 if TEST_IDS:
 
     rule sample:
         input:
-            model=sample_model,
+            model=PLAN.sample_model,
             frames=rules.dataset.output.frames,
             splits=rules.dataset.output.splits,
         output:
-            tracks=expand(f"{RESULTS}/corpus/{{{{corpus}}}}.{{{{system}}}}/tracks/{{k}}.parquet", k=TEST_IDS),
-            va=expand(f"{RESULTS}/corpus/{{{{corpus}}}}.{{{{system}}}}/va/{{k}}.csv", k=TEST_IDS),
+            tracks=paths("tracks", source="{corpus}.{system}", dlg=TEST_IDS),
+            va=paths("corpus_va", source="{corpus}.{system}", dlg=TEST_IDS),
         log:
-            f"{RESULTS}/logs/sample/{{corpus}}.{{system}}.log",
+            log_path("sample", "{corpus}.{system}"),
         benchmark:
-            f"{RESULTS}/benchmarks/sample/{{corpus}}.{{system}}.tsv"
+            benchmark_path("sample", "{corpus}.{system}")
         conda:
             "../envs/train.yaml"
         threads: 1
@@ -24,9 +25,10 @@ if TEST_IDS:
             mem_mb=4000,
             runtime=60,
         params:
-            sample=config_keys("sample", "seed", "temperature", "stop", "run_limits", "prompt_seconds", "listen_agent"),
-            markov_weight=markov_weight,
-            prompt_adapt=prompt_adapt,
-            excerpt=lambda wc: (config["voice"]["excerpt_seconds"] if system_spec(wc.system).excerpt else None),
+            sample=config_keys("sample", "seed", "temperature", "stop", "run_limits"),
+            mode=PLAN.mode_settings,
+            markov_weight=PLAN.markov_weight,
+            prompt_adapt=PLAN.prompt_adapt,
+            excerpt=PLAN.excerpt_seconds,
         script:
             "../workflow_scripts/sample.py"

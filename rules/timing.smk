@@ -1,15 +1,16 @@
 # Timing stage: IPUs, pauses, gaps, overlaps, backchannels per dialogue (design: Timing definitions),
 # per-source statistics, and the VAD's accuracy against reference VA where a source has it.
+# Input functions: babbler/workflow/timing.py.
 
 
 rule events:
     input:
-        a=f"{RESULTS}/prosody/{{source}}/{{dlg}}.A.parquet",
-        b=f"{RESULTS}/prosody/{{source}}/{{dlg}}.B.parquet",
+        a=path("prosody", spk="A"),
+        b=path("prosody", spk="B"),
     output:
-        f"{RESULTS}/timing/{{source}}/{{dlg}}.events.csv",
+        path("events"),
     log:
-        f"{RESULTS}/logs/timing/{{source}}/{{dlg}}.log",
+        log_path("timing", "{source}/{dlg}"),
     conda:
         "../envs/timing.yaml"
     script:
@@ -18,12 +19,12 @@ rule events:
 
 rule timing_stats:
     input:
-        events=lambda wc: expand(f"{RESULTS}/timing/{wc.source}/{{dlg}}.events.csv", dlg=source_dialogues(wc.source)),
-        prosody=lambda wc: prosody_files(wc.source, "A"),
+        events=PLAN.source_events,
+        prosody=lambda wc: PLAN.prosody_files(wc.source, ("A",)),
     output:
-        f"{RESULTS}/timing/{{source}}/stats.csv",
+        path("stats"),
     log:
-        f"{RESULTS}/logs/timing/{{source}}/stats.log",
+        log_path("timing", "{source}/stats"),
     conda:
         "../envs/timing.yaml"
     script:
@@ -32,12 +33,12 @@ rule timing_stats:
 
 rule vad_accuracy:
     input:
-        prosody=lambda wc: prosody_files(wc.source),
-        reference=lambda wc: expand(f"{RESULTS}/corpus/{wc.source}/va/{{dlg}}.csv", dlg=source_dialogues(wc.source)),
+        prosody=lambda wc: PLAN.prosody_files(wc.source),
+        reference=PLAN.source_reference,
     output:
-        f"{RESULTS}/timing/{{source}}/vad_accuracy.csv",
+        path("vad_accuracy"),
     log:
-        f"{RESULTS}/logs/timing/{{source}}/vad_accuracy.log",
+        log_path("timing", "{source}/vad_accuracy"),
     conda:
         "../envs/timing.yaml"
     params:

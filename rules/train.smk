@@ -1,4 +1,5 @@
-# Train stage: the neural frame model (resumable) and the two baselines, then their test scores.
+# Train stage: every registered frame model (babbler.models.registry: the neural agent, resumable, and the
+# baselines), then their test scores. Params: babbler/workflow/models.py.
 
 
 rule train:
@@ -6,24 +7,24 @@ rule train:
         frames=rules.dataset.output.frames,
         splits=rules.dataset.output.splits,
     output:
-        model=f"{RESULTS}/models/{{corpus}}/{{model}}.pt",
-        metrics=f"{RESULTS}/models/{{corpus}}/{{model}}.metrics.csv",
+        model=path("model"),
+        metrics=path("model_metrics"),
     log:
-        f"{RESULTS}/logs/train/{{corpus}}/{{model}}.log",
+        log_path("train", "{corpus}/{model}"),
     benchmark:
-        f"{RESULTS}/benchmarks/train/{{corpus}}/{{model}}.tsv"
+        benchmark_path("train", "{corpus}/{model}")
     conda:
         "../envs/train.yaml"
-    threads: lambda wc: training_threads() if wc.model == "transformer" else 1
+    threads: lambda wc: training_threads() if PLAN.neural(wc.model) else 1
     resources:
-        gpu=lambda wc: 1 if wc.model == "transformer" and config["train"]["device"] == "cuda" else 0,
+        gpu=lambda wc: 1 if PLAN.neural(wc.model) and config["train"]["device"] == "cuda" else 0,
         mem_mb=8000,
-        runtime=lambda wc: 240 if wc.model == "transformer" else 30,
+        runtime=lambda wc: 240 if PLAN.neural(wc.model) else 30,
     params:
-        model=model_params,
-        train=train_params,
-        select=select_params,
-        checkpoint=lambda wc: f"{RESULTS}/models/{wc.corpus}/{wc.model}.ckpt",
+        model=PLAN.model_settings,
+        train=PLAN.train_settings,
+        select=PLAN.select_settings,
+        checkpoint=lambda wc: path("checkpoint", corpus=wc.corpus, model=wc.model),
         file_format=MODEL_FILE_FORMAT,
     script:
         "../workflow_scripts/train.py"
@@ -35,9 +36,9 @@ rule frame_eval:
         frames=rules.dataset.output.frames,
         splits=rules.dataset.output.splits,
     output:
-        f"{RESULTS}/models/{{corpus}}/{{model}}.test.json",
+        path("frame_eval"),
     log:
-        f"{RESULTS}/logs/frame_eval/{{corpus}}/{{model}}.log",
+        log_path("frame_eval", "{corpus}/{model}"),
     conda:
         "../envs/train.yaml"
     threads: 1

@@ -5,12 +5,14 @@ import pandas as pd
 import pytest
 import torch
 
-from babbler.agent import Agent
-from babbler.dataset import VOCAB
-from babbler.models.io import load_model
+from babbler.live.agent import Agent
+from babbler.models.dataset import VOCAB
+from babbler.models.registry import load_model
+from babbler.models.train_transformer import TrainConfig, train_transformer
 from babbler.models.transformer import TransformerConfig
-from babbler.sampling import RunLimits, generate, listen_plan, sampler, selfplay_plan
-from babbler.train import TrainConfig, train_transformer
+from babbler.sampling.generate import RunLimits, generate, sampler
+from babbler.sampling.modes.listen import listen_plan
+from babbler.sampling.modes.selfplay import selfplay_plan
 from babbler.va import runs
 from tests.model_helpers import run_lengths_of, toy_dialogue
 
@@ -107,3 +109,28 @@ def test_live_agent_interpolated_with_the_count_model(toy_model):
         alone.own = mixed.own = int(real[t + 1, 1])  # both agents go on as the real B did
     with pytest.raises(ValueError, match="markov"):
         Agent(model, markov_weight=0.5)
+
+
+@pytest.mark.parametrize("stop, temperature, mixed, seat", [("overlap", 1.0, False, 1), ("duration", 0.8, True, 0),
+                                                             ("frame", 1.3, False, 1)])
+def test_live_agent_decides_frame_by_frame_as_the_workflows_listen_system(toy_model, stop, temperature, mixed, seat):
+    """One sampling path: the live Agent, fed a partner's frames one at a time, draws exactly the tokens the
+    workflow's sample rule draws for the `listen` system (its mode's plan, `sampler`, the count-model ensemble, run
+    limits, the seeded generator) on the same partner with the same seed, stop rule and temperature."""
+    from babbler.models.baselines import MarkovModel
+    from babbler.models.ensemble import Ensemble
+    from babbler.sampling.modes.registry import MODES
+
+    model, _, _ = toy_model
+    partner = toy_dialogue(np.random.default_rng(41))[:1500]
+    limits = RunLimits(speech=5, silence=3)
+    markov = MarkovModel.fit([toy_dialogue(np.random.default_rng(s)) for s in range(4)], order=4) if mixed else None
+    workflow_model = Ensemble([model, markov], (0.7, 0.3)) if mixed else model
+    plan = MODES["listen"].plan([partner], {"listen_agent": "AB"[seat]})
+    expected = generate(sampler(workflow_model, stop), plan, np.random.default_rng(7), temperature=temperature,
+                        limits=limits)[0, :, seat]
+    agent = Agent(model, temperature=temperature, seed=7, limits=limits, stop=stop, seat=seat, markov=markov,
+                  markov_weight=0.3 if mixed else 0.0)
+    live = [0] + [agent.step(int(partner[t, 1 - seat])) for t in range(len(partner) - 1)]
+    assert (np.array(live) > 0).mean() > 0.1  # it talks
+    np.testing.assert_array_equal(np.array(live), expected)

@@ -4,9 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from babbler.frame_eval import evaluate_frame_model
 from babbler.models.baselines import IndependentModel, MarkovModel
-from babbler.sampling import generate, selfplay_plan
+from babbler.models.frame_eval import evaluate_frame_model
+from babbler.sampling.generate import generate
+from babbler.sampling.modes.selfplay import selfplay_plan
 from babbler.va import runs
 
 # ---------------------------------------------------------------- baselines
@@ -111,7 +112,7 @@ def test_adapted_markov_is_the_fitted_chain_as_a_prior_on_the_counts_of_the_dial
 
 def test_adapted_markov_continues_a_prompt_at_its_own_pace():
     """A prompt whose speakers alternate 4 s turns with 1 s gaps: the adapted chain keeps the long turns."""
-    from babbler.sampling import continuation_plan
+    from babbler.sampling.modes.continuation import continuation_plan
 
     train = demo_like_tokens(10, 1)
     model = MarkovModel.fit(train, order=8)

@@ -8,18 +8,30 @@ import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from babbler.config import check_config, dialogue_ids
+from babbler.config import check_config, dialogue_ids, schema_problem, with_defaults
+from babbler.corpora.splits import assign_splits
 from babbler.errors import ConfigError
-from babbler.splits import assign_splits
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = str(ROOT / "schemas" / "config.schema.yaml")
 
 
 def _validated(cfg: dict) -> dict:
+    """What rules/common.smk does with a config: checked against the schema completed from the registries, then
+    its defaults filled in."""
     cfg = copy.deepcopy(cfg)
-    validate(cfg, SCHEMA)
-    return cfg
+    if problem := schema_problem(cfg):
+        raise WorkflowError(str(problem))
+    return with_defaults(cfg)
+
+
+def test_the_defaults_are_those_snakemake_fills_from_the_file():
+    """with_defaults fills what Snakemake's own validation of the schema file fills (the file's $ref included)."""
+    for cfg in ({}, yaml.safe_load((ROOT / "config.yaml").read_text()), {"voice": {"tacotron": {"train": {"steps": 3}}}}):
+        ours, snakemakes = _validated(cfg), copy.deepcopy(cfg)
+        validate(snakemakes, SCHEMA)
+        assert ours == snakemakes
+    assert _validated({"voice": {"tacotron": {"train": {"steps": 3}}}})["voice"]["tacotron"]["train"]["crop"] == 8000
 
 
 def test_defaults_fill_in_an_empty_config():
@@ -168,21 +180,17 @@ def test_dataclass_defaults_are_the_schema_defaults():
     """Defaults live in the schema; the config dataclasses must not say otherwise."""
     from dataclasses import fields
 
+    from babbler.config import resolve, schema
+    from babbler.models.train_transformer import TrainConfig
     from babbler.models.transformer import TransformerConfig
-    from babbler.train import TrainConfig
-    from babbler.voices.samplernn import SampleRNNConfig
-    from babbler.voices.tacotron import TacotronConfig
-    from babbler.voices.tacotron_wavenet import MelWaveNetConfig
+    from babbler.voices.registry import TRAINED, VOICES
     from babbler.voices.training import VoiceTrainConfig
-    from babbler.voices.wavenet import WaveNetConfig
 
     cfg = _validated({})
-    sections = [(TrainConfig, cfg["train"]), (TransformerConfig, cfg["model"]["transformer"]),
-                (WaveNetConfig, cfg["voice"]["wavenet"]["model"]), (SampleRNNConfig, cfg["voice"]["samplernn"]["model"]),
-                (TacotronConfig, cfg["voice"]["tacotron"]["model"]),
-                (MelWaveNetConfig, cfg["voice"]["tacotron_wavenet"]["model"])]
-    sections += [(VoiceTrainConfig, {k: v for k, v in cfg["voice"][name]["train"].items() if k != "crop"})
-                 for name in ("wavenet", "samplernn", "tacotron_wavenet")]  # the Tacotron's crops are longer by default
+    sections = [(TrainConfig, cfg["train"]), (TransformerConfig, cfg["model"]["transformer"])]
+    sections += [(type(VOICES[name].build({}).cfg), cfg["voice"][name]["model"]) for name in TRAINED]
+    shared = resolve({"$ref": "#/$defs/voice_train"}, schema())["properties"]  # every voice's training block
+    sections.append((VoiceTrainConfig, {k: rule["default"] for k, rule in shared.items()}))
     for cls, section in sections:
         for f in fields(cls):
             if f.name in section:
@@ -190,17 +198,26 @@ def test_dataclass_defaults_are_the_schema_defaults():
         assert set(section) <= {f.name for f in fields(cls)}, f"{cls.__name__} lacks schema keys"
 
 
-def test_every_registered_voice_has_its_schema_entry():
-    """A voice is its module plus its `voice.{name}` schema section; sample.voice and `voices` list every voice."""
+def test_the_schema_allows_exactly_the_registered_corpora_voices_and_frame_models():
+    """The registries complete the schema file: their names are the allowed values, and each member has a section
+    (the file's, or its module's own), so a new corpus, voice or frame model needs no edit of the file."""
+    from babbler.config import resolve, schema
+    from babbler.corpora.registry import CORPORA
+    from babbler.models.registry import FRAME_MODELS
     from babbler.voices.registry import VOICES
 
-    schema = yaml.safe_load((ROOT / "schemas/config.schema.yaml").read_text())["properties"]
-    assert set(VOICES) <= set(schema["voice"]["properties"])
-    assert set(schema["sample"]["properties"]["voice"]["enum"]) == set(VOICES)
-    assert set(schema["voices"]["items"]["enum"]) == set(VOICES)
+    spec = schema()
+    props = spec["properties"]
+    assert props["corpus"]["properties"]["name"]["enum"] == list(CORPORA)
+    assert props["sample"]["properties"]["voice"]["enum"] == list(VOICES)
+    assert props["voices"]["items"]["enum"] == list(VOICES)
+    for section, registry in (("corpus", CORPORA), ("voice", VOICES), ("model", FRAME_MODELS)):
+        assert set(registry) <= set(props[section]["properties"]), section
     for name, voice in VOICES.items():
-        section = schema["voice"]["properties"][name]["properties"]
+        section = props["voice"]["properties"][name]["properties"]
         assert ({"model", "train"} <= set(section)) == voice.trains, name
+        if voice.trains:  # the shared training block, one definition for every trainable voice
+            assert set(resolve(section["train"], spec)["properties"]) == set(spec["$defs"]["voice_train"]["properties"])
 
 
 def test_tacotron_wavenet_needs_the_tacotrons_mel_analysis():
@@ -265,14 +282,17 @@ def test_configuration_reference_is_the_schema():
     doc = (ROOT / "docs" / "configuration.md").read_text()
     assert doc == configuration_markdown(), "docs/configuration.md is out of date: python -m babbler.config > it"
     schema = yaml.safe_load((ROOT / "schemas" / "config.schema.yaml").read_text())
-    assert doc.count("\n| `") == sum(1 for _ in _leaves(schema))  # one row per setting
+    assert doc.count("\n| `") == sum(1 for _ in _leaves(schema, schema))  # one row per setting
 
 
-def _leaves(node: dict, key: str = ""):
+def _leaves(node: dict, root: dict, key: str = ""):
+    from babbler.config import resolve
+
     for name, child in node.get("properties", {}).items():
+        child = resolve(child, root)
         path = f"{key}.{name}" if key else name
         if child.get("type") == "object" and "properties" in child:
-            yield from _leaves(child, path)
+            yield from _leaves(child, root, path)
         else:
             yield path
 

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from babbler.dataset import (
+from babbler.models.dataset import (
     INT_BINS,
     UNVOICED,
     VOCAB,
@@ -53,7 +53,7 @@ def test_speaker_tokens_from_10ms_prosody():
 
 def test_dataset_round_trip_with_ids_that_are_savez_arguments(tmp_path):
     """Dialogue ids such as `file` or `allow_pickle` name numpy's own arguments; they must round-trip."""
-    from babbler.dataset import FrameData, load_dataset, save_dataset
+    from babbler.models.dataset import FrameData, load_dataset, save_dataset
 
     ids = ["file", "allow_pickle", "001"]
     tokens = {d: np.full((5 + i, 2), i, dtype=np.int16) for i, d in enumerate(ids)}
@@ -68,7 +68,7 @@ def test_dataset_round_trip_with_ids_that_are_savez_arguments(tmp_path):
 
 def test_dataset_without_prosody_keeps_the_va_and_one_speech_token(tmp_path):
     """dataset.prosody: false: the same voice activity, every speech frame the middle-bin token, scales kept."""
-    from babbler.dataset import VA_ONLY_TOKEN, build_dataset, token_values
+    from babbler.models.dataset import VA_ONLY_TOKEN, build_dataset, token_values
 
     rng = np.random.default_rng(0)
     files = {}

@@ -6,7 +6,7 @@ import pytest
 import soundfile as sf
 
 from babbler.corpora import demo
-from babbler.timing import dialogue_stats, extract_events, fto_values
+from babbler.timing.events import dialogue_stats, extract_events, fto_values
 from babbler.va import segments_to_frames
 
 SECTION = {"duration": 30, "sample_rate": 16000}

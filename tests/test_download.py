@@ -2,8 +2,8 @@
 
 import pytest
 
+from babbler.corpora.download import download
 from babbler.corpora.maptask import verify_annotations_zip, verify_mix_wav
-from babbler.download import download
 from babbler.errors import DownloadError
 from tests.helpers import FileServer, maptask_wav, maptask_zip
 

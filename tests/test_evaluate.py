@@ -8,20 +8,11 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from babbler.evaluate import (
-    continuation_pearson,
-    continuation_table,
-    distance,
-    durations,
-    evaluate,
-    finite_or_none,
-    halvings,
-    noise_floor,
-    pearson,
-    ranking,
-)
-from babbler.plots import durations_plot, fto_plot, spectrogram_plot, timeline_plot, training_plot
-from babbler.report import render_report
+from babbler.evaluation.metrics import distance, evaluate, finite_or_none, halvings, noise_floor, ranking
+from babbler.sampling.modes.continuation import continuation_pearson, continuation_table, pearson
+from babbler.timing.events import durations
+from babbler.evaluation.plots import durations_plot, fto_plot, spectrogram_plot, timeline_plot, training_plot
+from babbler.evaluation.report import render_report
 
 
 def events(*rows: tuple[str, str, float, float]) -> pd.DataFrame:
@@ -29,6 +20,11 @@ def events(*rows: tuple[str, str, float, float]) -> pd.DataFrame:
     t = pd.DataFrame(rows, columns=["type", "speaker", "start", "end"])
     t["duration"] = t["end"] - t["start"]
     return t
+
+
+def modes(prompt_seconds: float, listen_agent: str = "B") -> dict[str, dict]:
+    """Every mode's settings for `evaluate`."""
+    return {"continuation": {"prompt_seconds": prompt_seconds}, "listen": {"listen_agent": listen_agent}}
 
 
 def ipus(*lengths: float, start: float = 0.0) -> pd.DataFrame:
@@ -75,7 +71,7 @@ def test_noise_floor_and_ratio_on_known_durations():
                        "selfplay": pd.DataFrame({"dialogue": ["h1"], "ipu_mean": [3.0]}),
                        "markov": pd.DataFrame({"dialogue": ["h1"], "ipu_mean": [1.5]})},
                       {"transformer": {"test_bits_per_frame": 0.1}}, {"source_filter": {"va_f1": 0.99, "rtf": 0.01}},
-                      prompt_seconds=0.0, draws=10, seed=0)
+                      modes=modes(0.0), draws=10, seed=0)
     m = result.metrics
     assert m["distance"]["selfplay"]["ipu_w1"] == pytest.approx(2.0)
     assert m["distance"]["selfplay"]["ipu_w1_ratio"] == pytest.approx(2.0)
@@ -96,7 +92,7 @@ def test_bootstrap_intervals_and_paired_comparison():
     stats = {"real": pd.DataFrame({"dialogue": list(human)}), "selfplay": pd.DataFrame({"dialogue": list(near)}),
              "markov": pd.DataFrame({"dialogue": list(far)}), "independent": pd.DataFrame({"dialogue": list(far)})}
     result = evaluate(human, ["h0", "h1", "h2", "h3"], {"selfplay": near, "markov": far, "independent": far}, stats,
-                      {}, {}, prompt_seconds=0.0, draws=20, seed=0, bootstrap=100)
+                      {}, {}, modes=modes(0.0), draws=20, seed=0, bootstrap=100)
     m = result.metrics
     lo, hi = m["distance"]["selfplay"]["ipu_w1_ratio_ci90"]
     assert lo <= m["distance"]["selfplay"]["ipu_w1_ratio"] <= hi and hi < m["distance"]["markov"]["ipu_w1_ratio"]
@@ -110,7 +106,7 @@ def test_bootstrap_intervals_and_paired_comparison():
     assert reference["ipu_w1_ratio"] < 3 < m["distance"]["markov"]["ipu_w1_ratio"]
     assert reference["p_closer"]["markov"]["ipu"] == 1.0
     assert "human_reference" not in m["distance"]  # not a generated system: no row, no rank
-    from babbler.report import baseline_sentences, headline
+    from babbler.evaluation.report import baseline_sentences, headline
 
     assert "4 real dialogues outside the test split, scored in its place" in str(baseline_sentences(m))
     lines = headline(m)  # three lines: the closest system, the types won against both baselines, the minutes
@@ -172,7 +168,7 @@ def test_plots_and_report_are_self_contained(tmp_path):
                                    "minutes": [0.5] * 4}),
              "selfplay": pd.DataFrame({"dialogue": ["h0"], "ipu_mean": [1.1], "fto_median": [0.25]}),
              "markov": pd.DataFrame({"dialogue": ["h0"], "ipu_mean": [1.5], "fto_median": [0.5]})}
-    result = evaluate(human, ["h0"], systems, stats, {}, {}, prompt_seconds=0.0, draws=5, seed=1)
+    result = evaluate(human, ["h0"], systems, stats, {}, {}, modes=modes(0.0), draws=5, seed=1)
     figs = {name: tmp_path / f"{name}.png" for name in ("fto", "durations", "timeline", "spectrogram", "training")}
     real = {"h0": human["h0"]}
     fto_plot(real, systems, figs["fto"], {"selfplay": 1.2})
@@ -186,7 +182,7 @@ def test_plots_and_report_are_self_contained(tmp_path):
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 5000
     wav = tmp_path / "x.wav"
     sf.write(wav, rng.normal(0, 0.1, (16000 * 3, 2)), 16000)
-    page = render_report("My <title>", "demo", result.metrics, result.distances, result.continuation,
+    page = render_report("My <title>", "demo", result.metrics, result.distances, result.tables,
                          {k: v for k, v in figs.items()}, [("real", wav), ("selfplay", wav)], (1.0, 1.5),
                          {"report": {"title": "My <title>"}, "voices": ["source_filter"], "sample": {"voice": "wavenet"},
                           "voice": {"excerpt_seconds": 6, "wavenet": {"temperature": 0.3}, "samplernn": {"temperature": 0.7}}})
@@ -205,7 +201,7 @@ def test_plots_and_report_are_self_contained(tmp_path):
 
 def test_numeric_dialogue_ids_stay_text_through_every_table(tmp_path):
     """Ids like 001 must not become the number 1: the human statistics of the test split stay found."""
-    from babbler.fileio import read_table
+    from babbler.util.fileio import read_table
 
     path = tmp_path / "stats.csv"
     pd.DataFrame({"dialogue": ["001", "002", "010"], "minutes": [1.0, 2.0, 3.0], "ipu_mean": [0.5, 0.7, 0.9]}).to_csv(
@@ -214,7 +210,7 @@ def test_numeric_dialogue_ids_stay_text_through_every_table(tmp_path):
     assert table["dialogue"].tolist() == ["001", "002", "010"]
     human = {d: ipus(0.5, 0.7, 0.9, 1.1) for d in ("001", "002", "010")}
     result = evaluate(human, ["002"], {"selfplay": {"002": ipus(0.6, 0.6)}}, {"real": table}, {}, {},
-                      prompt_seconds=0.0, draws=3, seed=1)
+                      modes=modes(0.0), draws=3, seed=1)
     assert result.metrics["systems"]["real"]["ipu_mean"] == pytest.approx(0.7)
     assert not any("no timing statistics" in w for w in result.metrics["warnings"])
 
@@ -225,14 +221,14 @@ def test_degenerate_test_split_warns_and_the_report_claims_nothing(tmp_path):
     human = {"a": ipus(0.5, 0.7, start=0.0), "b": ipus(0.4, 0.8), "t": events()}
     stats = {"real": pd.DataFrame({"dialogue": ["a", "b", "t"], "minutes": [0.5, 0.5, 0.005]})}
     result = evaluate(human, ["t"], {"selfplay": {"t": events()}, "markov": {"t": events()}}, stats, {}, {},
-                      prompt_seconds=20.0, draws=3, seed=1)
+                      modes=modes(20.0), draws=3, seed=1)
     warnings = " | ".join(result.metrics["warnings"])
     assert "t (0.3 s)" in warnings and "prompt_seconds = 20 s" in warnings
     assert "hold no ipu, pause, gap, overlap_between, fto events" in warnings
     assert "this report compares nothing" in warnings and "only 1 test dialogue" in warnings
     wav = tmp_path / "x.wav"
     sf.write(wav, np.zeros((16000, 2)), 16000)
-    page = render_report("t", "demo", result.metrics, result.distances, result.continuation, {}, [("real", wav)],
+    page = render_report("t", "demo", result.metrics, result.distances, result.tables, {}, [("real", wav)],
                          (0.0, 0.5), {})
     summary = page[page.index("<h2>Summary</h2>"):page.index("<h2>Listen</h2>")]
     assert "Read these numbers with care" in summary and "this report compares nothing" in summary
@@ -241,7 +237,7 @@ def test_degenerate_test_split_warns_and_the_report_claims_nothing(tmp_path):
     healthy = {f"h{i}": ipus(*rng.uniform(0.2, 2.0, 8)) for i in range(6)}
     stats = {"real": pd.DataFrame({"dialogue": list(healthy), "minutes": [1.0] * 6})}
     ok = evaluate(healthy, ["h0", "h1", "h2"], {"selfplay": {"h0": ipus(0.6, 0.8)}}, stats, {}, {},
-                  prompt_seconds=5.0, draws=3, seed=1)
+                  modes=modes(5.0), draws=3, seed=1)
     assert [w for w in ok.metrics["warnings"] if "ipu" in w or "nothing" in w or "prompt" in w] == []
 
 
@@ -250,18 +246,18 @@ def test_report_escapes_every_value_from_data_and_config(tmp_path):
     human = {evil: ipus(0.5, 0.7, 0.9), "b": ipus(0.4, 0.8, 0.6), "c": ipus(0.5, 0.5), "d": ipus(0.9, 0.3)}
     stats = {"real": pd.DataFrame({"dialogue": list(human), "minutes": [1.0] * 4, f"x{evil}": [1.0] * 4})}
     systems = {"continuation": {evil: ipus(0.6, 0.6, 0.6)}}
-    result = evaluate(human, [evil, "b"], systems, stats, {}, {}, prompt_seconds=0.0, draws=3, seed=1)
+    result = evaluate(human, [evil, "b"], systems, stats, {}, {}, modes=modes(0.0), draws=3, seed=1)
     wav = tmp_path / "x.wav"
     sf.write(wav, np.zeros((16000, 2)), 16000)
-    page = render_report(evil, evil, result.metrics, result.distances, result.continuation, {}, [(evil, wav)],
+    page = render_report(evil, evil, result.metrics, result.distances, result.tables, {}, [(evil, wav)],
                          (0.0, 0.5), {"report": {"title": evil}})
-    assert evil in result.continuation["dialogue"].tolist()  # it reached the tables
+    assert evil in result.tables["continuation"]["dialogue"].tolist()  # it reached the tables
     assert evil not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
 
 
 def _stats_row(dialogue, minutes, **sec):
     """A stats.csv row with per-minute rates of 1 event each second listed (sec: type → seconds per minute)."""
-    from babbler.timing import EVENT_TYPES
+    from babbler.timing.events import EVENT_TYPES
 
     row = {"dialogue": dialogue, "minutes": minutes}
     for t in EVENT_TYPES:
@@ -271,7 +267,7 @@ def _stats_row(dialogue, minutes, **sec):
 
 
 def test_minute_table_pools_by_length_counts_both_overlaps_and_has_a_human_floor():
-    from babbler.evaluate import abs_diff_sec_per_min, minute_rates, minute_table
+    from babbler.evaluation.metrics import abs_diff_sec_per_min, minute_rates, minute_table
 
     real = pd.DataFrame([_stats_row("a", 1.0, ipu=30, pause=4, gap=2, overlap_within=1, overlap_between=1),
                          _stats_row("b", 3.0, ipu=34, pause=8, gap=2, overlap_within=0, overlap_between=2)])
@@ -288,7 +284,8 @@ def test_minute_table_pools_by_length_counts_both_overlaps_and_has_a_human_floor
 
 
 def test_prompt_baseline_and_listen_comparison_on_known_events():
-    from babbler.evaluate import listen_comparison, prompt_pearson
+    from babbler.sampling.modes.continuation import prompt_pearson
+    from babbler.sampling.modes.listen import listen_comparison
 
     real, rng = {}, np.random.default_rng(0)
     for i in range(5):  # each dialogue keeps its IPU length before and after the prompt at 10 s
@@ -308,7 +305,7 @@ def test_prompt_baseline_and_listen_comparison_on_known_events():
 
 
 def test_listen_counts_starts_inside_the_partners_talk_and_who_ends_first():
-    from babbler.evaluate import listen_comparison
+    from babbler.sampling.modes.listen import listen_comparison
 
     a_talk = [("ipu", "A", 0.0, 2.0), ("ipu", "A", 4.0, 6.0), ("ipu", "A", 7.0, 8.0)]
     # human B: one start the partner ends first (a transfer in overlap), one it outlasts, one at the partner's own
@@ -332,7 +329,7 @@ def test_listen_counts_starts_inside_the_partners_talk_and_who_ends_first():
 
 
 def test_plot_helpers_window_clip_and_curves(tmp_path):
-    from babbler.plots import read_clip, split_curves, timeline_window
+    from babbler.evaluation.plots import read_clip, split_curves, timeline_window
 
     assert timeline_window(120.0, 20.0) == (15.0, 60.0)
     assert timeline_window(40.0, 20.0) == (0.0, 40.0)
@@ -349,8 +346,8 @@ def test_plot_helpers_window_clip_and_curves(tmp_path):
 def test_summary_figure_draws_intervals_that_miss_their_ratio():
     """A bootstrap interval need not hold the ratio it belongs to (the demo's run has such a one): the figure draws
     it as it is; a type with no interval or no ratio is left out, not an error."""
-    from babbler.plots import w1_ratio_png
-    from babbler.report import TYPE_LABEL
+    from babbler.evaluation.plots import w1_ratio_png
+    from babbler.evaluation.report import TYPE_LABEL
 
     distances = pd.DataFrame({"system": ["selfplay", "selfplay", "markov"], "type": ["ipu", "gap", "ipu"],
                               "w1_ratio": [1.6, np.nan, 4.6], "w1_ratio_lo": [1.7, 0.5, np.nan],

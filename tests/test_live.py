@@ -15,23 +15,25 @@ import pytest
 import soundfile as sf
 import torch
 
-from babbler.accuracy import frame_scores
 from babbler.cli import main as cli_main
 from babbler.corpora import demo
-from babbler.dataset import F0_BINS, SpeakerScale, encode, f0_bin, speaker_tokens, token_values
-from babbler.extract import dialogue_va, extract_dialogue
-from babbler.frontend import HOP, STREAM_RATE, StreamingFrontEnd
-from babbler.live import LiveConfig, make_app
-from babbler.models.io import load_model
+from babbler.live.frontend import HOP, STREAM_RATE, StreamingFrontEnd
+from babbler.live.respond import LiveSession, read_partner, respond
+from babbler.live.server import LiveConfig, make_app
+from babbler.models.dataset import F0_BINS, SpeakerScale, encode, f0_bin, speaker_tokens, token_values
+from babbler.models.registry import load_model
+from babbler.models.train_transformer import TrainConfig, train_transformer
 from babbler.models.transformer import TransformerConfig
-from babbler.mono import split_channels
-from babbler.prosody import first_pass
-from babbler.respond import respond
-from babbler.sampling import generate, listen_plan, sampler
-from babbler.timing import events_from_tracks, fto_values
-from babbler.train import TrainConfig, train_transformer
+from babbler.sampling.generate import generate, sampler
+from babbler.sampling.modes.listen import listen_plan
+from babbler.sampling.modes.registry import MODES
+from babbler.signal.extract import dialogue_va, extract_dialogue
+from babbler.signal.mono import split_channels
+from babbler.signal.prosody import first_pass
+from babbler.signal.vad import intensity_vad
+from babbler.timing.events import events_from_tracks, fto_values
+from babbler.timing.vad_accuracy import frame_scores
 from babbler.va import SPEAKERS, VA_PER_TOKEN, runs, segments_to_frames
-from babbler.vad import intensity_vad
 from babbler.voices.streaming import StreamingSourceFilter
 
 
@@ -180,27 +182,40 @@ def pooled_timing(dialogues: list[dict[str, np.ndarray]]) -> tuple[float, float]
     return float(np.median(ftos)), overlaps / (gaps + overlaps)
 
 
-def test_respond_answers_with_the_timing_of_listen_mode(demo_agent, tmp_path):
-    """The agent answering B's recording of a held-out demo dialogue through `respond` (front end, Agent.step,
-    streaming voice) times its turns as listen mode does with B's batch tokens: FTO median within 200 ms and overlap
-    share within 0.1, each pooled over four sampling seeds; the same seed gives the same bytes. (The difference
-    depends on the small model this test trains, which differs from CPU to CPU: on one machine it was 0.13 s pooled
-    over 12 seeds and 0.04–0.16 s over three sets of 4; on others under 0.1 s over 4.)"""
+def test_respond_decides_as_listen_mode_on_what_it_heard_and_times_its_turns_alike(demo_agent, tmp_path):
+    """One sampling path, end to end: a live session on B's recording of a held-out demo dialogue (front end,
+    Agent.step, streaming voice) draws, frame by frame, exactly the agent tokens the workflow's listen mode draws on
+    the tokens that front end heard, with the same seed, and `respond` is that loop. So the live agent's timing
+    differs from listen mode on the batch extraction's tokens only by what the causal front end hears: pooled over
+    twelve draws, FTO median within 200 ms and overlap share within 0.1. The same seed gives the same bytes."""
     model_path, (mono, tokens) = demo_agent
     model = load_model(model_path)
-    listen, live = [], []
-    for seed in (1, 2, 3, 4):
-        out = generate(sampler(model), listen_plan([tokens], agent=0), np.random.default_rng(seed))[0]
-        listen.append({"A": np.repeat(out[:, 0] > 0, 2), "B": np.repeat(out[:, 1] > 0, 2)})  # A: the agent
-        va = respond(model, mono["B"], tmp_path / f"r{seed}.wav", seed=seed, progress=False)
-        n = 2 * len(tokens)
-        live.append({"A": segments_to_frames(va, "B", n), "B": segments_to_frames(va, "A", n)})
-    (fto_listen, share_listen), (fto_live, share_live) = pooled_timing(listen), pooled_timing(live)
-    assert abs(fto_listen - fto_live) <= 0.2, (fto_listen, fto_live)
-    assert abs(share_listen - share_live) <= 0.1, (share_listen, share_live)
+    partner = read_partner(mono["B"])
+    heard = None
+    for seed in (1, 2):  # the live loop, hop by hop
+        session = LiveSession.create(model, seed=seed)
+        hops = [session.hop(partner[h * HOP : (h + 1) * HOP]) for h in range(len(partner) // HOP)]
+        heard = np.array([token for _audio, token, _own in hops])
+        said = np.array([0] + [own for _audio, _token, own in hops])[: len(heard)]
+        on_heard = np.stack([heard, np.zeros(len(heard), dtype=np.int64)], axis=1)
+        expected = generate(sampler(model), MODES["listen"].plan([on_heard], {"listen_agent": "B"}),
+                            np.random.default_rng(seed))[0, :, 1]
+        np.testing.assert_array_equal(said, expected)
+        if seed == 1:  # `respond` writes what that loop decided
+            va = respond(model, mono["B"], tmp_path / "r1.wav", seed=1, progress=False)
+            n = 2 * len(said)
+            assert (segments_to_frames(va, "B", n) == np.repeat(said > 0, 2)).all()
+    on_batch = np.stack([tokens[:, 1], np.zeros(len(tokens), dtype=np.int64)], axis=1)  # B as the batch heard it
+    batch, live = [], []
+    for partner_tokens, out in ((on_batch, batch), (on_heard, live)):  # twelve draws as one batch each
+        drawn = generate(sampler(model), listen_plan([partner_tokens] * 12, agent=1), np.random.default_rng(1))
+        out.extend({"A": np.repeat(d[:, 1] > 0, 2), "B": np.repeat(d[:, 0] > 0, 2)} for d in drawn)  # A: the agent
+    (fto_batch, share_batch), (fto_live, share_live) = pooled_timing(batch), pooled_timing(live)
+    assert abs(fto_batch - fto_live) <= 0.2, (fto_batch, fto_live)
+    assert abs(share_batch - share_live) <= 0.1, (share_batch, share_live)
     agent_share = np.mean([t["A"].mean() for t in live])
     assert 0.1 < agent_share < 0.8  # the agent talks, and not all the time
-    y, sr = sf.read(mono["B"])  # the same seed again gives the same bytes (on a 20 s excerpt, to keep the test short)
+    y, sr = sf.read(mono["B"])  # the same seed again gives the same bytes (on a 20 s excerpt, to keep it short)
     excerpt = tmp_path / "excerpt.wav"
     sf.write(excerpt, y[: 20 * sr], sr)
     once, again = tmp_path / "once.wav", tmp_path / "again.wav"
@@ -255,8 +270,7 @@ def test_respond_command_interpolates_the_agent_with_the_count_model(demo_agent,
     """--markov with weight 0 answers byte for byte as without it; with weight 1 the chain alone decides, so the
     agent talks as much as the chain's own listen mode does on the same partner tokens; bad --markov files and weights
     are refused by name."""
-    from babbler.models.baselines import MarkovModel
-    from babbler.models.io import save_baseline
+    from babbler.models.baselines import MarkovModel, save_baseline
 
     model_path, (mono, tokens) = demo_agent
     markov = tmp_path / "markov.pt"
@@ -302,6 +316,36 @@ def with_client(cfg, body):
             return await body(client)
 
     return asyncio.run(run())
+
+
+def test_respond_speaks_with_any_registered_voice_deciding_the_same(demo_agent, tmp_path, capsys):
+    """--voice: a voice that renders whole tracks (a tiny untrained WaveNet here) voices the agent's track after the
+    loop, with the same decisions (VA) as the default streaming voice; a trained voice needs its model, and `live`
+    takes only a voice that renders 20 ms at a time. Every refusal is one line naming what to give."""
+    from babbler.voices.training import save_voice
+    from babbler.voices.wavenet import WaveNet, WaveNetConfig
+
+    model_path, (mono, _) = demo_agent
+    partner = tmp_path / "partner.wav"
+    y, sr = sf.read(mono["B"])
+    sf.write(partner, y[: 4 * sr], sr)
+    torch.manual_seed(0)
+    wavenet = tmp_path / "wavenet.pt"
+    save_voice(wavenet, WaveNet(WaveNetConfig(stacks=1, layers_per_stack=3, residual=8, skip=8, cond=4)))
+    run = ["respond", "--model", str(model_path), str(partner), "--quiet"]
+    assert cli_main([*run, str(tmp_path / "sf.wav")]) == 0
+    assert cli_main([*run, str(tmp_path / "wn.wav"), "--voice", "wavenet", "--voice-model", str(wavenet)]) == 0
+    decided = [pd.read_csv(tmp_path / f"{n}.va.csv") for n in ("sf", "wn")]
+    pd.testing.assert_frame_equal(*decided)  # the same decisions, another sound
+    (sf_audio, _), (wn_audio, _) = sf.read(tmp_path / "sf.wav"), sf.read(tmp_path / "wn.wav")
+    assert sf_audio.shape == wn_audio.shape and not np.allclose(sf_audio[:, 1], wn_audio[:, 1])
+    assert len(decided[1][decided[1]["speaker"] == "B"]) > 0 and np.abs(wn_audio[:, 1]).max() > 0  # it spoke
+    assert cli_main([*run, str(tmp_path / "x.wav"), "--voice", "wavenet"]) == 2
+    assert "--voice wavenet needs --voice-model for its trained model(s), in this order: wavenet.pt" in \
+        capsys.readouterr().err
+    assert not (tmp_path / "x.wav").exists()
+    assert cli_main(["live", "--model", str(model_path), "--voice", "wavenet", "--voice-model", str(wavenet)]) == 2
+    assert "renders whole tracks, not 20 ms at a time; `babbler live` takes source_filter" in capsys.readouterr().err
 
 
 def test_live_server_answers_every_hop_and_records_the_session(demo_agent, tmp_path):

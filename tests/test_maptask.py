@@ -80,7 +80,7 @@ def test_missing_dialogue_in_zip_names_the_file(tmp_path):
 
 
 def test_maptask_registry_entry_names_its_downloads():
-    from babbler.corpora import CORPORA
+    from babbler.corpora.registry import CORPORA
 
     cfg = {"maptask": {"audio_url": "http://x/dialogues/", "annotations_url": "http://x/nxt.zip", "dialogues": [],
                        "audio": True}}

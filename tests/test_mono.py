@@ -8,9 +8,8 @@ import pytest
 import soundfile as sf
 
 from babbler.errors import InputError
-from babbler.fileio import read_stereo
-from babbler.mono import split_channels
-
+from babbler.signal.mono import split_channels
+from babbler.util.fileio import read_stereo
 from tests.helpers import FOLLOWER_WORDS, GIVER_WORDS, maptask_wav
 
 
@@ -93,7 +92,7 @@ def test_truncated_wav_is_rejected(tmp_path):
 
 @pytest.mark.parametrize("subtype", ["PCM_16", "PCM_24", "FLOAT"])
 def test_read_channel_gives_read_stereos_column_a_block_at_a_time(tmp_path, monkeypatch, subtype):
-    from babbler import fileio
+    from babbler.util import fileio
 
     src = tmp_path / "x.wav"
     sf.write(src, np.random.default_rng(0).uniform(-0.9, 0.9, (5003, 2)), 16000, subtype=subtype)
@@ -121,7 +120,7 @@ def test_silent_channel_warns_but_writes(tmp_path, caplog):
 def test_bad_va_rows_are_logged_with_file_and_line_never_fixed_in_silence(tmp_path, caplog):
     """A local corpus's VA file with a missing end, a negative start, a zero-length row and a row past the end."""
     from babbler.corpora.local import prepare_dialogue
-    from babbler.fileio import read_va
+    from babbler.util.fileio import read_va
 
     va_file = tmp_path / "x.csv"
     va_file.write_text("speaker,start,end\nA,0.5,1.0\nB,-0.4,0.6\nA,1.2,\nB,1.5,1.5\nA,2.5,4.0\nB,3.5,3.9\n")
@@ -261,7 +260,7 @@ def test_outputs_respect_the_umask(tmp_path, umask, mode):
     """Collaborators on a shared folder must be able to read results: no forced 0600."""
     import os
 
-    from babbler.fileio import write_json, write_wav
+    from babbler.util.fileio import write_json, write_wav
 
     old = os.umask(umask)
     try:
@@ -276,7 +275,7 @@ def test_outputs_respect_the_umask(tmp_path, umask, mode):
 @pytest.mark.parametrize("dtype, subtype", [(np.float32, "PCM_16"), (np.float64, "PCM_24"), (np.float32, "FLOAT")])
 def test_write_wav_in_blocks_writes_the_bytes_of_one_whole_write(tmp_path, monkeypatch, dtype, subtype):
     """Blocks bound the memory of writing an hour of audio; the file is the one a single float64 write makes."""
-    from babbler import fileio
+    from babbler.util import fileio
 
     audio = np.random.default_rng(0).uniform(-1, 1, (10_007, 2)).astype(dtype)
     sf.write(tmp_path / "whole.wav", audio.astype(np.float64), 16000, subtype=subtype, format="WAV")

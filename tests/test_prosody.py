@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from babbler.extract import extract_dialogue
-from babbler.prosody import adaptive_range, extract_prosody, first_pass
-from babbler.timing import dialogue_stats, events_from_tracks
+from babbler.signal.extract import extract_dialogue
+from babbler.signal.prosody import adaptive_range, extract_prosody, first_pass
+from babbler.signal.vad import IntensityVadParams, channel_coherence, heard_partner, intensity_vad, sliding_floor
+from babbler.timing.events import dialogue_stats, events_from_tracks
+from babbler.timing.vad_accuracy import frame_scores
 from babbler.va import segments_to_frames
-from babbler.accuracy import frame_scores
-from babbler.vad import IntensityVadParams, channel_coherence, heard_partner, intensity_vad, sliding_floor
 from tests.helpers import bursts
 
 SR = 16000
@@ -114,9 +114,9 @@ def test_extract_dialogue_rejects_stereo_track_and_writes_nothing(tmp_path):
 
 @pytest.mark.parametrize("method", ["intensity", "silero", "reference"])
 def test_vad_methods_on_a_demo_dialogue(tmp_path, method):
-    from babbler.accuracy import accuracy_table
     from babbler.corpora import demo
-    from babbler.mono import split_channels
+    from babbler.signal.mono import split_channels
+    from babbler.timing.vad_accuracy import accuracy_table
 
     d = tmp_path / "corpus"
     demo.prepare_dialogue({"duration": 20}, 5, "d001", d / "d001.wav", d / "d001.csv", d / "d001.json")
@@ -151,8 +151,8 @@ def test_plausibility_guard_fires_on_a_recording_whose_channel_holds_both_talker
     extracted timing is flagged; the intact dialogue is not. (At equal level the VAD's cross-talk guard already takes
     most of B in channel A for bleed, so that the timing stays inside the guard's limits.)"""
     from babbler.corpora import demo
-    from babbler.mono import split_channels
-    from babbler.timing import dialogue_stats, events_from_tracks, implausible_reasons
+    from babbler.signal.mono import split_channels
+    from babbler.timing.events import dialogue_stats, events_from_tracks, implausible_reasons
 
     d = tmp_path / "corpus"
     demo.prepare_dialogue({"duration": 40}, 3, "d001", d / "d001.wav", d / "d001.csv", d / "d001.json")

@@ -17,13 +17,13 @@ import torch
 
 from babbler.cli import main as cli_main
 from babbler.errors import InputError, OutputError
-from babbler.fileio import atomic_path
+from babbler.live.frontend import HOP, STREAM_RATE
+from babbler.live.server import LiveConfig, Recording, allowed_hosts, listening_socket
+from babbler.models.baselines import IndependentModel, MarkovModel, save_baseline
 from babbler.models.files import load_torch
-from babbler.frontend import HOP, STREAM_RATE
-from babbler.live import LiveConfig, Recording, allowed_hosts, listening_socket
-from babbler.models.baselines import IndependentModel, MarkovModel
-from babbler.models.io import load_model, save_baseline
+from babbler.models.registry import load_model
 from babbler.models.transformer import FrameTransformer, TransformerConfig, save_transformer
+from babbler.util.fileio import atomic_path
 from tests.model_helpers import toy_dialogue
 from tests.test_live import with_client
 
@@ -62,7 +62,7 @@ def partner(tmp_path):
 def test_a_model_file_that_would_run_code_is_refused_and_runs_nothing(tmp_path, partner, capsys):
     """A .pt whose pickle calls os.system: `babbler respond` refuses it by name, and the marker file the call would
     create is NOT created; the same holds for every loader (frame models, voices, training checkpoints)."""
-    from babbler.loop import load_checkpoint
+    from babbler.models.training_loop import load_checkpoint
     from babbler.voices.training import load_voice_state
 
     marker = tmp_path / "pwned"
@@ -85,7 +85,7 @@ def test_a_model_file_that_would_run_code_is_refused_and_runs_nothing(tmp_path, 
 def test_models_and_checkpoints_load_as_data_alone(tmp_path, tiny_model):
     """What babbler saves loads with weights_only: the transformer, both baselines (their arrays as tensors, the
     same predictions after the round trip) and a training checkpoint (numpy RNG state, numpy scalars in the rows)."""
-    from babbler.train import TrainConfig, train_transformer
+    from babbler.models.train_transformer import TrainConfig, train_transformer
 
     assert torch.load(tiny_model, weights_only=True)["summary"]["best_val_loss"] == 1.5
     rng = np.random.default_rng(1)
@@ -195,8 +195,8 @@ def test_a_session_keeps_no_audio_in_memory_and_a_fast_client_is_paced(tiny_mode
     """Without --record a session holds one byte per frame and no audio; with it the audio goes to disk as it comes
     (the hidden part file grows during the session). A client streaming 1.5 s of audio as fast as it can is answered
     no faster than real time, less the allowed lead."""
-    import babbler.live as live
-    from babbler.respond import Conversation
+    import babbler.live.server as live
+    from babbler.live.respond import Conversation
 
     kept = []
     real = live.Conversation
@@ -225,7 +225,7 @@ def test_a_session_keeps_no_audio_in_memory_and_a_fast_client_is_paced(tiny_mode
 
 
 def test_a_failing_agent_tells_the_page_and_the_server_goes_on(tiny_model, monkeypatch):
-    import babbler.respond as respond
+    import babbler.live.respond as respond
 
     def broken(self, partner):
         raise ZeroDivisionError("as a temperature of 0 once did")
@@ -398,7 +398,7 @@ def rng_noise(n: int) -> np.ndarray:
 # --- a full disk ----------------------------------------------------------------------------------------------------
 
 def test_a_full_disk_is_named_with_the_file_and_nothing_half_written_stays(tmp_path, monkeypatch):
-    import babbler.fileio as fileio
+    import babbler.util.fileio as fileio
 
     dest = tmp_path / "out.wav"
     with pytest.raises(OutputError, match=rf"cannot write {dest}: the disk holding it \(.*\) is full"):

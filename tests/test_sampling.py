@@ -3,10 +3,11 @@
 import numpy as np
 import pytest
 
-from babbler.dataset import VOCAB, SpeakerScale, encode
-from babbler.frame_eval import shift_hold_events
-from babbler.sampling import (FREE, RunLimits, generate, listen_plan, sample_token, selfplay_plan,
-                              tracks_table)
+from babbler.models.dataset import VOCAB, SpeakerScale, encode
+from babbler.models.frame_eval import shift_hold_events
+from babbler.sampling.generate import FREE, RunLimits, generate, sample_token, tracks_table
+from babbler.sampling.modes.listen import listen_plan
+from babbler.sampling.modes.selfplay import selfplay_plan
 from tests.model_helpers import run_lengths_of
 
 # ---------------------------------------------------------------- sampling and evaluation helpers
@@ -85,7 +86,7 @@ def test_tracks_table_decodes_bins_to_values():
 def test_derived_seeds_are_named_repeatable_and_distinct():
     import zlib
 
-    from babbler.seeds import derived_seed
+    from babbler.util.seeds import derived_seed
 
     a, b = derived_seed(1, "selfplay"), derived_seed(1, "selfplay")
     assert a.generate_state(4).tolist() == b.generate_state(4).tolist()

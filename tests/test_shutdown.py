@@ -1,8 +1,8 @@
-"""The onsuccess/onerror hook that lets a finished run exit with its last job (babbler.shutdown)."""
+"""The onsuccess/onerror hook that lets a finished run exit with its last job (babbler.util.shutdown)."""
 
 import threading
 
-from babbler.shutdown import cancel_timers
+from babbler.util.shutdown import cancel_timers
 
 
 def test_cancel_timers_ends_a_pending_timer_without_firing_it():

@@ -7,10 +7,11 @@ import pytest
 import soundfile as sf
 
 from babbler.config import dialogue_ids
-from babbler.corpora import CORPORA, switchboard
+from babbler.corpora import switchboard
+from babbler.corpora.registry import CORPORA
 from babbler.corpora.timing_only import render_va
 from babbler.errors import ConfigError, InputError
-from babbler.seeds import derived_seed
+from babbler.util.seeds import derived_seed
 from tests.helpers import SWB_SIDE_A, SWB_SIDE_B, tar_gz
 from tests.helpers import ms98_word_file as word_file
 from tests.helpers import switchboard_release as release_files

@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 import torch
 
-from babbler.models.io import load_model
+from babbler.models.registry import load_model
+from babbler.models.train_transformer import TrainConfig, train_transformer
 from babbler.models.transformer import FrameTransformer, TransformerConfig
-from babbler.train import TrainConfig, train_transformer
 from tests.model_helpers import toy_dialogue
 
 # ---------------------------------------------------------------- training and resume
@@ -36,7 +36,7 @@ def test_checkpoint_of_another_architecture_is_not_resumed(tmp_path):
     """Same settings, but the code's model changed: the stale checkpoint is ignored, not half-loaded."""
     import copy
 
-    from babbler.loop import config_hash, load_checkpoint
+    from babbler.models.training_loop import config_hash, load_checkpoint
 
     mcfg = TransformerConfig(d_model=16, layers=1, heads=2, context=32)
     tcfg = TrainConfig(steps=10)
@@ -102,7 +102,8 @@ def test_finished_or_early_stopped_run_rewrites_the_same_model(tmp_path):
 def test_timing_selection_keeps_the_check_with_the_closest_selfplay_and_resumes(tmp_path):
     """train.select: timing scores selfplay at the checks, keeps the weights of the lowest mean W1 ratio (which the
     saved model reproduces), and an interrupted run resumes to the same choice."""
-    from babbler.selection import TimingSelection, timing_scorer
+    from babbler.evaluation.selfplay_timing import timing_scorer
+    from babbler.models.selection import TimingSelection
 
     rng = np.random.default_rng(3)
     train, val = [toy_dialogue(rng, 1500) for _ in range(4)], [toy_dialogue(rng, 1500)]
@@ -110,8 +111,9 @@ def test_timing_selection_keeps_the_check_with_the_closest_selfplay_and_resumes(
     tcfg = TrainConfig(steps=60, batch_size=4, crop=64, warmup=5, epoch_steps=10, patience=10, threads=1,
                        select="timing", select_every=20, select_minutes=0.5, select_samples=2)
     timing = tcfg.timing_selection("overlap", True)
+    selection = timing_scorer(train, val, timing)
     ref = train_transformer(train, val, mcfg, tcfg, tmp_path / "ref.pt", tmp_path / "ref.csv", tmp_path / "ref.ckpt",
-                            timing=timing)
+                            selection=selection)
     rows = pd.read_csv(tmp_path / "ref.csv")
     checked = rows.dropna(subset=["val_timing"])
     assert checked["step"].tolist() == [20, 40, 60]  # every select_every steps after the warm-up
@@ -121,23 +123,24 @@ def test_timing_selection_keeps_the_check_with_the_closest_selfplay_and_resumes(
     ratio_cols = [c for c in rows if c.startswith("val_w1_ratio_")]
     assert len(ratio_cols) == 5 and np.allclose(checked[ratio_cols].mean(axis=1), checked["val_timing"])
     # the saved model is the selected one: scoring it again gives the selected score (the draws are seeded)
-    score = timing_scorer(train, val, timing)(load_model(tmp_path / "ref.pt"))["score"]
+    score = timing_scorer(train, val, timing).score(load_model(tmp_path / "ref.pt"))["score"]
     assert score == pytest.approx(best["val_timing"], abs=1e-6)
     # interrupted between two checks, the resumed run keeps the same best and ends on the same choice
     train_transformer(train, val, mcfg, tcfg, tmp_path / "r.pt", tmp_path / "r.csv", tmp_path / "r.ckpt",
-                      stop_after=30, timing=timing)
+                      stop_after=30, selection=selection)
     resumed = train_transformer(train, val, mcfg, tcfg, tmp_path / "r.pt", tmp_path / "r.csv", tmp_path / "r.ckpt",
-                                timing=timing)
+                                selection=selection)
     assert resumed["selected_step"] == ref["selected_step"]
     assert np.allclose(pd.read_csv(tmp_path / "r.csv")["val_timing"].dropna(), checked["val_timing"], atol=1e-9)
     # other sampling settings are another run: its checkpoint is not resumed
     assert TimingSelection(stop="frame").ident() != timing.ident()
-    with pytest.raises(ValueError, match="needs the sampling settings"):
+    with pytest.raises(ValueError, match="needs a checkpoint scorer"):
         train_transformer(train, val, mcfg, tcfg, tmp_path / "x.pt", tmp_path / "x.csv", tmp_path / "x.ckpt")
 
 
 def test_timing_selection_needs_validation_dialogues():
-    from babbler.selection import TimingSelection, timing_scorer
+    from babbler.evaluation.selfplay_timing import timing_scorer
+    from babbler.models.selection import TimingSelection
 
     rng = np.random.default_rng(4)
     with pytest.raises(ValueError, match="needs validation dialogues"):
@@ -153,15 +156,15 @@ def test_training_says_where_it_stands_on_the_console_and_in_its_log(monkeypatch
     import logging
     import sys
 
-    from babbler.loop import ConsoleProgress
+    from babbler.models.training_loop import ConsoleProgress
 
     console, rule_log = io.StringIO(), io.StringIO()
     monkeypatch.setattr(sys, "__stderr__", console)
     monkeypatch.setattr(sys, "stderr", rule_log)
     clock = iter([0.0, 1.0, 30.0, 61.0, 90.0, 125.0])
-    monkeypatch.setattr("babbler.loop.time.perf_counter", lambda: next(clock))
+    monkeypatch.setattr("babbler.models.training_loop.time.perf_counter", lambda: next(clock))
     progress = ConsoleProgress("transformer", 100, 0)
-    with caplog.at_level(logging.INFO, logger="babbler.loop"):
+    with caplog.at_level(logging.INFO, logger="babbler.models.training_loop"):
         for step, force in ((1, True), (10, False), (20, False), (30, False), (100, True)):
             progress.update(step, 2.5, force=force)
     lines = console.getvalue().splitlines()

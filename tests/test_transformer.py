@@ -4,14 +4,20 @@ import numpy as np
 import pytest
 import torch
 
-from babbler.dataset import VOCAB
 from babbler.models.clock import (
-    PER_SPEAKER, TEMPO_ALPHA, TEMPO_STEPS, Clock, clock_features, clock_range,
+    PER_SPEAKER,
+    TEMPO_ALPHA,
+    TEMPO_STEPS,
+    Clock,
+    clock_features,
+    clock_range,
 )
+from babbler.models.dataset import VOCAB
 from babbler.models.durations import DUR_EDGES, TAIL_HAZARD, duration_bin, onset_durations, run_hazard
+from babbler.models.train_transformer import views, views_nll
 from babbler.models.transformer import FrameTransformer, TransformerConfig
-from babbler.sampling import generate, sampler, selfplay_plan
-from babbler.train import views, views_nll
+from babbler.sampling.generate import generate, sampler
+from babbler.sampling.modes.selfplay import selfplay_plan
 from babbler.va import runs
 
 # ---------------------------------------------------------------- the Transformer

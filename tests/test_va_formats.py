@@ -12,10 +12,10 @@ import soundfile as sf
 
 from babbler.corpora.local import CORPUS, prepare_dialogue
 from babbler.corpora.maptask import parse_timed_units, va_from_words
+from babbler.corpora.va_formats import read_user_va
 from babbler.errors import ConfigError, InputError
-from babbler.fileio import read_stereo
+from babbler.util.fileio import read_stereo
 from babbler.va import merge_segments
-from babbler.va_formats import read_user_va
 from tests.helpers import FOLLOWER_WORDS, GIVER_WORDS, eaf, maptask_wav, textgrid
 
 

@@ -5,10 +5,17 @@ import pandas as pd
 import pytest
 from scipy.signal import butter, sosfilt
 
-from babbler.accuracy import frame_scores
-from babbler.prosody import first_pass
+from babbler.signal.prosody import first_pass
+from babbler.signal.vad import (
+    BAND_POWER_FLOOR,
+    IntensityVadParams,
+    band_levels,
+    channel_coherence,
+    common_gain_db,
+    intensity_vad,
+)
+from babbler.timing.vad_accuracy import frame_scores
 from babbler.va import ipu_track, runs, segments_to_frames
-from babbler.vad import BAND_POWER_FLOOR, IntensityVadParams, band_levels, channel_coherence, common_gain_db, intensity_vad
 from tests.helpers import bursts
 
 SR = 16000

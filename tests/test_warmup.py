@@ -9,7 +9,7 @@ STAGES = """
 import numpy as np
 import librosa
 from babbler.corpora.demo import DemoParams, synthesize_dialogue
-from babbler.fidelity import mel_cepstra
+from babbler.evaluation.voice_fidelity import mel_cepstra
 
 dialogue = synthesize_dialogue(DemoParams(duration=8.0), np.random.SeedSequence(1))  # corpus: source_filter
 y = dialogue.audio[:, 0]
@@ -27,7 +27,7 @@ def _compiled(cache: Path) -> set[str]:
 def test_warm_up_leaves_nothing_for_the_stages_to_compile(tmp_path):
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
     run = dict(env=env, check=True, cwd=Path(__file__).parents[1], capture_output=True, text=True)
-    subprocess.run([sys.executable, "-c", "from babbler.warmup import warm_librosa; warm_librosa()"], **run)
+    subprocess.run([sys.executable, "-c", "from babbler.util.warmup import warm_librosa; warm_librosa()"], **run)
     warmed = _compiled(tmp_path)
     assert len(warmed) >= 10, warmed  # stft, istft's overlap-add and window sums, the dB and mel helpers
     subprocess.run([sys.executable, "-c", STAGES], **run)
@@ -35,7 +35,7 @@ def test_warm_up_leaves_nothing_for_the_stages_to_compile(tmp_path):
 
 
 def test_warm_once_runs_once_per_cache(tmp_path, monkeypatch):
-    from babbler import warmup
+    from babbler.util import warmup
 
     calls = []
     monkeypatch.setattr(warmup, "warm_librosa", lambda sample_rate=16000: calls.append(sample_rate) or 12.5)

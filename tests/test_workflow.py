@@ -1,6 +1,7 @@
 """The real `snakemake` command on tiny configs: demo, Map Task (local server) and local corpora."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,21 +12,23 @@ import pytest
 import soundfile as sf
 import yaml
 
-from babbler.systems import SYSTEMS as ALL_SYSTEMS
+from babbler.sampling.systems import SYSTEMS as ALL_SYSTEMS
 from tests.helpers import FileServer, maptask_wav, maptask_zip, switchboard_release, tar_gz, textgrid
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 
-def run_snakemake(workdir: Path, config: dict, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    """Run the workflow in `workdir` with `config` written beside it; return the finished process."""
+def run_snakemake(workdir: Path, config: dict, *args: str, check: bool = True,
+                  env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run the workflow in `workdir` with `config` written beside it (and `env` added to the environment); return
+    the finished process."""
     workdir.mkdir(parents=True, exist_ok=True)
     cfg = workdir / "config.yaml"
     cfg.write_text(yaml.safe_dump(config))
     cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(workdir),
            "--configfile", str(cfg), "--cores", "2", *args]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900, env={**os.environ, **(env or {})})
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}")
     return proc

@@ -1,7 +1,7 @@
 """Prepare one dialogue of the configured corpus in the corpus layout (rule corpus_dialogue)."""
 
-from babbler.corpora import CORPORA
-from babbler.rulelog import rule_logging
+from babbler.corpora.registry import CORPORA
+from babbler.util.rule_log import rule_logging
 
 with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     out = snakemake.output

@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from babbler.dataset import build_dataset, save_dataset
-from babbler.manifest import read_manifest
-from babbler.rulelog import rule_logging
+from babbler.corpora.manifest import read_manifest
+from babbler.models.dataset import build_dataset, save_dataset
+from babbler.util.rule_log import rule_logging
 
 with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     manifest = read_manifest(snakemake.input.manifest)

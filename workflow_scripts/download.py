@@ -1,8 +1,8 @@
 """Download one file of a corpus with resume, retry and verification (rule download)."""
 
-from babbler.corpora import CORPORA
-from babbler.download import download
-from babbler.rulelog import rule_logging
+from babbler.corpora.download import download
+from babbler.corpora.registry import CORPORA
+from babbler.util.rule_log import rule_logging
 
 with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     corpus, url = snakemake.wildcards.corpus, snakemake.params.url

@@ -3,9 +3,9 @@
 import json
 from pathlib import Path
 
-from babbler.evaluate import evaluate, read_source_events, source_system
-from babbler.fileio import atomic_path, read_table, write_json
-from babbler.rulelog import rule_logging
+from babbler.evaluation.metrics import evaluate, read_source_events, source_system
+from babbler.util.fileio import atomic_path, read_table, write_json
+from babbler.util.rule_log import rule_logging
 
 with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     human, generated = read_source_events(snakemake.input.events)
@@ -15,15 +15,16 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     voices = {Path(p).stem.removeprefix("voice_"): json.loads(Path(p).read_text()) for p in snakemake.input.voices}
     opts = snakemake.params.eval
     result = evaluate(human, snakemake.params.test_ids, generated, stats_tables, frame_models, voices,
-                      snakemake.params.prompt_seconds, opts["noise_floor_draws"], opts["seed"], opts["bootstrap"],
-                      snakemake.params.listen_agent)
-    for name, table in (("systems", result.systems), ("distances", result.distances),
-                        ("continuation", result.continuation)):
-        with atomic_path(snakemake.output[name]) as tmp:
-            table.to_csv(tmp, index=False, float_format="%.5g")
+                      snakemake.params.modes, opts["noise_floor_draws"], opts["seed"], opts["bootstrap"])
+    tables = {"systems": result.systems, "distances": result.distances, **result.tables}
+    for path in snakemake.output.tables:
+        with atomic_path(path) as tmp:
+            tables[Path(path).stem].to_csv(tmp, index=False, float_format="%.5g")
     write_json(snakemake.output.metrics, result.metrics)
     for warning in result.metrics["warnings"]:
         log.warning("evaluation: %s", warning)
     for row in result.metrics["ranking"]:
         log.info("closest to human timing: %s", row)
-    log.info("continuation: %s", result.metrics["continuation"])
+    for mode in snakemake.params.modes:
+        if mode in result.metrics:
+            log.info("%s: %s", mode, result.metrics[mode])

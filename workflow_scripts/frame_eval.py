@@ -2,11 +2,11 @@
 
 import torch
 
-from babbler.dataset import load_dataset
-from babbler.fileio import write_json
-from babbler.frame_eval import evaluate_frame_model
-from babbler.models.io import load_model
-from babbler.rulelog import rule_logging
+from babbler.models.dataset import load_dataset
+from babbler.models.frame_eval import evaluate_frame_model
+from babbler.models.registry import load_model
+from babbler.util.fileio import write_json
+from babbler.util.rule_log import rule_logging
 
 with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     torch.set_num_threads(snakemake.threads)

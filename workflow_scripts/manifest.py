@@ -1,7 +1,7 @@
 """Join per-dialogue info into the corpus manifest with a seeded split (rule manifest)."""
 
-from babbler.manifest import build_manifest, write_manifest
-from babbler.rulelog import rule_logging
+from babbler.corpora.manifest import build_manifest, write_manifest
+from babbler.util.rule_log import rule_logging
 
 with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     split = snakemake.params.split

@@ -1,7 +1,7 @@
 """Split a stereo dialogue into per-speaker mono tracks (rule mono)."""
 
-from babbler.mono import split_channels
-from babbler.rulelog import rule_logging
+from babbler.signal.mono import split_channels
+from babbler.util.rule_log import rule_logging
 
 with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     out = split_channels(snakemake.input[0], snakemake.output.a, snakemake.output.b,

@@ -3,11 +3,19 @@
 import json
 from pathlib import Path
 
-from babbler.evaluate import read_source_events, source_system
-from babbler.fileio import read_prosody_va, read_table
-from babbler.plots import (durations_plot, fto_plot, read_clip, spectrogram_plot, split_curves, timeline_plot,
-                           timeline_window, training_plot)
-from babbler.rulelog import rule_logging
+from babbler.evaluation.metrics import read_source_events, source_system
+from babbler.evaluation.plots import (
+    durations_plot,
+    fto_plot,
+    read_clip,
+    spectrogram_plot,
+    split_curves,
+    timeline_plot,
+    timeline_window,
+    training_plot,
+)
+from babbler.util.fileio import read_prosody_va, read_table
+from babbler.util.rule_log import rule_logging
 
 with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     inp, out, params = snakemake.input, snakemake.output, snakemake.params

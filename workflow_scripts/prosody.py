@@ -1,7 +1,7 @@
 """Prosody and voice activity of one dialogue (rule prosody)."""
 
-from babbler.extract import extract_dialogue
-from babbler.rulelog import rule_logging
+from babbler.signal.extract import extract_dialogue
+from babbler.util.rule_log import rule_logging
 
 with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     method = snakemake.params.vad["method"]

@@ -3,14 +3,15 @@
 import pandas as pd
 import torch
 
-from babbler.fileio import write_json, write_wav
-from babbler.manifest import write_manifest
-from babbler.render import load_real, mix_dialogue, speaker_tracks, voice_speed
-from babbler.rulelog import rule_logging
-from babbler.seeds import derived_seed
-from babbler.systems import kept_channels
+from babbler.corpora.manifest import write_manifest
+from babbler.sampling.modes.registry import MODES
+from babbler.sampling.systems import system_spec
+from babbler.util.fileio import write_json, write_wav
+from babbler.util.rule_log import rule_logging
+from babbler.util.seeds import derived_seed
 from babbler.va import TOKEN_RATE
 from babbler.voices.registry import VOICES, load_voice_model
+from babbler.voices.render import load_real, mix_dialogue, speaker_tracks, voice_speed
 
 with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     torch.set_num_threads(snakemake.threads)
@@ -25,7 +26,7 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     rows = []
     for i, (table, wav) in enumerate(zip(tables, snakemake.output.wav)):
         n = int(round(len(table) / TOKEN_RATE * sr))
-        keep = kept_channels(system, len(table), int(round(opts["prompt_seconds"] * TOKEN_RATE)), opts["listen_agent"])
+        keep = MODES[system_spec(system).mode].kept(len(table), snakemake.params.mode)
         real = None
         if keep:
             real = load_real(snakemake.input.real[i], sr)[:n]

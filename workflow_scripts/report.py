@@ -3,9 +3,9 @@
 import json
 from pathlib import Path
 
-from babbler.fileio import atomic_path, read_table
-from babbler.report import render_report
-from babbler.rulelog import rule_logging
+from babbler.evaluation.report import render_report
+from babbler.util.fileio import atomic_path, read_table
+from babbler.util.rule_log import rule_logging
 
 FIGURES = {
     "fto": "Floor-transfer offsets",
@@ -21,9 +21,10 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     figures = {caption: inp[key] for key, caption in FIGURES.items()}
     audio = list(zip(params.audio_labels, inp.audio))
     opts = params.config["report"]
-    page = render_report(opts["title"], snakemake.wildcards.corpus, metrics, read_table(inp.distances),
-                         read_table(inp.continuation), figures, audio, (params.excerpt_start, opts["excerpt_seconds"]),
-                         params.config, dict(zip(params.voices, inp.voice_audio)))
+    tables = {Path(p).stem: read_table(p) for p in inp.tables}
+    page = render_report(opts["title"], snakemake.wildcards.corpus, metrics, tables["distances"], tables, figures,
+                         audio, (params.excerpt_start, opts["excerpt_seconds"]), params.config,
+                         dict(zip(params.voices, inp.voice_audio)), params.notes)
     with atomic_path(snakemake.output[0]) as tmp:
         tmp.write_text(page, encoding="utf-8")
     log.info("report: %s (%.1f MB)", snakemake.output[0], len(page) / 1e6)

@@ -5,13 +5,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from babbler.dataset import load_dataset
+from babbler.models.dataset import load_dataset
 from babbler.models.ensemble import Ensemble
-from babbler.models.io import load_model
-from babbler.rulelog import rule_logging
-from babbler.sampling import RunLimits, generate, sampler, system_plan, write_generated
-from babbler.seeds import derived_seed
-from babbler.systems import system_spec
+from babbler.models.registry import load_model
+from babbler.sampling.generate import RunLimits, generate, sampler, write_generated
+from babbler.sampling.modes.registry import MODES
+from babbler.sampling.systems import system_spec
+from babbler.util.rule_log import rule_logging
+from babbler.util.seeds import derived_seed
 from babbler.va import TOKEN_RATE
 
 with rule_logging(snakemake.log[0]) as log:  # noqa: F821
@@ -24,8 +25,8 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     spec = system_spec(system)
     if spec.excerpt:  # a voice check: a short excerpt of each dialogue
         real = [r[: int(round((snakemake.params.excerpt or 0) * TOKEN_RATE))] for r in real]
-    prompt = int(round(opts["prompt_seconds"] * TOKEN_RATE))
-    plan = system_plan(system, real, prompt, opts["listen_agent"])
+    mode, settings = MODES[spec.mode], snakemake.params.mode
+    plan = mode.plan(real, settings)
     rng = np.random.default_rng(derived_seed(opts["seed"], system))
     if plan is None:  # resynthesis: the real tracks themselves
         tokens = real
@@ -33,6 +34,7 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
         model = load_model(snakemake.input.model[0])
         if len(snakemake.input.model) > 1:  # sample.markov_weight: interpolated with the count model
             weight, adapt = snakemake.params.markov_weight, snakemake.params.prompt_adapt
+            prompt = mode.given_frames(settings)
             markov = load_model(snakemake.input.model[1]).adapted(adapt, prompt)
             model = Ensemble([model, markov], (1 - weight, weight))
             log.info("frames drawn from %.2f × transformer + %.2f × markov", 1 - weight, weight)

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from babbler.fileio import atomic_path
-from babbler.rulelog import rule_logging
-from babbler.timing import implausible_reasons, read_events, source_stats
+from babbler.timing.events import implausible_reasons, read_events, source_stats
+from babbler.util.fileio import atomic_path
+from babbler.util.rule_log import rule_logging
 from babbler.va import VA_RATE
 
 with rule_logging(snakemake.log[0]) as log:  # noqa: F821

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import torch
 
-from babbler.cpu import usable_threads
-from babbler.dataset import load_dataset
-from babbler.rulelog import rule_logging
+from babbler.models.dataset import load_dataset
+from babbler.util.rule_log import rule_logging
+from babbler.util.threads import usable_threads
 from babbler.voices.features import voice_item
 from babbler.voices.registry import VOICES
 from babbler.voices.training import VoiceTrainConfig, train_voice

@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from babbler.accuracy import accuracy_table
-from babbler.fileio import atomic_path, read_prosody_va, read_va
-from babbler.rulelog import rule_logging
+from babbler.timing.vad_accuracy import accuracy_table
+from babbler.util.fileio import atomic_path, read_prosody_va, read_va
+from babbler.util.rule_log import rule_logging
 
 with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     prosody = {Path(p).name.removesuffix(".parquet"): p for p in snakemake.input.prosody}

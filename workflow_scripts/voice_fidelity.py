@@ -4,9 +4,9 @@ voice_fidelity)."""
 import json
 from pathlib import Path
 
-from babbler.fidelity import voice_fidelity
-from babbler.fileio import read_table, write_json
-from babbler.rulelog import rule_logging
+from babbler.evaluation.voice_fidelity import voice_fidelity
+from babbler.util.fileio import read_table, write_json
+from babbler.util.rule_log import rule_logging
 
 
 def by_track(paths, suffix):

@@ -1,13 +1,6 @@
-"""The corpora a run can use: the embedded `demo` synthesizer, HCRC `maptask`, `switchboard` by its public word
-alignments, and a `local` folder.
+"""Stage `corpus`: a corpus in (the embedded `demo` synthesizer, HCRC `maptask`, `switchboard` by its public word
+alignments, a `local` folder), per dialogue one stereo WAV (speaker A left), its voice activity and an info record
+out, then the manifest with the seeded split.
 
-Adding a corpus is a module here that defines `CORPUS = Corpus(...)` (babbler.corpora.common), its entry
-in CORPORA and its section in schemas/config.schema.yaml; one rule and one script serve every corpus.
-"""
-
-from __future__ import annotations
-
-from babbler.corpora import demo, local, maptask, switchboard
-from babbler.corpora.common import Corpus
-
-CORPORA: dict[str, Corpus] = {c.name: c for c in (demo.CORPUS, maptask.CORPUS, switchboard.CORPUS, local.CORPUS)}
+A corpus is a module here (or a plugin) that declares `CORPUS = Corpus(...)` (babbler.corpora.common);
+`babbler.corpora.registry.CORPORA` lists them, and one rule and one script serve every corpus."""

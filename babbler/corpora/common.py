@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from babbler.errors import InputError
-from babbler.fileio import silent_channels, write_json, write_va, write_wav
+from babbler.util.fileio import silent_channels, write_json, write_va, write_wav
 from babbler.va import VA_RATE, segments_to_frames
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,7 @@ class Corpus:
     inputs: Callable[[dict, str], dict[str, str]] = _nothing  # a dialogue's own files (the user's recordings)
     downloads: Callable[[dict, str], dict[str, str]] = _nothing  # input name → file fetched to download/
     download: Callable[[dict, str], Download] | None = field(default=None)  # a fetched file's URL and check
+    schema: dict | None = None  # JSON schema of its section `corpus.{name}` where schemas/config.schema.yaml has none
 
 
 def annotations_source(url: str) -> str | None:

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 
 from babbler.corpora.common import Corpus, write_dialogue
-from babbler.mixing import mix_stereo
+from babbler.synth.mixing import mix_stereo
+from babbler.synth.source_filter import SpeakerVoice, synthesize
 from babbler.va import VA_RATE, segments_to_frames
-from babbler.voices.source_filter import SpeakerVoice, Tracks, render_source_filter
 
 
 @dataclass(frozen=True)
@@ -210,11 +210,11 @@ def draw_speaker(rng: np.random.Generator) -> BabbleSpeaker:
 
 def speaker_babble(va: pd.DataFrame, spk: str, segs: list, finals: list[bool], total: int, speaker: BabbleSpeaker,
                    sample_rate: int, rng: np.random.Generator) -> np.ndarray:
-    """One speaker's `source_filter` babble over its VA segments (`finals` marks turn-final IPUs' tones)."""
+    """One speaker's source-filter babble over its VA segments (`finals` marks turn-final IPUs' tones)."""
     track_va = segments_to_frames(va, spk, total)
     f0, inten = prosody_tracks(segs, finals, total, speaker.base_f0, speaker.level_db, rng)
-    tracks = Tracks(track_va, f0, np.where(track_va, inten, np.nan))
-    return render_source_filter(tracks, sample_rate, speaker.voice, seed=rng.integers(2**63))
+    intensity = np.where(track_va, inten, np.nan)
+    return synthesize(track_va, f0, intensity, VA_RATE, sample_rate, speaker.voice, seed=rng.integers(2**63))
 
 
 def mix_recording(voices: list[np.ndarray], sample_rate: int, rng: np.random.Generator, bleed_db: tuple[float, float],

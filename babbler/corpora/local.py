@@ -14,13 +14,20 @@ import numpy as np
 import soundfile as sf
 
 from babbler.corpora.common import (
-    UNCLEAR, Corpus, channel_log_energy, check_seconds, checked_audio, clip_va, energy_match, speech_after_va,
+    UNCLEAR,
+    Corpus,
+    channel_log_energy,
+    check_seconds,
+    checked_audio,
+    clip_va,
+    energy_match,
+    speech_after_va,
     write_dialogue,
 )
 from babbler.corpora.timing_only import render_levels, write_rendered
+from babbler.corpora.va_formats import VA_SUFFIXES, read_user_va, swap_speakers
 from babbler.errors import ConfigError, InputError
-from babbler.fileio import audio_info, read_mono, read_stereo
-from babbler.va_formats import VA_SUFFIXES, read_user_va, swap_speakers
+from babbler.util.fileio import audio_info, read_mono, read_stereo
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ import pandas as pd
 from babbler.corpora.common import Corpus, Download, annotations_source, channel_match, files_under, write_dialogue
 from babbler.corpora.timing_only import render_levels, write_rendered
 from babbler.errors import ConfigError, InputError
-from babbler.fileio import audio_info, read_stereo
+from babbler.util.fileio import audio_info, read_stereo
 from babbler.va import merge_segments
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ import pandas as pd
 from babbler.corpora.common import check_seconds, write_dialogue
 from babbler.corpora.demo import draw_speaker, mix_recording, speaker_babble
 from babbler.errors import InputError
-from babbler.seeds import derived_seed
+from babbler.util.seeds import derived_seed
 from babbler.va import VA_RATE
 
 RENDER_RATE = 16000  # Hz of rendered recordings unless told (the workflow renders at audio.sample_rate)

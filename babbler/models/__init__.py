@@ -31,3 +31,18 @@ def joint_from_marginals(p_on: np.ndarray) -> np.ndarray:
     """Joint VA distribution (batch, 4) of two conditionally independent speakers with P(on) (batch, 2)."""
     a, b = p_on[:, 0], p_on[:, 1]
     return np.stack([(1 - a) * (1 - b), a * (1 - b), (1 - a) * b, a * b], axis=1)
+
+
+def temper(probs: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    """Probabilities (…, VOCAB) at a sampling temperature: p^(1/τ), renormalised."""
+    p = probs if temperature == 1.0 else np.power(np.maximum(probs, 1e-30), 1.0 / temperature)
+    return p / p.sum(axis=-1, keepdims=True)
+
+
+def sample_token(probs: np.ndarray, rng: np.random.Generator, temperature: float = 1.0) -> np.ndarray:
+    """Draw one token per row of a (…, VOCAB) probability array, after temperature p^(1/τ)."""
+    p = temper(probs, temperature)
+    flat = p.reshape(-1, p.shape[-1])
+    u = rng.random(len(flat))[:, None]
+    idx = (np.cumsum(flat, axis=1) < u).sum(axis=1)
+    return np.minimum(idx, flat.shape[1] - 1).reshape(p.shape[:-1])

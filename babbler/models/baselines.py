@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
-from babbler.dataset import VOCAB
 from babbler.models import joint_from_marginals
+from babbler.models.dataset import VOCAB
+from babbler.models.files import save_torch
+from babbler.models.frame_eval import teacher_forced
+from babbler.models.spec import FitJob, FrameModel
+from babbler.util.fileio import atomic_path
 from babbler.va import runs
 
 
@@ -221,22 +227,54 @@ class MarkovStream:
         self.history = np.concatenate([state[:, None], self.history], axis=1)[:, : self.m.order]
 
 
-BASELINES = ("markov", "independent")
-
-
 def _array(x) -> np.ndarray:
     """A saved array (a tensor in files saved to load without code, an array in memory) as numpy."""
     return x.numpy() if hasattr(x, "numpy") else np.asarray(x)
 
 
-def load_baseline(state: dict):
-    """Rebuild a baseline from its state_dict (as saved, tensors in place of arrays)."""
-    if state["kind"] == "independent":
-        return IndependentModel(_array(state["hazard_on"]), _array(state["hazard_off"]), float(state["p_on"]),
-                                _array(state["speech_tokens"]))
-    if state["kind"] == "markov":
-        if state.get("seat"):
-            raise ValueError("fitted with model.markov.seat, an option this version removed; fit it again")
-        return MarkovModel(int(state["order"]), [_array(c) for c in state["counts"]], float(state["beta"]),
-                           _array(state["speech_tokens"]))
-    raise ValueError(f"unknown baseline {state['kind']!r}")
+def load_independent(state: dict) -> IndependentModel:
+    """Rebuild the independent baseline from its state_dict (as saved, tensors in place of arrays)."""
+    return IndependentModel(_array(state["hazard_on"]), _array(state["hazard_off"]), float(state["p_on"]),
+                            _array(state["speech_tokens"]))
+
+
+def load_markov(state: dict) -> MarkovModel:
+    """Rebuild the Markov baseline from its state_dict (as saved, tensors in place of arrays)."""
+    if state.get("seat"):
+        raise ValueError("fitted with model.markov.seat, an option this version removed; fit it again")
+    return MarkovModel(int(state["order"]), [_array(c) for c in state["counts"]], float(state["beta"]),
+                       _array(state["speech_tokens"]))
+
+
+def save_baseline(path: str | Path, model) -> None:
+    """Save a baseline's arrays (as tensors: the file loads without running code)."""
+    save_torch(path, model.state_dict())
+
+
+def write_fitted(job: FitJob, name: str, model) -> dict:
+    """Save a fitted baseline and its one metrics row: bits per frame on the train and validation splits."""
+    row = {"model": name}
+    for split, seqs in (("train", job.train), ("val", job.val)):
+        if seqs:
+            va_bits, _tok, mask = teacher_forced(model.stream, seqs, desc=split)
+            row[f"{split}_bits_per_frame"] = float(va_bits[mask].mean())
+    save_baseline(job.model_path, model)
+    with atomic_path(job.metrics_path) as tmp:
+        pd.DataFrame([row]).to_csv(tmp, index=False)
+    return row
+
+
+def fit_markov(job: FitJob) -> dict:
+    """Rule train for `markov` (config model.markov.order)."""
+    return write_fitted(job, "markov", MarkovModel.fit(job.train, order=job.settings["order"]))
+
+
+def fit_independent(job: FitJob) -> dict:
+    """Rule train for `independent` (config model.independent.max_run)."""
+    return write_fitted(job, "independent", IndependentModel.fit(job.train, max_len=job.settings["max_run"]))
+
+
+FRAME_MODELS = (
+    FrameModel("markov", "baseline: joint-state Markov chain", fit_markov, load_markov),
+    FrameModel("independent", "baseline: speakers ignore each other", fit_independent, load_independent),
+)

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from babbler.errors import InputError
-from babbler.fileio import atomic_path
+from babbler.util.fileio import atomic_path
 
 
 def plain(obj):

@@ -24,11 +24,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from babbler.dataset import VOCAB
-from babbler.models.files import save_torch
 from babbler.models import joint_from_marginals
 from babbler.models.clock import N_FEATURES, SIZES, TEMPO, Clock, clock_features, knot_weights
+from babbler.models.dataset import VOCAB
 from babbler.models.durations import DUR_BINS, RunHazard
+from babbler.models.files import save_torch
 
 
 @dataclass
@@ -256,7 +256,7 @@ class FrameTransformer(nn.Module):
 class TransformerStream:
     """Two agents per dialogue: view A (own = A) and view B (own = B) share the network, one batch of 2·B.
 
-    Probabilities are untempered: sampling applies the temperature (babbler.sampling.sample_token).
+    Probabilities are untempered: sampling applies the temperature (babbler.sampling.generate.sample_token).
     """
 
     def __init__(self, model: FrameTransformer, batch: int, durations: bool = False, yield_in_overlap: bool = False):

@@ -1,8 +1,5 @@
-"""Voices: renderers that turn a speaker's frame tracks (VA, F0, intensity) into a waveform.
+"""Stage `render`: generated 50 Hz tracks in, audio out. A voice turns a speaker's frame tracks (VA, F0, intensity)
+into a waveform; trainable voices learn it from the corpus's own recordings.
 
 Every module here that declares `VOICE = Voice(...)` is a voice; `babbler.voices.registry.VOICES` lists them.
 """
-
-from babbler.voices.source_filter import SpeakerVoice, Tracks, render_source_filter
-
-__all__ = ["SpeakerVoice", "Tracks", "render_source_filter"]

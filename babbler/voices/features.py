@@ -13,9 +13,9 @@ import pandas as pd
 import soundfile as sf
 from scipy.ndimage import uniform_filter1d
 
-from babbler.dataset import SpeakerScale, token_rate_tracks
+from babbler.models.dataset import SpeakerScale, token_rate_tracks
 from babbler.va import TOKEN_RATE
-from babbler.voices.source_filter import Tracks
+from babbler.voices.spec import Tracks
 
 N_LOCAL = 4  # va, voiced, log2(F0 / 100 Hz), (intensity − speaker median) / 10 dB
 N_GLOBAL = 2  # log2(median F0 / 150 Hz), (median speech dB − 60) / 10

@@ -8,11 +8,10 @@ import librosa
 import numpy as np
 import torch
 
-from babbler.seeds import torch_seed
+from babbler.util.seeds import torch_seed
 from babbler.va import TOKEN_RATE
 from babbler.voices.features import render_conditioning
-from babbler.voices.source_filter import Tracks
-from babbler.voices.spec import Render, Voice
+from babbler.voices.spec import Render, Tracks, Voice
 from babbler.voices.training import load_voice_state
 
 N_SAMPLE = 2  # per-sample conditioning: the sine excitation at the F0, and log2(F0 / 100 Hz) (0 unvoiced)

@@ -1,29 +1,18 @@
-"""The voice registry: every module under `babbler/voices/` that declares `VOICE = Voice(...)` is a voice.
-
-Rules, rendering, fidelity and the report read voices from here; adding a voice is one module (and its
-`voice.{name}` entry in the config schema)."""
+"""The voice registry: every module under `babbler/voices/` (or a plugin) that declares `VOICE = Voice(...)` is a
+voice. Rules, rendering, fidelity, the report, the config schema and the live agent read voices from here; adding a
+voice is one module (docs/extending.md)."""
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from pathlib import Path
 
-import babbler.voices as _pkg
+from babbler.util.registry import discover
 from babbler.voices.spec import Voice
 
 
 def _discover() -> dict[str, Voice]:
-    """Every voice module's VOICE, the untrained ones first, then by name."""
-    found = []
-    for mod in pkgutil.iter_modules(_pkg.__path__):
-        voice = getattr(importlib.import_module(f"{_pkg.__name__}.{mod.name}"), "VOICE", None)
-        if isinstance(voice, Voice):
-            found.append(voice)
-    names = [v.name for v in found]
-    if len(set(names)) != len(names):
-        raise RuntimeError(f"two voice modules declare the same name: {sorted(names)}")
-    return {v.name: v for v in sorted(found, key=lambda v: (v.trains, v.name))}
+    """Every declared voice, the untrained ones first, then by name."""
+    return {v.name: v for v in sorted(discover("babbler.voices", "VOICE", Voice), key=lambda v: (v.trains, v.name))}
 
 
 VOICES: dict[str, Voice] = _discover()

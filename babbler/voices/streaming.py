@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.signal import sosfilt
 
-from babbler.dataset import SpeakerScale, token_values
-from babbler.mixing import P_REF
-from babbler.voices.source_filter import BANDWIDTHS, UPPER_FORMANTS, VOWELS, SpeakerVoice
+from babbler.models.dataset import SpeakerScale, token_values
+from babbler.synth.mixing import P_REF
+from babbler.synth.source_filter import BANDWIDTHS, UPPER_FORMANTS, VOWELS, SpeakerVoice
 
 BLOCK = 80  # samples per formant update (5 ms at 16 kHz)
 

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from babbler.seeds import torch_seed
+from babbler.util.seeds import torch_seed
 from babbler.va import TOKEN_RATE
 from babbler.voices.features import N_GLOBAL, N_LOCAL, render_conditioning
 from babbler.voices.neural import at_rate, neural_voice

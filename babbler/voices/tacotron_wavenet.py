@@ -20,11 +20,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from babbler.seeds import torch_seed
+from babbler.util.seeds import torch_seed
 from babbler.va import TOKEN_RATE
 from babbler.voices.features import N_LOCAL, VoiceItem, render_conditioning
 from babbler.voices.neural import at_rate, neural_voice
 from babbler.voices.tacotron import LOG_FLOOR, MEL_RATE, Tacotron, log_mel, mel_filters
+from babbler.voices.tacotron import VOICE as TACOTRON
 from babbler.voices.wavenet import WaveNet, WaveNetConfig
 
 MELS_PER_FRAME = MEL_RATE // TOKEN_RATE  # 10 ms mel frames per 20 ms conditioning frame
@@ -118,10 +119,8 @@ def load(path: str, tacotron_path: str | None = None) -> MelWaveNet | Vocoded:
     vocoder = _NEURAL.load(path)
     if tacotron_path is None:
         return vocoder
-    from babbler.voices.registry import VOICES
-
     try:
-        return Vocoded(VOICES["tacotron"].load(tacotron_path), vocoder)
+        return Vocoded(TACOTRON.load(tacotron_path), vocoder)
     except ValueError as err:
         raise ValueError(f"{path}: {err}") from None
 

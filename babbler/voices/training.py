@@ -1,4 +1,4 @@
-"""Training of every neural voice on the shared loop (`babbler.loop.fit`): aligned crops of the train split's
+"""Training of every neural voice on the shared loop (`babbler.models.training_loop.fit`): aligned crops of the train split's
 speaker audio, a validation loss on fixed validation crops, resumable checkpoints, and saving/loading."""
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import pandas as pd
 import torch
 
 from babbler.errors import InputError
-from babbler.fileio import atomic_path
 from babbler.models.files import load_torch, save_torch
-from babbler.loop import config_hash, data_fingerprint, fit
+from babbler.models.training_loop import config_hash, data_fingerprint, fit
+from babbler.util.fileio import atomic_path
 from babbler.voices.features import Crop, VoiceItem, crop_items
 
 log = logging.getLogger(__name__)

@@ -21,6 +21,7 @@ from babbler.va import TOKEN_RATE
 from babbler.voices.features import N_GLOBAL, N_LOCAL
 from babbler.voices.neural import N_SAMPLE, neural_voice, sample_conditioning
 
+
 @dataclass(frozen=True)
 class WaveNetConfig:
     """Sizes of the WaveNet voice (config section `voice.wavenet.model`)."""

@@ -1,0 +1,123 @@
+"""Frame-model evaluation on held-out dialogues: bits per frame and VAP-style shift/hold prediction."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+from tqdm import tqdm
+
+from babbler.models import Stream, sample_token
+from babbler.va import TOKEN_RATE, runs
+
+EVENT_CONTEXT = TOKEN_RATE  # 1 s of single-speaker activity before and after a silence (VAP event condition)
+ROLLOUTS = 16  # sampled futures per event
+HORIZON = 2 * TOKEN_RATE  # frames a rollout may run before someone speaks (VAP's 2 s projection window)
+HISTORY = 4 * TOKEN_RATE  # frames of true history the model sees before the silence
+
+
+def joint_state(tokens: np.ndarray) -> np.ndarray:
+    """Joint VA state per frame: 0 none, 1 A, 2 B, 3 both."""
+    return (tokens[..., 0] > 0).astype(np.int64) + 2 * (tokens[..., 1] > 0).astype(np.int64)
+
+
+def teacher_forced(stream_factory: Callable[[int], Stream], dialogues: list[np.ndarray], desc: str = "eval"):
+    """Run a model over dialogues; per frame 1…T−1: VA bits and token bits, and the mask of scored frames."""
+    batch = len(dialogues)
+    lengths = np.array([len(d) for d in dialogues])
+    t_max = int(lengths.max())
+    padded = np.zeros((batch, t_max, 2), dtype=np.int64)
+    for i, d in enumerate(dialogues):
+        padded[i, : len(d)] = d
+    stream = stream_factory(batch)
+    stream.push(padded[:, 0])
+    va_bits = np.zeros((batch, t_max))
+    tok_bits = np.zeros((batch, t_max))
+    rows = np.arange(batch)
+    for t in tqdm(range(1, t_max), desc=desc, mininterval=5.0):
+        joint = stream.va_joint()
+        probs = stream.next_probs()
+        state = joint_state(padded[:, t])
+        va_bits[:, t] = -np.log2(np.maximum(joint[rows, state], 1e-12))
+        tok_bits[:, t] = -np.log2(np.maximum(probs[rows, 0, padded[:, t, 0]], 1e-12)) - np.log2(
+            np.maximum(probs[rows, 1, padded[:, t, 1]], 1e-12))
+        stream.push(padded[:, t])
+    mask = np.arange(t_max)[None, :] < lengths[:, None]
+    mask[:, 0] = False
+    return va_bits, tok_bits, mask
+
+
+def shift_hold_events(tokens: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """(silence start, silence end, speaker before, speaker after) with ≥ 1 s single-speaker talk either side."""
+    state = joint_state(tokens)
+    events = []
+    for s, e in zip(*runs(state == 0)):
+        if s < EVENT_CONTEXT or e + EVENT_CONTEXT > len(state):
+            continue
+        before, after = state[s - EVENT_CONTEXT : s], state[e : e + EVENT_CONTEXT]
+        if before[0] in (1, 2) and (before == before[0]).all() and after[0] in (1, 2) and (after == after[0]).all():
+            events.append((int(s), int(e), int(before[0]) - 1, int(after[0]) - 1))
+    return events
+
+
+def p_shift_batch(stream_factory: Callable[[int], Stream], starts: list[tuple[np.ndarray, int, int]],
+                  rng: np.random.Generator) -> np.ndarray:
+    """P(the partner breaks the silence first) per (tokens, silence start, speaker before), by model rollouts.
+
+    Every event gets ROLLOUTS sampled futures from the same HISTORY frames of true context (silence
+    padded at a dialogue's start); all events and rollouts run as one batch.
+    """
+    n = len(starts)
+    hist = np.zeros((n, HISTORY, 2), dtype=np.int64)
+    for i, (tok, s, _b) in enumerate(starts):
+        piece = tok[max(0, s - HISTORY) : s]
+        hist[i, HISTORY - len(piece) :] = piece
+    before = np.repeat(np.array([b for _t, _s, b in starts]), ROLLOUTS)
+    stream = stream_factory(n)
+    for t in range(HISTORY):
+        stream.push(hist[:, t])
+    stream.repeat(ROLLOUTS)
+    first = np.full(n * ROLLOUTS, -1)
+    for _ in range(HORIZON):
+        on = sample_token(stream.next_probs(), rng) > 0
+        undecided = first < 0
+        only = on[:, 0] ^ on[:, 1]
+        first = np.where(undecided & only, np.where(on[:, 0], 0, 1), first)
+        first = np.where(undecided & on[:, 0] & on[:, 1], 2, first)  # both at once: no vote
+        if (first >= 0).all():
+            break
+        stream.push(on.astype(np.int64))
+    first, before = first.reshape(n, ROLLOUTS), before.reshape(n, ROLLOUTS)
+    votes = (first == 0) | (first == 1)
+    shift = votes & (first != before)
+    return np.where(votes.sum(1) > 0, shift.sum(1) / np.maximum(votes.sum(1), 1), 0.5)
+
+
+def shift_hold_accuracy(stream_factory: Callable[[int], Stream], dialogues: list[np.ndarray], seed: int = 0,
+                        max_events: int = 200, chunk: int = 32) -> dict[str, float]:
+    """Balanced accuracy of predicting shift vs hold at VAP events, from the model's own rollouts."""
+    rng = np.random.default_rng(seed)
+    events = [(i, *ev) for i, tok in enumerate(dialogues) for ev in shift_hold_events(tok)]
+    if len(events) > max_events:
+        events = [events[j] for j in sorted(rng.choice(len(events), max_events, replace=False))]
+    truth = np.array([after != before for _i, _s, _e, before, after in events], dtype=bool)
+    p = np.concatenate([
+        p_shift_batch(stream_factory, [(dialogues[i], s, before) for i, s, _e, before, _a in events[k : k + chunk]],
+                      rng)
+        for k in tqdm(range(0, len(events), chunk), desc="shift/hold", mininterval=5.0)
+    ]) if events else np.zeros(0)
+    pred = p > 0.5
+    n_shift, n_hold = int(truth.sum()), int((~truth).sum())
+    rec_shift = float((pred & truth).sum() / n_shift) if n_shift else float("nan")
+    rec_hold = float((~pred & ~truth).sum() / n_hold) if n_hold else float("nan")
+    return {"shift_hold_balanced_accuracy": float(np.nanmean([rec_shift, rec_hold])) if truth.size else float("nan"),
+            "shift_recall": rec_shift, "hold_recall": rec_hold, "n_shift": n_shift, "n_hold": n_hold}
+
+
+def evaluate_frame_model(stream_factory: Callable[[int], Stream], dialogues: list[np.ndarray], name: str,
+                         seed: int = 0, max_events: int = 200) -> dict:
+    """Test bits per frame (joint VA, and full tokens) and shift/hold accuracy of one model."""
+    va_bits, tok_bits, mask = teacher_forced(stream_factory, dialogues, desc=name)
+    return {"model": name, "test_bits_per_frame": float(va_bits[mask].mean()),
+            "test_token_bits_per_frame": float(tok_bits[mask].mean()), "test_frames": int(mask.sum()),
+            **shift_hold_accuracy(stream_factory, dialogues, seed, max_events)}

@@ -1,0 +1,33 @@
+"""Inputs and params of the dataset and train stages' rules (rules/dataset.smk, rules/train.smk)."""
+
+from __future__ import annotations
+
+from babbler.models.registry import FRAME_MODELS
+from babbler.workflow.paths import paths
+
+
+class ModelInputs:
+    """The train rules' input functions and params (mixed into RunPlan)."""
+
+    @staticmethod
+    def neural(model: str) -> bool:
+        """Whether a frame model is a neural one (trained with config `train`, on every core)."""
+        return FRAME_MODELS[model].neural
+
+    def model_settings(self, wildcards) -> dict:
+        """The config section of one frame model (its own rerun trigger)."""
+        return self.config["model"].get(wildcards.model, {})
+
+    def train_settings(self, wildcards) -> dict:
+        """Optimisation settings: only the neural models use them."""
+        return self.config["train"] if self.neural(wildcards.model) else {}
+
+    def select_settings(self, wildcards) -> dict:
+        """The sampling settings a checkpoint chosen by selfplay timing (train.select: timing) is chosen for."""
+        if not self.neural(wildcards.model) or self.config["train"]["select"] != "timing":
+            return {}
+        return {k: self.config["sample"][k] for k in ("stop", "run_limits")}
+
+    def frame_model_outputs(self) -> list[str]:
+        """Every frame model's test evaluation (none when the corpus is too small for models)."""
+        return paths("frame_eval", corpus=self.corpus, model=list(FRAME_MODELS)) if self.has_models else []

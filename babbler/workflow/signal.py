@@ -1,0 +1,25 @@
+"""Inputs and outputs of the mono and prosody stages' rules (rules/mono.smk, rules/prosody.smk)."""
+
+from __future__ import annotations
+
+from babbler.workflow.paths import path, paths
+
+
+class SignalInputs:
+    """The mono and prosody rules' input functions (mixed into RunPlan)."""
+
+    def mono_outputs(self, source: str, dialogues: list[str]) -> list[str]:
+        """Both speakers' mono tracks of some dialogues of a source."""
+        return paths("mono", source=source, dlg=dialogues, spk=["A", "B"])
+
+    def prosody_inputs(self, wildcards) -> dict[str, str]:
+        """Both speakers' mono tracks, plus the reference VA when vad.method is 'reference'."""
+        where = {"source": wildcards.source, "dlg": wildcards.dlg}
+        inputs = {"a": path("mono", spk="A", **where), "b": path("mono", spk="B", **where)}
+        if self.config["vad"]["method"] == "reference":
+            inputs["reference"] = path("corpus_va", **where)
+        return inputs
+
+    def prosody_files(self, source: str, speakers: tuple[str, ...] = ("A", "B")) -> list[str]:
+        """Prosody parquets of every dialogue of a source."""
+        return paths("prosody", source=source, dlg=self.source_dialogues(source), spk=list(speakers))
