@@ -1,4 +1,6 @@
-"""Frame models of two-speaker turn-taking: baselines and the neural agent, behind one streaming interface."""
+"""Stages `dataset`, `train` and `frame_eval`: both speakers' prosody in, 50 Hz two-speaker tokens split by dialogue,
+then every registered frame model (`babbler.models.registry`: the neural agent and the baselines) fitted on them and
+scored on the test split. Every frame model samples through one streaming interface, `Stream`."""
 
 from __future__ import annotations
 
