@@ -37,6 +37,15 @@ def test_smoke_of_the_benchmarks_that_need_no_workflow_run(tmp_path):
     out = bench("bench_vad_robustness.py", "--dialogues", "1", "--seconds", "12", "--methods", "intensity",
                 "--conditions", "noise")
     assert "| noise" in out and "intensity" in out
+    out = bench("standin_corpus.py", str(tmp_path / "standin"), "--size", "3", "--minutes", "2")
+    assert "3 conversations of about 2 min" in out
+    import pandas as pd
+    import yaml
+
+    tables = [pd.read_csv(p) for p in sorted((tmp_path / "standin" / "va").glob("*.csv"))]
+    assert len(tables) == 3 and all(set(t["speaker"]) == {"A", "B"} and 80 < t["end"].max() < 160 for t in tables)
+    overlay = yaml.safe_load((tmp_path / "standin" / "config.yaml").read_text())
+    assert overlay["corpus"] == {"name": "local", "local": {"path": None, "va": str(tmp_path / "standin" / "va")}}
 
 
 def test_smoke_of_the_benchmarks_on_a_workflow_run(tiny_demo_run, tmp_path):

@@ -164,14 +164,25 @@ def prosody_tracks(
     return f0, inten
 
 
+def turn_segments(p: DemoParams, rng: np.random.Generator) -> tuple[dict[int, list[list[float]]], int]:
+    """Both speakers' IPUs of one dialogue (turns, pauses, gaps, overlaps, then backchannels), and how many
+    backchannels were placed."""
+    segs = _turn_timeline(p, rng)
+    return segs, _add_backchannels(segs, p, rng)
+
+
+def segments_table(segs: dict[int, list[list[float]]]) -> pd.DataFrame:
+    """Both speakers' IPUs as the project's VA table (speaker, start, end; 10 ms resolution), in time order."""
+    rows = [("AB"[s], round(a, 2), round(b, 2)) for s in (0, 1) for a, b in segs[s]]
+    return pd.DataFrame(rows, columns=["speaker", "start", "end"]).sort_values(["start", "speaker"]).reset_index(drop=True)
+
+
 def synthesize_dialogue(p: DemoParams, seed: np.random.SeedSequence) -> DemoDialogue:
     """Synthesize one seeded dialogue: timeline → prosody tracks → two source-filter voices → stereo mix."""
     rng = np.random.default_rng(seed)
-    segs = _turn_timeline(p, rng)
-    n_bc = _add_backchannels(segs, p, rng)
+    segs, n_bc = turn_segments(p, rng)
     total = int(round(p.duration * VA_RATE))
-    rows = [("AB"[s], round(a, 2), round(b, 2)) for s in (0, 1) for a, b in segs[s]]
-    va = pd.DataFrame(rows, columns=["speaker", "start", "end"]).sort_values(["start", "speaker"]).reset_index(drop=True)
+    va = segments_table(segs)
 
     voices, info = [], {"backchannels_placed": n_bc}
     for s, spk in enumerate("AB"):
