@@ -49,10 +49,11 @@ def test_tiny_workflow_runs_through_sbatch_on_a_real_slurm(tmp_path):
         out = proc.stdout + proc.stderr
         logs = "".join(p.read_text() for p in cluster["logs"].iterdir())
         assert proc.returncode == 0, f"{out[-5000:]}\n--- slurm logs ---\n{logs[-3000:]}"
-    # one grouped job per dialogue (corpus → mono → prosody → events) went through sbatch and completed
+    # both dialogues' chains (corpus → mono → prosody → events) went through sbatch as one grouped job (the profile
+    # batches up to 50 dialogues a job) and completed
     jobs = [line.split("|") for line in queue.splitlines() if line.strip()]
-    assert len(jobs) == 2 and all(state == "COMPLETED" for _, state in jobs), queue
-    assert out.count("has been submitted with SLURM jobid") == 2
+    assert len(jobs) == 1 and all(state == "COMPLETED" for _, state in jobs), queue
+    assert out.count("has been submitted with SLURM jobid") == 1
     assert all(name.startswith(proc_run_id(out)) for name, _ in jobs)  # this run's jobs, named by its run id
     stats = pd.read_csv(tmp_path / "results/timing/demo/stats.csv", dtype={"dialogue": str})
     assert stats["dialogue"].tolist() == ["d001", "d002"] and (stats["ipu_per_min"] > 5).all()
