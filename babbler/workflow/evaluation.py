@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from babbler.models.registry import FRAME_MODELS
 from babbler.sampling.modes.registry import MODES, mode_settings
+from babbler.sampling.systems import agent_system
 from babbler.voices.registry import VOICES
 from babbler.workflow.paths import path, paths
 
@@ -41,12 +42,12 @@ class EvaluationInputs:
         """The spectrogram panels: the human channel, selfplay in the configured voice, then every reported voice
         re-voicing the same excerpt of the first test dialogue."""
         return ["real (speaker A of the first test dialogue)",
-                f"selfplay, {self.config['sample']['voice']} voice (speaker A)",
+                f"{agent_system('selfplay')}, {self.config['sample']['voice']} voice (speaker A)",
                 *(f"{v} voice, resynthesis (speaker A)" for v in self.report_voices)]
 
     def spectrogram_inputs(self, wildcards) -> list[str]:
         """Speaker A's mono audio behind the spectrogram panels (spectrogram_labels order)."""
-        sources = [wildcards.corpus, f"{wildcards.corpus}.selfplay"]
+        sources = [wildcards.corpus, f"{wildcards.corpus}.{agent_system('selfplay')}"]
         sources += [f"{wildcards.corpus}.{self.fidelity_system(v)}" for v in self.report_voices]
         return [path("mono", source=s, dlg=self.test_ids[0], spk="A") for s in sources]
 
