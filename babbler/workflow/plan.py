@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from babbler.corpora.registry import CORPORA
 from babbler.corpora.splits import assign_splits
@@ -18,7 +19,8 @@ from babbler.workflow.signal import SignalInputs
 from babbler.workflow.timing import TimingInputs
 
 
-@dataclass(frozen=True, eq=False)  # hashed by identity: its methods are the rules' input functions
+@dataclass(frozen=True, eq=False)  # hashed by identity: its methods are the rules' input functions; what it derives
+# from the config is computed once (cached_property)
 class RunPlan(CorpusInputs, SignalInputs, TimingInputs, ModelInputs, SamplingInputs, RenderInputs, EvaluationInputs):
     """The corpus, its dialogues and split, and every generated set of one run; each stage's input functions come
     from its mixin (babbler.workflow.{stage})."""
@@ -44,27 +46,27 @@ class RunPlan(CorpusInputs, SignalInputs, TimingInputs, ModelInputs, SamplingInp
         """The dialogues of some splits, sorted."""
         return sorted(d for d, s in self.split.items() if s in splits)
 
-    @property
+    @cached_property
     def test_ids(self) -> list[str]:
         """The held-out test dialogues every system is generated for."""
         return self.ids("test")
 
-    @property
+    @cached_property
     def has_models(self) -> bool:
         """Whether there are dialogues to train on and to test on (a tiny corpus stops after the timing stage)."""
         return bool(self.test_ids) and bool(self.ids("train"))
 
-    @property
+    @cached_property
     def has_reference(self) -> bool:
         """Whether the corpus comes with its own voice activity."""
         return CORPORA[self.corpus].has_reference(self.config["corpus"])
 
-    @property
+    @cached_property
     def report_voices(self) -> list[str]:
         """The configured voice, then every voice listed in `voices`: each gets a fidelity row."""
         return list(dict.fromkeys([self.config["sample"]["voice"], *self.config["voices"]]))
 
-    @property
+    @cached_property
     def eval_systems(self) -> list[str]:
         """The systems compared with `real`, in report order."""
         return list(EVALUATED)
@@ -79,7 +81,7 @@ class RunPlan(CorpusInputs, SignalInputs, TimingInputs, ModelInputs, SamplingInp
         topline = topline_system()
         return topline if topline and self.system_voice(topline) == voice else voice_check(voice)
 
-    @property
+    @cached_property
     def generated(self) -> list[str]:
         """Every generated set the run makes: the evaluated systems and the reported voices' excerpts."""
         return list(dict.fromkeys([*self.eval_systems, *(self.fidelity_system(v) for v in self.report_voices)]))
