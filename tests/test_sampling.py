@@ -93,3 +93,14 @@ def test_derived_seeds_are_named_repeatable_and_distinct():
     assert a.entropy == [1, zlib.crc32(b"selfplay")]  # what sampling has always used: its draws are unchanged
     states = {tuple(derived_seed(s, *n).generate_state(2)) for s in (1, 2) for n in (("x",), ("y",), ("x", "mix", 0))}
     assert len(states) == 6
+
+
+def test_shift_auc_is_the_chance_a_shift_scores_above_a_hold():
+    from babbler.models.frame_eval import shift_auc
+
+    truth = np.array([True, True, False, False, False])
+    assert shift_auc(np.array([0.9, 0.8, 0.1, 0.2, 0.3]), truth) == 1.0  # every shift above every hold
+    assert shift_auc(np.array([0.1, 0.2, 0.9, 0.8, 0.7]), truth) == 0.0
+    assert shift_auc(np.array([0.5, 0.5, 0.5, 0.5, 0.5]), truth) == 0.5  # a constant score: ties count half
+    assert shift_auc(np.array([0.6, 0.2, 0.4, 0.1, 0.7]), truth) == pytest.approx(3 / 6)  # 0.6 beats 2 of 3, 0.2 1
+    assert np.isnan(shift_auc(np.array([0.3, 0.4]), np.array([True, True])))

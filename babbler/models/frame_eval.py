@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Callable
 
 import numpy as np
+from scipy import stats
 from tqdm import tqdm
 
 from babbler.models import Stream, sample_token
@@ -93,9 +94,19 @@ def p_shift_batch(stream_factory: Callable[[int], Stream], starts: list[tuple[np
     return np.where(votes.sum(1) > 0, shift.sum(1) / np.maximum(votes.sum(1), 1), 0.5)
 
 
+def shift_auc(p_shift: np.ndarray, truth: np.ndarray) -> float:
+    """Area under the ROC curve of P(shift) for telling shifts from holds: the chance that a random shift event
+    scores above a random hold event, ties counting half (Mann–Whitney); NaN without both kinds."""
+    shifts, holds = p_shift[truth], p_shift[~truth]
+    if not len(shifts) or not len(holds):
+        return float("nan")
+    return float(stats.mannwhitneyu(shifts, holds).statistic / (len(shifts) * len(holds)))
+
+
 def shift_hold_accuracy(stream_factory: Callable[[int], Stream], dialogues: list[np.ndarray], seed: int = 0,
                         max_events: int = 200, chunk: int = 32) -> dict[str, float]:
-    """Balanced accuracy of predicting shift vs hold at VAP events, from the model's own rollouts."""
+    """How well the model's own rollouts predict shift vs hold at VAP events: the balanced accuracy of P(shift) > 0.5
+    and the AUC of P(shift), which tells models apart where a threshold at 0.5 scores them all 0.5."""
     rng = np.random.default_rng(seed)
     events = [(i, *ev) for i, tok in enumerate(dialogues) for ev in shift_hold_events(tok)]
     if len(events) > max_events:
@@ -111,6 +122,7 @@ def shift_hold_accuracy(stream_factory: Callable[[int], Stream], dialogues: list
     rec_shift = float((pred & truth).sum() / n_shift) if n_shift else float("nan")
     rec_hold = float((~pred & ~truth).sum() / n_hold) if n_hold else float("nan")
     return {"shift_hold_balanced_accuracy": float(np.nanmean([rec_shift, rec_hold])) if truth.size else float("nan"),
+            "shift_hold_auc": shift_auc(p, truth),
             "shift_recall": rec_shift, "hold_recall": rec_hold, "n_shift": n_shift, "n_hold": n_hold}
 
 
