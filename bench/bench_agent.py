@@ -142,16 +142,15 @@ def main() -> None:
     print(f"  attention dropout off / 0.1: {fps[0.0] / fps[0.1]:.2f}x the frames/s")
 
     rows = []
-    for name in ("transformer", "markov", "independent"):
-        f = res / f"{name}.test.json"
-        if f.exists():
-            r = json.loads(f.read_text())
-            rows.append((name, r["test_bits_per_frame"], r["test_token_bits_per_frame"],
-                         r["shift_hold_balanced_accuracy"]))
+    for f in sorted(res.glob("*.test.json")):  # every frame model the workflow evaluated
+        r = json.loads(f.read_text())
+        rows.append((r["model"], r["test_bits_per_frame"], r["test_token_bits_per_frame"],
+                     r["shift_hold_balanced_accuracy"], r.get("shift_hold_auc", float("nan"))))
     if rows:
-        print(f"{'model':12s} {'VA bits/frame':>14s} {'token bits/frame':>17s} {'shift/hold bal. acc':>20s}")
-        for name, b, tb, acc in rows:
-            print(f"{name:12s} {b:14.4f} {tb:17.4f} {acc:20.3f}")
+        print(f"{'model':12s} {'VA bits/frame':>14s} {'token bits/frame':>17s} {'shift/hold bal. acc':>20s} "
+              f"{'shift/hold AUC':>15s}")
+        for name, b, tb, acc, auc in rows:
+            print(f"{name:12s} {b:14.4f} {tb:17.4f} {acc:20.3f} {auc:15.3f}")
 
 
 if __name__ == "__main__":
