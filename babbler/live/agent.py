@@ -30,7 +30,7 @@ class Agent:
         if not 0.0 <= markov_weight <= 1.0 or (markov_weight > 0 and markov is None):
             raise ValueError(f"markov_weight must be in [0, 1] and needs a markov model, got {markov_weight}")
         mixed = Ensemble([model.eval(), markov], (1 - markov_weight, markov_weight)) if markov_weight > 0 else model
-        self.streams = sampler(mixed, stop)
+        self.new_stream = sampler(mixed, stop)  # the sample rule's stream factory
         self.seat = int(seat)
         self.temperature = temperature
         self.rng = np.random.default_rng(seed)
@@ -39,7 +39,7 @@ class Agent:
 
     def reset(self) -> None:
         """Forget the dialogue so far; the agent starts silent."""
-        self.stream = self.streams(1)
+        self.stream = self.new_stream(1)
         self.runs: RunTracker | None = None
         self.own = 0
 

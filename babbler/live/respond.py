@@ -38,11 +38,6 @@ class AgentVoice:
     model: object = None
     settings: dict = field(default_factory=dict)
 
-    @property
-    def streams(self) -> bool:
-        """Whether it renders 20 ms at a time (a live session needs it)."""
-        return VOICES[self.name].stream is not None
-
 
 @dataclass
 class LiveSession:

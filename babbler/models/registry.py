@@ -14,11 +14,7 @@ from babbler.util.registry import discover
 
 def _discover() -> dict[str, FrameModel]:
     """Every declared frame model, the neural ones first, then in declaration order."""
-    found = discover("babbler.models", "FRAME_MODEL", FrameModel) + discover("babbler.models", "FRAME_MODELS",
-                                                                              FrameModel)
-    names = [m.name for m in found]  # one name declared both ways
-    if len(set(names)) != len(names):
-        raise RuntimeError(f"two frame models share a name: {sorted(names)}")
+    found = discover("babbler.models", ("FRAME_MODEL", "FRAME_MODELS"), FrameModel)
     return {m.name: m for m in sorted(found, key=lambda m: not m.neural)}
 
 

@@ -27,23 +27,26 @@ def plugin_modules() -> list[ModuleType]:
     return modules
 
 
-def members(modules: Iterable[ModuleType], attr: str, kind: type[T]) -> list[T]:
-    """Every `attr` the modules declare: one `kind`, or a tuple of them per module, in module order. Two members of
-    one name are an error."""
+def members(modules: Iterable[ModuleType], attrs: str | tuple[str, ...], kind: type[T]) -> list[T]:
+    """Every member the modules declare under `attrs` (each one `kind`, or a tuple of them), attribute by attribute
+    in module order. Two members of one name are an error."""
     found: list[T] = []
-    for module in modules:
-        value = getattr(module, attr, None)
-        declared: Iterable = value if isinstance(value, tuple | list) else [value]
-        found.extend(m for m in declared if isinstance(m, kind))
+    modules = list(modules)
+    for attr in (attrs,) if isinstance(attrs, str) else attrs:
+        for module in modules:
+            value = getattr(module, attr, None)
+            declared: Iterable = value if isinstance(value, tuple | list) else [value]
+            found.extend(m for m in declared if isinstance(m, kind))
     names = [getattr(m, "name") for m in found]
     if len(set(names)) != len(names):
         twice = sorted({n for n in names if names.count(n) > 1})
-        raise RuntimeError(f"two {attr} declarations share the name(s) {twice}")
+        raise RuntimeError(f"two {' or '.join([attrs] if isinstance(attrs, str) else attrs)} declarations share "
+                           f"the name(s) {twice}")
     return found
 
 
-def discover(package: str, attr: str, kind: type[T]) -> list[T]:
+def discover(package: str, attrs: str | tuple[str, ...], kind: type[T]) -> list[T]:
     """Every `attr` declared by a module of `package` (in name order) and then by the plugins (see `members`)."""
     pkg = importlib.import_module(package)
     modules = [importlib.import_module(f"{package}.{m.name}") for m in pkgutil.iter_modules(pkg.__path__)]
-    return members([*modules, *plugin_modules()], attr, kind)
+    return members([*modules, *plugin_modules()], attrs, kind)
