@@ -59,7 +59,12 @@ def agent_options(args: argparse.Namespace, live: bool = False) -> dict:
     `markov_weight` (--markov PATH --markov-weight W, both or neither)."""
     from babbler.config import with_defaults
     from babbler.live.respond import AgentVoice
-    from babbler.voices.registry import VOICES, load_voice_model, render_settings, voice_models
+    from babbler.voices.registry import (
+        VOICES,
+        load_voice_model,
+        render_settings,
+        voice_models,
+    )
 
     voice = VOICES[args.voice]
     if live and voice.stream is None:

@@ -169,6 +169,7 @@ def schema_problem(config: dict, spec: dict | None = None) -> ConfigError | None
 def check_config(config: dict) -> None:
     """Raise ConfigError naming the key if a schema-valid config is still unusable."""
     from babbler.corpora.registry import CORPORA
+    from babbler.corpora.speakers import check_speakers
 
     for key, value in _numbers(config):
         if not math.isfinite(value):
@@ -190,6 +191,7 @@ def check_config(config: dict) -> None:
     if transformer["d_model"] % transformer["heads"]:
         raise ConfigError("model.transformer.heads", f"{transformer['heads']} heads do not divide "
                           f"model.transformer.d_model = {transformer['d_model']}; choose a divisor of it")
+    check_speakers(config["voice"])
     if "tacotron_wavenet" in {config["sample"]["voice"], *config["voices"]}:
         from babbler.voices.tacotron_wavenet import analysis_mismatch
 

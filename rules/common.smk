@@ -13,10 +13,11 @@ sys.path.insert(0, workflow.basedir)
 os.environ.update(PYTHONPATH=os.pathsep.join(p for p in (workflow.basedir, os.environ.get("PYTHONPATH")) if p))
 
 from babbler.config import check_config, coerce_to_schema, no_models_reason, schema, schema_problem, with_defaults
+from babbler.corpora.speakers import SEATS, SOURCE as SPEAKERS
 from babbler.models import MODEL_FILE_FORMAT
 from babbler.models.registry import FRAME_MODELS
 from babbler.sampling.systems import SYSTEMS, voice_check
-from babbler.voices.registry import TRAINED as TRAINED_VOICES, VOICES
+from babbler.voices.registry import TRAINED as TRAINED_VOICES, VOICES, render_settings
 from babbler.workflow.paths import path, paths
 from babbler.workflow.plan import RunPlan
 

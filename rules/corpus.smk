@@ -48,3 +48,26 @@ rule manifest:
         seed=config["corpus"]["seed"],
     script:
         "../workflow_scripts/manifest.py"
+
+
+# Human recordings a seat's voice learns from (voice.speakers): split by file into the sessions
+# {seat}-{train,val,test} of the source `speakers`, which then take the mono and prosody stages.
+rule speaker_recordings:
+    input:
+        PLAN.speaker_recordings,
+    output:
+        train=path("corpus_wav", source=SPEAKERS, dlg="{seat}-train"),
+        val=path("corpus_wav", source=SPEAKERS, dlg="{seat}-val"),
+        test=path("corpus_wav", source=SPEAKERS, dlg="{seat}-test"),
+        clips=path("speaker_clips"),
+    log:
+        log_path("corpus", f"{SPEAKERS}/{{seat}}"),
+    wildcard_constraints:
+        seat="|".join(SEATS),
+    conda:
+        "../envs/corpus.yaml"
+    params:
+        settings=PLAN.speaker_settings(),
+        sample_rate=config["audio"]["sample_rate"],
+    script:
+        "../workflow_scripts/speaker_recordings.py"

@@ -67,6 +67,8 @@ if PLAN.has_models:
             training=rules.plots.output.training,
             audio=PLAN.report_audio,
             voice_audio=PLAN.voice_audio,
+            human_speech=PLAN.held_out_speech(),
+            babble=PLAN.speech_babble(),
         output:
             path("report"),
         log:

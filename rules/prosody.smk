@@ -19,6 +19,6 @@ rule prosody:
         mem_mb=3000,
         runtime=20,
     params:
-        vad=config["vad"],
+        vad=PLAN.vad_settings,
     script:
         "../workflow_scripts/prosody.py"

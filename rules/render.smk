@@ -1,14 +1,11 @@
 # Render stage: generated tracks -> stereo audio laid out like a corpus, with a voice from the registry
 # (babbler/voices/); the trainable voices are trained here, and every reported voice's fidelity is measured
-# on a resynthesis of the test dialogues. Input functions: babbler/workflow/render.py.
+# on a resynthesis of the test dialogues (and, with voice.speakers, on the held-out human speech it learned from). Input functions: babbler/workflow/render.py.
 
 
 rule train_voice:
     input:
-        frames=rules.dataset.output.frames,
-        splits=rules.dataset.output.splits,
-        audio=PLAN.voice_training_audio,
-        prosody=PLAN.voice_training_prosody,
+        unpack(PLAN.voice_training_inputs),
     output:
         model=path("model", model="{voice}"),
         metrics=path("model_metrics", model="{voice}"),
@@ -62,6 +59,30 @@ if TEST_IDS:
             sample_rate=config["audio"]["sample_rate"],
         script:
             "../workflow_scripts/render.py"
+
+    rule speech_likeness:
+        input:
+            unpack(PLAN.speech_likeness_inputs),
+        output:
+            json=path("speech_likeness"),
+            wav=path("speech_babble"),
+        log:
+            log_path("render", "speakers/speech_{voice}"),
+        benchmark:
+            benchmark_path("render", "speakers/speech_{voice}")
+        conda:
+            "../envs/render.yaml"
+        threads: 1
+        resources:
+            mem_mb=4000,
+            runtime=60,
+        params:
+            speakers=PLAN.speech_likeness_settings(),
+            settings=lambda wc: render_settings(config, wc.voice),
+            sample_rate=config["audio"]["sample_rate"],
+            vad_method=PLAN.source_vad(SPEAKERS)["method"],
+        script:
+            "../workflow_scripts/speech_likeness.py"
 
     rule voice_fidelity:
         input:

@@ -8,11 +8,28 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from babbler.evaluation.metrics import distance, evaluate, finite_or_none, halvings, noise_floor, ranking
-from babbler.sampling.modes.continuation import continuation_pearson, continuation_table, pearson
-from babbler.timing.events import durations
-from babbler.evaluation.plots import durations_plot, fto_plot, spectrogram_plot, timeline_plot, training_plot
+from babbler.evaluation.metrics import (
+    distance,
+    evaluate,
+    finite_or_none,
+    halvings,
+    noise_floor,
+    ranking,
+)
+from babbler.evaluation.plots import (
+    durations_plot,
+    fto_plot,
+    spectrogram_plot,
+    timeline_plot,
+    training_plot,
+)
 from babbler.evaluation.report import render_report
+from babbler.sampling.modes.continuation import (
+    continuation_pearson,
+    continuation_table,
+    pearson,
+)
+from babbler.timing.events import durations
 
 
 def events(*rows: tuple[str, str, float, float]) -> pd.DataFrame:
@@ -267,7 +284,11 @@ def _stats_row(dialogue, minutes, **sec):
 
 
 def test_minute_table_pools_by_length_counts_both_overlaps_and_has_a_human_floor():
-    from babbler.evaluation.metrics import abs_diff_sec_per_min, minute_rates, minute_table
+    from babbler.evaluation.metrics import (
+        abs_diff_sec_per_min,
+        minute_rates,
+        minute_table,
+    )
 
     real = pd.DataFrame([_stats_row("a", 1.0, ipu=30, pause=4, gap=2, overlap_within=1, overlap_between=1),
                          _stats_row("b", 3.0, ipu=34, pause=8, gap=2, overlap_within=0, overlap_between=2)])

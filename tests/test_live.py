@@ -20,7 +20,14 @@ from babbler.corpora import demo
 from babbler.live.frontend import HOP, STREAM_RATE, StreamingFrontEnd
 from babbler.live.respond import LiveSession, read_partner, respond
 from babbler.live.server import LiveConfig, make_app
-from babbler.models.dataset import F0_BINS, SpeakerScale, encode, f0_bin, speaker_tokens, token_values
+from babbler.models.dataset import (
+    F0_BINS,
+    SpeakerScale,
+    encode,
+    f0_bin,
+    speaker_tokens,
+    token_values,
+)
 from babbler.models.registry import load_model
 from babbler.models.train_transformer import TrainConfig, train_transformer
 from babbler.models.transformer import TransformerConfig

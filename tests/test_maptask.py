@@ -9,7 +9,13 @@ import soundfile as sf
 from babbler.corpora import maptask
 from babbler.errors import InputError
 from babbler.va import merge_segments
-from tests.helpers import FOLLOWER_WORDS, GIVER_WORDS, maptask_wav, maptask_zip, timed_units_xml
+from tests.helpers import (
+    FOLLOWER_WORDS,
+    GIVER_WORDS,
+    maptask_wav,
+    maptask_zip,
+    timed_units_xml,
+)
 
 
 def test_dialogue_ids():

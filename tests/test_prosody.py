@@ -9,7 +9,13 @@ import soundfile as sf
 
 from babbler.signal.extract import extract_dialogue
 from babbler.signal.prosody import adaptive_range, extract_prosody, first_pass
-from babbler.signal.vad import IntensityVadParams, channel_coherence, heard_partner, intensity_vad, sliding_floor
+from babbler.signal.vad import (
+    IntensityVadParams,
+    channel_coherence,
+    heard_partner,
+    intensity_vad,
+    sliding_floor,
+)
 from babbler.timing.events import dialogue_stats, events_from_tracks
 from babbler.timing.vad_accuracy import frame_scores
 from babbler.va import segments_to_frames
@@ -152,7 +158,11 @@ def test_plausibility_guard_fires_on_a_recording_whose_channel_holds_both_talker
     most of B in channel A for bleed, so that the timing stays inside the guard's limits.)"""
     from babbler.corpora import demo
     from babbler.signal.mono import split_channels
-    from babbler.timing.events import dialogue_stats, events_from_tracks, implausible_reasons
+    from babbler.timing.events import (
+        dialogue_stats,
+        events_from_tracks,
+        implausible_reasons,
+    )
 
     d = tmp_path / "corpus"
     demo.prepare_dialogue({"duration": 40}, 3, "d001", d / "d001.wav", d / "d001.csv", d / "d001.json")

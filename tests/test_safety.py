@@ -22,7 +22,11 @@ from babbler.live.server import LiveConfig, Recording, allowed_hosts, listening_
 from babbler.models.baselines import IndependentModel, MarkovModel, save_baseline
 from babbler.models.files import load_torch
 from babbler.models.registry import load_model
-from babbler.models.transformer import FrameTransformer, TransformerConfig, save_transformer
+from babbler.models.transformer import (
+    FrameTransformer,
+    TransformerConfig,
+    save_transformer,
+)
 from babbler.util.fileio import atomic_path
 from tests.model_helpers import toy_dialogue
 from tests.test_live import with_client

@@ -5,7 +5,13 @@ import pytest
 
 from babbler.models.dataset import VOCAB, SpeakerScale, encode
 from babbler.models.frame_eval import shift_hold_events
-from babbler.sampling.generate import FREE, RunLimits, generate, sample_token, tracks_table
+from babbler.sampling.generate import (
+    FREE,
+    RunLimits,
+    generate,
+    sample_token,
+    tracks_table,
+)
 from babbler.sampling.modes.listen import listen_plan
 from babbler.sampling.modes.selfplay import selfplay_plan
 from tests.model_helpers import run_lengths_of

@@ -6,7 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from babbler.timing.events import EVENT_COLUMNS, dialogue_stats, extract_events, fto_values
+from babbler.timing.events import (
+    EVENT_COLUMNS,
+    dialogue_stats,
+    extract_events,
+    fto_values,
+)
 from babbler.va import ipu_track
 
 
@@ -127,7 +132,11 @@ def test_no_speech_at_all():
 
 def test_plausibility_guard_fires_on_a_mirrored_channel_and_stays_quiet_on_conversation():
     from babbler.evaluation.metrics import implausible_warnings
-    from babbler.timing.events import dialogue_stats, events_from_tracks, implausible_reasons
+    from babbler.timing.events import (
+        dialogue_stats,
+        events_from_tracks,
+        implausible_reasons,
+    )
 
     n = 6000  # one minute
     a = np.zeros(n, dtype=bool)

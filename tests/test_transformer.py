@@ -13,7 +13,13 @@ from babbler.models.clock import (
     clock_range,
 )
 from babbler.models.dataset import VOCAB
-from babbler.models.durations import DUR_EDGES, TAIL_HAZARD, duration_bin, onset_durations, run_hazard
+from babbler.models.durations import (
+    DUR_EDGES,
+    TAIL_HAZARD,
+    duration_bin,
+    onset_durations,
+    run_hazard,
+)
 from babbler.models.train_transformer import views, views_nll
 from babbler.models.transformer import FrameTransformer, TransformerConfig
 from babbler.sampling.generate import generate, sampler

@@ -19,7 +19,12 @@ from babbler.voices.source_filter import render_source_filter
 from babbler.voices.spec import Tracks
 from babbler.voices.tacotron import Tacotron, TacotronConfig
 from babbler.voices.tacotron_wavenet import MelWaveNet, MelWaveNetConfig, Vocoded
-from babbler.voices.training import VoiceTrainConfig, crop_tensors, save_voice, train_voice
+from babbler.voices.training import (
+    VoiceTrainConfig,
+    crop_tensors,
+    save_voice,
+    train_voice,
+)
 from babbler.voices.wavenet import WaveNet, WaveNetConfig, mu_law_decode, mu_law_encode
 
 TINY = WaveNetConfig(stacks=2, layers_per_stack=4, residual=8, skip=8, cond=4)

@@ -13,7 +13,14 @@ import soundfile as sf
 import yaml
 
 from babbler.sampling.systems import SYSTEMS as ALL_SYSTEMS
-from tests.helpers import FileServer, maptask_wav, maptask_zip, switchboard_release, tar_gz, textgrid
+from tests.helpers import (
+    FileServer,
+    maptask_wav,
+    maptask_zip,
+    switchboard_release,
+    tar_gz,
+    textgrid,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow

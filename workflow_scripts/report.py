@@ -24,7 +24,8 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     tables = {Path(p).stem: read_table(p) for p in inp.tables}
     page = render_report(opts["title"], snakemake.wildcards.corpus, metrics, tables["distances"], tables, figures,
                          audio, (params.excerpt_start, opts["excerpt_seconds"]), params.config,
-                         dict(zip(params.voices, inp.voice_audio)), params.notes)
+                         dict(zip(params.voices, inp.voice_audio)), params.notes,
+                         (list(inp.human_speech), dict(zip(params.voices, inp.babble))))
     with atomic_path(snakemake.output[0]) as tmp:
         tmp.write_text(page, encoding="utf-8")
     log.info("report: %s (%.1f MB)", snakemake.output[0], len(page) / 1e6)

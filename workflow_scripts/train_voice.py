@@ -1,5 +1,6 @@
-"""Train a neural voice on the train split's speaker tracks and the prosody Praat measured on them (rule
-train_voice)."""
+"""Train a neural voice (rule train_voice): on the human recordings of `voice.speakers` (each seat's train and
+validation sessions) where given, else on the corpus's train split's speaker tracks, with the prosody Praat
+measured on them."""
 
 from pathlib import Path
 
@@ -14,15 +15,21 @@ from babbler.voices.training import VoiceTrainConfig, train_voice
 
 with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     torch.set_num_threads(usable_threads(snakemake.threads))
+    inp = snakemake.input
     voice = VOICES[snakemake.wildcards.voice]
-    data = load_dataset(snakemake.input.frames, snakemake.input.splits)
     cfg = VoiceTrainConfig(**snakemake.params.train)
     torch.manual_seed(cfg.seed)
     model = voice.build(snakemake.params.model)
-    audio = {Path(p).name.removesuffix(".wav"): p for p in snakemake.input.audio}
-    prosody = {Path(p).name.removesuffix(".parquet"): p for p in snakemake.input.prosody}
-    items = {split: [voice_item(audio[f"{d}.{s}"], prosody[f"{d}.{s}"], data.scales[d][i], model.cfg.sample_rate)
-                     for d in data.ids(split) for i, s in enumerate("AB")] for split in ("train", "val")}
+    audio = {Path(p).name.removesuffix(".wav"): p for p in inp.audio}
+    prosody = {Path(p).name.removesuffix(".parquet"): p for p in inp.prosody}
+    sr = model.cfg.sample_rate
+    if "frames" in inp.keys():  # the corpus's speakers, scaled as the dataset measured them
+        data = load_dataset(inp.frames, inp.splits)
+        items = {split: [voice_item(audio[f"{d}.{s}"], prosody[f"{d}.{s}"], data.scales[d][i], sr)
+                         for d in data.ids(split) for i, s in enumerate("AB")] for split in ("train", "val")}
+    else:  # human recordings: sessions {seat}-{split}, the speech on channel A, scaled by their own tracks
+        items = {split: [voice_item(audio[k], prosody[k], None, sr) for k in sorted(audio) if f"-{split}." in k]
+                 for split in ("train", "val")}
     summary = train_voice(model, items["train"], items["val"], cfg, snakemake.output.model, snakemake.output.metrics,
                           snakemake.params.checkpoint)
     log.info("%s: %s", voice.name, summary)

@@ -1,5 +1,5 @@
-"""VA F1, F0 error, mel-cepstral distance and real-time factors of a voice on resynthesised test dialogues (rule
-voice_fidelity)."""
+"""VA F1, F0 error, mel-cepstral distance and real-time factors of a voice on resynthesised test dialogues, and its
+speech likeness where it learned from human recordings (rule voice_fidelity)."""
 
 import json
 from pathlib import Path
@@ -21,5 +21,9 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
         by_track(inp.prosody, ".parquet"), json.loads(Path(inp.info).read_text()), by_track(inp.audio, ".wav"),
         by_track(inp.real, ".wav"),
     )
+    if "speech" in inp.keys():  # voices learned from voice.speakers: measured on their held-out speech too
+        speech = json.loads(Path(inp.speech).read_text())
+        result |= {k: speech[k] for k in ("speech_distance_ratio", "modulation_distance_ratio")}
+        result["human_speech"] = speech
     write_json(snakemake.output[0], result)
     log.info("%s", result)

@@ -12,7 +12,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from babbler.corpora.common import Corpus, Download, annotations_source, channel_match, files_under, write_dialogue
+from babbler.corpora.common import (
+    Corpus,
+    Download,
+    annotations_source,
+    channel_match,
+    files_under,
+    write_dialogue,
+)
 from babbler.corpora.timing_only import render_levels, write_rendered
 from babbler.errors import ConfigError, InputError
 from babbler.util.fileio import audio_info, read_stereo

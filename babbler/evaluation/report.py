@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import soundfile as sf
 import yaml
@@ -225,6 +226,36 @@ def models_section(metrics: dict, voice_audio: dict[str, str | Path] | None = No
     return out
 
 
+def speech_section(metrics: dict, human: list[str | Path], babble: dict[str, str | Path], seconds: float = 8.0
+                   ) -> Markup:
+    """The voices learned from human recordings (`voice.speakers`), measured on the held-out speech: one row per
+    voice with its speech and modulation distance ratios (1: as close as the person's speech is to itself), VA F1,
+    F0 error and speed, and its babble made from the held-out speech's tracks; the held-out speech first."""
+    vo = {v: d["human_speech"] for v, d in metrics.get("voice", {}).items() if "human_speech" in d}
+    if not vo:
+        return Markup("")
+
+    def player(paths: list[str | Path]) -> Markup:
+        """The first `seconds` of each file, one after the other (seat A, then B)."""
+        parts = [sf.read(str(p), frames=int(seconds * sf.info(str(p)).samplerate), dtype="float32") for p in paths]
+        sr = parts[0][1]
+        buf = io.BytesIO()
+        sf.write(buf, np.concatenate([np.pad(y, (0, sr // 2)) for y, _ in parts]), sr, format="WAV", subtype="PCM_16")
+        return audio_tag(buf.getvalue())
+
+    rows = [["held-out human speech", "1 (by definition)", "1 (by definition)", "", "", "", player(human) if human else ""]]
+    rows += [[v, fmt(d.get("speech_distance_ratio"), 2), fmt(d.get("modulation_distance_ratio"), 2), fmt(d.get("va_f1")),
+              fmt(d.get("f0_error_median_semitones")), fmt(d.get("rtf_1ch")),
+              audio_tag(audio_excerpt(babble[v], 0.0, 2 * seconds + 0.5)) if v in babble else ""] for v, d in vo.items()]
+    head = Markup("<h3>Voices on held-out human speech</h3><p class=\"muted\">Each voice renders babble from the "
+                  "tracks (voice activity, F0, loudness) of recordings it never trained on; the distance ratios are "
+                  "Fréchet distances to that speech (MFCCs with deltas; the envelope's 1–16 Hz modulation spectrum) "
+                  "over the same distance between two halves of the speech itself.</p>")
+    return head + table(["voice", "speech distance ratio", "modulation distance ratio", "VA F1",
+                         "median F0 error (semitones)", "RTF, 1 channel, 1 thread",
+                         f"first {seconds:g} s of seat A, then of seat B"], rows)
+
+
 TEMPLATE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title><style>{{ css }}</style></head><body>
 <h1>{{ title }}</h1>
@@ -261,6 +292,7 @@ sets of human dialogues. On Fisher, NTPP reports 2.35 s/min, dGSLM about 3, two 
 {{ section }}
 {% endfor %}<h3>Frame models and voices</h3>
 {{ models }}
+{{ speech }}
 <h2>Configuration</h2>
 <p class="muted">The settings of this run (voices that did not run left out).</p>
 <pre>{{ config }}</pre>
@@ -299,6 +331,7 @@ def render_report(
     config: dict,
     voice_audio: dict[str, str | Path] | None = None,
     notes: dict[str, str] | None = None,
+    speech_audio: tuple[list[str | Path], dict[str, str | Path]] = ([], {}),
 ) -> str:
     """The whole report as one HTML document (images and audio embedded), rendered by jinja2 with autoescape: text
     is escaped, and only the Markup the helpers build (tables, players, images) goes in as HTML."""
@@ -319,6 +352,7 @@ def render_report(
         mode_sections=mode_sections(metrics, tables),
         models=models_section(metrics, voice_audio, float((config.get("voice") or {}).get("excerpt_seconds", 6.0)),
                               notes),
+        speech=speech_section(metrics, *speech_audio),
         config=yaml.safe_dump(run_config(config), sort_keys=False),
         versions=table(["package", "version"], [[k, v] for k, v in versions().items()]),
     ) + "\n"

@@ -8,7 +8,13 @@ import math
 import numpy as np
 import torch
 
-from babbler.evaluation.metrics import DISTANCE_TYPES, distance, halvings, noise_floor, pooled
+from babbler.evaluation.metrics import (
+    DISTANCE_TYPES,
+    distance,
+    halvings,
+    noise_floor,
+    pooled,
+)
 from babbler.models.selection import Selection, TimingSelection
 from babbler.sampling.generate import RunLimits, generate, sampler
 from babbler.sampling.modes.selfplay import selfplay_plan

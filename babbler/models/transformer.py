@@ -25,7 +25,14 @@ import torch.nn.functional as F
 from torch import nn
 
 from babbler.models import joint_from_marginals
-from babbler.models.clock import N_FEATURES, SIZES, TEMPO, Clock, clock_features, knot_weights
+from babbler.models.clock import (
+    N_FEATURES,
+    SIZES,
+    TEMPO,
+    Clock,
+    clock_features,
+    knot_weights,
+)
 from babbler.models.dataset import VOCAB
 from babbler.models.durations import DUR_BINS, RunHazard
 from babbler.models.files import save_torch

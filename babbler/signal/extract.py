@@ -54,6 +54,35 @@ def dialogue_va(
     raise ValueError(f"unknown VAD method {method!r}")
 
 
+def dialogue_prosody(samples: dict[str, np.ndarray], sample_rate: int, method: str,
+                     reference: str | Path | None = None, name: str = "",
+                     ) -> tuple[dict[str, pd.DataFrame], dict[str, dict]]:
+    """Both speakers' 10 ms frames (time, f0, intensity, va) from their equally long mono samples, and a summary of
+    each (speech and voiced share, pitch range)."""
+    duration = len(samples["A"]) / sample_rate
+    n = int(round(duration * VA_RATE))
+    first = {}
+    for s in SPEAKERS:
+        if not np.any(samples[s]):
+            log.warning("%s: digital silence; speaker %s has no speech", name, s)
+        first[s] = first_pass(samples[s], sample_rate, duration)
+    va = dialogue_va(method, samples, sample_rate, first, n, reference, name=name)
+    # The pitch range and the stored F0 come from the speaker's own speech, not the partner's bleed.
+    prosody = {s: refine_pitch(samples[s], sample_rate, first[s], va[s]) for s in SPEAKERS}
+    frames, summary = {}, {}
+    for s in SPEAKERS:
+        frames[s] = pd.DataFrame({
+            "time": np.arange(n) / VA_RATE,
+            "f0": prosody[s].f0.astype(np.float32),
+            "intensity": prosody[s].intensity.astype(np.float32),
+            "va": va[s],
+        })
+        summary[s] = {
+            "speech_share": float(va[s].mean()), "voiced_share": float(prosody[s].voiced.mean()),
+            "pitch_floor": prosody[s].pitch_floor, "pitch_ceiling": prosody[s].pitch_ceiling}
+    return frames, summary
+
+
 def extract_dialogue(
     tracks: dict[str, str | Path], outputs: dict[str, str | Path], method: str, reference: str | Path | None = None,
 ) -> dict[str, dict]:
@@ -64,32 +93,13 @@ def extract_dialogue(
         rates.add(sr)
     if len(rates) != 1 or len({len(v) for v in samples.values()}) != 1:
         raise InputError(tracks["A"], f"speaker tracks differ in rate or length from {tracks['B']}")
-    sr = rates.pop()
-    duration = len(samples["A"]) / sr
-    n = int(round(duration * VA_RATE))
-    first = {}
-    for s in SPEAKERS:
-        if not np.any(samples[s]):
-            log.warning("%s: digital silence; speaker %s has no speech", tracks[s], s)
-        first[s] = first_pass(samples[s], sr, duration)
-    va = dialogue_va(method, samples, sr, first, n, reference, name=str(Path(tracks["A"]).name))
-    # The pitch range and the stored F0 come from the speaker's own speech, not the partner's bleed.
-    prosody = {s: refine_pitch(samples[s], sr, first[s], va[s]) for s in SPEAKERS}
-    summary = {}
+    frames, summary = dialogue_prosody(samples, rates.pop(), method, reference, name=str(Path(tracks["A"]).name))
     written = []
     try:
         for s in SPEAKERS:
-            df = pd.DataFrame({
-                "time": np.arange(n) / VA_RATE,
-                "f0": prosody[s].f0.astype(np.float32),
-                "intensity": prosody[s].intensity.astype(np.float32),
-                "va": va[s],
-            })
             with atomic_path(outputs[s]) as tmp:
-                df.to_parquet(tmp, index=False)
+                frames[s].to_parquet(tmp, index=False)
             written.append(Path(outputs[s]))
-            summary[s] = {"speech_share": float(va[s].mean()), "voiced_share": float(prosody[s].voiced.mean()),
-                          "pitch_floor": prosody[s].pitch_floor, "pitch_ceiling": prosody[s].pitch_ceiling}
     except BaseException:
         for p in written:
             p.unlink(missing_ok=True)

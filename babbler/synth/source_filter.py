@@ -9,7 +9,9 @@ import librosa
 import numpy as np
 from scipy.ndimage import uniform_filter1d
 
-from babbler.synth.mixing import P_REF  # levels in dB re 20 µPa, as Praat reads samples (pascal)
+from babbler.synth.mixing import (
+    P_REF,  # levels in dB re 20 µPa, as Praat reads samples (pascal)
+)
 
 # Male vowel formant targets F1–F3 in Hz (Peterson & Barney 1952 averages, rounded): i, ɛ, a, ɔ, u, ʌ.
 VOWELS = np.array(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from babbler.corpora import speakers
 from babbler.models.registry import FRAME_MODELS
 from babbler.sampling.modes.registry import MODES, mode_settings
 from babbler.sampling.systems import agent_system
@@ -60,10 +61,22 @@ class EvaluationInputs:
         return [path("corpus_wav", source=f"{wildcards.corpus}.{self.fidelity_system(v)}", dlg=self.test_ids[0])
                 for v in self.report_voices]
 
+    def held_out_speech(self) -> list[str]:
+        """Each seat's held-out human speech (`voice.speakers`; none without), the report's reference player."""
+        if not self.speakers:
+            return []
+        return paths("mono", source=speakers.SOURCE, dlg=[speakers.session(s, "test") for s in speakers.SEATS],
+                     spk="A")
+
+    def speech_babble(self) -> list[str]:
+        """Every reported voice's babble from the held-out speech's tracks (`voice.speakers`; none without)."""
+        return paths("speech_babble", voice=self.report_voices) if self.speakers else []
+
     def training_curves(self, wildcards) -> list[str]:
         """Metrics of every trained frame model and of every trained voice that is reported."""
-        trained = list(FRAME_MODELS) + [v for v in self.report_voices if VOICES[v].trains]
-        return paths("model_metrics", corpus=wildcards.corpus, model=trained)
+        voices = [v for v in self.report_voices if VOICES[v].trains]
+        return (paths("model_metrics", corpus=wildcards.corpus, model=list(FRAME_MODELS))
+                + paths("model_metrics", corpus=self.voice_corpus, model=voices))
 
     def report_notes(self) -> dict[str, str]:
         """What every frame model and reported voice is, in one line each (the report's tables)."""

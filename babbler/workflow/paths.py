@@ -15,6 +15,8 @@ TEMPLATES = {
     "corpus_info": "corpus/{source}/info/{dlg}.json",
     "download": "corpus/{corpus}/download/{file}",
     "manifest": "corpus/{source}/manifest.csv",
+    # human recordings a seat's voice learns from (voice.speakers): sessions {seat}-{split} of the source `speakers`
+    "speaker_clips": "corpus/speakers/{seat}.clips.csv",
     # mono and prosody: per speaker
     "mono": "audio/{source}/{dlg}.{spk}.wav",
     "prosody": "prosody/{source}/{dlg}.{spk}.parquet",
@@ -34,6 +36,8 @@ TEMPLATES = {
     "render_info": "corpus/{source}/render.json",
     # evaluate and report
     "voice_fidelity": "eval/{corpus}/voice_{voice}.json",
+    "speech_likeness": "eval/speakers/speech_{voice}.json",
+    "speech_babble": "eval/speakers/speech_{voice}.wav",
     "metrics": "eval/{corpus}/metrics.json",
     "eval_table": "eval/{corpus}/{table}.csv",
     "figure": "eval/{corpus}/{figure}.png",

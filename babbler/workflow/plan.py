@@ -6,10 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from babbler.corpora import speakers
 from babbler.corpora.registry import CORPORA
 from babbler.corpora.splits import assign_splits
 from babbler.models.registry import FRAME_MODELS
-from babbler.sampling.systems import EVALUATED, SYSTEMS, system_spec, topline_system, voice_check
+from babbler.sampling.systems import (
+    EVALUATED,
+    SYSTEMS,
+    system_spec,
+    topline_system,
+    voice_check,
+)
 from babbler.workflow.corpus import CorpusInputs
 from babbler.workflow.evaluation import EvaluationInputs
 from babbler.workflow.models import ModelInputs
@@ -62,6 +69,17 @@ class RunPlan(CorpusInputs, SignalInputs, TimingInputs, ModelInputs, SamplingInp
         return CORPORA[self.corpus].has_reference(self.config["corpus"])
 
     @cached_property
+    def speakers(self) -> bool:
+        """Whether the voices learn from human recordings given per seat (`voice.speakers`), not from the corpus."""
+        return speakers.configured(self.config["voice"])
+
+    @cached_property
+    def voice_corpus(self) -> str:
+        """Where the trained voices live (models/{voice_corpus}/): `speakers` when they learn from
+        `voice.speakers`, else the corpus."""
+        return speakers.SOURCE if self.speakers else self.corpus
+
+    @cached_property
     def report_voices(self) -> list[str]:
         """The configured voice, then every voice listed in `voices`: each gets a fidelity row."""
         return list(dict.fromkeys([self.config["sample"]["voice"], *self.config["voices"]]))
@@ -90,6 +108,8 @@ class RunPlan(CorpusInputs, SignalInputs, TimingInputs, ModelInputs, SamplingInp
         """Dialogue ids of a source: the corpus, or a generated set `{corpus}.{system}` (one per test dialogue)."""
         if source == self.corpus:
             return self.dialogues
+        if source == speakers.SOURCE and self.speakers:
+            return speakers.sessions()
         if source.startswith(f"{self.corpus}.") and source.split(".", 1)[1] in self.generated:
             return self.test_ids
         raise ValueError(f"unknown source {source!r}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from babbler.corpora import speakers
+from babbler.errors import ConfigError
 from babbler.voices.registry import render_settings, voice_models
 from babbler.workflow.paths import path, paths
 
@@ -9,13 +11,39 @@ from babbler.workflow.paths import path, paths
 class RenderInputs:
     """The render rules' input functions and params (mixed into RunPlan)."""
 
-    def voice_training_audio(self, wildcards) -> list[str]:
-        """Both speakers' mono tracks of the train and validation dialogues."""
-        return self.mono_outputs(self.corpus, self.ids("train", "val"))
+    def voice_training_inputs(self, wildcards) -> dict[str, list[str] | str]:
+        """What a neural voice trains on: each seat's train and validation sessions of human speech (their channel
+        A) where `voice.speakers` gives them, else both speakers of the corpus's train and validation dialogues
+        and the dataset (the speakers' scales)."""
+        if wildcards.corpus == speakers.SOURCE:
+            where = {"source": speakers.SOURCE, "dlg": [speakers.session(s, p) for s in speakers.SEATS
+                                                        for p in ("train", "val")], "spk": "A"}
+            return {"audio": paths("mono", **where), "prosody": paths("prosody", **where)}
+        return {"frames": path("frames", corpus=self.corpus), "splits": path("splits", corpus=self.corpus),
+                "audio": self.mono_outputs(self.corpus, self.ids("train", "val")),
+                "prosody": paths("prosody", source=self.corpus, dlg=self.ids("train", "val"), spk=["A", "B"])}
 
-    def voice_training_prosody(self, wildcards) -> list[str]:
-        """Both speakers' prosody of the train and validation dialogues."""
-        return paths("prosody", source=self.corpus, dlg=self.ids("train", "val"), spk=["A", "B"])
+    def speaker_recordings(self, wildcards) -> str:
+        """The folder or zip of a seat's human recordings."""
+        if not self.speakers:
+            raise ConfigError("voice.speakers", "no human recordings are given, so there are no speaker sessions")
+        return self.config["voice"]["speakers"][wildcards.seat]
+
+    def speaker_settings(self) -> dict:
+        """How the seats' recordings are split and laid out (their rule's rerun trigger; not the paths)."""
+        return {k: self.config["voice"]["speakers"][k] for k in speakers.LAYOUT_KEYS}
+
+    def speech_likeness_settings(self) -> dict:
+        """What the speech-likeness measure reads of `voice.speakers`."""
+        return {k: self.config["voice"]["speakers"][k] for k in ("seed", "eval_seconds")}
+
+    def speech_likeness_inputs(self, wildcards) -> dict[str, list[str]]:
+        """What a voice's speech likeness reads: its trained models, each seat's held-out session (channel A's
+        audio and prosody) and clips table."""
+        where = {"source": speakers.SOURCE, "dlg": [speakers.session(s, "test") for s in speakers.SEATS], "spk": "A"}
+        return {"model": paths("model", corpus=self.voice_corpus, model=voice_models(wildcards.voice)),
+                "audio": paths("mono", **where), "prosody": paths("prosody", **where),
+                "clips": paths("speaker_clips", seat=list(speakers.SEATS))}
 
     def voice_settings(self, wildcards) -> dict:
         """The render settings of the voice a system renders with."""
@@ -26,7 +54,7 @@ class RenderInputs:
         return {
             "tracks": paths("tracks", source=f"{wildcards.corpus}.{wildcards.system}", dlg=self.test_ids),
             "real": paths("corpus_wav", source=wildcards.corpus, dlg=self.test_ids),
-            "model": paths("model", corpus=wildcards.corpus, model=voice_models(self.system_voice(wildcards.system))),
+            "model": paths("model", corpus=self.voice_corpus, model=voice_models(self.system_voice(wildcards.system))),
         }
 
     def fidelity_source(self, wildcards) -> str:
@@ -43,6 +71,7 @@ class RenderInputs:
             "real": self.mono_outputs(wildcards.corpus, self.test_ids),
             "accuracy": path("vad_accuracy", source=source),
             "info": path("render_info", source=source),
+            **({"speech": path("speech_likeness", voice=wildcards.voice)} if self.speakers else {}),
         }
 
     def voice_fidelity_outputs(self) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from babbler.corpora.speakers import SOURCE as SPEAKERS
 from babbler.workflow.paths import path, paths
 
 
@@ -13,12 +14,25 @@ class SignalInputs:
         return paths("mono", source=source, dlg=dialogues, spk=["A", "B"])
 
     def prosody_inputs(self, wildcards) -> dict[str, str]:
-        """Both speakers' mono tracks, plus the reference VA when vad.method is 'reference'."""
+        """Both speakers' mono tracks, plus the reference VA when vad.method is 'reference' (a corpus's; the human
+        recordings of `voice.speakers` have none, so their VA is always the intensity VAD's)."""
         where = {"source": wildcards.source, "dlg": wildcards.dlg}
         inputs = {"a": path("mono", spk="A", **where), "b": path("mono", spk="B", **where)}
-        if self.config["vad"]["method"] == "reference":
+        if self.config["vad"]["method"] == "reference" and wildcards.source != SPEAKERS:
             inputs["reference"] = path("corpus_va", **where)
         return inputs
+
+    def vad_settings(self, wildcards) -> dict:
+        """The `vad` section the prosody of a source uses (`source_vad`)."""
+        return self.source_vad(wildcards.source)
+
+    def source_vad(self, source: str) -> dict:
+        """The `vad` section of a source: the human recordings of `voice.speakers` have no reference VA, so
+        'reference' falls back to the intensity VAD there."""
+        vad = self.config["vad"]
+        if source == SPEAKERS and vad["method"] == "reference":
+            return {**vad, "method": "intensity"}
+        return vad
 
     def prosody_files(self, source: str, speakers: tuple[str, ...] = ("A", "B")) -> list[str]:
         """Prosody parquets of every dialogue of a source."""
