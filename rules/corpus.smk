@@ -68,6 +68,5 @@ rule speaker_recordings:
         "../envs/corpus.yaml"
     params:
         settings=PLAN.speaker_settings(),
-        sample_rate=config["audio"]["sample_rate"],
     script:
         "../workflow_scripts/speaker_recordings.py"

@@ -13,6 +13,6 @@ rule mono:
     conda:
         "../envs/mono.yaml"
     params:
-        audio=config["audio"],
+        audio=PLAN.mono_settings,
     script:
         "../workflow_scripts/mono.py"

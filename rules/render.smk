@@ -79,7 +79,6 @@ if TEST_IDS:
         params:
             speakers=PLAN.speech_likeness_settings(),
             settings=lambda wc: render_settings(config, wc.voice),
-            sample_rate=config["audio"]["sample_rate"],
             vad_method=PLAN.source_vad(SPEAKERS)["method"],
         script:
             "../workflow_scripts/speech_likeness.py"

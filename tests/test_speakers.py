@@ -28,7 +28,7 @@ from tests.test_workflow import TINY_DEMO, jobs_planned, run_snakemake
 
 DATA = Path(__file__).parent / "data" / "speech"
 SR = 16000
-SETTINGS = {"val": 0.2, "test": 0.34, "seed": 1, "gap_seconds": 0.3}
+SETTINGS = {"val": 0.2, "test": 0.34, "seed": 1, "gap_seconds": 0.3, "sample_rate": SR}
 
 
 def test_frechet_distance_of_known_gaussians():
@@ -83,7 +83,7 @@ def test_sessions_split_by_file_and_keep_every_sample(tmp_path):
     """Each file lies whole in exactly one session, at the place the clips table says, resampled to the run's
     rate; the partner channel is quiet; a zip gives the same sessions as the folder."""
     outs = {p: tmp_path / f"A-{p}.wav" for p in speakers.SPLITS}
-    table = speakers.write_sessions("A", DATA / "fsdd", outs, tmp_path / "A.clips.csv", SR, SETTINGS)
+    table = speakers.write_sessions("A", DATA / "fsdd", outs, tmp_path / "A.clips.csv", SETTINGS)
     assert sorted(table["file"]) == sorted(p.name for p in (DATA / "fsdd").glob("*.flac"))
     assert table.groupby("split").size().to_dict() == {"test": 3, "train": 3, "val": 2}
     for _, row in table.iterrows():
@@ -99,7 +99,7 @@ def test_sessions_split_by_file_and_keep_every_sample(tmp_path):
         for p in sorted((DATA / "fsdd").glob("*.flac")):
             zf.write(p, f"speaker/{p.name}")
     outs2 = {p: tmp_path / f"Z-{p}.wav" for p in speakers.SPLITS}
-    table2 = speakers.write_sessions("A", zipped, outs2, tmp_path / "Z.clips.csv", SR, SETTINGS)
+    table2 = speakers.write_sessions("A", zipped, outs2, tmp_path / "Z.clips.csv", SETTINGS)
     assert table2["file"].str.removeprefix("speaker/").tolist() == table["file"].tolist()
     assert np.array_equal(sf.read(outs2["test"])[0], sf.read(outs["test"])[0])
 
@@ -114,7 +114,7 @@ def test_bad_recordings_are_named(tmp_path):
     (bad / "5_jackson_0.flac").write_bytes(b"not audio")
     outs = {p: tmp_path / f"{p}.wav" for p in speakers.SPLITS}
     with pytest.raises(InputError, match="5_jackson_0.flac: not a readable audio file"):
-        speakers.write_sessions("B", bad, outs, tmp_path / "clips.csv", SR, SETTINGS)
+        speakers.write_sessions("B", bad, outs, tmp_path / "clips.csv", SETTINGS)
     with pytest.raises(ConfigError, match="voice.speakers.B"):
         speakers.configured({"speakers": {"A": str(DATA / "lj"), "B": None}})
     with pytest.raises(ConfigError, match="neither a folder nor a zip"):
@@ -161,3 +161,6 @@ def test_voices_learn_from_human_speech_and_are_measured_on_held_out_speech(spea
                                          "speakers": {**SPEAKERS_RUN["voice"]["speakers"], "eval_seconds": 5}}}
     assert jobs_planned(speakers_run, changed) == {"speech_likeness": 2, "voice_fidelity": 2, "evaluate": 1,
                                                    "plots": 1, "report": 1, "all": 1}
+    # the sessions keep their own rate: a corpus at another rate renders in the same voices, not retrained
+    planned = jobs_planned(speakers_run, {**SPEAKERS_RUN, "audio": {"sample_rate": 8000}})
+    assert planned["mono"] > 0 and not {"speaker_recordings", "train_voice", "speech_likeness"} & set(planned)

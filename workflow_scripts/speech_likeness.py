@@ -17,7 +17,7 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     model = load_voice_model(voice.name, list(inp.model))
     seats = {seat: HeldOut(audio, prosody, clips)
              for seat, audio, prosody, clips in zip("AB", inp.audio, inp.prosody, inp.clips)}
-    sr = snakemake.params.sample_rate
+    sr = opts["sample_rate"]
     result, babble = measure_voice(voice, model, snakemake.params.settings, seats, sr, opts["eval_seconds"],
                                    derived_seed(opts["seed"], "speech", voice.name), snakemake.params.vad_method)
     write_json(snakemake.output.json, result)

@@ -29,7 +29,7 @@ SOURCE = "speakers"  # the source name of the sessions: audio/speakers/{seat}-{s
 SEATS = ("A", "B")
 SPLITS = ("train", "val", "test")
 SPEECH_SUFFIXES = (".wav", ".flac", ".ogg")
-LAYOUT_KEYS = ("val", "test", "seed", "gap_seconds")  # the settings of `voice.speakers` the sessions depend on
+LAYOUT_KEYS = ("val", "test", "seed", "gap_seconds", "sample_rate")  # the settings of `voice.speakers` the sessions depend on
 QUIET_DBFS = -75.0  # RMS of the pauses between clips and of the silent partner channel
 
 
@@ -120,9 +120,10 @@ def quiet(n: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def write_sessions(seat: str, src: str | Path, outputs: dict[str, str | Path], clips_out: str | Path,
-                   sample_rate: int, settings: dict) -> pd.DataFrame:
-    """Write a seat's three sessions (stereo WAVs at `sample_rate`, keyed by split) and the clips table (file,
-    split, start and end in its session, seconds); return the table."""
+                   settings: dict) -> pd.DataFrame:
+    """Write a seat's three sessions (stereo WAVs at `settings["sample_rate"]`, keyed by split) and the clips table
+    (file, split, start and end in its session, seconds); return the table."""
+    sample_rate = settings["sample_rate"]
     recs = recordings(src)
     split = split_recordings([r.name for r in recs], settings["seed"], settings["val"], settings["test"])
     order = np.random.default_rng(np.random.SeedSequence([int(settings["seed"]), 0x5EA7])).permutation(len(recs))

@@ -35,7 +35,7 @@ class RenderInputs:
 
     def speech_likeness_settings(self) -> dict:
         """What the speech-likeness measure reads of `voice.speakers`."""
-        return {k: self.config["voice"]["speakers"][k] for k in ("seed", "eval_seconds")}
+        return {k: self.config["voice"]["speakers"][k] for k in ("seed", "eval_seconds", "sample_rate")}
 
     def speech_likeness_inputs(self, wildcards) -> dict[str, list[str]]:
         """What a voice's speech likeness reads: its trained models, each seat's held-out session (channel A's

@@ -22,6 +22,13 @@ class SignalInputs:
             inputs["reference"] = path("corpus_va", **where)
         return inputs
 
+    def mono_settings(self, wildcards) -> dict:
+        """The `audio` section a source's mono tracks are made with: the human recordings of `voice.speakers` keep
+        their own rate (`voice.speakers.sample_rate`), so a corpus at another rate renders in the same voices."""
+        if wildcards.source == SPEAKERS:
+            return {**self.config["audio"], "sample_rate": self.config["voice"]["speakers"]["sample_rate"]}
+        return self.config["audio"]
+
     def vad_settings(self, wildcards) -> dict:
         """The `vad` section the prosody of a source uses (`source_vad`)."""
         return self.source_vad(wildcards.source)
