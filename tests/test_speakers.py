@@ -156,6 +156,13 @@ def test_voices_learn_from_human_speech_and_are_measured_on_held_out_speech(spea
     assert sf_speech["speech_distance_ratio"] > 2  # a formant synthesizer is far from a person
     report = (res / "report/demo/report.html").read_text()
     assert "Voices on held-out human speech" in report
+    # the demo re-voiced by the human-learned voice at each seat's pitch (LJ's reader in A, a man of FSDD in B);
+    # the hand-built voice keeps the tracks as they are
+    shifts = json.loads((res / "corpus/demo.resynth_wavenet/render.json").read_text())["transposed_semitones"]
+    test = metrics["test_dialogues"]
+    assert set(shifts) == {f"{d}.{s}" for d in test for s in "AB"}
+    assert all(shifts[f"{d}.A"] > shifts[f"{d}.B"] for d in test)
+    assert "transposed_semitones" not in json.loads((res / "corpus/demo.resynth/render.json").read_text())
     # the held-out measure's length is the measure's own setting: only it and what reads it rerun
     changed = {**SPEAKERS_RUN, "voice": {**SPEAKERS_RUN["voice"],
                                          "speakers": {**SPEAKERS_RUN["voice"]["speakers"], "eval_seconds": 5}}}
@@ -164,3 +171,20 @@ def test_voices_learn_from_human_speech_and_are_measured_on_held_out_speech(spea
     # the sessions keep their own rate: a corpus at another rate renders in the same voices, not retrained
     planned = jobs_planned(speakers_run, {**SPEAKERS_RUN, "audio": {"sample_rate": 8000}})
     assert planned["mono"] > 0 and not {"speaker_recordings", "train_voice", "speech_likeness"} & set(planned)
+
+
+def test_a_voice_speaks_at_its_seats_pitch_and_level():
+    """Tracks at a median of 100 Hz and 60 dB moved to a seat of 200 Hz and 70 dB: one octave up, 10 dB louder,
+    timing and melody kept."""
+    from babbler.models.dataset import SpeakerScale
+    from babbler.voices.render import to_speaker
+    from babbler.voices.spec import Tracks
+
+    va = np.r_[np.zeros(10, bool), np.ones(40, bool), np.zeros(10, bool)]
+    f0 = np.where(va, np.linspace(80, 125, 60), np.nan)
+    db = np.where(va, 60.0, 30.0)
+    moved, semitones = to_speaker(Tracks(va, f0, db, frame_rate=50), SpeakerScale(2 * np.nanmedian(f0), 70.0))
+    assert semitones == pytest.approx(12.0)
+    assert np.array_equal(moved.va, va)
+    np.testing.assert_allclose(moved.f0[va], 2 * f0[va])
+    np.testing.assert_allclose(moved.intensity, db + 10)

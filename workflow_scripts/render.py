@@ -11,7 +11,14 @@ from babbler.util.rule_log import rule_logging
 from babbler.util.seeds import derived_seed
 from babbler.va import TOKEN_RATE
 from babbler.voices.registry import VOICES, load_voice_model
-from babbler.voices.render import load_real, mix_dialogue, speaker_tracks, voice_speed
+from babbler.voices.render import (
+    load_real,
+    mix_dialogue,
+    seat_scales,
+    speaker_tracks,
+    to_speaker,
+    voice_speed,
+)
 
 with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     torch.set_num_threads(snakemake.threads)
@@ -20,6 +27,13 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     model = load_voice_model(voice.name, list(snakemake.input.model))
     tables = [pd.read_parquet(p) for p in snakemake.input.tracks]
     tracks = [speaker_tracks(table, spk) for table in tables for spk in "AB"]
+    transposed = {}
+    if snakemake.input.get("seats"):  # a voice learned from voice.speakers speaks at each seat's own pitch and level
+        seats = seat_scales(dict(zip("AB", snakemake.input.seats)))
+        for i, wav in enumerate(snakemake.output.wav):
+            dlg = wav.rsplit("/", 1)[1].removesuffix(".wav")
+            for c, spk in enumerate("AB"):
+                tracks[2 * i + c], transposed[f"{dlg}.{spk}"] = to_speaker(tracks[2 * i + c], seats[spk])
     seed = derived_seed(opts["seed"], system)
     waves, speed = voice_speed(voice, tracks, sr, seed, model, settings)
     generated_s = 0.0
@@ -38,7 +52,7 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
                      "split": "test", "voice": voice.name})
     write_manifest(snakemake.output.manifest, pd.DataFrame(rows))
     info = {"system": system, "voice": voice.name, **speed, "generated_seconds": generated_s,
-            "threads": snakemake.threads, "sample_rate": sr}
+            "threads": snakemake.threads, "sample_rate": sr, **({"transposed_semitones": transposed} if transposed else {})}
     write_json(snakemake.output.info, info)
     log.info("%s rendered with %s: %.1f s of audio (both channels) in %.1f s, real-time factor %.3f per channel "
              "batched, %.3f for one channel on one thread", system, voice.name, generated_s, speed["voice_seconds"],

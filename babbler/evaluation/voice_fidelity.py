@@ -61,7 +61,8 @@ def voice_fidelity(voice: str, accuracy: pd.DataFrame, tracks: dict[str, str | P
         for spk in "AB":
             key = f"{dlg}.{spk}"
             measured = pd.read_parquet(prosody[key], columns=["f0"])["f0"].to_numpy()
-            errors.append(f0_errors_semitones(table[f"f0_{spk}"].to_numpy(), measured))
+            shift = render_info.get("transposed_semitones", {}).get(key, 0.0)  # a voice at its seat's own pitch
+            errors.append(f0_errors_semitones(table[f"f0_{spk}"].to_numpy() * 2 ** (shift / 12), measured))
             if audio and real:
                 y, sr = sf.read(str(audio[key]), dtype="float32")
                 sr_real = sf.info(str(real[key])).samplerate

@@ -13,6 +13,7 @@ from babbler.va import TOKEN_RATE
 from babbler.voices.features import render_conditioning
 from babbler.voices.spec import Render, Tracks, Voice
 from babbler.voices.training import load_voice_state
+from babbler.voices.units import with_units
 
 N_SAMPLE = 2  # per-sample conditioning: the sine excitation at the F0, and log2(F0 / 100 Hz) (0 unvoiced)
 EXCITATION_LEVEL = 0.5  # amplitude of the sine on voiced samples
@@ -42,6 +43,7 @@ def render_neural(model, tracks: list[Tracks], sample_rate: int, seed: int, temp
     """Every track's waveform at `sample_rate`, generated as one batch by a model with
     `generate(local, glob, f0, temperature, generator)` at its own rate (soxr resampling after)."""
     local, glob, f0, _ = render_conditioning(tracks, model.cfg.sample_rate)
+    local = with_units(model, local, tracks, seed)
     gen = torch.Generator().manual_seed(torch_seed(seed))
     f0 = torch.as_tensor(f0)
     y = model.generate(torch.as_tensor(local), torch.as_tensor(glob), f0, temperature, gen)

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy.ndimage import uniform_filter1d
 
+from babbler.models.dataset import SpeakerScale
 from babbler.synth.mixing import mix_stereo
 from babbler.va import TOKEN_RATE
 from babbler.voices.spec import Tracks, Voice
@@ -23,6 +24,31 @@ def speaker_tracks(table: pd.DataFrame, spk: str) -> Tracks:
     """The voice-driving Tracks of one speaker from a generated tracks table (50 Hz)."""
     return Tracks(table[f"va_{spk}"].to_numpy(bool), table[f"f0_{spk}"].to_numpy(float),
                   table[f"intensity_{spk}"].to_numpy(float), frame_rate=TOKEN_RATE)
+
+
+def to_speaker(tracks: Tracks, target: SpeakerScale) -> tuple[Tracks, float]:
+    """A speaker's tracks moved to another speaker's pitch and level (median voiced F0 and median speech level):
+    the F0 contour transposed, the intensity shifted, the timing and the melody's shape kept; and the transposition
+    in semitones."""
+    from babbler.voices.features import tracks_scale
+
+    own = tracks_scale(tracks)
+    ratio = target.f0_median / own.f0_median
+    moved = Tracks(tracks.va, tracks.f0 * ratio, tracks.intensity + (target.db_median - own.db_median),
+                   frame_rate=tracks.frame_rate)
+    return moved, float(12 * np.log2(ratio))
+
+
+def seat_scales(prosody: dict[str, str]) -> dict[str, SpeakerScale]:
+    """Each seat's pitch and level (`tracks_scale`) from the 10 ms prosody of its human recordings."""
+    from babbler.models.dataset import token_rate_tracks
+    from babbler.voices.features import tracks_scale
+
+    out = {}
+    for seat, path in prosody.items():
+        va, f0, db = token_rate_tracks(pd.read_parquet(path, columns=["va", "f0", "intensity"]))
+        out[seat] = tracks_scale(Tracks(va, np.where(va, f0, np.nan), db, frame_rate=TOKEN_RATE))
+    return out
 
 
 def voice_speed(voice: Voice, tracks: list[Tracks], sample_rate: int, seed: int, model, settings: dict):

@@ -16,8 +16,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from babbler.va import TOKEN_RATE
-from babbler.voices.features import N_GLOBAL, N_LOCAL
+from babbler.voices.features import N_GLOBAL
 from babbler.voices.neural import N_SAMPLE, neural_voice, sample_conditioning
+from babbler.voices.units import Units, n_local
 from babbler.voices.wavenet import mu_law_decode, mu_law_encode
 
 
@@ -34,6 +35,7 @@ class SampleRNNConfig:
     cond: int = 32
     quantization: int = 256
     excitation: bool = True  # per-sample F0 and its sine into the sample-level MLP
+    units: int = 0  # phone-like units learned from the training speech (0: none; babbler.voices.units)
 
     def __post_init__(self) -> None:
         hop = self.sample_rate // TOKEN_RATE
@@ -58,7 +60,8 @@ class SampleRNN(nn.Module):
         h, m, ft, fm = cfg.hidden, cfg.mlp, cfg.frame_top, cfg.frame_mid
         self.hop = cfg.sample_rate // TOKEN_RATE
         self.ratio = ft // fm
-        self.local = nn.Linear(N_LOCAL, cfg.cond)
+        self.units = Units(cfg.units) if cfg.units else None
+        self.local = nn.Linear(n_local(cfg), cfg.cond)
         self.glob = nn.Linear(N_GLOBAL, cfg.cond)
         self.top_in = nn.Linear(ft, h)
         self.top_cond = nn.Linear(cfg.cond, h)

@@ -22,8 +22,9 @@ from torch import nn
 
 from babbler.util.seeds import torch_seed
 from babbler.va import TOKEN_RATE
-from babbler.voices.features import N_GLOBAL, N_LOCAL, render_conditioning
+from babbler.voices.features import N_GLOBAL, render_conditioning
 from babbler.voices.neural import at_rate, neural_voice
+from babbler.voices.units import Units, n_local, with_units
 
 MEL_RATE = 100  # mel frames per second (10 ms hop)
 LOG_FLOOR = 1e-4  # added to mel magnitudes before the log
@@ -56,6 +57,7 @@ class TacotronConfig:
     postnet: int = 128
     prenet_dropout: float = 0.5
     excitation: bool = True  # add the harmonic source's log-mel on voiced frames
+    units: int = 0  # phone-like units learned from the training speech (0: none; babbler.voices.units)
 
     @property
     def hop(self) -> int:
@@ -81,7 +83,8 @@ class Tacotron(nn.Module):
         # outside the training speakers, e.g. a fundamental below every training voice's, cannot make a band
         # louder than speech ever made it)
         self.register_buffer("mel_max", torch.full((m,), -math.inf))  # -inf until trained: no cap
-        n_in = N_LOCAL + N_GLOBAL + 1 + m
+        self.units = Units(cfg.units) if cfg.units else None
+        n_in = n_local(cfg) + N_GLOBAL + 1 + m
         self.encoder = nn.ModuleList([nn.Conv1d(n_in, cfg.cond, 5, padding=2),
                                       nn.Conv1d(cfg.cond, cfg.cond, 5, padding=2),
                                       nn.Conv1d(cfg.cond, cfg.cond, 5, padding=2)])
@@ -235,6 +238,7 @@ class Tacotron(nn.Module):
 def render(tracks, sample_rate: int, seed: int, model: Tacotron, settings: dict) -> list[np.ndarray]:
     """The registry's render: log-mel frames for all tracks as one batch, then Griffin-Lim per track."""
     local, glob, f0, n = render_conditioning(tracks, model.cfg.sample_rate)
+    local = with_units(model, local, tracks, seed)
     gen = torch.Generator().manual_seed(torch_seed(seed))
     y = model.generate(torch.as_tensor(local), torch.as_tensor(glob), torch.as_tensor(f0), generator=gen,
                        iterations=settings.get("griffin_lim_iterations", 32)).numpy()

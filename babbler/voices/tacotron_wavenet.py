@@ -26,6 +26,7 @@ from babbler.voices.features import N_LOCAL, VoiceItem, render_conditioning
 from babbler.voices.neural import at_rate, neural_voice
 from babbler.voices.tacotron import LOG_FLOOR, MEL_RATE, Tacotron, log_mel, mel_filters
 from babbler.voices.tacotron import VOICE as TACOTRON
+from babbler.voices.units import with_units
 from babbler.voices.wavenet import WaveNet, WaveNetConfig
 
 MELS_PER_FRAME = MEL_RATE // TOKEN_RATE  # 10 ms mel frames per 20 ms conditioning frame
@@ -132,7 +133,7 @@ def render(tracks, sample_rate: int, seed: int, model: Vocoded, settings: dict) 
     local, glob, f0, n = render_conditioning(tracks, voc.cfg.sample_rate)
     local, glob, f0 = torch.as_tensor(local), torch.as_tensor(glob), torch.as_tensor(f0)
     gen = torch.Generator().manual_seed(torch_seed(seed))
-    _, post = taco.decode(local, glob, f0, n // taco.cfg.hop + 1, gen)
+    _, post = taco.decode(with_units(taco, local, tracks, seed), glob, f0, n // taco.cfg.hop + 1, gen)
     local = torch.cat([local, voc.frame_mels(post, local.shape[2])], dim=1)
     y = voc.generate(local, glob, f0, settings.get("temperature", 1.0), gen)
     return at_rate(y.cpu().numpy().astype(np.float32), voc.cfg.sample_rate, sample_rate, tracks)

@@ -18,6 +18,7 @@ from babbler.models.files import load_torch, save_torch
 from babbler.models.training_loop import config_hash, data_fingerprint, fit
 from babbler.util.fileio import atomic_path
 from babbler.voices.features import Crop, VoiceItem, crop_items
+from babbler.voices.units import fit_units, unit_items
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,9 @@ def voice_crops(model: NeuralVoice, items: list[VoiceItem], cfg: VoiceTrainConfi
 
 
 def model_items(model, items: list[VoiceItem]) -> list[VoiceItem]:
-    """The items as `model` trains on them: its own `prepare_items` (extra frame conditioning) where it has one."""
+    """The items as `model` trains on them: with its units (`voices.units`) and its own `prepare_items` (extra
+    frame conditioning) where it has them."""
+    items = unit_items(model, items)
     prepare = getattr(model, "prepare_items", None)
     return prepare(items) if prepare is not None else items
 
@@ -84,6 +87,9 @@ def train_voice(model: NeuralVoice, train: list[VoiceItem], val: list[VoiceItem]
     per-step metrics; return a summary. A checkpoint resumes only a run with the same settings on the same data."""
     if not train:
         raise ValueError(f"{model.kind}: no training audio (the train split is empty)")
+    if getattr(model, "units", None) is not None:  # the units and their chain, learned from the training speech
+        fit_units(model.units, train, model.cfg.sample_rate, cfg.seed)
+        log.info("%s: %d units learned from %d training tracks", model.kind, model.units.n, len(train))
     train, val = model_items(model, train), model_items(model, val)
     val_rng = np.random.default_rng(cfg.seed + 1)
     val_crops = [voice_crops(model, val or train, cfg, val_rng) for _ in range(4)]

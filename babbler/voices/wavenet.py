@@ -18,8 +18,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from babbler.va import TOKEN_RATE
-from babbler.voices.features import N_GLOBAL, N_LOCAL
+from babbler.voices.features import N_GLOBAL
 from babbler.voices.neural import N_SAMPLE, neural_voice, sample_conditioning
+from babbler.voices.units import Units, n_local
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class WaveNetConfig:
     excitation: bool = True  # per-sample conditioning on the continuous F0 and a sine at it (NSF style)
     harmonics: int = 40  # harmonics of the excitation (1: the sine alone; more: a band-limited sawtooth)
     phase_lock: bool = True  # train on an excitation at the phase of the real audio's fundamental
+    units: int = 0  # phone-like units learned from the training speech (0: none; babbler.voices.units)
 
     @property
     def dilations(self) -> list[int]:
@@ -76,7 +78,8 @@ class WaveNet(nn.Module):
         self.cfg = cfg
         r, s = cfg.residual, cfg.skip
         self.embed = nn.Embedding(cfg.quantization, r)
-        self.local = nn.Conv1d(N_LOCAL, cfg.cond, 1)
+        self.units = Units(cfg.units) if cfg.units else None
+        self.local = nn.Conv1d(n_local(cfg), cfg.cond, 1)
         self.glob = nn.Linear(N_GLOBAL, cfg.cond)
         self.per_sample = nn.Conv1d(N_SAMPLE, cfg.cond, 1) if cfg.excitation else None
         # the excitation also enters the residual stream beside the samples, so the dilated stack sees its past

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from babbler.corpora import speakers
 from babbler.errors import ConfigError
-from babbler.voices.registry import render_settings, voice_models
+from babbler.voices.registry import VOICES, render_settings, voice_models
 from babbler.workflow.paths import path, paths
 
 
@@ -50,12 +50,18 @@ class RenderInputs:
         return render_settings(self.config, self.system_voice(wildcards.system))
 
     def render_inputs(self, wildcards) -> dict[str, list[str]]:
-        """Tracks of a generated set, the real audio it keeps, and the voice's trained models (none untrained)."""
-        return {
+        """Tracks of a generated set, the real audio it keeps, and the voice's trained models (none untrained); for a
+        voice learned from `voice.speakers`, each seat's training speech (its pitch and level)."""
+        voice = self.system_voice(wildcards.system)
+        inputs = {
             "tracks": paths("tracks", source=f"{wildcards.corpus}.{wildcards.system}", dlg=self.test_ids),
             "real": paths("corpus_wav", source=wildcards.corpus, dlg=self.test_ids),
-            "model": paths("model", corpus=self.voice_corpus, model=voice_models(self.system_voice(wildcards.system))),
+            "model": paths("model", corpus=self.voice_corpus, model=voice_models(voice)),
         }
+        if self.speakers and VOICES[voice].trains:
+            inputs["seats"] = paths("prosody", source=speakers.SOURCE,
+                                    dlg=[speakers.session(s, "train") for s in speakers.SEATS], spk="A")
+        return inputs
 
     def fidelity_source(self, wildcards) -> str:
         """The generated set a voice's fidelity is measured on."""
