@@ -55,6 +55,14 @@ def test_units_tell_a_vowel_from_a_hiss_without_labels_and_the_chain_follows_voi
     assert (drawn[kind == "vowel"] == vowel_unit).mean() > 0.75  # chance: 0.5
     assert (drawn[kind == "hiss"] == 1 - vowel_unit).mean() > 0.75
     vectors = item_units(units, item.audio, SR, item.tracks)
+    # two training speakers, an octave apart: a track takes the chain of the one nearest its pitch
+    low, _ = vowel_hiss_item(seed=1)
+    high = make_item(low.audio, Tracks(low.tracks.va, 2 * low.tracks.f0, low.tracks.intensity, frame_rate=50),
+                     SpeakerScale(300.0, 65.0), SR)
+    two = Units(2)
+    fit_units(two, [low, high], SR, seed=1)
+    assert two.log_chain.shape == (2, 2, 3, 2)
+    assert two.speaker(item.tracks) == 0 and two.speaker(high.tracks) == 1
     assert vectors.shape == (13, len(kind)) and not vectors[:, kind == "pause"].any()
 
 
@@ -69,9 +77,11 @@ def test_a_voice_with_units_trains_saves_and_renders_them(tmp_path, name):
     if model.cfg.sample_rate != SR:
         pytest.skip("the tiny sizes run at 8 kHz")
     cfg = VoiceTrainConfig(steps=2, batch_size=2, crop=800, warmup=1, epoch_steps=1, device="cpu")
-    train_voice(model, [item], [item], cfg, tmp_path / "v.pt", tmp_path / "v.csv", tmp_path / "v.ckpt")
+    other = make_item(item.audio, item.tracks, SpeakerScale(300.0, 65.0), SR)  # a second training speaker
+    train_voice(model, [item, other], [item], cfg, tmp_path / "v.pt", tmp_path / "v.csv", tmp_path / "v.ckpt")
     loaded = voice.load(str(tmp_path / "v.pt"))
     assert torch.equal(loaded.units.centroids, model.units.centroids) and loaded.units.centroids.abs().sum() > 0
+    assert torch.equal(loaded.units.log_chain, model.units.log_chain) and loaded.units.log_chain.shape[0] == 2
     a = voice.render([item.tracks], 16000, 5, loaded, {})
     b = voice.render([item.tracks], 16000, 5, loaded, {})
     assert len(a[0]) == 4 * 16000 and np.isfinite(a[0]).all() and np.array_equal(a[0], b[0])

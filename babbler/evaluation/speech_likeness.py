@@ -130,10 +130,10 @@ class HeldOut:
     clips: str
 
 
-def held_out_span(clips: pd.DataFrame, seconds: float) -> tuple[float, float]:
-    """Where the measured part of a test session ends (after as many whole clips as fit in `seconds`, at least
+def held_out_span(clips: pd.DataFrame, seconds: float, split: str = "test") -> tuple[float, float]:
+    """Where the measured part of a held-out session ends (after as many whole clips as fit in `seconds`, at least
     two) and where it is cut into halves (the pause nearest the middle)."""
-    clips = clips[clips["split"] == "test"].sort_values("start")
+    clips = clips[clips["split"] == split].sort_values("start")
     if len(clips) < 2:
         raise ValueError("the held-out speech holds fewer than two recordings; it cannot be halved")
     fit = clips[clips["end"] <= clips["start"].iloc[0] + seconds]
@@ -163,7 +163,7 @@ def babble_accuracy(babble: np.ndarray, tracks: Tracks, sample_rate: int, method
 
 
 def measure_voice(voice: Voice, model, settings: dict, seats: dict[str, HeldOut], sample_rate: int, seconds: float,
-                  seed: int, method: str) -> tuple[dict, dict[str, np.ndarray]]:
+                  seed: int, method: str, split: str = "test") -> tuple[dict, dict[str, np.ndarray]]:
     """Speech likeness, VA F1, F0 error and speed of a voice on each seat's held-out speech (the first `seconds` of
     whole clips), its babble rendered from the speech's own tracks in one batch; and the babble of each seat."""
     from babbler.voices.render import voice_speed
@@ -174,7 +174,7 @@ def measure_voice(voice: Voice, model, settings: dict, seats: dict[str, HeldOut]
         if sr != sample_rate:
             raise ValueError(f"{held.audio}: {sr} Hz, expected {sample_rate} Hz")
         prosody = pd.read_parquet(held.prosody, columns=["va", "f0", "intensity"])
-        end, cut = held_out_span(pd.read_csv(held.clips), seconds)
+        end, cut = held_out_span(pd.read_csv(held.clips), seconds, split)
         # whole 20 ms frames, so each half's babble lines up with its speech
         bounds = [0, int(cut * TOKEN_RATE) * VA_PER_TOKEN, int(end * TOKEN_RATE) * VA_PER_TOKEN]
         for lo, hi in zip(bounds[:-1], bounds[1:]):
