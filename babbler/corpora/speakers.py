@@ -11,7 +11,8 @@ from __future__ import annotations
 import io
 import logging
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import librosa
@@ -69,31 +70,8 @@ def check_speakers(voice_cfg: dict) -> None:
         raise ConfigError("voice.speakers", f"val + test = {spk['val'] + spk['test']} leaves no recordings to train on")
 
 
-@dataclass(frozen=True)
-class Recording:
-    """One audio file of a seat's recordings: its name (relative to the folder or zip) and how to open it."""
-
-    name: str
-    source: str  # the folder or zip
-
-    def read(self) -> tuple[np.ndarray, int]:
-        """The recording as mono float32 (channels averaged) and its rate; InputError naming it if unreadable."""
-        where = f"{self.source}!{self.name}" if zipfile.is_zipfile(self.source) else str(Path(self.source) / self.name)
-        try:
-            if Path(self.source).is_dir():
-                y, sr = sf.read(str(Path(self.source) / self.name), dtype="float32", always_2d=True)
-            else:
-                with zipfile.ZipFile(self.source) as zf:
-                    y, sr = sf.read(io.BytesIO(zf.read(self.name)), dtype="float32", always_2d=True)
-        except Exception as exc:  # libsndfile raises several types for bad files
-            raise InputError(where, f"not a readable audio file ({exc})") from exc
-        if len(y) == 0:
-            raise InputError(where, "audio file holds no samples")
-        return y.mean(axis=1), int(sr)
-
-
-def recordings(src: str | Path) -> list[Recording]:
-    """Every audio file in a folder (recursively) or a zip, sorted by name."""
+def recordings(src: str | Path) -> list[str]:
+    """The names of every audio file in a folder (recursively, relative to it) or a zip, sorted."""
     src = Path(src)
     if src.is_dir():
         names = [str(p.relative_to(src)) for p in src.rglob("*") if p.is_file()]
@@ -106,7 +84,31 @@ def recordings(src: str | Path) -> list[Recording]:
     if len(found) < len(SPLITS):
         raise InputError(src, f"holds {len(found)} speech recordings ({', '.join(SPEECH_SUFFIXES)}); at least "
                          f"{len(SPLITS)} are needed, one each for training, validation and testing")
-    return [Recording(n, str(src)) for n in found]
+    return found
+
+
+@contextmanager
+def reader(src: str | Path) -> Iterator[Callable[[str], tuple[np.ndarray, int]]]:
+    """A function that reads one recording of a folder or zip (opened once) by name, as mono float32 (channels
+    averaged) and its rate; InputError naming the file if it is unreadable."""
+    src = Path(src)
+    zf = None if src.is_dir() else zipfile.ZipFile(src)
+
+    def read(name: str) -> tuple[np.ndarray, int]:
+        where = str(src / name) if zf is None else f"{src}!{name}"
+        try:
+            y, sr = sf.read(where if zf is None else io.BytesIO(zf.read(name)), dtype="float32", always_2d=True)
+        except Exception as exc:  # libsndfile raises several types for bad files
+            raise InputError(where, f"not a readable audio file ({exc})") from exc
+        if len(y) == 0:
+            raise InputError(where, "audio file holds no samples")
+        return y.mean(axis=1), int(sr)
+
+    try:
+        yield read
+    finally:
+        if zf is not None:
+            zf.close()
 
 
 def split_recordings(names: list[str], seed: int, val: float, test: float) -> dict[str, str]:
@@ -124,31 +126,33 @@ def write_sessions(seat: str, src: str | Path, outputs: dict[str, str | Path], c
     """Write a seat's three sessions (stereo WAVs at `settings["sample_rate"]`, keyed by split) and the clips table
     (file, split, start and end in its session, seconds); return the table."""
     sample_rate = settings["sample_rate"]
-    recs = recordings(src)
-    split = split_recordings([r.name for r in recs], settings["seed"], settings["val"], settings["test"])
-    order = np.random.default_rng(np.random.SeedSequence([int(settings["seed"]), 0x5EA7])).permutation(len(recs))
+    names = recordings(src)
+    split = split_recordings(names, settings["seed"], settings["val"], settings["test"])
+    order = np.random.default_rng(np.random.SeedSequence([int(settings["seed"]), 0x5EA7])).permutation(len(names))
     gap = int(round(settings["gap_seconds"] * sample_rate))
     rows = []
-    for part in SPLITS:
-        rng = np.random.default_rng(np.random.SeedSequence([int(settings["seed"]), SEATS.index(seat), SPLITS.index(part)]))
-        pieces, t = [quiet(gap, rng)], gap
-        for i in order:
-            rec = recs[i]
-            if split[rec.name] != part:
-                continue
-            y, sr = rec.read()
-            if sr != sample_rate:
-                y = librosa.resample(y, orig_sr=sr, target_sr=sample_rate, res_type="soxr_hq")
-            peak = float(np.abs(y).max())
-            if peak > 0.99:  # clipped or float files above full scale: keep the shape, not the overload
-                y = y * (0.99 / peak)
-            rows.append({"file": rec.name, "split": part, "start": t / sample_rate, "end": (t + len(y)) / sample_rate})
-            pieces += [y.astype(np.float32), quiet(gap, rng)]
-            t += len(y) + gap
-        own = np.concatenate(pieces)
-        write_wav(outputs[part], np.stack([own, quiet(len(own), rng)], axis=1), sample_rate)
-        log.info("seat %s %s: %d recordings, %.1f s", seat, part, sum(r["split"] == part for r in rows),
-                 len(own) / sample_rate)
+    with reader(src) as read:
+        for part in SPLITS:
+            rng = np.random.default_rng(np.random.SeedSequence([int(settings["seed"]), SEATS.index(seat),
+                                                                SPLITS.index(part)]))
+            pieces, t = [quiet(gap, rng)], gap
+            for i in order:
+                name = names[i]
+                if split[name] != part:
+                    continue
+                y, sr = read(name)
+                if sr != sample_rate:
+                    y = librosa.resample(y, orig_sr=sr, target_sr=sample_rate, res_type="soxr_hq")
+                peak = float(np.abs(y).max())
+                if peak > 0.99:  # clipped or float files above full scale: keep the shape, not the overload
+                    y = y * (0.99 / peak)
+                rows.append({"file": name, "split": part, "start": t / sample_rate, "end": (t + len(y)) / sample_rate})
+                pieces += [y.astype(np.float32), quiet(gap, rng)]
+                t += len(y) + gap
+            own = np.concatenate(pieces)
+            write_wav(outputs[part], np.stack([own, quiet(len(own), rng)], axis=1), sample_rate)
+            log.info("seat %s %s: %d recordings, %.1f s", seat, part, sum(r["split"] == part for r in rows),
+                     len(own) / sample_rate)
     table = pd.DataFrame(rows)
     with atomic_path(clips_out) as tmp:
         table.to_csv(tmp, index=False, float_format="%.5f")

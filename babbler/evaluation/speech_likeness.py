@@ -21,10 +21,10 @@ from scipy import linalg
 
 from babbler.corpora.speakers import quiet
 from babbler.evaluation.voice_fidelity import f0_errors_semitones
-from babbler.models.dataset import token_rate_tracks
 from babbler.signal.extract import dialogue_prosody, read_mono
 from babbler.timing.vad_accuracy import frame_scores
 from babbler.va import TOKEN_RATE, VA_PER_TOKEN, VA_RATE
+from babbler.voices.features import prosody_tracks
 from babbler.voices.spec import Tracks, Voice
 
 N_MFCC = 13
@@ -145,8 +145,7 @@ def held_out_span(clips: pd.DataFrame, seconds: float, split: str = "test") -> t
 
 def seat_tracks(prosody: pd.DataFrame, lo: int, hi: int) -> Tracks:
     """The 50 Hz voice-driving Tracks of the 10 ms frames lo…hi of a prosody table."""
-    va, f0, db = token_rate_tracks(prosody.iloc[lo:hi].reset_index(drop=True))
-    return Tracks(va, np.where(va, f0, np.nan), db, frame_rate=TOKEN_RATE)
+    return prosody_tracks(prosody.iloc[lo:hi].reset_index(drop=True))
 
 
 def babble_accuracy(babble: np.ndarray, tracks: Tracks, sample_rate: int, method: str) -> dict[str, np.ndarray]:

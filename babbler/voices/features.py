@@ -97,14 +97,19 @@ def make_item(audio: np.ndarray, tracks: Tracks, scale: SpeakerScale, sample_rat
     return VoiceItem(audio, tracks, scale, f0, fundamental_phase(audio, f0, sample_rate, scale.f0_median))
 
 
+def prosody_tracks(prosody: pd.DataFrame) -> Tracks:
+    """The 50 Hz voice-driving Tracks of a speaker's 10 ms prosody table (`token_rate_tracks`; F0 only on speech)."""
+    va, f0, db = token_rate_tracks(prosody)
+    return Tracks(va, np.where(va, f0, np.nan), db, frame_rate=TOKEN_RATE)
+
+
 def voice_item(wav: str | Path, prosody: str | Path, scale: SpeakerScale | None, sample_rate: int) -> VoiceItem:
     """A speaker's mono track resampled to the voice's rate (soxr), with the continuous F0, VA and intensity that
     Praat measured on it (its prosody parquet, at 50 Hz); `scale` None: the speaker's scale from these tracks."""
     y, sr = sf.read(str(wav), dtype="float32")
     if sr != sample_rate:
         y = librosa.resample(y, orig_sr=sr, target_sr=sample_rate, res_type="soxr_hq")
-    va, f0, db = token_rate_tracks(pd.read_parquet(prosody, columns=["va", "f0", "intensity"]))
-    tracks = Tracks(va, np.where(va, f0, np.nan), db, frame_rate=TOKEN_RATE)
+    tracks = prosody_tracks(pd.read_parquet(prosody, columns=["va", "f0", "intensity"]))
     return make_item(y, tracks, scale or tracks_scale(tracks), sample_rate)
 
 

@@ -41,14 +41,10 @@ def to_speaker(tracks: Tracks, target: SpeakerScale) -> tuple[Tracks, float]:
 
 def seat_scales(prosody: dict[str, str]) -> dict[str, SpeakerScale]:
     """Each seat's pitch and level (`tracks_scale`) from the 10 ms prosody of its human recordings."""
-    from babbler.models.dataset import token_rate_tracks
-    from babbler.voices.features import tracks_scale
+    from babbler.voices.features import prosody_tracks, tracks_scale
 
-    out = {}
-    for seat, path in prosody.items():
-        va, f0, db = token_rate_tracks(pd.read_parquet(path, columns=["va", "f0", "intensity"]))
-        out[seat] = tracks_scale(Tracks(va, np.where(va, f0, np.nan), db, frame_rate=TOKEN_RATE))
-    return out
+    return {seat: tracks_scale(prosody_tracks(pd.read_parquet(path, columns=["va", "f0", "intensity"])))
+            for seat, path in prosody.items()}
 
 
 def voice_speed(voice: Voice, tracks: list[Tracks], sample_rate: int, seed: int, model, settings: dict):

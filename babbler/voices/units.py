@@ -18,6 +18,8 @@ The codebook and chain are buffers of the voice's module, saved in its model fil
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import torch
 from scipy.cluster.vq import kmeans2
@@ -168,8 +170,6 @@ def with_units(model, local, tracks: list[Tracks], seed):
 def unit_items(model, items: list) -> list:
     """Training items with their own audio's units appended to the frame conditioning (as they are for a voice
     without units)."""
-    import copy
-
     units = getattr(model, "units", None)
     if units is None:
         return items

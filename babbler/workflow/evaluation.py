@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from babbler.corpora import speakers
 from babbler.models.registry import FRAME_MODELS
 from babbler.sampling.modes.registry import MODES, mode_settings
 from babbler.sampling.systems import agent_system
@@ -63,10 +62,7 @@ class EvaluationInputs:
 
     def held_out_speech(self) -> list[str]:
         """Each seat's held-out human speech (`voice.speakers`; none without), the report's reference player."""
-        if not self.speakers:
-            return []
-        return paths("mono", source=speakers.SOURCE, dlg=[speakers.session(s, "test") for s in speakers.SEATS],
-                     spk="A")
+        return self.speaker_files("mono", "test") if self.speakers else []
 
     def speech_babble(self) -> list[str]:
         """Every reported voice's babble from the held-out speech's tracks (`voice.speakers`; none without)."""

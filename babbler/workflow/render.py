@@ -16,9 +16,8 @@ class RenderInputs:
         A) where `voice.speakers` gives them, else both speakers of the corpus's train and validation dialogues
         and the dataset (the speakers' scales)."""
         if wildcards.corpus == speakers.SOURCE:
-            where = {"source": speakers.SOURCE, "dlg": [speakers.session(s, p) for s in speakers.SEATS
-                                                        for p in ("train", "val")], "spk": "A"}
-            return {"audio": paths("mono", **where), "prosody": paths("prosody", **where)}
+            return {"audio": self.speaker_files("mono", "train", "val"),
+                    "prosody": self.speaker_files("prosody", "train", "val")}
         return {"frames": path("frames", corpus=self.corpus), "splits": path("splits", corpus=self.corpus),
                 "audio": self.mono_outputs(self.corpus, self.ids("train", "val")),
                 "prosody": paths("prosody", source=self.corpus, dlg=self.ids("train", "val"), spk=["A", "B"])}
@@ -40,9 +39,8 @@ class RenderInputs:
     def speech_likeness_inputs(self, wildcards) -> dict[str, list[str]]:
         """What a voice's speech likeness reads: its trained models, each seat's held-out session (channel A's
         audio and prosody) and clips table."""
-        where = {"source": speakers.SOURCE, "dlg": [speakers.session(s, "test") for s in speakers.SEATS], "spk": "A"}
         return {"model": paths("model", corpus=self.voice_corpus, model=voice_models(wildcards.voice)),
-                "audio": paths("mono", **where), "prosody": paths("prosody", **where),
+                "audio": self.speaker_files("mono", "test"), "prosody": self.speaker_files("prosody", "test"),
                 "clips": paths("speaker_clips", seat=list(speakers.SEATS))}
 
     def voice_settings(self, wildcards) -> dict:
@@ -59,8 +57,7 @@ class RenderInputs:
             "model": paths("model", corpus=self.voice_corpus, model=voice_models(voice)),
         }
         if self.speakers and VOICES[voice].trains:
-            inputs["seats"] = paths("prosody", source=speakers.SOURCE,
-                                    dlg=[speakers.session(s, "train") for s in speakers.SEATS], spk="A")
+            inputs["seats"] = self.speaker_files("prosody", "train")
         return inputs
 
     def fidelity_source(self, wildcards) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from babbler.corpora import speakers
 from babbler.corpora.speakers import SOURCE as SPEAKERS
 from babbler.workflow.paths import path, paths
 
@@ -12,6 +13,12 @@ class SignalInputs:
     def mono_outputs(self, source: str, dialogues: list[str]) -> list[str]:
         """Both speakers' mono tracks of some dialogues of a source."""
         return paths("mono", source=source, dlg=dialogues, spk=["A", "B"])
+
+    def speaker_files(self, name: str, *splits: str) -> list[str]:
+        """Files (`mono` or `prosody`) of the human recordings' sessions of some splits (`voice.speakers`): channel
+        A, the speech, of each seat's session, seat by seat."""
+        dlg = [speakers.session(s, p) for s in speakers.SEATS for p in splits]
+        return paths(name, source=SPEAKERS, dlg=dlg, spk="A")
 
     def prosody_inputs(self, wildcards) -> dict[str, str]:
         """Both speakers' mono tracks, plus the reference VA when vad.method is 'reference' (a corpus's; the human
