@@ -49,11 +49,11 @@ localrules:
     report,
 
 
+# Every dialogue's mono tracks and prosody are made on the way to the timing statistics.
 rule all:
     default_target: True
     input:
         path("manifest", source=CORPUS),
-        PLAN.mono_outputs(CORPUS, DIALOGUES),
         PLAN.timing_outputs(CORPUS),
         PLAN.frame_model_outputs(),
         PLAN.generated_outputs(),

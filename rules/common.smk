@@ -59,6 +59,12 @@ def benchmark_path(stage, job):
     return path("benchmark", stage=stage, job=job)
 
 
+def batch_minutes(batch, per_dialogue):
+    """A batch job's runtime request (minutes, for a cluster): ten, plus a generous `per_dialogue` for each
+    dialogue (docs/cluster.md has the measured times)."""
+    return 10 + per_dialogue * len(batch.dialogues)
+
+
 def config_keys(section, *keys):
     """Exactly the keys of a config section that a rule reads (its params are its rerun trigger)."""
     return {k: config[section][k] for k in keys}

@@ -1,22 +1,32 @@
 # Corpus stage: one stereo WAV (speaker A on channel 0, B on channel 1), VA and info per dialogue of
-# the configured corpus (babbler.corpora.registry says how each corpus makes them), the files a corpus
-# downloads, then a manifest with the seeded split. Input functions: babbler/workflow/corpus.py.
+# the configured corpus (babbler.corpora.registry says how each corpus makes them), a batch of dialogues
+# per job (babbler/workflow/batches.py), the files a corpus downloads, then a manifest with the seeded
+# split. Input functions: babbler/workflow/corpus.py.
 
 
-rule corpus_dialogue:
-    input:
-        unpack(PLAN.corpus_inputs),
-    output:
-        **PLAN.corpus_outputs(),
-    log:
-        log_path("corpus", f"{CORPUS}/{{dlg}}"),
-    conda:
-        "../envs/corpus.yaml"
-    params:
-        corpus=CORPUS,
-        settings=PLAN.corpus_settings(),
-    script:
-        "../workflow_scripts/corpus_dialogue.py"
+for batch in PLAN.batches(CORPUS):
+
+    rule:
+        name:
+            batch.rule("corpus_dialogue")
+        input:
+            PLAN.corpus_inputs(batch),
+        output:
+            **PLAN.corpus_outputs(batch),
+        log:
+            log_path("corpus", batch.job),
+        group:
+            batch.group
+        conda:
+            "../envs/corpus.yaml"
+        resources:
+            runtime=batch_minutes(batch, 1),
+        params:
+            corpus=CORPUS,
+            dialogues={d: PLAN.dialogue_inputs(d) for d in batch.dialogues},
+            settings=PLAN.corpus_settings(),
+        script:
+            "../workflow_scripts/corpus_dialogue.py"
 
 
 rule download:

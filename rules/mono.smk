@@ -1,18 +1,27 @@
-# Mono stage: one track per speaker, resampled to audio.sample_rate. {source} is a corpus or a
-# generated set ({corpus}.{system}), so generated audio is measured exactly like human audio.
+# Mono stage: one track per speaker, resampled to audio.sample_rate. A source is the corpus, a generated
+# set ({corpus}.{system}, measured exactly like human audio) or the human recordings of voice.speakers;
+# each job takes a batch of its dialogues (babbler/workflow/batches.py).
 
 
-rule mono:
-    input:
-        path("corpus_wav"),
-    output:
-        a=path("mono", spk="A"),
-        b=path("mono", spk="B"),
-    log:
-        log_path("mono", "{source}/{dlg}"),
-    conda:
-        "../envs/mono.yaml"
-    params:
-        audio=PLAN.mono_settings,
-    script:
-        "../workflow_scripts/mono.py"
+for batch in (b for source in PLAN.signal_sources for b in PLAN.batches(source)):
+
+    rule:
+        name:
+            batch.rule("mono")
+        input:
+            batch.files("corpus_wav"),
+        output:
+            a=batch.files("mono", spk="A"),
+            b=batch.files("mono", spk="B"),
+        log:
+            log_path("mono", batch.job),
+        group:
+            batch.group
+        conda:
+            "../envs/mono.yaml"
+        resources:
+            runtime=batch_minutes(batch, 1),
+        params:
+            audio=PLAN.mono_settings(batch.source),
+        script:
+            "../workflow_scripts/mono.py"

@@ -1,24 +1,30 @@
 # Prosody stage: F0, intensity and voice activity of both speakers of a dialogue on 10 ms frames.
-# The VAD looks at both channels at once, so partner bleed is not taken for speech.
-# Input functions: babbler/workflow/signal.py.
+# The VAD looks at both channels at once, so partner bleed is not taken for speech. Each job takes
+# a batch of a source's dialogues. Input functions: babbler/workflow/signal.py.
 
 
-rule prosody:
-    input:
-        unpack(PLAN.prosody_inputs),
-    output:
-        a=path("prosody", spk="A"),
-        b=path("prosody", spk="B"),
-    log:
-        log_path("prosody", "{source}/{dlg}"),
-    benchmark:
-        benchmark_path("prosody", "{source}/{dlg}")
-    conda:
-        "../envs/prosody.yaml"
-    resources:
-        mem_mb=3000,
-        runtime=20,
-    params:
-        vad=PLAN.vad_settings,
-    script:
-        "../workflow_scripts/prosody.py"
+for batch in (b for source in PLAN.signal_sources for b in PLAN.batches(source)):
+
+    rule:
+        name:
+            batch.rule("prosody")
+        input:
+            **PLAN.prosody_inputs(batch),
+        output:
+            a=batch.files("prosody", spk="A"),
+            b=batch.files("prosody", spk="B"),
+        log:
+            log_path("prosody", batch.job),
+        benchmark:
+            benchmark_path("prosody", batch.job)
+        group:
+            batch.group
+        conda:
+            "../envs/prosody.yaml"
+        resources:
+            mem_mb=3000,
+            runtime=batch_minutes(batch, 2),
+        params:
+            vad=PLAN.source_vad(batch.source),
+        script:
+            "../workflow_scripts/prosody.py"

@@ -31,34 +31,62 @@ rule train_voice:
         "../workflow_scripts/train_voice.py"
 
 
-if TEST_IDS:
+for system in PLAN.generated if TEST_IDS else []:
+    generated_source = f"{CORPUS}.{system}"
+    for batch in PLAN.batches(generated_source):
 
-    rule render:
+        rule:
+            name:
+                batch.rule("render")
+            input:
+                **PLAN.render_inputs(system, batch),
+            output:
+                wav=batch.files("corpus_wav"),
+                part=path("render_part", source=generated_source, batch=batch.index),
+            log:
+                log_path("render", batch.job),
+            benchmark:
+                benchmark_path("render", batch.job)
+            group:
+                batch.group
+            conda:
+                "../envs/render.yaml"
+            threads: 1
+            resources:
+                mem_mb=4000,
+                runtime=60,
+            params:
+                system=system,
+                seed_names=batch.seed_names,
+                first=PLAN.test_ids.index(batch.dialogues[0]),
+                sample=config_keys("sample", "seed"),
+                mode=PLAN.mode_settings(system),
+                voice=PLAN.system_voice(system),
+                mix=config_keys("voice", "bleed_db", "noise_db"),
+                settings=PLAN.voice_settings(system),
+                sample_rate=config["audio"]["sample_rate"],
+            script:
+                "../workflow_scripts/render.py"
+
+    # the set's manifest and render record, from its batches' records
+    rule:
+        name:
+            f"render_summary__{generated_source}"
         input:
-            unpack(PLAN.render_inputs),
+            PLAN.render_parts(generated_source),
         output:
-            wav=paths("corpus_wav", source="{corpus}.{system}", dlg=TEST_IDS),
-            manifest=path("manifest", source="{corpus}.{system}"),
-            info=path("render_info", source="{corpus}.{system}"),
+            manifest=path("manifest", source=generated_source),
+            info=path("render_info", source=generated_source),
         log:
-            log_path("render", "{corpus}.{system}"),
-        benchmark:
-            benchmark_path("render", "{corpus}.{system}")
+            log_path("render", f"{generated_source}/summary"),
+        localrule: True
         conda:
             "../envs/render.yaml"
-        threads: 1
-        resources:
-            mem_mb=4000,
-            runtime=60,
-        params:
-            sample=config_keys("sample", "seed"),
-            mode=PLAN.mode_settings,
-            voice=lambda wc: PLAN.system_voice(wc.system),
-            mix=config_keys("voice", "bleed_db", "noise_db"),
-            settings=PLAN.voice_settings,
-            sample_rate=config["audio"]["sample_rate"],
         script:
-            "../workflow_scripts/render.py"
+            "../workflow_scripts/render_summary.py"
+
+
+if TEST_IDS:
 
     rule speech_likeness:
         input:

@@ -1,20 +1,28 @@
 # Timing stage: IPUs, pauses, gaps, overlaps, backchannels per dialogue (design: Timing definitions),
-# per-source statistics, and the VAD's accuracy against reference VA where a source has it.
+# a batch of dialogues per job, per-source statistics, and the VAD's accuracy against reference VA where a source has it.
 # Input functions: babbler/workflow/timing.py.
 
 
-rule events:
-    input:
-        a=path("prosody", spk="A"),
-        b=path("prosody", spk="B"),
-    output:
-        path("events"),
-    log:
-        log_path("timing", "{source}/{dlg}"),
-    conda:
-        "../envs/timing.yaml"
-    script:
-        "../workflow_scripts/events.py"
+for batch in (b for source in PLAN.timing_sources for b in PLAN.batches(source)):
+
+    rule:
+        name:
+            batch.rule("events")
+        input:
+            a=batch.files("prosody", spk="A"),
+            b=batch.files("prosody", spk="B"),
+        output:
+            batch.files("events"),
+        log:
+            log_path("timing", batch.job),
+        group:
+            batch.group
+        conda:
+            "../envs/timing.yaml"
+        resources:
+            runtime=batch_minutes(batch, 1),
+        script:
+            "../workflow_scripts/events.py"
 
 
 rule timing_stats:

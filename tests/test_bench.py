@@ -46,6 +46,9 @@ def test_smoke_of_the_benchmarks_that_need_no_workflow_run(tmp_path):
     assert len(tables) == 3 and all(set(t["speaker"]) == {"A", "B"} and 80 < t["end"].max() < 160 for t in tables)
     overlay = yaml.safe_load((tmp_path / "standin" / "config.yaml").read_text())
     assert overlay["corpus"] == {"name": "local", "local": {"path": None, "va": str(tmp_path / "standin" / "va")}}
+    out = bench("dialogue_overhead.py", "--configfile", str(ROOT / "configs/maptask-timing.yaml"),
+                str(tmp_path / "standin" / "config.yaml"), "--batch", "3")
+    assert "local: 3 dialogues" in out and "prosody      1 jobs" in out and "% of the work" in out
 
 
 def test_smoke_of_the_benchmarks_on_a_workflow_run(tiny_demo_run, tmp_path):

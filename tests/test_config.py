@@ -121,7 +121,7 @@ def test_hidden_files_are_skipped_and_dotted_names_refused_naming_the_rule(tmp_p
     check_config(cfg)
     assert dialogue_ids(cfg) == ["talk1"]
     (tmp_path / "2024.05.01.wav").write_bytes(b"")
-    with pytest.raises(ConfigError, match=r"2024\.05\.01\.wav.*rule corpus_dialogue.*may not contain '\.'.*"
+    with pytest.raises(ConfigError, match=r"2024\.05\.01\.wav.*the corpus stage.*may not contain '\.'.*"
                                           r"2024\.05\.01\.wav → 2024-05-01\.wav"):
         check_config(cfg)
 
@@ -159,7 +159,8 @@ def test_command_line_strings_are_read_back_as_the_schema_types():
 
 
 def test_readme_config_override_works_as_shown(tmp_path):
-    """The README's own `--config` example for the demo: a real dry run with it plans exactly its 32 dialogues."""
+    """The README's own `--config` example for the demo: a real dry run with it plans exactly its 32 dialogues (in
+    batches of 8 here: four corpus jobs)."""
     import re
     import shlex
     import subprocess
@@ -169,11 +170,12 @@ def test_readme_config_override_works_as_shown(tmp_path):
     example = re.search(r"^(snakemake --cores 8 --config corpus='\{demo: [^\n]+)$", readme, flags=re.M).group(1)
     args = shlex.split(example)[1:]
     proc = subprocess.run([sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(tmp_path),
-                           "--configfile", str(ROOT / "config.yaml"), *args, "-n", "--quiet", "rules"],
+                           "--configfile", str(ROOT / "config.yaml"), *args, "batch={dialogues: 8}", "-n", "--quiet", "rules"],
                           capture_output=True, text=True, timeout=300)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-3000:]
-    assert re.search(r"^corpus_dialogue\s+32$", out, flags=re.M), out[-3000:]
+    batches = re.findall(r"^corpus_dialogue__demo__(\d+)\s+1$", out, flags=re.M)
+    assert set(map(int, batches)) == {1, 2, 3, 4}, out[-3000:]
 
 
 def test_dataclass_defaults_are_the_schema_defaults():

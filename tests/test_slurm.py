@@ -21,10 +21,8 @@ def test_profile_lets_rules_ask_for_their_own_cores_and_needs_no_accounting():
     assert profile["slurm-status-command"] == "squeue"  # works where sacct has no database
     assert profile["executor"] == "slurm" and "downloads=8" in profile["resources"]
     assert "slurm_extra" not in PROFILE.read_text()  # the plugin refuses --gres in slurm_extra
-    # the cluster's job groups are the profile's: in a rule, Snakemake would check them while planning any run
-    per_dialogue = {rule: "dialogue" for rule in ("corpus_dialogue", "mono", "prosody", "events")}
-    assert profile["groups"] == {**per_dialogue, "sample": "generated", "render": "generated"}
-    assert not [p.name for p in (ROOT / "rules").glob("*.smk") if "group:" in p.read_text()]
+    # the per-dialogue stages' batches are the cluster's jobs (a batch's chain one group): the profile groups nothing
+    assert "groups" not in profile and "group-components" not in profile
 
 
 def proc_run_id(out: str) -> str:
@@ -49,12 +47,12 @@ def test_tiny_workflow_runs_through_sbatch_on_a_real_slurm(tmp_path):
         out = proc.stdout + proc.stderr
         logs = "".join(p.read_text() for p in cluster["logs"].iterdir())
         assert proc.returncode == 0, f"{out[-5000:]}\n--- slurm logs ---\n{logs[-3000:]}"
-    # both dialogues' chains (corpus → mono → prosody → events) went through sbatch as one grouped job (the profile
-    # batches up to 50 dialogues a job) and completed
+    # both dialogues' chains (corpus → mono → prosody → events) went through sbatch as one grouped job (a batch of
+    # up to batch.dialogues = 50) and completed
     jobs = [line.split("|") for line in queue.splitlines() if line.strip()]
     assert len(jobs) == 1 and all(state == "COMPLETED" for _, state in jobs), queue
     assert out.count("has been submitted with SLURM jobid") == 1
     assert all(name.startswith(proc_run_id(out)) for name, _ in jobs)  # this run's jobs, named by its run id
     stats = pd.read_csv(tmp_path / "results/timing/demo/stats.csv", dtype={"dialogue": str})
     assert stats["dialogue"].tolist() == ["d001", "d002"] and (stats["ipu_per_min"] > 5).all()
-    assert (tmp_path / "results/benchmarks/prosody/demo/d001.tsv").exists()
+    assert (tmp_path / "results/benchmarks/prosody/demo/batch1.tsv").exists()

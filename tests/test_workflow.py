@@ -42,7 +42,8 @@ def run_snakemake(workdir: Path, config: dict, *args: str, check: bool = True,
 
 
 def jobs_planned(workdir: Path, config: dict) -> dict[str, int]:
-    """Rule → job count of a dry run ({} when nothing is to be done)."""
+    """Rule → job count of a dry run ({} when nothing is to be done); a batch's rule counts as its stage
+    (`prosody__demo__1` as `prosody`)."""
     proc = run_snakemake(workdir, config, "-n", "--quiet", "rules")
     out = proc.stdout + proc.stderr
     if "Nothing to be done" in out:
@@ -51,7 +52,8 @@ def jobs_planned(workdir: Path, config: dict) -> dict[str, int]:
     for line in out.splitlines():
         parts = line.split()
         if len(parts) == 2 and parts[1].isdigit() and parts[0] not in ("total", "job"):
-            counts[parts[0]] = int(parts[1])
+            stage = parts[0].split("__")[0]
+            counts[stage] = counts.get(stage, 0) + int(parts[1])
     return counts
 
 
@@ -87,7 +89,7 @@ def test_demo_dag_to_mono_then_nothing_to_do(tiny_demo_run):
         for spk in "AB":
             info = sf.info(res / f"audio/demo/{dlg}.{spk}.wav")
             assert (info.channels, info.samplerate, info.frames) == (1, 16000, 15 * 16000)
-        assert (res / f"logs/mono/demo/{dlg}.log").read_text().strip()
+        assert f"{dlg}.wav" in (res / "logs/mono/demo/batch1.log").read_text()
     stats = pd.read_csv(res / "timing/demo/stats.csv")
     assert stats["dialogue"].tolist() == ["d001", "d002", "d003"]
     for col in ["minutes", "ipu_per_min", "gap_sec_per_min", "overlap_between_mean", "backchannel_per_min",
@@ -195,11 +197,11 @@ def test_demo_dag_to_mono_then_nothing_to_do(tiny_demo_run):
     assert jobs_planned(tmp_path, mixed) == {"sample": 3, "render": 3, **agent, **report, "all": 1}
     run_snakemake(tmp_path, mixed)
     for system in ("selfplay", "continuation", "listen"):
-        log = (res / f"logs/sample/demo.{system}.log").read_text()
+        log = (res / f"logs/sample/demo.{system}/batch1.log").read_text()
         assert "0.50 × transformer + 0.50 × markov" in log
         assert ("adapts to the prompt's 250 frames, the fitted chain a prior of 100 frames" in log) == (
             system == "continuation")
-    assert "× markov" not in (res / "logs/sample/demo.markov.log").read_text()
+    assert "× markov" not in (res / "logs/sample/demo.markov/batch1.log").read_text()
     # the split reruns the manifest and the models, never the corpus synthesis or the human audio
     changed = jobs_planned(tmp_path, {**TINY_DEMO, "corpus": {**TINY_DEMO["corpus"], "split": {"val": 0.34,
                                                                                                 "test": 0.34}}})
@@ -207,10 +209,10 @@ def test_demo_dag_to_mono_then_nothing_to_do(tiny_demo_run):
     assert changed["mono"] == n and changed["prosody"] == n  # the generated sets only
     # the mono rate reruns every mono job and what reads it, nothing upstream
     resampled = jobs_planned(tmp_path, {**TINY_DEMO, "audio": {"sample_rate": 8000}})
-    assert resampled["mono"] == 3 + n and "corpus_dialogue" not in resampled and "manifest" not in resampled
+    assert resampled["mono"] == 1 + n and "corpus_dialogue" not in resampled and "manifest" not in resampled
     # the VAD method reruns extraction and what follows, not the human audio
     vad = jobs_planned(tmp_path, {**TINY_DEMO, "vad": {"method": "reference"}})
-    assert vad["prosody"] == 3 + n and vad["mono"] == n and "corpus_dialogue" not in vad
+    assert vad["prosody"] == 1 + n and vad["mono"] == n and "corpus_dialogue" not in vad
 
 
 def test_maptask_dag_downloads_resumes_and_orients_channels(tmp_path):
@@ -241,7 +243,7 @@ def test_maptask_dag_downloads_resumes_and_orients_channels(tmp_path):
     b, _ = sf.read(res / "audio/maptask/q1ec2.B.wav")
     seg = slice(int(s * sr), int(e * sr))
     assert (a[seg] ** 2).mean() > 100 * (b[seg] ** 2).mean()  # speaker A (giver) is loud when the giver talks
-    assert "swapping" in (res / "logs/corpus/maptask/q1ec2.log").read_text()
+    assert "swapping" in (res / "logs/corpus/maptask/batch1.log").read_text()
 
 
 def _local_folder(tmp_path: Path) -> tuple[Path, Path]:
@@ -270,7 +272,7 @@ def test_local_corpus_with_va_and_silent_channel(tmp_path):
     assert sf.info(res / "corpus/local/wav/chat2.wav").subtype == "PCM_24"
     assert sf.info(res / "audio/local/chat1.A.wav").samplerate == 16000
     assert pd.read_csv(res / "corpus/local/va/chat1.csv").values.tolist() == [["A", 1.0, 3.0]]
-    assert "digital silence" in (res / "logs/corpus/local/chat2.log").read_text()
+    assert "digital silence" in (res / "logs/corpus/local/batch1.log").read_text()
 
 
 def test_bad_local_file_fails_naming_it_and_leaves_no_output(tmp_path):
@@ -279,9 +281,14 @@ def test_bad_local_file_fails_naming_it_and_leaves_no_output(tmp_path):
     config = {"corpus": {"name": "local", "local": {"path": str(audio_dir)}}}
     proc = run_snakemake(tmp_path / "run", config, "--keep-going", check=False)
     assert proc.returncode != 0
-    log = (tmp_path / "run/results/logs/corpus/local/solo.log").read_text()
+    log = (tmp_path / "run/results/logs/corpus/local/batch1.log").read_text()
     assert "solo.wav: expected a stereo file with one speaker per channel, found mono audio" in log
+    assert "1 of the batch's 3 dialogues cannot be prepared" in log
     wav_dir = tmp_path / "run/results/corpus/local/wav"
+    assert not wav_dir.exists() or not list(wav_dir.iterdir())  # the failed batch leaves none of its files
+    # in batches of one, the other dialogues are made (keep going) and only the bad one is missing
+    proc = run_snakemake(tmp_path / "run", {**config, "batch": {"dialogues": 1}}, "--keep-going", check=False)
+    assert proc.returncode != 0
     assert sorted(p.name for p in wav_dir.iterdir()) == ["chat1.wav", "chat2.wav"]
 
 
@@ -313,9 +320,10 @@ EXCERPT = ROOT / "tests" / "data" / "maptask-excerpt.zip"  # two real Map Task d
 def test_maptask_timing_only_from_a_local_annotations_file(tmp_path, url):
     """No audio download: each dialogue is rendered from its real word timings and runs through the chain."""
     config = {"corpus": {"name": "maptask", "maptask": {"annotations_url": url, "audio": False,
-                                                        "dialogues": ["q1ec6", "q7nc6"]}}}
+                                                        "dialogues": ["q1ec6", "q7nc6"]}},
+              "batch": {"dialogues": 1}}  # one dialogue per job: the batches' chains side by side
     planned = jobs_planned(tmp_path, config)
-    assert "download" not in planned and planned["corpus_dialogue"] == 2
+    assert "download" not in planned and planned["corpus_dialogue"] == 2 and planned["prosody"] == 2
     if url.startswith("file:"):
         return  # the path form runs the chain below
     run_snakemake(tmp_path, config)
@@ -339,7 +347,7 @@ def test_switchboard_alignments_download_resumes_and_named_conversations_are_ren
         config = {"corpus": {"name": "switchboard", "switchboard": {
             "annotations_url": server.url + "/swb.tar.gz", "dialogues": ["sw2005", "sw3102"], "backoff": 0.05}}}
         planned = jobs_planned(tmp_path, config)
-        assert planned["download"] == 1 and planned["corpus_dialogue"] == 2
+        assert planned["download"] == 1 and planned["corpus_dialogue"] == 1  # both in one batch
         run_snakemake(tmp_path, config, "results/corpus/switchboard/manifest.csv")
         assert ("/swb.tar.gz", f"bytes={len(archive) // 2}-") in server.requests
     res = tmp_path / "results/corpus/switchboard"
@@ -353,8 +361,8 @@ def test_switchboard_alignments_download_resumes_and_named_conversations_are_ren
     # the downloaded copy, given as the annotations, holds all three: every one is planned, nothing fetched
     local = {"corpus": {"name": "switchboard", "switchboard": {
         "annotations_url": str(res / "download/switchboard_word_alignments.tar.gz")}}}
-    planned = jobs_planned(tmp_path / "again", local)
-    assert "download" not in planned and planned["corpus_dialogue"] == 3
+    planned = jobs_planned(tmp_path / "again", {**local, "batch": {"dialogues": 2}})
+    assert "download" not in planned and planned["corpus_dialogue"] == 2  # batches of 2 and 1
 
 
 def test_local_corpus_of_va_files_without_audio(tmp_path):

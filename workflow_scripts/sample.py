@@ -1,4 +1,4 @@
-"""Sample one generated system for every test dialogue (rule sample)."""
+"""Sample one generated system for a batch of test dialogues (rule sample__{corpus}.{system}__{n})."""
 
 from pathlib import Path
 
@@ -18,16 +18,16 @@ from babbler.va import TOKEN_RATE
 with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     torch.set_num_threads(snakemake.threads)
     opts = snakemake.params.sample
-    system = snakemake.wildcards.system
+    system = snakemake.params.system
     data = load_dataset(snakemake.input.frames, snakemake.input.splits)
-    ids = data.ids("test")
+    ids = snakemake.params.dialogues
     real = [data.tokens[d] for d in ids]
     spec = system_spec(system)
     if spec.excerpt:  # a voice check: a short excerpt of each dialogue
         real = [r[: int(round((snakemake.params.excerpt or 0) * TOKEN_RATE))] for r in real]
     mode, settings = MODES[spec.mode], snakemake.params.mode
     plan = mode.plan(real, settings)
-    rng = np.random.default_rng(derived_seed(opts["seed"], system))
+    rng = np.random.default_rng(derived_seed(opts["seed"], system, *snakemake.params.seed_names))
     if plan is None:  # resynthesis: the real tracks themselves
         tokens = real
     else:

@@ -128,7 +128,15 @@ def local_dialogue_files(folder: str | Path, suffixes: tuple[str, ...] = AUDIO_S
 
 
 def _listing(folder: str | Path) -> tuple[str, ...]:
-    """The names in a folder, sorted: what the caches of its files are keyed on."""
+    """The names in a folder, sorted: what the caches of its files are keyed on. Read again only when the folder's
+    modification time moves (a file added, removed or renamed): the workflow asks once per dialogue, and listing a
+    folder of 10,000 files each time made planning quadratic in the corpus."""
+    return _listing_at(str(folder), os.stat(folder).st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=16)
+def _listing_at(folder: str, mtime_ns: int) -> tuple[str, ...]:
+    """The sorted names in a folder as of one modification time."""
     return tuple(sorted(os.listdir(folder)))
 
 
@@ -151,7 +159,7 @@ def _scan(folder: str, names: tuple[str, ...], suffixes: tuple[str, ...], key: s
         example = dotted[0]
         fixed = example[: -len(Path(example).suffix)].replace(".", "-") + Path(example).suffix
         raise ConfigError(key, f"{len(dotted)} file name(s) hold a dot before the extension "
-                          f"({', '.join(dotted[:5])}{', …' if len(dotted) > 5 else ''}); rule corpus_dialogue takes "
+                          f"({', '.join(dotted[:5])}{', …' if len(dotted) > 5 else ''}); the corpus stage takes "
                           f"the file stem as the dialogue id, and ids may not contain '.': rename them "
                           f"(e.g. {example} → {fixed})")
     return files

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import resource
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -35,3 +37,27 @@ def rule_logging(log_path: str | Path, level: int = logging.INFO) -> Iterator[lo
         root.setLevel(old_level)
         logging.captureWarnings(False)
         stream.close()
+
+
+class WorkClock:
+    """CPU seconds a batch job spends on its dialogues' own work, against the job process's whole CPU time (start-up,
+    imports and bookkeeping included): what `bench/dialogue_overhead.py` reads from the logs."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    @contextmanager
+    def work(self) -> Iterator[None]:
+        """Count the CPU time of the block as work."""
+        start = time.process_time()
+        try:
+            yield
+        finally:
+            self.seconds += time.process_time() - start
+
+    def report(self, log: logging.Logger, dialogues: int) -> None:
+        """Log the job's CPU time and the part of it that was work, in the line the overhead bench parses."""
+        used = resource.getrusage(resource.RUSAGE_SELF)
+        total = used.ru_utime + used.ru_stime
+        log.info("job CPU %.3f s for %d dialogues: work %.3f s, overhead %.3f s", total, dialogues, self.seconds,
+                 total - self.seconds)

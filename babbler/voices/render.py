@@ -75,6 +75,22 @@ def voice_speed(voice: Voice, tracks: list[Tracks], sample_rate: int, seed: int,
                    "rtf_1ch": one_s / seconds if seconds else float("nan")}
 
 
+def merge_render_info(parts: list[dict]) -> dict:
+    """One generated set's render record from its batches' (in batch order): one batch's as it is; several add their
+    seconds, weigh the real-time factor by the audio each rendered, keep the first's one-channel factor (measured on
+    the set's first track) and join the transpositions."""
+    if len(parts) == 1:
+        return dict(parts[0])
+    spent = sum(p["voice_seconds"] for p in parts)
+    audio = sum(p["voice_seconds"] / p["rtf"] for p in parts if p["rtf"] > 0)
+    merged = {**parts[0], "voice_seconds": spent, "rtf": spent / audio if audio else float("nan"),
+              "generated_seconds": sum(p["generated_seconds"] for p in parts)}
+    shifts = {k: v for p in parts for k, v in p.get("transposed_semitones", {}).items()}
+    if shifts:
+        merged["transposed_semitones"] = shifts
+    return merged
+
+
 def splice(generated: np.ndarray, real: np.ndarray, keep_real: np.ndarray, sample_rate: int) -> np.ndarray:
     """Real audio where `keep_real` (per 50 Hz frame) holds, generated elsewhere, with 10 ms crossfades."""
     n = len(generated)

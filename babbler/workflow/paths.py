@@ -34,6 +34,7 @@ TEMPLATES = {
     # sample and render: a generated set is a source `{corpus}.{system}`
     "tracks": "corpus/{source}/tracks/{dlg}.parquet",
     "render_info": "corpus/{source}/render.json",
+    "render_part": "corpus/{source}/render/batch{batch}.json",
     # evaluate and report
     "voice_fidelity": "eval/{corpus}/voice_{voice}.json",
     "speech_likeness": "eval/speakers/speech_{voice}.json",

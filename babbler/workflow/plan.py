@@ -17,6 +17,7 @@ from babbler.sampling.systems import (
     topline_system,
     voice_check,
 )
+from babbler.workflow.batches import BatchInputs
 from babbler.workflow.corpus import CorpusInputs
 from babbler.workflow.evaluation import EvaluationInputs
 from babbler.workflow.models import ModelInputs
@@ -28,7 +29,7 @@ from babbler.workflow.timing import TimingInputs
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: its methods are the rules' input functions; what it derives
 # from the config is computed once (cached_property)
-class RunPlan(CorpusInputs, SignalInputs, TimingInputs, ModelInputs, SamplingInputs, RenderInputs, EvaluationInputs):
+class RunPlan(BatchInputs, CorpusInputs, SignalInputs, TimingInputs, ModelInputs, SamplingInputs, RenderInputs, EvaluationInputs):
     """The corpus, its dialogues and split, and every generated set of one run; each stage's input functions come
     from its mixin (babbler.workflow.{stage})."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from babbler.corpora import speakers
 from babbler.errors import ConfigError
 from babbler.voices.registry import VOICES, render_settings, voice_models
+from babbler.workflow.batches import Batch
 from babbler.workflow.paths import path, paths
 
 
@@ -43,22 +44,26 @@ class RenderInputs:
                 "audio": self.speaker_files("mono", "test"), "prosody": self.speaker_files("prosody", "test"),
                 "clips": paths("speaker_clips", seat=list(speakers.SEATS))}
 
-    def voice_settings(self, wildcards) -> dict:
+    def voice_settings(self, system: str) -> dict:
         """The render settings of the voice a system renders with."""
-        return render_settings(self.config, self.system_voice(wildcards.system))
+        return render_settings(self.config, self.system_voice(system))
 
-    def render_inputs(self, wildcards) -> dict[str, list[str]]:
-        """Tracks of a generated set, the real audio it keeps, and the voice's trained models (none untrained); for a
-        voice learned from `voice.speakers`, each seat's training speech (its pitch and level)."""
-        voice = self.system_voice(wildcards.system)
+    def render_inputs(self, system: str, batch: Batch) -> dict[str, list[str]]:
+        """Tracks of a batch of a generated set, the real audio it keeps, and the voice's trained models (none
+        untrained); for a voice learned from `voice.speakers`, each seat's training speech (its pitch and level)."""
+        voice = self.system_voice(system)
         inputs = {
-            "tracks": paths("tracks", source=f"{wildcards.corpus}.{wildcards.system}", dlg=self.test_ids),
-            "real": paths("corpus_wav", source=wildcards.corpus, dlg=self.test_ids),
+            "tracks": batch.files("tracks"),
+            "real": paths("corpus_wav", source=self.corpus, dlg=list(batch.dialogues)),
             "model": paths("model", corpus=self.voice_corpus, model=voice_models(voice)),
         }
         if self.speakers and VOICES[voice].trains:
             inputs["seats"] = self.speaker_files("prosody", "train")
         return inputs
+
+    def render_parts(self, source: str) -> list[str]:
+        """The render records of every batch of a generated set."""
+        return [path("render_part", source=source, batch=b.index) for b in self.batches(source)]
 
     def fidelity_source(self, wildcards) -> str:
         """The generated set a voice's fidelity is measured on."""
@@ -82,8 +87,11 @@ class RenderInputs:
         return paths("voice_fidelity", corpus=self.corpus, voice=self.report_voices)
 
     def generated_outputs(self) -> list[str]:
-        """Every generated set's timing and the voices' fidelity (none without models)."""
+        """Every generated set's timing, manifest and render record, and the voices' fidelity (none without
+        models)."""
         if not self.has_models:
             return []
-        timing = [t for system in self.generated for t in self.timing_outputs(f"{self.corpus}.{system}")]
-        return timing + self.voice_fidelity_outputs()
+        sources = [f"{self.corpus}.{system}" for system in self.generated]
+        timing = [t for source in sources for t in self.timing_outputs(source)]
+        summaries = [path(name, source=source) for source in sources for name in ("manifest", "render_info")]
+        return timing + summaries + self.voice_fidelity_outputs()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from babbler.corpora import speakers
 from babbler.corpora.speakers import SOURCE as SPEAKERS
-from babbler.workflow.paths import path, paths
+from babbler.workflow.batches import Batch
+from babbler.workflow.paths import paths
 
 
 class SignalInputs:
@@ -20,25 +21,20 @@ class SignalInputs:
         dlg = [speakers.session(s, p) for s in speakers.SEATS for p in splits]
         return paths(name, source=SPEAKERS, dlg=dlg, spk="A")
 
-    def prosody_inputs(self, wildcards) -> dict[str, str]:
-        """Both speakers' mono tracks, plus the reference VA when vad.method is 'reference' (a corpus's; the human
-        recordings of `voice.speakers` have none, so their VA is always the intensity VAD's)."""
-        where = {"source": wildcards.source, "dlg": wildcards.dlg}
-        inputs = {"a": path("mono", spk="A", **where), "b": path("mono", spk="B", **where)}
-        if self.config["vad"]["method"] == "reference" and wildcards.source != SPEAKERS:
-            inputs["reference"] = path("corpus_va", **where)
+    def prosody_inputs(self, batch: Batch) -> dict[str, list[str]]:
+        """Both speakers' mono tracks of a batch, plus the reference VA when vad.method is 'reference' (a corpus's;
+        the human recordings of `voice.speakers` have none, so their VA is always the intensity VAD's)."""
+        inputs = {"a": batch.files("mono", spk="A"), "b": batch.files("mono", spk="B")}
+        if self.source_vad(batch.source)["method"] == "reference":
+            inputs["reference"] = batch.files("corpus_va")
         return inputs
 
-    def mono_settings(self, wildcards) -> dict:
+    def mono_settings(self, source: str) -> dict:
         """The `audio` section a source's mono tracks are made with: the human recordings of `voice.speakers` keep
         their own rate (`voice.speakers.sample_rate`), so a corpus at another rate renders in the same voices."""
-        if wildcards.source == SPEAKERS:
+        if source == SPEAKERS:
             return {**self.config["audio"], "sample_rate": self.config["voice"]["speakers"]["sample_rate"]}
         return self.config["audio"]
-
-    def vad_settings(self, wildcards) -> dict:
-        """The `vad` section the prosody of a source uses (`source_vad`)."""
-        return self.source_vad(wildcards.source)
 
     def source_vad(self, source: str) -> dict:
         """The `vad` section of a source: the human recordings of `voice.speakers` have no reference VA, so
