@@ -9,10 +9,9 @@ for batch in (b for source in PLAN.timing_sources for b in PLAN.batches(source))
         name:
             batch.rule("events")
         input:
-            a=batch.files("prosody", spk="A"),
-            b=batch.files("prosody", spk="B"),
+            **PLAN.events_inputs(batch),
         output:
-            batch.files("events"),
+            **PLAN.events_outputs(batch),
         log:
             log_path("timing", batch.job),
         group:
@@ -25,10 +24,10 @@ for batch in (b for source in PLAN.timing_sources for b in PLAN.batches(source))
             "../workflow_scripts/events.py"
 
 
+# A source's statistics and VAD accuracy join its batches' rows (a few files, not one per dialogue).
 rule timing_stats:
     input:
-        events=PLAN.source_events,
-        prosody=lambda wc: PLAN.prosody_files(wc.source, ("A",)),
+        PLAN.batch_parts("stats_part"),
     output:
         path("stats"),
     log:
@@ -41,8 +40,7 @@ rule timing_stats:
 
 rule vad_accuracy:
     input:
-        prosody=lambda wc: PLAN.prosody_files(wc.source),
-        reference=PLAN.source_reference,
+        PLAN.batch_parts("vad_accuracy_part"),
     output:
         path("vad_accuracy"),
     log:

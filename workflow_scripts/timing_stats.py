@@ -1,21 +1,13 @@
-"""Per-dialogue timing statistics of a source (rule timing_stats)."""
-
-from pathlib import Path
+"""Per-dialogue timing statistics of a source, joined from its batches' rows (rule timing_stats)."""
 
 import pandas as pd
 
-from babbler.timing.events import implausible_reasons, read_events, source_stats
+from babbler.timing.events import implausible_reasons
 from babbler.util.fileio import atomic_path
 from babbler.util.rule_log import rule_logging
-from babbler.va import VA_RATE
 
 with rule_logging(snakemake.log[0]) as log:  # noqa: F821
-    items = {}
-    for ev_path, pq_path in zip(snakemake.input.events, snakemake.input.prosody):
-        dlg = Path(ev_path).name.removesuffix(".events.csv")
-        n = len(pd.read_parquet(pq_path, columns=["time"]))
-        items[dlg] = (read_events(ev_path), n / VA_RATE)
-    stats = source_stats(items)
+    stats = pd.concat([pd.read_parquet(p) for p in snakemake.input], ignore_index=True)
     with atomic_path(snakemake.output[0]) as tmp:
         stats.to_csv(tmp, index=False, float_format="%.4f")
     for row in stats.to_dict(orient="records"):

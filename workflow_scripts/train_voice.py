@@ -26,7 +26,8 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     if "frames" in inp.keys():  # the corpus's speakers, scaled as the dataset measured them
         data = load_dataset(inp.frames, inp.splits)
         items = {split: [voice_item(audio[f"{d}.{s}"], prosody[f"{d}.{s}"], data.scales[d][i], sr)
-                         for d in data.ids(split) for i, s in enumerate("AB")] for split in ("train", "val")}
+                         for d in data.ids(split) if f"{d}.A" in audio  # at most voice.train_dialogues
+                         for i, s in enumerate("AB")] for split in ("train", "val")}
     else:  # human recordings: sessions {seat}-{split}, the speech on channel A, scaled by their own tracks
         items = {split: [voice_item(audio[k], prosody[k], None, sr) for k in sorted(audio) if f"-{split}." in k]
                  for split in ("train", "val")}

@@ -1,20 +1,14 @@
-"""Frame accuracy of the chosen VAD against the source's reference VA (rule vad_accuracy)."""
+"""Frame accuracy of the chosen VAD against the source's reference VA, joined from its batches' rows (rule
+vad_accuracy)."""
 
-from pathlib import Path
+import pandas as pd
 
-from babbler.timing.vad_accuracy import accuracy_table
-from babbler.util.fileio import atomic_path, read_prosody_va, read_va
+from babbler.timing.vad_accuracy import accuracy_total
+from babbler.util.fileio import atomic_path
 from babbler.util.rule_log import rule_logging
 
 with rule_logging(snakemake.log[0]) as log:  # noqa: F821
-    prosody = {Path(p).name.removesuffix(".parquet"): p for p in snakemake.input.prosody}
-    items = {}
-    for ref in snakemake.input.reference:
-        dlg = Path(ref).stem
-        pq = {s: prosody[f"{dlg}.{s}"] for s in "AB"}
-        tracks, _ = read_prosody_va(pq)
-        items[dlg] = (tracks, read_va(ref))
-    table = accuracy_table(items)
+    table = accuracy_total(pd.concat([pd.read_parquet(p) for p in snakemake.input], ignore_index=True))
     with atomic_path(snakemake.output[0]) as tmp:
         table.to_csv(tmp, index=False, float_format="%.4f")
     total = table.iloc[-1]

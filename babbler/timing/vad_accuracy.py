@@ -11,13 +11,7 @@ from babbler.va import SPEAKERS, VA_RATE, ipu_track, segments_to_frames
 
 def frame_scores(pred: np.ndarray, ref: np.ndarray) -> dict[str, float]:
     """Frame precision, recall and F1 of a predicted VA track against a reference."""
-    tp = float(np.sum(pred & ref))
-    fp = float(np.sum(pred & ~ref))
-    fn = float(np.sum(~pred & ref))
-    precision = tp / (tp + fp) if tp + fp else (1.0 if fn == 0 else 0.0)
-    recall = tp / (tp + fn) if tp + fn else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": precision, "recall": recall, "f1": f1}
+    return scores_from_counts(**{k: float(v) for k, v in frame_counts(pred, ref).items()})
 
 
 def dialogue_accuracy(
@@ -35,26 +29,53 @@ def dialogue_accuracy(
     return scores, stats_ext, stats_ref, ref
 
 
-def accuracy_table(items: dict[str, tuple[dict[str, np.ndarray], pd.DataFrame]]) -> pd.DataFrame:
-    """vad_accuracy.csv: per dialogue frame P/R/F1 of A and B and each stat extracted vs reference; an ALL row."""
+COUNTS = ("tp", "fp", "fn")  # a speaker's frame counts, kept per dialogue so that batches pool into the ALL row
+
+
+def frame_counts(pred: np.ndarray, ref: np.ndarray) -> dict[str, int]:
+    """True-positive, false-positive and false-negative frames of a predicted VA track against a reference."""
+    return {"tp": int(np.sum(pred & ref)), "fp": int(np.sum(pred & ~ref)), "fn": int(np.sum(~pred & ref))}
+
+
+def scores_from_counts(tp: float, fp: float, fn: float) -> dict[str, float]:
+    """Precision, recall and F1 from frame counts (frame_scores' definitions)."""
+    precision = tp / (tp + fp) if tp + fp else (1.0 if fn == 0 else 0.0)
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1}
+
+
+def accuracy_rows(items: dict[str, tuple[dict[str, np.ndarray], pd.DataFrame]]) -> pd.DataFrame:
+    """One row per dialogue (sorted): frame P/R/F1 of A and B, each stat extracted vs reference, and the frame counts
+    (`A_tp`, …) that accuracy_total pools; a batch's part of vad_accuracy.csv."""
     rows = []
-    pooled = {s: ([], []) for s in SPEAKERS}
     for dlg, (extracted, ref_va) in sorted(items.items()):
         scores, st_ext, st_ref, ref = dialogue_accuracy(extracted, ref_va)
         row = {"dialogue": dlg, **scores}
         for k in st_ext:
             row[f"{k}_extracted"] = st_ext[k]
             row[f"{k}_reference"] = st_ref[k]
-        rows.append(row)
         for s in SPEAKERS:
-            pooled[s][0].append(extracted[s])
-            pooled[s][1].append(ref[s])
-    table = pd.DataFrame(rows)
+            row.update({f"{s}_{k}": v for k, v in frame_counts(extracted[s], ref[s]).items()})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def accuracy_total(rows: pd.DataFrame) -> pd.DataFrame:
+    """vad_accuracy.csv from the rows of every dialogue: the rows without their counts, then an ALL row of frame
+    scores over all frames pooled and each stat's mean over dialogues."""
+    counts = [f"{s}_{k}" for s in SPEAKERS for k in COUNTS]
+    table = rows.drop(columns=counts)
     total = {"dialogue": "ALL"}
     for s in SPEAKERS:
-        for k, v in frame_scores(np.concatenate(pooled[s][0]), np.concatenate(pooled[s][1])).items():
-            total[f"{s}_{k}"] = v
+        summed = {k: float(rows[f"{s}_{k}"].sum()) for k in COUNTS}
+        total.update({f"{s}_{k}": v for k, v in scores_from_counts(**summed).items()})
     for col in table.columns:
         if col.endswith(("_extracted", "_reference")):
             total[col] = table[col].mean()  # NaN-skipping mean over dialogues
     return pd.concat([table, pd.DataFrame([total])], ignore_index=True)
+
+
+def accuracy_table(items: dict[str, tuple[dict[str, np.ndarray], pd.DataFrame]]) -> pd.DataFrame:
+    """vad_accuracy.csv: per dialogue frame P/R/F1 of A and B and each stat extracted vs reference; an ALL row."""
+    return accuracy_total(accuracy_rows(items))

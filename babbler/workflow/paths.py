@@ -24,6 +24,8 @@ TEMPLATES = {
     "events": "timing/{source}/{dlg}.events.csv",
     "stats": "timing/{source}/stats.csv",
     "vad_accuracy": "timing/{source}/vad_accuracy.csv",
+    "stats_part": "timing/{source}/batches/stats{batch}.parquet",  # a batch's rows of stats.csv
+    "vad_accuracy_part": "timing/{source}/batches/vad_accuracy{batch}.parquet",  # … and of vad_accuracy.csv
     # dataset, frame models and trained voices
     "frames": "dataset/{corpus}/frames.npz",
     "splits": "dataset/{corpus}/splits.csv",

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from babbler.corpora import speakers
 from babbler.errors import ConfigError
+from babbler.util.seeds import derived_seed
 from babbler.voices.registry import VOICES, render_settings, voice_models
 from babbler.workflow.batches import Batch
 from babbler.workflow.paths import path, paths
@@ -14,14 +17,24 @@ class RenderInputs:
 
     def voice_training_inputs(self, wildcards) -> dict[str, list[str] | str]:
         """What a neural voice trains on: each seat's train and validation sessions of human speech (their channel
-        A) where `voice.speakers` gives them, else both speakers of the corpus's train and validation dialogues
-        and the dataset (the speakers' scales)."""
+        A) where `voice.speakers` gives them, else both speakers of the corpus's train and validation dialogues (at
+        most `voice.train_dialogues` of each) and the dataset (the speakers' scales)."""
         if wildcards.corpus == speakers.SOURCE:
             return {"audio": self.speaker_files("mono", "train", "val"),
                     "prosody": self.speaker_files("prosody", "train", "val")}
+        ids = self.voice_dialogues("train") + self.voice_dialogues("val")
         return {"frames": path("frames", corpus=self.corpus), "splits": path("splits", corpus=self.corpus),
-                "audio": self.mono_outputs(self.corpus, self.ids("train", "val")),
-                "prosody": paths("prosody", source=self.corpus, dlg=self.ids("train", "val"), spk=["A", "B"])}
+                "audio": self.mono_outputs(self.corpus, ids),
+                "prosody": paths("prosody", source=self.corpus, dlg=ids, spk=["A", "B"])}
+
+    def voice_dialogues(self, split: str) -> list[str]:
+        """The corpus dialogues of a split that the neural voices learn from: all, or a seeded draw of
+        `voice.train_dialogues` where the split has more (sorted)."""
+        ids, cap = self.ids(split), self.config["voice"]["train_dialogues"]
+        if len(ids) <= cap:
+            return ids
+        rng = np.random.default_rng(derived_seed(self.config["corpus"]["seed"], "voice_dialogues", split))
+        return sorted(rng.choice(ids, size=cap, replace=False).tolist())
 
     def speaker_recordings(self, wildcards) -> str:
         """The folder or zip of a seat's human recordings."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from babbler.workflow.paths import path, paths
+from babbler.workflow.batches import Batch
+from babbler.workflow.paths import path
 
 
 class TimingInputs:
@@ -15,10 +16,22 @@ class TimingInputs:
             out.append(path("vad_accuracy", source=source))
         return out
 
-    def source_events(self, wildcards) -> list[str]:
-        """Every dialogue's events of a source."""
-        return paths("events", source=wildcards.source, dlg=self.source_dialogues(wildcards.source))
+    def events_inputs(self, batch: Batch) -> dict[str, list[str]]:
+        """What the events rule reads for a batch: both speakers' prosody, and the reference VA where the source has
+        one (the batch's part of the VAD's accuracy)."""
+        inputs = {"a": batch.files("prosody", spk="A"), "b": batch.files("prosody", spk="B")}
+        if self.source_has_reference(batch.source):
+            inputs["reference"] = batch.files("corpus_va")
+        return inputs
 
-    def source_reference(self, wildcards) -> list[str]:
-        """Every dialogue's reference VA of a source."""
-        return paths("corpus_va", source=wildcards.source, dlg=self.source_dialogues(wildcards.source))
+    def events_outputs(self, batch: Batch) -> dict[str, list[str] | str]:
+        """The events rule's outputs for a batch: each dialogue's events, and the batch's rows of the source's
+        stats.csv and (with reference VA) vad_accuracy.csv."""
+        out = {"events": batch.files("events"), "stats": path("stats_part", source=batch.source, batch=batch.index)}
+        if self.source_has_reference(batch.source):
+            out["accuracy"] = path("vad_accuracy_part", source=batch.source, batch=batch.index)
+        return out
+
+    def batch_parts(self, name: str):
+        """Input function: a source's batch parts of one kind (`stats_part`, `vad_accuracy_part`)."""
+        return lambda wc: [path(name, source=wc.source, batch=b.index) for b in self.batches(wc.source)]
