@@ -134,3 +134,17 @@ def test_adapted_markov_continues_a_prompt_at_its_own_pace():
     plain, adapted = mean_run(model), mean_run(model.adapted(50.0, len(prompt)))
     assert plain == pytest.approx(fitted, rel=0.3)
     assert adapted > 1.5 * plain and adapted > 0.5 * turn, (fitted, plain, adapted)
+
+
+def test_fitted_scores_in_chunks_of_dialogues_equal_the_whole():
+    """Bits per frame scored a few dialogues at a time (memory bounded by the chunk) equal the score of all at once."""
+    from babbler.models.frame_eval import scored_bits
+
+    rng = np.random.default_rng(3)
+    dialogues = [np.where(rng.random((int(rng.integers(200, 900)), 2)) < 0.4, 37, 0).astype(np.int16)
+                 for _ in range(7)]
+    model = MarkovModel.fit(dialogues, order=3)
+    va, tok, frames = scored_bits(model.stream, dialogues)
+    chunked = scored_bits(model.stream, dialogues, chunk=2)
+    assert chunked[2] == frames == sum(len(d) - 1 for d in dialogues)
+    assert chunked[:2] == pytest.approx((va, tok), rel=1e-12) and 0 < va < tok

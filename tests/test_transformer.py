@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from babbler.models.clock import (
+    N_FEATURES,
     PER_SPEAKER,
     TEMPO_ALPHA,
     TEMPO_STEPS,
@@ -20,7 +21,7 @@ from babbler.models.durations import (
     onset_durations,
     run_hazard,
 )
-from babbler.models.train_transformer import views, views_nll
+from babbler.models.train_transformer import CLOCK_COLUMN, LazyViews, views, views_nll
 from babbler.models.transformer import FrameTransformer, TransformerConfig
 from babbler.sampling.generate import generate, sampler
 from babbler.sampling.modes.selfplay import selfplay_plan
@@ -250,3 +251,29 @@ def test_stream_seats_each_view_on_its_own_channel():
         assert np.allclose(p[channel], torch.softmax(logits, -1).detach().numpy(), atol=1e-5)
         wrong = model(seq[..., channel], seq[..., 1 - channel], seat=torch.tensor([1 - channel])).own[0, -1]
         assert not np.allclose(p[channel], torch.softmax(wrong, -1).detach().numpy(), atol=1e-3)
+
+
+def test_lazy_views_and_counted_clock_range_equal_the_whole_ones():
+    """Views made when read are the views made at once, and the clock range counted one sequence at a time is numpy's
+    'nearest' percentile of all the values held at once (hand-built runs of random lengths)."""
+    rng = np.random.default_rng(1)
+    dialogues = []
+    for _ in range(8):
+        tok = np.zeros((int(rng.integers(300, 3000)), 2), dtype=np.int16)
+        for c in range(2):
+            t = 0
+            while t < len(tok):
+                run = int(rng.integers(5, 200))
+                tok[t : t + run, c] = 37 if rng.random() < 0.5 else 0
+                t += run
+        dialogues.append(tok)
+    whole = views(dialogues, clock=True)
+    lazy = LazyViews(dialogues, clock=True, keep=2)
+    assert len(lazy) == len(whole) == 16 and list(lazy.lengths) == [len(v) for v in whole]
+    assert all(np.array_equal(lazy[i], whole[i]) for i in (0, 5, 15, 5))
+    held = [v[:, CLOCK_COLUMN:] for v in whole]
+    expected = np.zeros((N_FEATURES, 2), dtype=np.int64)
+    for k in range(N_FEATURES):
+        values = np.concatenate([h[:, k][h[:, k] > 0] for h in held])
+        expected[k] = np.percentile(values, [0.5, 99.5], method="nearest")
+    assert np.array_equal(clock_range(v[:, CLOCK_COLUMN:] for v in lazy), expected)

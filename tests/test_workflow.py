@@ -48,12 +48,15 @@ def jobs_planned(workdir: Path, config: dict) -> dict[str, int]:
     out = proc.stdout + proc.stderr
     if "Nothing to be done" in out:
         return {}
-    counts = {}
+    rules = {}  # the job stats table (printed on stdout and stderr alike)
     for line in out.splitlines():
         parts = line.split()
         if len(parts) == 2 and parts[1].isdigit() and parts[0] not in ("total", "job"):
-            stage = parts[0].split("__")[0]
-            counts[stage] = counts.get(stage, 0) + int(parts[1])
+            rules[parts[0]] = int(parts[1])
+    counts = {}
+    for rule, n in rules.items():
+        stage = rule.split("__")[0]
+        counts[stage] = counts.get(stage, 0) + n
     return counts
 
 
@@ -170,10 +173,11 @@ def test_demo_dag_to_mono_then_nothing_to_do(tiny_demo_run):
     # the WaveNet's temperature re-voices only what the WaveNet renders (here its resynthesis excerpt)
     hotter = {**TINY_DEMO, "voice": {**TINY_DEMO["voice"], "wavenet": {**TINY_DEMO["voice"]["wavenet"],
                                                                         "temperature": 0.9}}}
-    assert jobs_planned(tmp_path, hotter) == {"render": 1, **one, "voice_fidelity": 1, **report, "all": 1}
+    assert jobs_planned(tmp_path, hotter) == {"render": 1, "render_summary": 1, **one, "voice_fidelity": 1, **report,
+                                              "all": 1}
     # the sampling seed reruns sampling and what follows: not training, not the human data's extraction
     reseeded = {**TINY_DEMO, "sample": {"prompt_seconds": 5, "seed": 2}}
-    assert jobs_planned(tmp_path, reseeded) == {"sample": n, "render": n, **measured,
+    assert jobs_planned(tmp_path, reseeded) == {"sample": n, "render": n, "render_summary": n, **measured,
                                                 "voice_fidelity": len(TINY_DEMO["voices"]), **report, "all": 1}
     # the Tacotron's training reruns it and both voices that render with it: its own and its WaveNet vocoder's
     taco = TINY_DEMO["voice"]["tacotron"]
@@ -188,13 +192,14 @@ def test_demo_dag_to_mono_then_nothing_to_do(tiny_demo_run):
     assert not {"train", "train_voice", "dataset"} & set(revoiced)
     # a model's own setting reruns that model and what it drives
     markov = {**TINY_DEMO, "model": {**TINY_DEMO["model"], "markov": {"order": 3}}}
-    assert jobs_planned(tmp_path, markov) == {"train": 1, "frame_eval": 1, "sample": 1, "render": 1, **one, **report,
-                                              "all": 1}
+    assert jobs_planned(tmp_path, markov) == {"train": 1, "frame_eval": 1, "sample": 1, "render": 1,
+                                              "render_summary": 1, **one, **report, "all": 1}
     # interpolating the agent with the count model (adapted to the continuation's prompt) resamples the agent's three
     # systems and what follows, nothing else
     mixed = {**TINY_DEMO, "sample": {"prompt_seconds": 5, "markov_weight": 0.5, "prompt_adapt": 100}}
     agent = {k: 3 for k in measured}
-    assert jobs_planned(tmp_path, mixed) == {"sample": 3, "render": 3, **agent, **report, "all": 1}
+    assert jobs_planned(tmp_path, mixed) == {"sample": 3, "render": 3, "render_summary": 3, **agent, **report,
+                                             "all": 1}
     run_snakemake(tmp_path, mixed)
     for system in ("selfplay", "continuation", "listen"):
         log = (res / f"logs/sample/demo.{system}/batch1.log").read_text()

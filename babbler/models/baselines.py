@@ -11,7 +11,7 @@ import pandas as pd
 from babbler.models import joint_from_marginals
 from babbler.models.dataset import VOCAB
 from babbler.models.files import save_torch
-from babbler.models.frame_eval import teacher_forced
+from babbler.models.frame_eval import scored_bits
 from babbler.models.spec import FitJob, FrameModel
 from babbler.util.fileio import atomic_path
 from babbler.va import runs
@@ -256,8 +256,7 @@ def write_fitted(job: FitJob, name: str, model) -> dict:
     row = {"model": name}
     for split, seqs in (("train", job.train), ("val", job.val)):
         if seqs:
-            va_bits, _tok, mask = teacher_forced(model.stream, seqs, desc=split)
-            row[f"{split}_bits_per_frame"] = float(va_bits[mask].mean())
+            row[f"{split}_bits_per_frame"] = scored_bits(model.stream, seqs, desc=split)[0]
     save_baseline(job.model_path, model)
     with atomic_path(job.metrics_path) as tmp:
         pd.DataFrame([row]).to_csv(tmp, index=False)

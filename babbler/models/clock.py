@@ -18,6 +18,8 @@ time for streaming, with equal results. The model clamps the indices to the rang
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from babbler.models.durations import DUR_BINS, DUR_EDGES, duration_bin
@@ -121,18 +123,32 @@ class Clock:
             setattr(self, name, getattr(self, name)[rows])
 
 
-def clock_range(seqs: list[np.ndarray], coverage: float = 0.99) -> np.ndarray:
+def clock_range(seqs: Iterable[np.ndarray], coverage: float = 0.99) -> np.ndarray:
     """(N_FEATURES, 2) lowest and highest index of each clock column that the training data covers: the central
-    `coverage` of its nonzero values (index 0, "not in this state" or "none yet", is kept as is)."""
+    `coverage` of its nonzero values (index 0, "not in this state" or "none yet", is kept as is). The sequences are
+    read one at a time and counted (the indices are small integers), so a corpus's clocks are never held whole; the
+    result is numpy's 'nearest' percentile of all the values."""
+    counts = np.zeros((N_FEATURES, max(SIZES)), dtype=np.int64)
+    for s in seqs:
+        for k in range(N_FEATURES):
+            counts[k] += np.bincount(np.asarray(s[:, k], dtype=np.int64), minlength=counts.shape[1])[: counts.shape[1]]
     out = np.zeros((N_FEATURES, 2), dtype=np.int64)
     tail = 100 * (1 - coverage) / 2
     for k in range(N_FEATURES):
-        vals = np.concatenate([s[:, k][s[:, k] > 0] for s in seqs] + [np.zeros(0, dtype=np.int64)])
-        if len(vals):
-            out[k] = np.percentile(vals, [tail, 100 - tail], method="nearest")
+        nonzero = counts[k].copy()
+        nonzero[0] = 0
+        total = int(nonzero.sum())
+        if total:
+            cum = np.cumsum(nonzero)
+            out[k] = [int(np.searchsorted(cum, _nearest_rank(q, total), side="right")) for q in (tail, 100 - tail)]
         else:
             out[k] = 1, SIZES[k] - 1
     return out
+
+
+def _nearest_rank(q: float, n: int) -> int:
+    """The 0-based rank of numpy's 'nearest' q-th percentile among n sorted values."""
+    return int(np.around((n - 1) * q / 100))
 
 
 def knot_weights(size: int, tempo: bool) -> np.ndarray:

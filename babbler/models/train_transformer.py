@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,20 +63,46 @@ def views(dialogues: list[np.ndarray], clock: bool = False) -> list[np.ndarray]:
     """Both role assignments of every dialogue: (T, 4) int32 with column 0 = own, 1 = partner, 2 = `onset_durations`
     of own, 3 = own's channel (0 = A, 1 = B); with `clock`, then the N_FEATURES columns of the whole dialogue's clock
     up to each frame (`clock_features`)."""
-    out = []
-    for tok in dialogues:
-        for seat, (own, other) in enumerate(((tok[:, 0], tok[:, 1]), (tok[:, 1], tok[:, 0]))):
-            cols = np.stack([own, other, onset_durations(own), np.full(len(own), seat)], axis=1)
-            if clock:
-                cols = np.concatenate([cols, clock_features(own, other)], axis=1)
-            out.append(cols.astype(np.int32))
-    return out
+    lazy = LazyViews(dialogues, clock, keep=0)
+    return [lazy[i] for i in range(len(lazy))]
 
 
-def sample_batch(seqs: list[np.ndarray], cfg: TrainConfig, rng: np.random.Generator) -> np.ndarray:
-    """(batch, crop + 1, columns) random crops of `views`, weighted by sequence length; short ones padded with −1
-    durations, silence, channel A and empty (0) clocks."""
-    lengths = np.array([len(s) for s in seqs], dtype=float)
+class LazyViews(Sequence):
+    """`views` of many dialogues made when read, not all at once: a view is 4 to 20 int32 columns per frame against
+    the tokens' two int16, so a corpus's views held whole (Fisher: 14 GB with the clock) would outgrow its tokens
+    tenfold. The last few views read are kept, so the windows of one sequence read it once."""
+
+    def __init__(self, dialogues: list[np.ndarray], clock: bool = False, keep: int = 8):
+        self.dialogues, self.clock, self.keep = dialogues, clock, keep
+        self.lengths = np.repeat([len(t) for t in dialogues], 2)
+        self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
+
+    def __len__(self) -> int:
+        return 2 * len(self.dialogues)
+
+    def __getitem__(self, i: int) -> np.ndarray:
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        if i in self._cache:
+            self._cache.move_to_end(i)
+            return self._cache[i]
+        tok = self.dialogues[i // 2]
+        seat = i % 2
+        own, other = (tok[:, 0], tok[:, 1]) if seat == 0 else (tok[:, 1], tok[:, 0])
+        cols = np.stack([own, other, onset_durations(own), np.full(len(own), seat)], axis=1)
+        if self.clock:
+            cols = np.concatenate([cols, clock_features(own, other)], axis=1)
+        view = cols.astype(np.int32)
+        self._cache[i] = view
+        if len(self._cache) > self.keep:
+            self._cache.popitem(last=False)
+        return view
+
+
+def sample_batch(seqs: Sequence[np.ndarray], cfg: TrainConfig, rng: np.random.Generator) -> np.ndarray:
+    """(batch, crop + 1, columns) random crops of `views` (a list or LazyViews), weighted by sequence length; short
+    ones padded with −1 durations, silence, channel A and empty (0) clocks."""
+    lengths = np.asarray(seqs.lengths if isinstance(seqs, LazyViews) else [len(s) for s in seqs], dtype=float)
     usable = np.maximum(lengths - cfg.crop - 1, 0) + 1
     idx = rng.choice(len(seqs), size=cfg.batch_size, p=usable / usable.sum())
     out = np.zeros((cfg.batch_size, cfg.crop + 1, seqs[0].shape[1]), dtype=np.int64)
@@ -121,8 +149,9 @@ def views_nll(model: FrameTransformer, seqs: list[np.ndarray], device: torch.dev
     model.eval()
     ctx = model.cfg.context
     block = block or max(1, ctx // 2)
-    out = [np.zeros(len(s) - 1) for s in seqs]
-    jobs = [(i, *w) for i, s in enumerate(seqs) for w in _windows(len(s), ctx, block)]
+    lengths = seqs.lengths if isinstance(seqs, LazyViews) else [len(s) for s in seqs]
+    out = [np.zeros(n - 1) for n in lengths]
+    jobs = [(i, *w) for i, n in enumerate(lengths) for w in _windows(n, ctx, block)]
     if frames_per_batch is None:
         frames_per_batch = ctx if torch.device(device).type == "cpu" else 16384
     per_batch = max(1, frames_per_batch // ctx)
@@ -188,9 +217,9 @@ def train_transformer(
         torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     model = FrameTransformer(model_cfg)
-    train_seqs, val_seqs = views(train, model_cfg.clock), views(val, model_cfg.clock)
+    train_seqs, val_seqs = LazyViews(train, model_cfg.clock), LazyViews(val, model_cfg.clock)
     if model_cfg.clock:
-        model.set_clock_range(clock_range([s[:, CLOCK_COLUMN:] for s in train_seqs]))
+        model.set_clock_range(clock_range(s[:, CLOCK_COLUMN:] for s in train_seqs))
     selection_id = selection.settings.ident() if scorer is not None else ""
     run_id = config_hash(model_cfg, cfg, data_fingerprint(train, val) + selection_id)
     log.info("training %d parameters: %d train / %d val views", model.n_params(), len(train_seqs), len(val_seqs))
