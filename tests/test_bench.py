@@ -49,6 +49,9 @@ def test_smoke_of_the_benchmarks_that_need_no_workflow_run(tmp_path):
     out = bench("dialogue_overhead.py", "--configfile", str(ROOT / "configs/maptask-timing.yaml"),
                 str(tmp_path / "standin" / "config.yaml"), "--batch", "3")
     assert "local: 3 dialogues" in out and "prosody      1 jobs" in out and "% of the work" in out
+    out = bench("scale_memory.py", str(tmp_path / "standin"), "--steps", "2", "--work", str(tmp_path / "scale"))
+    assert all(step in out for step in ("dataset", "markov", "transformer", "sample")) and "3 conversations" in out
+    assert out.count("GiB") == 4
 
 
 def test_smoke_of_the_benchmarks_on_a_workflow_run(tiny_demo_run, tmp_path):
