@@ -83,7 +83,10 @@ def rule_envs() -> list[tuple[str, Path, Path]]:
 def test_every_rule_has_a_log_and_an_env():
     rules = workflow_rules()
     defined = {m for smk in (ROOT / "rules").glob("*.smk") for m in re.findall(r"^\s*rule (\w+):", smk.read_text(), re.M)}
-    assert {r.name for r in rules} == defined and len(rules) >= 18
+    named = {r.name for r in rules if "__" not in r.name}
+    made = {r.name.split("__")[0] for r in rules if "__" in r.name}  # made per batch or generated set at parse time
+    assert named == defined and len(named) >= 13
+    assert made == {"corpus_dialogue", "mono", "prosody", "events", "sample", "render", "render_summary"}
     for rule in rules:
         assert rule.log and rule.conda_env, f"rule {rule.name} lacks log: or conda:"
 
