@@ -268,9 +268,10 @@ def test_lazy_views_and_counted_clock_range_equal_the_whole_ones():
                 t += run
         dialogues.append(tok)
     whole = views(dialogues, clock=True)
-    lazy = LazyViews(dialogues, clock=True, keep=2)
+    lazy = LazyViews(dialogues, clock=True, budget=2 * whole[0].nbytes)  # keeps about two
     assert len(lazy) == len(whole) == 16 and list(lazy.lengths) == [len(v) for v in whole]
     assert all(np.array_equal(lazy[i], whole[i]) for i in (0, 5, 15, 5))
+    assert lazy._held <= 2 * whole[0].nbytes and len(lazy._cache) <= 2
     held = [v[:, CLOCK_COLUMN:] for v in whole]
     expected = np.zeros((N_FEATURES, 2), dtype=np.int64)
     for k in range(N_FEATURES):

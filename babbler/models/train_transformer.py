@@ -57,25 +57,29 @@ class TrainConfig:
 
 
 CLOCK_COLUMN = 4  # the first clock column of a `views` sequence
+VIEWS_BUDGET = 1 << 30  # bytes of training views kept once made (LazyViews)
 
 
 def views(dialogues: list[np.ndarray], clock: bool = False) -> list[np.ndarray]:
     """Both role assignments of every dialogue: (T, 4) int32 with column 0 = own, 1 = partner, 2 = `onset_durations`
     of own, 3 = own's channel (0 = A, 1 = B); with `clock`, then the N_FEATURES columns of the whole dialogue's clock
     up to each frame (`clock_features`)."""
-    lazy = LazyViews(dialogues, clock, keep=0)
+    lazy = LazyViews(dialogues, clock, budget=0)
     return [lazy[i] for i in range(len(lazy))]
 
 
 class LazyViews(Sequence):
     """`views` of many dialogues made when read, not all at once: a view is 4 to 20 int32 columns per frame against
     the tokens' two int16, so a corpus's views held whole (Fisher: 14 GB with the clock) would outgrow its tokens
-    tenfold. The last few views read are kept, so the windows of one sequence read it once."""
+    tenfold. Views read are kept up to `budget` bytes, the least recently read dropped first: a corpus whose views
+    fit (Map Task's: 0.3 GB) makes each once, as before, and a bigger one stays within the budget (a view with the
+    clock takes about 8 ms to make for 7 minutes of dialogue)."""
 
-    def __init__(self, dialogues: list[np.ndarray], clock: bool = False, keep: int = 8):
-        self.dialogues, self.clock, self.keep = dialogues, clock, keep
+    def __init__(self, dialogues: list[np.ndarray], clock: bool = False, budget: int = VIEWS_BUDGET):
+        self.dialogues, self.clock, self.budget = dialogues, clock, budget
         self.lengths = np.repeat([len(t) for t in dialogues], 2)
         self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._held = 0
 
     def __len__(self) -> int:
         return 2 * len(self.dialogues)
@@ -94,8 +98,9 @@ class LazyViews(Sequence):
             cols = np.concatenate([cols, clock_features(own, other)], axis=1)
         view = cols.astype(np.int32)
         self._cache[i] = view
-        if len(self._cache) > self.keep:
-            self._cache.popitem(last=False)
+        self._held += view.nbytes
+        while self._held > self.budget and self._cache:
+            self._held -= self._cache.popitem(last=False)[1].nbytes
         return view
 
 

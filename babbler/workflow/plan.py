@@ -29,7 +29,8 @@ from babbler.workflow.timing import TimingInputs
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: its methods are the rules' input functions; what it derives
 # from the config is computed once (cached_property)
-class RunPlan(BatchInputs, CorpusInputs, SignalInputs, TimingInputs, ModelInputs, SamplingInputs, RenderInputs, EvaluationInputs):
+class RunPlan(BatchInputs, CorpusInputs, SignalInputs, TimingInputs, ModelInputs, SamplingInputs, RenderInputs,
+              EvaluationInputs):
     """The corpus, its dialogues and split, and every generated set of one run; each stage's input functions come
     from its mixin (babbler.workflow.{stage})."""
 
