@@ -120,6 +120,17 @@ def with_defaults(config: dict, spec: dict | None = None) -> dict:
     return config
 
 
+def load_config(files: list[str | Path], base: str | Path) -> dict:
+    """The config a run with `snakemake --configfile FILES` from the project folder gets: `base` (its config.yaml),
+    each file merged over it in order (nested sections key by key), the schema's defaults filled in."""
+    from snakemake.utils import update_config
+
+    config = yaml.safe_load(Path(base).read_text()) or {}
+    for f in files:
+        update_config(config, yaml.safe_load(Path(f).read_text()) or {})
+    return with_defaults(config)
+
+
 def number_problem(value: float, rule: dict) -> str | None:
     """What is wrong with a number under a schema rule (type, minimum, maximum, their exclusive forms), or None.
 

@@ -232,8 +232,14 @@ def demo_dialogues(args) -> list[tuple[np.ndarray, pd.DataFrame]]:
 def maptask_dialogues(args) -> list[tuple[np.ndarray, pd.DataFrame]]:
     """The first `args.seconds` of a seeded choice of Map Task dialogues, rendered from their word timings as the
     timing-only corpora render them: (stereo audio, word-timed VA)."""
-    from babbler.corpora.maptask import DIALOGUE_IDS, timed_units_from_zip, va_from_words
-    from babbler.corpora.timing_only import render_va  # renders at 16 kHz, the rate SR of this benchmark
+    from babbler.corpora.maptask import (
+        DIALOGUE_IDS,
+        timed_units_from_zip,
+        va_from_words,
+    )
+    from babbler.corpora.timing_only import (
+        render_va,  # renders at 16 kHz, the rate SR of this benchmark
+    )
     chosen = sorted(np.random.default_rng(args.seed).choice(sorted(DIALOGUE_IDS), args.dialogues, replace=False))
     out = []
     for dlg in chosen:

@@ -25,10 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import yaml
-from snakemake.utils import update_config
-
-from babbler.config import with_defaults
+from babbler.config import load_config
 from babbler.workflow.paths import path
 from babbler.workflow.plan import RunPlan
 
@@ -36,14 +33,6 @@ ROOT = Path(__file__).resolve().parents[1]
 
 STAGES = ("corpus", "mono", "prosody", "timing")
 LINE = re.compile(r"job CPU ([\d.]+) s for (\d+) dialogues: work ([\d.]+) s")
-
-
-def merged_config(files: list[Path]) -> dict:
-    """config.yaml with the given files over it, completed with the schema's defaults."""
-    config = yaml.safe_load((ROOT / "config.yaml").read_text())
-    for f in files:
-        update_config(config, yaml.safe_load(f.read_text()) or {})
-    return with_defaults(config)
 
 
 def run_batches(files: list[Path], batch: int, cores: int, corpus: str) -> dict:
@@ -77,7 +66,7 @@ def main() -> None:
     ap.add_argument("--batch", type=int, nargs="+", default=[1, 50], help="batch.dialogues values to compare")
     ap.add_argument("--cores", type=int, default=2)
     args = ap.parse_args()
-    plan = RunPlan.from_config(merged_config(args.configfile))
+    plan = RunPlan.from_config(load_config(args.configfile, ROOT / "config.yaml"))
     print(f"{plan.corpus}: {len(plan.dialogues)} dialogues, human side to {path('stats', source=plan.corpus)}, "
           f"{args.cores} cores", flush=True)
     for batch in args.batch:

@@ -26,13 +26,17 @@ import time
 from pathlib import Path
 
 import numpy as np
-import yaml
-from snakemake.utils import update_config
 from tqdm import tqdm
 
-from babbler.config import with_defaults
+from babbler.config import load_config
 from babbler.corpora.splits import assign_splits
-from babbler.models.dataset import VA_ONLY_TOKEN, FrameData, SpeakerScale, load_dataset, save_dataset
+from babbler.models.dataset import (
+    VA_ONLY_TOKEN,
+    FrameData,
+    SpeakerScale,
+    load_dataset,
+    save_dataset,
+)
 from babbler.models.registry import FRAME_MODELS, load_model
 from babbler.models.spec import FitJob
 from babbler.sampling.generate import generate, sampler
@@ -42,14 +46,6 @@ from babbler.va import TOKEN_RATE, segments_to_frames
 
 ROOT = Path(__file__).resolve().parents[1]
 STEPS = ("dataset", "markov", "transformer", "sample")
-
-
-def merged_config(files: list[Path]) -> dict:
-    """config.yaml with the given files over it, completed with the schema's defaults."""
-    config = yaml.safe_load((ROOT / "config.yaml").read_text())
-    for f in files:
-        update_config(config, yaml.safe_load(f.read_text()) or {})
-    return with_defaults(config)
 
 
 def build(standin: Path, work: Path, config: dict) -> str:
@@ -122,7 +118,7 @@ def main() -> None:
     args = ap.parse_args()
     work = args.work or args.standin / "scale"
     work.mkdir(parents=True, exist_ok=True)
-    config = merged_config(args.configfile)
+    config = load_config(args.configfile, ROOT / "config.yaml")
     if args.step:
         run_step(args.step, args.standin, work, config, args.steps)
         return

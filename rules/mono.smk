@@ -3,7 +3,7 @@
 # each job takes a batch of its dialogues (babbler/workflow/batches.py).
 
 
-for batch in (b for source in PLAN.signal_sources for b in PLAN.batches(source)):
+for batch in PLAN.sources_batches(PLAN.signal_sources):
 
     rule:
         name:

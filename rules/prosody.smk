@@ -3,7 +3,7 @@
 # a batch of a source's dialogues. Input functions: babbler/workflow/signal.py.
 
 
-for batch in (b for source in PLAN.signal_sources for b in PLAN.batches(source)):
+for batch in PLAN.sources_batches(PLAN.signal_sources):
 
     rule:
         name:

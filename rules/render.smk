@@ -42,7 +42,7 @@ for system in PLAN.generated if TEST_IDS else []:
                 **PLAN.render_inputs(system, batch),
             output:
                 wav=batch.files("corpus_wav"),
-                part=path("render_part", source=generated_source, batch=batch.index),
+                part=batch.part("render_part"),
             log:
                 log_path("render", batch.job),
             benchmark:
@@ -73,7 +73,7 @@ for system in PLAN.generated if TEST_IDS else []:
         name:
             f"render_summary__{generated_source}"
         input:
-            PLAN.render_parts(generated_source),
+            PLAN.parts("render_part", generated_source),
         output:
             manifest=path("manifest", source=generated_source),
             info=path("render_info", source=generated_source),

@@ -3,7 +3,7 @@
 # Input functions: babbler/workflow/timing.py.
 
 
-for batch in (b for source in PLAN.timing_sources for b in PLAN.batches(source)):
+for batch in PLAN.sources_batches(PLAN.timing_sources):
 
     rule:
         name:
@@ -27,7 +27,7 @@ for batch in (b for source in PLAN.timing_sources for b in PLAN.batches(source))
 # A source's statistics and VAD accuracy join its batches' rows (a few files, not one per dialogue).
 rule timing_stats:
     input:
-        PLAN.batch_parts("stats_part"),
+        lambda wc: PLAN.parts("stats_part", wc.source),
     output:
         path("stats"),
     log:
@@ -40,7 +40,7 @@ rule timing_stats:
 
 rule vad_accuracy:
     input:
-        PLAN.batch_parts("vad_accuracy_part"),
+        lambda wc: PLAN.parts("vad_accuracy_part", wc.source),
     output:
         path("vad_accuracy"),
     log:

@@ -69,10 +69,11 @@ def views(dialogues: list[np.ndarray], clock: bool = False) -> list[np.ndarray]:
 
 
 class LazyViews(Sequence):
-    """`views` of many dialogues made when read, not all at once: a view is 4 to 20 int32 columns per frame against
-    the tokens' two int16, so a corpus's views held whole (Fisher: 14 GB with the clock) would outgrow its tokens
-    tenfold. Views read are kept up to `budget` bytes, the least recently read dropped first: a corpus whose views
-    fit (Map Task's: 0.3 GB) makes each once, as before, and a bigger one stays within the budget (a view with the
+    """`views` of many dialogues made when read, not all at once: a dialogue's two views are 4 (14 with the clock)
+    int32 columns per frame each against the tokens' two int16, so a corpus's views held whole would outgrow its
+    tokens 8 (28) times (the Fisher stand-in's train split with the clock: about 29 GB). Views read are kept up to
+    `budget` bytes, the least recently read dropped first: a corpus whose views fit (Map Task's: about 0.2 GB)
+    makes each once, as before, and a bigger one stays within the budget (a view with the
     clock takes about 8 ms to make for 7 minutes of dialogue)."""
 
     def __init__(self, dialogues: list[np.ndarray], clock: bool = False, budget: int = VIEWS_BUDGET):

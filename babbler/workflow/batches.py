@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from babbler.corpora import speakers
-from babbler.workflow.paths import paths
+from babbler.workflow.paths import path, paths
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,11 @@ class Batch:
         """What a generated batch's seeds are derived with beside its system: nothing for the first batch (a set of
         up to `batch.dialogues` dialogues draws as one), the batch's number for the others."""
         return () if self.index == 1 else (f"batch{self.index}",)
+
+    def part(self, name: str) -> str:
+        """The batch's own file of one kind (`stats_part`, `vad_accuracy_part`, `render_part`): its share of a file
+        of the whole source."""
+        return path(name, source=self.source, batch=self.index)
 
     def files(self, name: str, **values) -> list[str]:
         """One kind of file (the path map's `name`) of every dialogue of the batch, in the batch's order."""
@@ -69,3 +74,11 @@ class BatchInputs:
     def batches(self, source: str) -> list[Batch]:
         """A source's dialogues in batches of `batch.dialogues`."""
         return cut(source, self.source_dialogues(source), self.config["batch"]["dialogues"])
+
+    def sources_batches(self, sources: list[str]) -> list[Batch]:
+        """The batches of several sources, source by source (a stage's rules are made over them)."""
+        return [b for source in sources for b in self.batches(source)]
+
+    def parts(self, name: str, source: str) -> list[str]:
+        """Every batch's file of one kind of a source (what joins them into the source's file reads)."""
+        return [b.part(name) for b in self.batches(source)]

@@ -74,10 +74,6 @@ class RenderInputs:
             inputs["seats"] = self.speaker_files("prosody", "train")
         return inputs
 
-    def render_parts(self, source: str) -> list[str]:
-        """The render records of every batch of a generated set."""
-        return [path("render_part", source=source, batch=b.index) for b in self.batches(source)]
-
     def fidelity_source(self, wildcards) -> str:
         """The generated set a voice's fidelity is measured on."""
         return f"{wildcards.corpus}.{self.fidelity_system(wildcards.voice)}"

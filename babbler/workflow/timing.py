@@ -27,11 +27,7 @@ class TimingInputs:
     def events_outputs(self, batch: Batch) -> dict[str, list[str] | str]:
         """The events rule's outputs for a batch: each dialogue's events, and the batch's rows of the source's
         stats.csv and (with reference VA) vad_accuracy.csv."""
-        out = {"events": batch.files("events"), "stats": path("stats_part", source=batch.source, batch=batch.index)}
+        out = {"events": batch.files("events"), "stats": batch.part("stats_part")}
         if self.source_has_reference(batch.source):
-            out["accuracy"] = path("vad_accuracy_part", source=batch.source, batch=batch.index)
+            out["accuracy"] = batch.part("vad_accuracy_part")
         return out
-
-    def batch_parts(self, name: str):
-        """Input function: a source's batch parts of one kind (`stats_part`, `vad_accuracy_part`)."""
-        return lambda wc: [path(name, source=wc.source, batch=b.index) for b in self.batches(wc.source)]
