@@ -24,6 +24,7 @@ rule train:
         model=PLAN.model_settings,
         train=PLAN.train_settings,
         select=PLAN.select_settings,
+        val=PLAN.validation_ids(),
         checkpoint=lambda wc: path("checkpoint", corpus=wc.corpus, model=wc.model),
         file_format=MODEL_FILE_FORMAT,
     script:

@@ -1,6 +1,7 @@
 """Every benchmark in bench/ runs on tiny inputs, against the installed package, and says what it measured: none rots
 between the hand runs that docs/results.md quotes."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -47,11 +48,12 @@ def test_smoke_of_the_benchmarks_that_need_no_workflow_run(tmp_path):
     overlay = yaml.safe_load((tmp_path / "standin" / "config.yaml").read_text())
     assert overlay["corpus"] == {"name": "local", "local": {"path": None, "va": str(tmp_path / "standin" / "va")}}
     out = bench("dialogue_overhead.py", "--configfile", str(ROOT / "configs/maptask-timing.yaml"),
-                str(tmp_path / "standin" / "config.yaml"), "--batch", "3")
+                str(tmp_path / "standin" / "config.yaml"), "--batch", "3", "--dataset")
     assert "local: 3 dialogues" in out and "prosody      1 jobs" in out and "% of the work" in out
+    assert "frames.npz" in out and re.search(r"peak memory 0\.[1-9]\d GiB", out)
     out = bench("scale_memory.py", str(tmp_path / "standin"), "--steps", "2", "--work", str(tmp_path / "scale"))
-    assert all(step in out for step in ("dataset", "markov", "transformer", "sample")) and "3 conversations" in out
-    assert out.count("GiB") == 4
+    assert all(step in out for step in ("dataset", "markov", "transformer", "sample", "evaluate"))
+    assert "3 conversations" in out and "6 systems × " in out and out.count("GiB") == 5
 
 
 def test_smoke_of_the_benchmarks_on_a_workflow_run(tiny_demo_run, tmp_path):

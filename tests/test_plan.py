@@ -75,3 +75,21 @@ def test_a_generated_sets_render_record_joins_its_batches():
     assert merged["voice_seconds"] == 8.0 and merged["generated_seconds"] == 100.0
     assert merged["rtf"] == pytest.approx(8.0 / (20.0 + 30.0)) and merged["rtf_1ch"] == 0.3
     assert merged["transposed_semitones"] == {"d1.A": 1.0, "d2.A": -1.0}
+
+
+def test_the_frame_models_validate_on_a_bounded_seeded_draw_of_the_validation_split():
+    """Up to train.val_dialogues the whole split, sorted, as the dataset lists it; beyond, a seeded sorted draw of that
+    many, the same in every call and another with another corpus seed; the voices' draw is its own."""
+    config = with_defaults({"corpus": {"demo": {"n_dialogues": 40}, "split": {"val": 0.5, "test": 0.25}},
+                            "train": {"val_dialogues": 6}, "voice": {"train_dialogues": 6}})
+    whole = RunPlan.from_config(with_defaults({"corpus": config["corpus"]}))
+    assert whole.validation_ids() == whole.ids("val") and len(whole.ids("val")) == 20
+    small = RunPlan.from_config(config)
+    drawn = small.validation_ids()
+    assert len(drawn) == 6 and drawn == sorted(drawn) and set(drawn) < set(small.ids("val"))
+    assert RunPlan.from_config(config).validation_ids() == drawn
+    other = RunPlan.from_config({**config, "corpus": {**config["corpus"], "seed": 2}})
+    assert other.validation_ids() != drawn and len(other.validation_ids()) == 6
+    assert small.voice_dialogues("val") != drawn and len(small.voice_dialogues("val")) == 6
+    assert "val_dialogues" not in small.train_settings(SimpleNamespace(model="transformer"))
+    assert small.train_settings(SimpleNamespace(model="markov")) == {}

@@ -13,7 +13,7 @@ from babbler.util.threads import usable_threads
 with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     data = load_dataset(snakemake.input.frames, snakemake.input.splits)
     train = [data.tokens[d] for d in data.ids("train")]
-    val = [data.tokens[d] for d in data.ids("val")]
+    val = [data.tokens[d] for d in snakemake.params.val]  # all, or train.val_dialogues of them
     model = FRAME_MODELS[snakemake.wildcards.model]
     job = FitJob(
         train=train,

@@ -17,3 +17,12 @@ def torch_seed(seed: int | np.random.SeedSequence) -> int:
     if isinstance(seed, np.random.SeedSequence):
         return int(seed.generate_state(1, dtype=np.uint32)[0])
     return int(seed)
+
+
+def seeded_subset(ids: list[str], size: int, seed: int, *names: str) -> list[str]:
+    """A bounded share of a split: `ids` as they are where there are at most `size`, else a draw of `size` of them
+    (sorted) seeded by `seed` and the part's `names`."""
+    if len(ids) <= size:
+        return list(ids)
+    rng = np.random.default_rng(derived_seed(seed, *names))
+    return sorted(rng.choice(ids, size=size, replace=False).tolist())

@@ -3,7 +3,20 @@
 from __future__ import annotations
 
 from babbler.models.registry import FRAME_MODELS
+from babbler.util.seeds import seeded_subset
 from babbler.workflow.paths import paths
+
+
+def validation_draw(ids: list[str], config: dict) -> list[str]:
+    """The validation dialogues a frame model is checked on: all of `ids`, or a seeded draw of `train.val_dialogues`
+    where there are more (a validation pass's cost, and selfplay timing's, then stays bounded)."""
+    return seeded_subset(ids, config["train"]["val_dialogues"], config["corpus"]["seed"], "val_dialogues")
+
+
+def training_settings(config: dict) -> dict:
+    """The `train` settings a neural frame model's training reads (TrainConfig): all but the validation draw's size,
+    which `validation_draw` applies."""
+    return {k: v for k, v in config["train"].items() if k != "val_dialogues"}
 
 
 class ModelInputs:
@@ -19,8 +32,12 @@ class ModelInputs:
         return self.config["model"].get(wildcards.model, {})
 
     def train_settings(self, wildcards) -> dict:
-        """Optimisation settings: only the neural models use them."""
-        return self.config["train"] if self.neural(wildcards.model) else {}
+        """Optimisation settings: only the neural models use them (the validation draw is `validation_ids`)."""
+        return training_settings(self.config) if self.neural(wildcards.model) else {}
+
+    def validation_ids(self) -> list[str]:
+        """The validation dialogues the frame models are checked on (`validation_draw`)."""
+        return validation_draw(self.ids("val"), self.config)
 
     def select_settings(self, wildcards) -> dict:
         """The sampling settings a checkpoint chosen by selfplay timing (train.select: timing) is chosen for."""

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from babbler.corpora import speakers
 from babbler.errors import ConfigError
-from babbler.util.seeds import derived_seed
+from babbler.util.seeds import seeded_subset
 from babbler.voices.registry import VOICES, render_settings, voice_models
 from babbler.workflow.batches import Batch
 from babbler.workflow.paths import path, paths
@@ -30,11 +28,8 @@ class RenderInputs:
     def voice_dialogues(self, split: str) -> list[str]:
         """The corpus dialogues of a split that the neural voices learn from: all, or a seeded draw of
         `voice.train_dialogues` where the split has more (sorted)."""
-        ids, cap = self.ids(split), self.config["voice"]["train_dialogues"]
-        if len(ids) <= cap:
-            return ids
-        rng = np.random.default_rng(derived_seed(self.config["corpus"]["seed"], "voice_dialogues", split))
-        return sorted(rng.choice(ids, size=cap, replace=False).tolist())
+        return seeded_subset(self.ids(split), self.config["voice"]["train_dialogues"], self.config["corpus"]["seed"],
+                             "voice_dialogues", split)
 
     def speaker_recordings(self, wildcards) -> str:
         """The folder or zip of a seat's human recordings."""
