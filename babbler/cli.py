@@ -43,20 +43,47 @@ OPTION_RULES: dict[str, str | dict] = {
 
 def check_options(args: argparse.Namespace) -> None:
     """Raise BabblerError naming the first numeric option that breaks its rule (OPTION_RULES)."""
-    from babbler.config import number_problem, setting_rule
+    from babbler.config import number_problem, number_rule, setting_rule
 
     for name, rule in OPTION_RULES.items():
         if getattr(args, name, None) is None:
             continue
-        problem = number_problem(getattr(args, name), setting_rule(rule) if isinstance(rule, str) else rule)
+        problem = number_problem(getattr(args, name), number_rule(setting_rule(rule)) if isinstance(rule, str) else rule)
         if problem:
             where = f" (as {rule} in the config)" if isinstance(rule, str) else ""
             raise BabblerError(f"--{name.replace('_', '-')} {problem}{where}")
 
 
+def tuned_settings(path: str | None) -> dict[str, float]:
+    """The sample settings a workflow run chose on validation (`--sampling results/models/{corpus}/sampling.json`),
+    read as data; {} without the option. A file that is not such a record is refused with its name."""
+    import json
+    from pathlib import Path
+
+    from babbler.config import number_problem, number_rule, setting_rule
+    from babbler.sampling.tunables import TUNABLES
+
+    if path is None:
+        return {}
+    try:
+        chosen = json.loads(Path(path).read_text())["chosen"]
+        values = {k: float(chosen[k]) for k in TUNABLES}
+    except OSError as exc:
+        raise BabblerError(f"--sampling {path}: cannot read it ({exc.strerror or exc})") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise BabblerError(f"--sampling {path}: not the sample settings a workflow run chose "
+                           f"(results/models/{{corpus}}/sampling.json): {type(exc).__name__} {exc}") from None
+    for k, v in values.items():
+        problem = number_problem(v, number_rule(setting_rule(f"sample.{k}")))
+        if problem:
+            raise BabblerError(f"--sampling {path}: chosen {k} {problem}")
+    return values
+
+
 def agent_options(args: argparse.Namespace, live: bool = False) -> dict:
-    """The agent's sampling and voice: `stop`, `voice` (--voice NAME --voice-model PATH…), and `markov` with
-    `markov_weight` (--markov PATH --markov-weight W, both or neither)."""
+    """The agent's sampling and voice: `stop`, `voice` (--voice NAME --voice-model PATH…), `temperature`, and
+    `markov` with `markov_weight` (--markov PATH --markov-weight W); the temperature and weight as given, else as the
+    workflow chose them (--sampling), else neutral (1, 0)."""
     from babbler.config import with_defaults
     from babbler.live.respond import AgentVoice
     from babbler.voices.registry import (
@@ -79,18 +106,26 @@ def agent_options(args: argparse.Namespace, live: bool = False) -> dict:
     settings = render_settings(with_defaults({}), args.voice)
     options = {"stop": args.stop, "voice": AgentVoice(args.voice, load_voice_model(args.voice, args.voice_model)
                                                       if needed else None, settings)}
-    if args.markov_weight > 0 and not args.markov:
-        raise BabblerError("--markov-weight W > 0 needs --markov PATH: the agent's frames are drawn from "
+    from babbler.sampling.tunables import TUNABLES
+
+    tuned = tuned_settings(args.sampling)
+    weight = args.markov_weight if args.markov_weight is not None else tuned.get(
+        "markov_weight", TUNABLES["markov_weight"].neutral)
+    options["temperature"] = args.temperature if args.temperature is not None else tuned.get(
+        "temperature", TUNABLES["temperature"].neutral)
+    if weight > 0 and not args.markov:
+        given = "--markov-weight W > 0" if args.markov_weight is not None else f"--sampling's markov_weight {weight:g}"
+        raise BabblerError(f"{given} needs --markov PATH: the agent's frames are drawn from "
                            "(1 − W) × the transformer + W × that markov baseline, as sample.markov_weight")
-    if args.markov and args.markov_weight == 0:
-        print("babbler: note: --markov with --markov-weight 0 (the config's default) mixes nothing in; give "
-              "--markov-weight W > 0", file=sys.stderr)
+    if args.markov and weight == 0:
+        print("babbler: note: --markov with markov weight 0 mixes nothing in; give --markov-weight W > 0 (or "
+              "--sampling with a chosen weight > 0)", file=sys.stderr)
     if args.markov:
         from babbler.models.baselines import MarkovModel
 
         options["markov"] = _saved_model(args.markov, MarkovModel,
                                          "--markov needs the markov baseline (results/models/{corpus}/markov.pt)")
-        options["markov_weight"] = args.markov_weight
+        options["markov_weight"] = weight
     return options
 
 
@@ -100,7 +135,7 @@ def _respond(args: argparse.Namespace) -> int:
 
     model = agent_model(args.model, args.threads)
     options = agent_options(args)
-    va = respond(model, args.partner, args.out, args.va, seed=args.seed, temperature=args.temperature,
+    va = respond(model, args.partner, args.out, args.va, seed=args.seed,
                  agent_f0=args.agent_f0, progress=not args.quiet, **options)
     agent = va[va["speaker"] == "B"]
     print(f"wrote {args.out} (partner, agent) and its VA; the agent spoke {len(agent)} IPUs, "
@@ -126,7 +161,7 @@ def _live(args: argparse.Namespace) -> int:
             record.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise BabblerError(f"--record {record}: cannot make the folder ({exc.strerror or exc})") from exc
-    serve(LiveConfig(model, temperature=args.temperature, seed=args.seed, max_sessions=args.max_sessions,
+    serve(LiveConfig(model, seed=args.seed, max_sessions=args.max_sessions,
                      record=record, agent_f0=args.agent_f0, **options), host=args.host, port=args.port)
     return 0
 
@@ -144,8 +179,8 @@ def _agent_options(command: argparse.ArgumentParser) -> None:
     from babbler.voices.registry import VOICES
 
     command.add_argument("--seed", type=int, default=default("sample.seed"), help="sampling seed (as sample.seed)")
-    command.add_argument("--temperature", type=float, default=default("sample.temperature"),
-                         help="sampling temperature (as sample.temperature)")
+    command.add_argument("--temperature", type=float, default=None,
+                         help="sampling temperature (as sample.temperature; default: --sampling's, else 1)")
     command.add_argument("--stop", choices=setting_rule("sample.stop")["enum"], default=default("sample.stop"),
                          help="how the agent's speech runs end (as sample.stop)")
     command.add_argument("--voice", choices=list(VOICES), default=default("sample.voice"),
@@ -156,9 +191,12 @@ def _agent_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     command.add_argument("--markov", default=None,
                          help="the markov baseline to interpolate the agent with, e.g. results/models/demo/markov.pt")
-    command.add_argument("--markov-weight", type=float, default=default("sample.markov_weight"),
+    command.add_argument("--markov-weight", type=float, default=None,
                          help="with --markov: the chain's share w > 0 of each frame's distribution "
-                              "(as sample.markov_weight)")
+                              "(as sample.markov_weight; default: --sampling's, else 0)")
+    command.add_argument("--sampling", default=None, metavar="PATH",
+                         help="the sample settings a workflow run chose on validation, e.g. "
+                              "results/models/demo/sampling.json (its temperature and markov weight)")
 
 
 def parser() -> argparse.ArgumentParser:

@@ -23,8 +23,7 @@ def coerce_to_schema(config: dict, schema: dict) -> dict:
 
     def walk(value, node: dict):
         node = resolve(node, schema)
-        types = node.get("type", [])
-        types = [types] if isinstance(types, str) else list(types)
+        types = [t for option in (node, *node.get("anyOf", [])) for t in _types(option)]
         if isinstance(value, dict):
             props = node.get("properties", {})
             return {k: walk(v, props.get(k, {})) for k, v in value.items()}
@@ -43,6 +42,12 @@ def coerce_to_schema(config: dict, schema: dict) -> dict:
         return value
 
     return walk(config, schema)
+
+
+def _types(node: dict) -> list[str]:
+    """The JSON types a schema node names (none for a `const` or an `anyOf` alone)."""
+    types = node.get("type", [])
+    return [types] if isinstance(types, str) else list(types)
 
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
@@ -167,7 +172,7 @@ def schema_problem(config: dict, spec: dict | None = None) -> ConfigError | None
         hint = f"; did you mean '{near[0]}'?" if near else "."
         return ConfigError(key, f"is not a setting{hint} The keys {'of ' + path if path else 'at the top'} are: "
                                 f"{', '.join(known)}")
-    allowed = _type_text(rule) if rule.get("type") or rule.get("enum") else ""
+    allowed = _type_text(rule) if rule.get("type") or rule.get("enum") or rule.get("anyOf") else ""
     text = " ".join(str(rule.get("description", "")).split())
     lines = [error.message]
     if allowed:
@@ -244,8 +249,17 @@ def no_models_reason(config: dict, split: dict[str, str]) -> str:
     return "no split problem"
 
 
+def number_rule(node: dict) -> dict:
+    """The numeric part of a setting's rule: the rule itself, or the number among its `anyOf` options (`auto`
+    settings)."""
+    return next((o for o in node.get("anyOf", []) if {"number", "integer"} & set(_types(o))), node)
+
+
 def _type_text(node: dict) -> str:
-    """A setting's type and range in a few words: `integer ≥ 1`, `one of demo, maptask`, `number ≥ 0 and ≤ 1`."""
+    """A setting's type and range in a few words: `integer ≥ 1`, `one of demo, maptask`, `number ≥ 0 and ≤ 1`,
+    `number > 0 or auto`."""
+    if "anyOf" in node:
+        return " or ".join(f"`{o['const']}`" if "const" in o else _type_text(o) for o in node["anyOf"])
     if "enum" in node:
         return "one of " + ", ".join(f"`{v}`" for v in node["enum"])
     kind = node.get("type", "any")

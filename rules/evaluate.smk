@@ -11,6 +11,7 @@ if PLAN.has_models:
             stats=PLAN.evaluation_stats,
             frame_models=PLAN.frame_model_outputs(),
             voices=PLAN.voice_fidelity_outputs(),
+            sampling=PLAN.sampling_record(),
         output:
             metrics=path("metrics"),
             tables=paths("eval_table", table=PLAN.eval_tables()),
@@ -25,6 +26,7 @@ if PLAN.has_models:
             eval=config["eval"],
             test_ids=TEST_IDS,
             modes=PLAN.all_mode_settings(),
+            sampling=PLAN.fixed_sampling(),
         script:
             "../workflow_scripts/evaluate.py"
 

@@ -1,8 +1,35 @@
-# Sample stage: generated dialogues laid out like a corpus, one per test dialogue: every system of the
-# registry (babbler.sampling.systems) is a frame model run in a mode (babbler.sampling.modes), and the
-# voices' checks re-voice short excerpts of the test split's own tracks (resynth_{voice}). A set is
-# sampled in batches of batch.dialogues test dialogues (one batch, one draw, for up to that many).
-# Input functions: babbler/workflow/sampling.py.
+# Sample stage: the agent's sample settings left auto chosen on the validation split (rule tune,
+# babbler.evaluation.tuning), then generated dialogues laid out like a corpus, one per test dialogue: every
+# system of the registry (babbler.sampling.systems) is a frame model run in a mode
+# (babbler.sampling.modes), and the voices' checks re-voice short excerpts of the test split's own tracks
+# (resynth_{voice}). A set is sampled in batches of batch.dialogues test dialogues (one batch, one draw,
+# for up to that many). Input functions: babbler/workflow/sampling.py.
+
+
+if PLAN.tunes:
+
+    rule tune:
+        input:
+            model=PLAN.tune_inputs(),
+            frames=rules.dataset.output.frames,
+            splits=rules.dataset.output.splits,
+        output:
+            path("sampling", corpus=CORPUS),
+        log:
+            log_path("tune", CORPUS),
+        benchmark:
+            benchmark_path("tune", CORPUS)
+        conda:
+            "../envs/train.yaml"
+        threads: training_threads()
+        resources:
+            mem_mb=4000,
+            runtime=120,
+        params:
+            tune=PLAN.tune_settings(),
+            val=PLAN.validation_ids(),
+        script:
+            "../workflow_scripts/tune.py"
 
 
 for system in PLAN.generated if TEST_IDS else []:
@@ -13,6 +40,7 @@ for system in PLAN.generated if TEST_IDS else []:
                 batch.rule("sample")
             input:
                 model=PLAN.sample_model(system),
+                sampling=PLAN.tuned_input(system),
                 frames=rules.dataset.output.frames,
                 splits=rules.dataset.output.splits,
             output:

@@ -187,9 +187,10 @@ def test_dataclass_defaults_are_the_schema_defaults():
     from babbler.models.transformer import TransformerConfig
     from babbler.voices.registry import TRAINED, VOICES
     from babbler.voices.training import VoiceTrainConfig
+    from babbler.workflow.models import training_settings
 
     cfg = _validated({})
-    sections = [(TrainConfig, cfg["train"]), (TransformerConfig, cfg["model"]["transformer"])]
+    sections = [(TrainConfig, training_settings(cfg)), (TransformerConfig, cfg["model"]["transformer"])]
     sections += [(type(VOICES[name].build({}).cfg), cfg["voice"][name]["model"]) for name in TRAINED]
     shared = resolve({"$ref": "#/$defs/voice_train"}, schema())["properties"]  # every voice's training block
     sections.append((VoiceTrainConfig, {k: rule["default"] for k, rule in shared.items()}))

@@ -306,6 +306,24 @@ def test_respond_command_interpolates_the_agent_with_the_count_model(demo_agent,
     assert cli_main([*run, str(tmp_path / "x.wav"), "--markov", str(markov), "--markov-weight", "1.5"]) == 2
     assert "--markov-weight must be <= 1, got 1.5" in capsys.readouterr().err
     assert not (tmp_path / "x.wav").exists()
+    # the settings a workflow run chose (--sampling): its weight and temperature, the explicit options winning
+    chosen = tmp_path / "sampling.json"
+    chosen.write_text(json.dumps({"chosen": {"markov_weight": 1.0, "temperature": 1.0, "prompt_adapt": 0.0}}))
+    out = tmp_path / "tuned.wav"
+    assert cli_main([*run[:-1], "0", str(out), "--markov", str(markov), "--sampling", str(chosen)]) == 0
+    assert out.read_bytes() == (tmp_path / "w1.0.wav").read_bytes()
+    assert cli_main([*short_run, str(tmp_path / "over.wav"), "--markov", str(markov), "--sampling", str(chosen),
+                     "--markov-weight", "0"]) == 0
+    assert (tmp_path / "over.wav").read_bytes() == (tmp_path / "plain.wav").read_bytes()
+    assert cli_main([*run, str(tmp_path / "x.wav"), "--sampling", str(chosen)]) == 2
+    assert "--sampling's markov_weight 1 needs --markov PATH" in capsys.readouterr().err
+    for junk in ("not json", json.dumps({"chosen": {"markov_weight": "heavy"}}), json.dumps({"chosen": {
+            "markov_weight": 2.0, "temperature": 1.0, "prompt_adapt": 0.0}})):
+        chosen.write_text(junk)
+        assert cli_main([*run, str(tmp_path / "x.wav"), "--sampling", str(chosen)]) == 2
+        err = capsys.readouterr().err
+        assert f"--sampling {chosen}" in err and "Traceback" not in err
+    assert not (tmp_path / "x.wav").exists()
 
 
 # --- babbler live ---------------------------------------------------------------------------------------------------

@@ -66,6 +66,8 @@ TINY_DEMO = {
     "train": {"steps": 20, "batch_size": 4, "crop": 64, "warmup": 5, "epoch_steps": 10},
     "frame_eval": {"max_events": 10},
     "sample": {"prompt_seconds": 5},
+    "tune": {"min_dialogues": 1, "minutes": 0.1, "samples": 1,  # choose on the one validation dialogue
+             "candidates": {"markov_weight": [0, 0.5], "temperature": [1.0, 1.5], "prompt_adapt": [0, 100]}},
     "voices": ["source_filter", "wavenet", "samplernn", "tacotron", "tacotron_wavenet"],
     "voice": {"excerpt_seconds": 0.5,
               "wavenet": {"model": {"stacks": 1, "layers_per_stack": 4, "residual": 8, "skip": 8, "cond": 4},
@@ -150,8 +152,19 @@ def test_demo_dag_to_mono_then_nothing_to_do(tiny_demo_run):
     assert set(metrics["voice"]) == set(TINY_DEMO["voices"])
     assert pd.read_csv(res / "eval/demo/distances.csv").shape == (len(evaluated) * 5, 12)  # with the intervals
     assert len(metrics["distance"]["selfplay"]["fto_w1_ratio_ci90"]) == 2
+    # the agent's sample settings were chosen on validation: every candidate pair tried, the lowest mean W1 ratio kept
+    tuned = metrics["sampling"]
+    best = min(tuned["selfplay"], key=lambda r: r["score"])
+    assert len(tuned["selfplay"]) == 4 and tuned["validation_dialogues"] == 1
+    assert (tuned["chosen"]["markov_weight"], tuned["chosen"]["temperature"]) == (best["markov_weight"],
+                                                                                  best["temperature"])
+    assert len(tuned["continuation"]) == (2 if best["markov_weight"] > 0 else 0)
+    log = (res / "logs/sample/demo.selfplay/batch1.log").read_text()
+    assert f"temperature {tuned['chosen']['temperature']:g}" in log
+    assert "temperature 1\n" in (res / "logs/sample/demo.markov/batch1.log").read_text()  # the baselines' own
     page = (res / "report/demo/report.html").read_text()
     assert "<title>babbler: dialogue timing report</title>" in page and "<h2>Summary</h2>" in page
+    assert "<h3>The agent's sampling settings</h3>" in page and "selfplay on validation" in page
     summary = page[page.index("<h2>Summary</h2>"):page.index("<h2>Listen</h2>")]
     assert all(f"<td>{s}</td>" in summary for s in ["real", *evaluated])
     assert "mean |Δ| s / min" in summary and "two human sets (floor)" in summary
@@ -191,15 +204,17 @@ def test_demo_dag_to_mono_then_nothing_to_do(tiny_demo_run):
     assert revoiced["render"] == len(ALL_SYSTEMS) + 1 and revoiced["sample"] == 1
     assert not {"train", "train_voice", "dataset"} & set(revoiced)
     # a model's own setting reruns that model and what it drives
+    # (the count model may be in the agent's mix: the choice on validation and the agent's three systems follow)
     markov = {**TINY_DEMO, "model": {**TINY_DEMO["model"], "markov": {"order": 3}}}
-    assert jobs_planned(tmp_path, markov) == {"train": 1, "frame_eval": 1, "sample": 1, "render": 1,
-                                              "render_summary": 1, **one, **report, "all": 1}
+    agent_and_markov = {k: 4 for k in measured}
+    assert jobs_planned(tmp_path, markov) == {"train": 1, "frame_eval": 1, "tune": 1, "sample": 4, "render": 4,
+                                              "render_summary": 4, **agent_and_markov, **report, "all": 1}
     # interpolating the agent with the count model (adapted to the continuation's prompt) resamples the agent's three
-    # systems and what follows, nothing else
+    # systems and what follows, nothing else (the temperature, still auto, is chosen again for the fixed mix)
     mixed = {**TINY_DEMO, "sample": {"prompt_seconds": 5, "markov_weight": 0.5, "prompt_adapt": 100}}
     agent = {k: 3 for k in measured}
-    assert jobs_planned(tmp_path, mixed) == {"sample": 3, "render": 3, "render_summary": 3, **agent, **report,
-                                             "all": 1}
+    assert jobs_planned(tmp_path, mixed) == {"tune": 1, "sample": 3, "render": 3, "render_summary": 3, **agent,
+                                             **report, "all": 1}
     run_snakemake(tmp_path, mixed)
     for system in ("selfplay", "continuation", "listen"):
         log = (res / f"logs/sample/demo.{system}/batch1.log").read_text()

@@ -20,7 +20,9 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     for path in snakemake.output.tables:
         with atomic_path(path) as tmp:
             tables[Path(path).stem].to_csv(tmp, index=False, float_format="%.5g")
-    write_json(snakemake.output.metrics, result.metrics)
+    sampling = (json.loads(Path(snakemake.input.sampling[0]).read_text()) if snakemake.input.sampling
+                else snakemake.params.sampling)  # the agent's sample settings: chosen on validation (rule tune) or fixed
+    write_json(snakemake.output.metrics, {**result.metrics, "sampling": sampling})
     for warning in result.metrics["warnings"]:
         log.warning("evaluation: %s", warning)
     for row in result.metrics["ranking"]:

@@ -1,16 +1,17 @@
 """Sample one generated system for a batch of test dialogues (rule sample__{corpus}.{system}__{n})."""
 
+import json
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from babbler.models.dataset import load_dataset
-from babbler.models.ensemble import Ensemble
 from babbler.models.registry import load_model
-from babbler.sampling.generate import RunLimits, generate, sampler, write_generated
+from babbler.sampling.generate import RunLimits, generate, mixed, sampler, write_generated
 from babbler.sampling.modes.registry import MODES
 from babbler.sampling.systems import system_spec
+from babbler.sampling.tunables import system_settings
 from babbler.util.rule_log import rule_logging
 from babbler.util.seeds import derived_seed
 from babbler.va import TOKEN_RATE
@@ -32,11 +33,12 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
         tokens = real
     else:
         model = load_model(snakemake.input.model[0])
-        if len(snakemake.input.model) > 1:  # sample.markov_weight: interpolated with the count model
-            weight, adapt = snakemake.params.markov_weight, snakemake.params.prompt_adapt
-            prompt = mode.given_frames(settings)
-            markov = load_model(snakemake.input.model[1]).adapted(adapt, prompt)
-            model = Ensemble([model, markov], (1 - weight, weight))
+        tuned = [json.loads(Path(p).read_text())["chosen"] for p in snakemake.input.sampling]  # rule tune's choice
+        chosen = system_settings(snakemake.params.markov_weight, snakemake.params.prompt_adapt, opts["temperature"],
+                                 tuned[0] if tuned else None)
+        weight, adapt, prompt = chosen["markov_weight"], chosen["prompt_adapt"], mode.given_frames(settings)
+        if weight > 0:  # sample.markov_weight: interpolated with the count model
+            model = mixed(model, load_model(snakemake.input.model[1]), weight, adapt, prompt)
             log.info("frames drawn from %.2f × transformer + %.2f × markov", 1 - weight, weight)
             if adapt:
                 log.info("the markov chain adapts to the prompt's %d frames, the fitted chain a prior of %g frames",
@@ -44,7 +46,8 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
         train = [data.tokens[d] for d in data.ids("train")]
         limits = RunLimits.from_tracks(train) if opts["run_limits"] else None
         log.info("run limits (frames): %s", limits)
-        drawn = generate(sampler(model, opts["stop"]), plan, rng, temperature=opts["temperature"], desc=system,
+        log.info("temperature %g", chosen["temperature"])
+        drawn = generate(sampler(model, opts["stop"]), plan, rng, temperature=chosen["temperature"], desc=system,
                          limits=limits)
         tokens = [drawn[i, : len(r)] for i, r in enumerate(real)]
     folder = Path(snakemake.output.tracks[0]).parent.parent

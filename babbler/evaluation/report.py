@@ -226,6 +226,34 @@ def models_section(metrics: dict, voice_audio: dict[str, str | Path] | None = No
     return out
 
 
+def sampling_section(metrics: dict) -> Markup:
+    """The agent's sample settings: each one's value and how it was set (chosen on validation or fixed), and every
+    candidate the choice tried with its validation timing."""
+    from babbler.sampling.tunables import TUNABLES
+
+    record = metrics.get("sampling") or {}
+    chosen, how = record.get("chosen", {}), record.get("how", {})
+    out = table(["setting", "what it is", "value", "how it was set"],
+                [[f"sample.{k}", t.note, fmt(chosen.get(k), 3), how.get(k, "")] for k, t in TUNABLES.items()])
+    rows = record.get("selfplay") or []
+    if rows:
+        out += Markup("<p class='muted'>Selfplay on {} validation dialogues ({} draws of up to {:g} min each) per "
+                      "candidate: W1 ratio per timing type against them, the lowest mean kept.</p>").format(
+            record.get("validation_dialogues"), record.get("samples"), record.get("minutes", 0))
+        out += table(["markov_weight", "temperature", *(TYPE_LABEL.get(k, k) for k in DISTANCE_TYPES), "mean"],
+                     [[fmt(r["markov_weight"]), fmt(r["temperature"]), *(fmt(r.get(k)) for k in DISTANCE_TYPES),
+                       fmt(r.get("score"), 3)] for r in rows])
+    rows = record.get("continuation") or []
+    if rows:
+        out += Markup("<p class='muted'>Continuation of the validation dialogues' prompts per candidate: Pearson r "
+                      "of the per-dialogue mean durations with the true continuation, and the mean W1 ratio; the "
+                      "largest r whose W1 ratio is no worse than the first candidate's kept.</p>")
+        out += table(["prompt_adapt", "Pearson r avg", "IPU r", "pause r", "FTO r", "mean W1 ratio"],
+                     [[fmt(r["prompt_adapt"]), fmt(r.get("pearson_avg")), fmt(r.get("pearson_ipu")),
+                       fmt(r.get("pearson_pause")), fmt(r.get("pearson_fto")), fmt(r.get("score"), 3)] for r in rows])
+    return out
+
+
 def speech_section(metrics: dict, human: list[str | Path], babble: dict[str, str | Path], seconds: float = 8.0
                    ) -> Markup:
     """The voices learned from human recordings (`voice.speakers`), measured on the held-out speech: one row per
@@ -290,7 +318,9 @@ sets of human dialogues. On Fisher, NTPP reports 2.35 s/min, dGSLM about 3, two 
 {{ distance_details }}
 {% for title, section in mode_sections %}<h3>{{ title }}</h3>
 {{ section }}
-{% endfor %}<h3>Frame models and voices</h3>
+{% endfor %}<h3>The agent's sampling settings</h3>
+{{ sampling }}
+<h3>Frame models and voices</h3>
 {{ models }}
 {{ speech }}
 <h2>Configuration</h2>
@@ -349,7 +379,7 @@ def render_report(
                       [[name, audio_tag(audio_excerpt(path, start, seconds))] for name, path in audio]),
         figures=[(cap, image_tag(path, cap)) for cap, path in figures.items()], baselines=baseline_sentences(metrics),
         stats_table=stats_table(metrics), distance_details=distance_details(distances),
-        mode_sections=mode_sections(metrics, tables),
+        mode_sections=mode_sections(metrics, tables), sampling=sampling_section(metrics),
         models=models_section(metrics, voice_audio, float((config.get("voice") or {}).get("excerpt_seconds", 6.0)),
                               notes),
         speech=speech_section(metrics, *speech_audio),

@@ -6,9 +6,8 @@ import numpy as np
 
 from babbler.models import sample_token, temper
 from babbler.models.baselines import MarkovModel
-from babbler.models.ensemble import Ensemble
 from babbler.models.transformer import FrameTransformer
-from babbler.sampling.generate import STOP_RULES, RunLimits, RunTracker, sampler
+from babbler.sampling.generate import STOP_RULES, RunLimits, RunTracker, mixed, sampler
 
 
 class Agent:
@@ -29,8 +28,7 @@ class Agent:
             raise ValueError(f"stop must be one of {STOP_RULES}, not {stop!r}")
         if not 0.0 <= markov_weight <= 1.0 or (markov_weight > 0 and markov is None):
             raise ValueError(f"markov_weight must be in [0, 1] and needs a markov model, got {markov_weight}")
-        mixed = Ensemble([model.eval(), markov], (1 - markov_weight, markov_weight)) if markov_weight > 0 else model
-        self.new_stream = sampler(mixed, stop)  # the sample rule's stream factory
+        self.new_stream = sampler(mixed(model.eval(), markov, markov_weight), stop)  # the sample rule's stream factory
         self.seat = int(seat)
         self.temperature = temperature
         self.rng = np.random.default_rng(seed)

@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from babbler.models import Stream, sample_token
 from babbler.models.dataset import SpeakerScale, token_values
+from babbler.models.ensemble import Ensemble
 from babbler.util.fileio import atomic_path, write_va
 from babbler.va import TOKEN_RATE, frames_to_segments, runs
 
@@ -31,6 +32,14 @@ def sampler(model, stop: str = "overlap") -> Callable[[int], Stream]:
     if stop != "frame" and getattr(model, "predicts_durations", False):
         return partial(model.stream, durations=True, yield_in_overlap=stop == "overlap")
     return model.stream
+
+
+def mixed(model, markov, weight: float, adapt: float = 0.0, prompt: int = 0):
+    """The agent's frame model: `model` alone, or (1 − w) × it + w × the count model (adapting to the first `prompt`
+    frames with prior `adapt`), as the sample stage draws it."""
+    if weight <= 0:
+        return model
+    return Ensemble([model, markov.adapted(adapt, prompt)], (1 - weight, weight))
 
 
 @dataclass(frozen=True)

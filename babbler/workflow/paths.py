@@ -33,6 +33,7 @@ TEMPLATES = {
     "model_metrics": "models/{corpus}/{model}.metrics.csv",
     "checkpoint": "models/{corpus}/{model}.ckpt",
     "frame_eval": "models/{corpus}/{model}.test.json",
+    "sampling": "models/{corpus}/sampling.json",  # the sample settings chosen on validation (rule tune)
     # sample and render: a generated set is a source `{corpus}.{system}`
     "tracks": "corpus/{source}/tracks/{dlg}.parquet",
     "render_info": "corpus/{source}/render.json",

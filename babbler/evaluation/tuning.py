@@ -1,0 +1,130 @@
+"""Sampling settings chosen on the validation split (config `sample.{key}: auto`, rule `tune`, sample stage): the agent's mix with
+the count model and its temperature by its selfplay timing, the prompt adaptation's prior by its continuation — the
+same timing distance checkpoint selection uses, so a corpus gets its own settings without hand tuning."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+
+import numpy as np
+
+from babbler.evaluation.selfplay_timing import TimingTarget, selfplay_lengths, timing_target
+from babbler.sampling.generate import RunLimits, generate, mixed, sampler
+from babbler.sampling.modes.continuation import (
+    continuation_pearson,
+    continuation_plan,
+    continuation_table,
+)
+from babbler.sampling.modes.selfplay import selfplay_plan
+from babbler.sampling.tunables import TUNABLES, TuneSettings
+from babbler.timing.events import events_from_tokens
+from babbler.va import TOKEN_RATE
+
+log = logging.getLogger(__name__)
+
+def _draw(model, plan: np.ndarray, settings: TuneSettings, temperature: float, limits, desc: str) -> np.ndarray:
+    """One seeded draw of a plan (every candidate gets the same random stream)."""
+    return generate(sampler(model, settings.stop), plan, np.random.default_rng(settings.seed), temperature=temperature,
+                    desc=desc, limits=limits)
+
+
+def selfplay_search(model, markov, val: list[np.ndarray], target: TimingTarget, settings: TuneSettings,
+                    limits: RunLimits | None) -> list[dict]:
+    """Every (markov_weight, temperature) candidate's selfplay W1 ratios against the validation timing."""
+    lengths = selfplay_lengths(val, settings.minutes) * settings.samples
+    rows = []
+    for weight, temperature in itertools.product(settings.candidates["markov_weight"],
+                                                 settings.candidates["temperature"]):
+        drawn = _draw(mixed(model, markov, weight), selfplay_plan(lengths), settings, temperature, limits,
+                      f"tune w={weight:g} T={temperature:g}")
+        ratios = target.ratios({str(j): events_from_tokens(drawn[j, :n]) for j, n in enumerate(lengths)})
+        rows.append({"markov_weight": weight, "temperature": temperature, **ratios})
+        log.info("selfplay on validation, markov_weight %g, temperature %g: mean W1 ratio %.3f", weight, temperature,
+                 ratios["score"])
+    return rows
+
+
+def continuation_search(model, markov, val: list[np.ndarray], target: TimingTarget, settings: TuneSettings,
+                        limits: RunLimits | None, weight: float, temperature: float) -> list[dict]:
+    """Every prompt_adapt candidate's continuation on validation (prompts of sample.prompt_seconds, then `minutes`):
+    its Pearson r against the true continuations (as the evaluation's) and its W1 ratios."""
+    prompt = int(round(settings.prompt_seconds * TOKEN_RATE))
+    cut = [d[: prompt + max(2, int(settings.minutes * 60 * TOKEN_RATE))] for d in val]
+    cut = [d for d in cut if len(d) > prompt]
+    if not cut:
+        return []
+    real = [events_from_tokens(d) for d in cut]
+    keys = [f"{i}.{s}" for s in range(settings.samples) for i in range(len(cut))]
+    plan = continuation_plan(cut * settings.samples, prompt)
+    rows = []
+    for adapt in settings.candidates["prompt_adapt"]:
+        drawn = _draw(mixed(model, markov, weight, adapt, prompt), plan, settings, temperature, limits,
+                      f"tune prompt_adapt={adapt:g}")
+        generated = {k: events_from_tokens(drawn[j, : len(cut[j % len(cut)])]) for j, k in enumerate(keys)}
+        truth = {k: real[j % len(cut)] for j, k in enumerate(keys)}
+        table = continuation_table(truth, generated, settings.prompt_seconds)
+        r = continuation_pearson(table)
+        ratios = target.ratios(generated)
+        rows.append({"prompt_adapt": adapt, "pearson_avg": r["avg"], **{f"pearson_{k}": r[k] for k in
+                                                                         ("ipu", "pause", "fto")}, **ratios})
+        log.info("continuation on validation, prompt_adapt %g: Pearson r avg %.3f, mean W1 ratio %.3f", adapt,
+                 r["avg"], ratios["score"])
+    return rows
+
+
+def best_adaptation(rows: list[dict]) -> dict:
+    """The continuation candidate kept: the largest Pearson r among those whose timing is no further from human
+    (mean W1 ratio) than the first candidate's (the least adapted); by the W1 ratio alone where r is undefined."""
+    first = rows[0]["score"]
+    allowed = [r for r in rows if r["score"] <= first + 1e-12]
+    finite = [r for r in allowed if not math.isnan(r["pearson_avg"])]
+    if finite:
+        return max(finite, key=lambda r: r["pearson_avg"])
+    return min(rows, key=lambda r: r["score"])
+
+
+def choose_settings(model, markov, train: list[np.ndarray], val: list[np.ndarray], settings: TuneSettings) -> dict:
+    """The agent's sampling settings for a corpus: each searched key chosen on validation, each fixed key as the
+    config gives it; the record of every candidate tried (what `models/{corpus}/sampling.json` holds)."""
+    searched = [k for k, c in settings.candidates.items() if len(c) > 1]
+    chosen = {k: c[0] for k, c in settings.candidates.items() if len(c) == 1}
+    how = {k: "fixed in the config" for k in chosen}
+    record = {"validation_dialogues": len(val), "minutes": settings.minutes, "samples": settings.samples,
+              "seed": settings.seed, "candidates": {k: list(settings.candidates[k]) for k in searched},
+              "selfplay": [], "continuation": []}
+    if len(val) < settings.min_dialogues:
+        for k in searched:
+            chosen[k], how[k] = TUNABLES[k].neutral, (f"neutral: {len(val)} validation dialogue(s), fewer than "
+                                                      f"tune.min_dialogues = {settings.min_dialogues}, to choose on")
+        log.info("%s", how[searched[0]] if searched else "nothing to choose")
+        return {**record, "chosen": {k: chosen[k] for k in TUNABLES}, "how": {k: how[k] for k in TUNABLES}}
+    target = timing_target(train, val, settings.floor_draws, settings.seed)
+    limits = RunLimits.from_tracks(train) if settings.run_limits else None
+    by_selfplay = [k for k, t in TUNABLES.items() if t.judged_by == "selfplay"]
+    if set(by_selfplay) & set(searched):
+        rows = selfplay_search(model, markov, val, target, settings, limits)
+        best = min(rows, key=lambda r: r["score"])
+        record["selfplay"] = rows
+        for k in by_selfplay:
+            if k in searched:
+                chosen[k], how[k] = best[k], f"selfplay on validation: mean W1 ratio {best['score']:.3f}"
+    if "prompt_adapt" in searched:
+        if chosen["markov_weight"] <= 0:
+            chosen["prompt_adapt"], how["prompt_adapt"] = 0.0, "no count model in the agent's mix to adapt"
+        else:
+            rows = continuation_search(model, markov, val, target, settings, limits, chosen["markov_weight"],
+                                       chosen["temperature"])
+            record["continuation"] = rows
+            if rows:
+                best = best_adaptation(rows)
+                chosen["prompt_adapt"] = best["prompt_adapt"]
+                how["prompt_adapt"] = (f"continuation on validation: Pearson r avg {best['pearson_avg']:.3f}, "
+                                       f"mean W1 ratio {best['score']:.3f}")
+            else:
+                chosen["prompt_adapt"], how["prompt_adapt"] = 0.0, "no validation dialogue outlasts the prompt"
+    for k in searched:
+        log.info("sample.%s = %g (%s)", k, chosen[k], how[k])
+    return {**record, "chosen": {k: chosen[k] for k in TUNABLES}, "how": {k: how[k] for k in TUNABLES}}
+

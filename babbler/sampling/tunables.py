@@ -1,0 +1,64 @@
+"""The sample settings the workflow can choose on the validation split (config `sample.{key}: auto`): the registry
+of those settings, how the choice is made (config `tune`), and the values a system is drawn with. The choice itself:
+`babbler.evaluation.tuning` (rule tune)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+AUTO = "auto"  # a `sample` setting's value that asks for the choice on validation
+
+
+@dataclass(frozen=True)
+class Tunable:
+    """A `sample` setting the workflow can choose on validation."""
+
+    key: str  # the sample.{key} setting
+    neutral: float  # its value where nothing is chosen (too few validation dialogues, or nothing to choose for)
+    judged_by: str  # the mode whose validation timing chooses it: selfplay | continuation
+    note: str  # what it is, for the report
+
+
+TUNABLES = {t.key: t for t in (
+    Tunable("markov_weight", 0.0, "selfplay", "the count model's share in the agent's frames"),
+    Tunable("temperature", 1.0, "selfplay", "the agent's sampling temperature"),
+    Tunable("prompt_adapt", 0.0, "continuation", "the prior (frames) of the count model adapting to a prompt"),
+)}
+
+
+def auto_keys(sample: dict) -> list[str]:
+    """The tunable `sample` settings a config leaves to the choice on validation."""
+    return [k for k in TUNABLES if sample.get(k) == AUTO]
+
+
+@dataclass(frozen=True)
+class TuneSettings:
+    """How the choice is made (config section `tune`, with the `sample` settings the agent is drawn with)."""
+
+    candidates: dict[str, tuple[float, ...]]  # per tunable key, the values tried (one value: fixed by the config)
+    minutes: float = 2.0  # generated minutes per validation dialogue and draw (at most the dialogue's own)
+    samples: int = 2  # draws per validation dialogue
+    min_dialogues: int = 8  # fewer validation dialogues than this: the neutral values are kept, nothing is chosen
+    seed: int = 1  # sampling seed, the same for every candidate (they differ only by their settings)
+    floor_draws: int = 20  # pairs of disjoint human halves behind the timing floor (as checkpoint selection's)
+    stop: str = "overlap"  # sample.stop
+    run_limits: bool = True  # sample.run_limits
+    prompt_seconds: float = 20.0  # sample.prompt_seconds
+
+    @classmethod
+    def from_config(cls, config: dict) -> "TuneSettings":
+        """The settings of a config: each auto key's candidates from `tune`, each fixed key its own value."""
+        sample, tune = config["sample"], config["tune"]
+        candidates = {k: tuple(float(v) for v in tune["candidates"][k]) if sample[k] == AUTO else (float(sample[k]),)
+                      for k in TUNABLES}
+        return cls(candidates, tune["minutes"], tune["samples"], tune["min_dialogues"], tune["seed"],
+                   stop=sample["stop"], run_limits=sample["run_limits"], prompt_seconds=sample["prompt_seconds"])
+
+
+def system_settings(markov_weight: float | str, prompt_adapt: float | str, temperature: float | str,
+                    chosen: dict | None) -> dict[str, float]:
+    """The tunable settings a system is drawn with: its configured values, each `auto` one taken from the values
+    chosen on validation (`chosen`: the agent's systems) or, without them, its neutral value (the baselines)."""
+    values = {"markov_weight": markov_weight, "prompt_adapt": prompt_adapt, "temperature": temperature}
+    return {k: float((chosen or {}).get(k, TUNABLES[k].neutral)) if v == AUTO else float(v)
+            for k, v in values.items()}

@@ -1,0 +1,108 @@
+"""Sample settings chosen on the validation split (config `sample.{key}: auto`, babbler.evaluation.tuning): the mix and
+temperature by selfplay timing, the prompt adaptation by the continuation, neutral values where validation is too
+small, and the values each system is drawn with."""
+
+import math
+
+import numpy as np
+import pytest
+
+from babbler.evaluation.tuning import best_adaptation, choose_settings
+from babbler.models.baselines import MarkovModel
+from babbler.sampling.tunables import TUNABLES, TuneSettings, auto_keys, system_settings
+
+
+def varied_dialogue(rng: np.random.Generator, n: int = 3000) -> np.ndarray:
+    """Two speakers taking turns at 50 Hz: turns of 0.5–2 s IPUs, a second IPU after a pause now and then, the next
+    speaker starting after a gap of 200 ± 200 ms (an overlap when negative), the floor changing hands 3 times in 4."""
+    tok = np.zeros((n, 2), dtype=np.int16)
+    t, spk = int(rng.integers(5, 20)), 0
+    while t < n - 200:
+        for _ in range(1 + int(rng.random() < 0.3)):
+            ipu = int(rng.integers(25, 100))
+            tok[t : t + ipu, spk] = 5
+            t += ipu + int(rng.integers(15, 40))
+        t -= int(rng.integers(15, 40))
+        if rng.random() < 0.75:
+            t, spk = max(0, t + int(round(rng.normal(10, 10)))), 1 - spk
+        else:
+            t += int(rng.integers(20, 60))
+    return tok
+
+
+@pytest.fixture(scope="module")
+def split():
+    """12 train and 8 validation dialogues of 60 s."""
+    rng = np.random.default_rng(7)
+    return [varied_dialogue(rng) for _ in range(12)], [varied_dialogue(rng) for _ in range(8)]
+
+
+def rolled(dialogues: list[np.ndarray], shift: int = 700) -> list[np.ndarray]:
+    """The same tracks with B's channel shifted in time: each speaker's own runs kept, their coordination lost."""
+    return [np.stack([d[:, 0], np.roll(d[:, 1], shift)], axis=1) for d in dialogues]
+
+
+def settings(**kw) -> TuneSettings:
+    candidates = {"markov_weight": (0.0, 1.0), "temperature": (1.0,), "prompt_adapt": (0.0, 100.0)}
+    return TuneSettings(**{"candidates": candidates, "minutes": 0.5, "samples": 1, "min_dialogues": 4,
+                           "prompt_seconds": 10.0, **kw})
+
+
+def test_the_mix_goes_to_the_model_whose_selfplay_is_closest_to_the_validation_timing(split):
+    """A chain that lost the speakers' coordination against one fitted on it: the fitted one takes the whole weight,
+    whichever side of the mix it is on; every candidate is recorded with its ratios, the choice is the lowest."""
+    train, val = split
+    good, bad = MarkovModel.fit(train, order=8), MarkovModel.fit(rolled(train), order=8)
+    record = choose_settings(bad, good, train, val, settings())
+    rows = record["selfplay"]
+    assert [(r["markov_weight"], r["temperature"]) for r in rows] == [(0.0, 1.0), (1.0, 1.0)]
+    assert rows[1]["score"] < 0.5 * rows[0]["score"], rows  # the coordinated chain is far closer (4.5 vs 16)
+    assert record["chosen"]["markov_weight"] == 1.0 and record["how"]["temperature"] == "fixed in the config"
+    assert record["how"]["markov_weight"].startswith("selfplay on validation")
+    # with a count model in the mix, the prompt adaptation is chosen on the continuation, by the rule
+    assert [r["prompt_adapt"] for r in record["continuation"]] == [0.0, 100.0]
+    assert record["chosen"]["prompt_adapt"] == best_adaptation(record["continuation"])["prompt_adapt"]
+    assert choose_settings(bad, good, train, val, settings()) == record  # seeded: the same choice again
+    flipped = choose_settings(good, bad, train, val, settings())
+    assert flipped["chosen"]["markov_weight"] == 0.0 and flipped["continuation"] == []
+    assert flipped["chosen"]["prompt_adapt"] == 0.0 and "no count model" in flipped["how"]["prompt_adapt"]
+
+
+def test_every_candidate_pair_is_tried_and_a_temperature_far_off_loses(split):
+    train, val = split
+    good = MarkovModel.fit(train, order=8)
+    grid = {"markov_weight": (0.0, 0.5), "temperature": (1.0, 3.0), "prompt_adapt": (0.0,)}
+    record = choose_settings(good, good, train, val, settings(candidates=grid))
+    assert len(record["selfplay"]) == 4 and record["chosen"]["temperature"] == 1.0
+    hot = [r["score"] for r in record["selfplay"] if r["temperature"] == 3.0]
+    cool = [r["score"] for r in record["selfplay"] if r["temperature"] == 1.0]
+    assert min(hot) > max(cool), record["selfplay"]
+
+
+def test_too_few_validation_dialogues_keep_the_neutral_values(split):
+    train, val = split
+    good = MarkovModel.fit(train, order=8)
+    record = choose_settings(good, good, train, val[:3], settings())
+    assert record["chosen"] == {"markov_weight": 0.0, "temperature": 1.0, "prompt_adapt": 0.0}
+    assert "3 validation dialogue(s), fewer than tune.min_dialogues = 4" in record["how"]["markov_weight"]
+    assert record["selfplay"] == [] and record["how"]["temperature"] == "fixed in the config"
+
+
+def test_the_prompt_adaptation_keeps_the_best_r_that_costs_no_timing():
+    rows = [{"prompt_adapt": 0.0, "pearson_avg": 0.1, "score": 1.0},
+            {"prompt_adapt": 30.0, "pearson_avg": 0.5, "score": 1.2},  # best r, but further from human timing
+            {"prompt_adapt": 100.0, "pearson_avg": 0.3, "score": 0.9},
+            {"prompt_adapt": 300.0, "pearson_avg": 0.2, "score": 0.8}]
+    assert best_adaptation(rows)["prompt_adapt"] == 100.0
+    undefined = [{**r, "pearson_avg": math.nan} for r in rows]
+    assert best_adaptation(undefined)["prompt_adapt"] == 300.0  # by timing alone where r cannot be computed
+
+
+def test_each_system_is_drawn_with_its_numbers_or_the_chosen_values():
+    chosen = {"markov_weight": 0.25, "temperature": 0.9, "prompt_adapt": 30.0}
+    assert system_settings("auto", "auto", "auto", chosen) == chosen  # the agent's systems
+    assert system_settings(0, 0, "auto", None) == {"markov_weight": 0.0, "prompt_adapt": 0.0, "temperature": 1.0}
+    assert system_settings(0.5, 100, 1.1, chosen) == {"markov_weight": 0.5, "prompt_adapt": 100.0, "temperature": 1.1}
+    assert auto_keys({"markov_weight": "auto", "temperature": 1.0, "prompt_adapt": "auto"}) == ["markov_weight",
+                                                                                               "prompt_adapt"]
+    assert {t.neutral for t in TUNABLES.values()} == {0.0, 1.0}
