@@ -113,6 +113,7 @@ def agent_options(args: argparse.Namespace, live: bool = False) -> dict:
         "markov_weight", TUNABLES["markov_weight"].neutral)
     options["temperature"] = args.temperature if args.temperature is not None else tuned.get(
         "temperature", TUNABLES["temperature"].neutral)
+    options["odds"] = tuple(tuned.get(k, TUNABLES[k].neutral) for k in ("listen_overlap_odds", "listen_gap_odds"))
     if weight > 0 and not args.markov:
         given = "--markov-weight W > 0" if args.markov_weight is not None else f"--sampling's markov_weight {weight:g}"
         raise BabblerError(f"{given} needs --markov PATH: the agent's frames are drawn from "
@@ -196,7 +197,8 @@ def _agent_options(command: argparse.ArgumentParser) -> None:
                               "(as sample.markov_weight; default: --sampling's, else 0)")
     command.add_argument("--sampling", default=None, metavar="PATH",
                          help="the sample settings a workflow run chose on validation, e.g. "
-                              "results/models/demo/sampling.json (its temperature and markov weight)")
+                              "results/models/demo/sampling.json (its temperature, markov weight and the "
+                              "listener's start odds)")
 
 
 def parser() -> argparse.ArgumentParser:

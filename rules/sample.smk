@@ -62,10 +62,9 @@ for system in PLAN.generated if TEST_IDS else []:
                 system=system,
                 dialogues=list(batch.dialogues),
                 seed_names=batch.seed_names,
-                sample=config_keys("sample", "seed", "temperature", "stop", "run_limits"),
+                sample=config_keys("sample", "seed", "stop", "run_limits"),
                 mode=PLAN.mode_settings(system),
-                markov_weight=PLAN.markov_weight(system),
-                prompt_adapt=PLAN.prompt_adapt(system),
+                tunables=PLAN.tunable_values(system),
                 excerpt=PLAN.excerpt_seconds(system),
             script:
                 "../workflow_scripts/sample.py"

@@ -10,7 +10,7 @@ from babbler.models.dataset import VOCAB
 from babbler.models.registry import load_model
 from babbler.models.train_transformer import TrainConfig, train_transformer
 from babbler.models.transformer import TransformerConfig
-from babbler.sampling.generate import RunLimits, generate, sampler
+from babbler.sampling.generate import RunLimits, generate, sampler, start_odds
 from babbler.sampling.modes.listen import listen_plan
 from babbler.sampling.modes.selfplay import selfplay_plan
 from babbler.va import runs
@@ -111,12 +111,14 @@ def test_live_agent_interpolated_with_the_count_model(toy_model):
         Agent(model, markov_weight=0.5)
 
 
-@pytest.mark.parametrize("stop, temperature, mixed, seat", [("overlap", 1.0, False, 1), ("duration", 0.8, True, 0),
-                                                             ("frame", 1.3, False, 1)])
-def test_live_agent_decides_frame_by_frame_as_the_workflows_listen_system(toy_model, stop, temperature, mixed, seat):
+@pytest.mark.parametrize("stop, temperature, mixed, seat, odds", [
+    ("overlap", 1.0, False, 1, (1.0, 1.0)), ("duration", 0.8, True, 0, (1.0, 1.0)), ("frame", 1.3, False, 1, (1.0, 1.0)),
+    ("overlap", 1.0, True, 1, (2.0, 0.5))])
+def test_live_agent_decides_frame_by_frame_as_the_workflows_listen_system(toy_model, stop, temperature, mixed, seat,
+                                                                         odds):
     """One sampling path: the live Agent, fed a partner's frames one at a time, draws exactly the tokens the
-    workflow's sample rule draws for the `listen` system (its mode's plan, `sampler`, the count-model ensemble, run
-    limits, the seeded generator) on the same partner with the same seed, stop rule and temperature."""
+    workflow's sample rule draws for the `listen` system (its mode's plan, `sampler`, the count-model ensemble, the
+    start odds, run limits, the seeded generator) on the same partner with the same seed, stop rule and temperature."""
     from babbler.models.baselines import MarkovModel
     from babbler.models.ensemble import Ensemble
     from babbler.sampling.modes.registry import MODES
@@ -127,10 +129,10 @@ def test_live_agent_decides_frame_by_frame_as_the_workflows_listen_system(toy_mo
     markov = MarkovModel.fit([toy_dialogue(np.random.default_rng(s)) for s in range(4)], order=4) if mixed else None
     workflow_model = Ensemble([model, markov], (0.7, 0.3)) if mixed else model
     plan = MODES["listen"].plan([partner], {"listen_agent": "AB"[seat]})
-    expected = generate(sampler(workflow_model, stop), plan, np.random.default_rng(7), temperature=temperature,
-                        limits=limits)[0, :, seat]
+    expected = generate(start_odds(sampler(workflow_model, stop), seat, *odds), plan, np.random.default_rng(7),
+                        temperature=temperature, limits=limits)[0, :, seat]
     agent = Agent(model, temperature=temperature, seed=7, limits=limits, stop=stop, seat=seat, markov=markov,
-                  markov_weight=0.3 if mixed else 0.0)
+                  markov_weight=0.3 if mixed else 0.0, odds=odds)
     live = [0] + [agent.step(int(partner[t, 1 - seat])) for t in range(len(partner) - 1)]
     assert (np.array(live) > 0).mean() > 0.1  # it talks
     np.testing.assert_array_equal(np.array(live), expected)

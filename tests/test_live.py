@@ -308,7 +308,9 @@ def test_respond_command_interpolates_the_agent_with_the_count_model(demo_agent,
     assert not (tmp_path / "x.wav").exists()
     # the settings a workflow run chose (--sampling): its weight and temperature, the explicit options winning
     chosen = tmp_path / "sampling.json"
-    chosen.write_text(json.dumps({"chosen": {"markov_weight": 1.0, "temperature": 1.0, "prompt_adapt": 0.0}}))
+    settings = {"markov_weight": 1.0, "temperature": 1.0, "prompt_adapt": 0.0, "listen_overlap_odds": 1.0,
+                "listen_gap_odds": 1.0}
+    chosen.write_text(json.dumps({"chosen": settings}))
     out = tmp_path / "tuned.wav"
     assert cli_main([*run[:-1], "0", str(out), "--markov", str(markov), "--sampling", str(chosen)]) == 0
     assert out.read_bytes() == (tmp_path / "w1.0.wav").read_bytes()
@@ -317,8 +319,8 @@ def test_respond_command_interpolates_the_agent_with_the_count_model(demo_agent,
     assert (tmp_path / "over.wav").read_bytes() == (tmp_path / "plain.wav").read_bytes()
     assert cli_main([*run, str(tmp_path / "x.wav"), "--sampling", str(chosen)]) == 2
     assert "--sampling's markov_weight 1 needs --markov PATH" in capsys.readouterr().err
-    for junk in ("not json", json.dumps({"chosen": {"markov_weight": "heavy"}}), json.dumps({"chosen": {
-            "markov_weight": 2.0, "temperature": 1.0, "prompt_adapt": 0.0}})):
+    for junk in ("not json", json.dumps({"chosen": {**settings, "markov_weight": "heavy"}}),
+                 json.dumps({"chosen": {**settings, "markov_weight": 2.0}}), json.dumps({"chosen": {}})):
         chosen.write_text(junk)
         assert cli_main([*run, str(tmp_path / "x.wav"), "--sampling", str(chosen)]) == 2
         err = capsys.readouterr().err

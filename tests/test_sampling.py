@@ -8,8 +8,10 @@ from babbler.models.frame_eval import shift_hold_events
 from babbler.sampling.generate import (
     FREE,
     RunLimits,
+    StartOdds,
     generate,
     sample_token,
+    start_odds,
     tracks_table,
 )
 from babbler.sampling.modes.listen import listen_plan
@@ -110,3 +112,59 @@ def test_shift_auc_is_the_chance_a_shift_scores_above_a_hold():
     assert shift_auc(np.array([0.5, 0.5, 0.5, 0.5, 0.5]), truth) == 0.5  # a constant score: ties count half
     assert shift_auc(np.array([0.6, 0.2, 0.4, 0.1, 0.7]), truth) == pytest.approx(3 / 6)  # 0.6 beats 2 of 3, 0.2 1
     assert np.isnan(shift_auc(np.array([0.3, 0.4]), np.array([True, True])))
+
+
+class FixedStream:
+    """A stream whose every next frame is the same: P(talk) = 0.2 for both speakers, spread over two tokens."""
+
+    def __init__(self, batch: int):
+        self.batch = batch
+
+    def next_probs(self) -> np.ndarray:
+        p = np.zeros((self.batch, 2, VOCAB))
+        p[..., 0], p[..., 3], p[..., 7] = 0.8, 0.15, 0.05
+        return p
+
+    def push(self, tokens: np.ndarray) -> None:
+        pass
+
+    def repeat(self, k: int) -> None:
+        self.batch *= k
+
+
+def test_start_odds_scale_a_silent_listeners_odds_of_taking_the_floor_and_nothing_else():
+    """Odds 0.2/0.8 = 1/4: ×2 in the partner's talk → 1/2 (P 1/3), ×0.5 after the partner's silence → 1/8 (P 1/9), the
+    spoken tokens' shares kept; the listener's own speech and pauses, and the partner's channel, untouched."""
+    stream = StartOdds(FixedStream(4), seat=1, overlap=2.0, gap=0.5)
+    # rows: partner talks | partner spoke, now both silent | listener talks | listener paused after its own speech
+    stream.push(np.array([[5, 0], [5, 0], [0, 5], [0, 5]]))
+    stream.push(np.array([[5, 0], [0, 0], [0, 5], [0, 0]]))
+    p = stream.next_probs()
+    talk = 1 - p[:, 1, 0]
+    np.testing.assert_allclose(talk, [1 / 3, 1 / 9, 0.2, 0.2])
+    np.testing.assert_allclose(p[:, 1, 3] / p[:, 1, 7], 3.0)  # the spoken tokens keep their ratio
+    np.testing.assert_allclose(p.sum(axis=-1), 1.0)
+    np.testing.assert_allclose(p[:, 0], FixedStream(4).next_probs()[:, 0])  # the partner's channel as it was
+    stream.repeat(2)
+    assert stream.next_probs().shape == (8, 2, VOCAB) and np.allclose(1 - stream.next_probs()[::2, 1, 0], talk)
+    assert start_odds(FixedStream, 1) is FixedStream  # odds 1: the factory itself
+
+
+def test_a_listener_with_higher_overlap_odds_starts_inside_its_partners_talk_more_often():
+    """The same seeded draw beside the same partner: doubling the odds in the partner's talk raises the share of the
+    listener's starts that fall inside it, and halving them lowers it."""
+    from babbler.models.baselines import MarkovModel
+    from tests.model_helpers import varied_dialogue
+
+    rng = np.random.default_rng(5)
+    chain = MarkovModel.fit([varied_dialogue(rng) for _ in range(6)], order=4)
+    partners = [varied_dialogue(rng) for _ in range(6)]
+    plan = listen_plan(partners, agent=1)
+
+    def inside_share(overlap: float) -> float:
+        drawn = generate(start_odds(chain.stream, 1, overlap, 1.0), plan, np.random.default_rng(1))
+        starts = (drawn[:, 1:, 1] > 0) & (drawn[:, :-1, 1] == 0)
+        return float((starts & (drawn[:, :-1, 0] > 0)).sum() / starts.sum())
+
+    low, mid, high = inside_share(0.5), inside_share(1.0), inside_share(2.0)
+    assert low < mid < high and high > 1.3 * mid, (low, mid, high)

@@ -7,27 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from babbler.evaluation.tuning import best_adaptation, choose_settings
+from babbler.evaluation.tuning import best_adaptation, best_listener, choose_settings
 from babbler.models.baselines import MarkovModel
 from babbler.sampling.tunables import TUNABLES, TuneSettings, auto_keys, system_settings
-
-
-def varied_dialogue(rng: np.random.Generator, n: int = 3000) -> np.ndarray:
-    """Two speakers taking turns at 50 Hz: turns of 0.5–2 s IPUs, a second IPU after a pause now and then, the next
-    speaker starting after a gap of 200 ± 200 ms (an overlap when negative), the floor changing hands 3 times in 4."""
-    tok = np.zeros((n, 2), dtype=np.int16)
-    t, spk = int(rng.integers(5, 20)), 0
-    while t < n - 200:
-        for _ in range(1 + int(rng.random() < 0.3)):
-            ipu = int(rng.integers(25, 100))
-            tok[t : t + ipu, spk] = 5
-            t += ipu + int(rng.integers(15, 40))
-        t -= int(rng.integers(15, 40))
-        if rng.random() < 0.75:
-            t, spk = max(0, t + int(round(rng.normal(10, 10)))), 1 - spk
-        else:
-            t += int(rng.integers(20, 60))
-    return tok
+from tests.model_helpers import varied_dialogue
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +26,8 @@ def rolled(dialogues: list[np.ndarray], shift: int = 700) -> list[np.ndarray]:
 
 
 def settings(**kw) -> TuneSettings:
-    candidates = {"markov_weight": (0.0, 1.0), "temperature": (1.0,), "prompt_adapt": (0.0, 100.0)}
+    candidates = {"markov_weight": (0.0, 1.0), "temperature": (1.0,), "prompt_adapt": (0.0, 100.0),
+                  "listen_overlap_odds": (1.0,), "listen_gap_odds": (1.0,), **kw.pop("candidates", {})}
     return TuneSettings(**{"candidates": candidates, "minutes": 0.5, "samples": 1, "min_dialogues": 4,
                            "prompt_seconds": 10.0, **kw})
 
@@ -83,7 +67,8 @@ def test_too_few_validation_dialogues_keep_the_neutral_values(split):
     train, val = split
     good = MarkovModel.fit(train, order=8)
     record = choose_settings(good, good, train, val[:3], settings())
-    assert record["chosen"] == {"markov_weight": 0.0, "temperature": 1.0, "prompt_adapt": 0.0}
+    assert record["chosen"] == {"markov_weight": 0.0, "temperature": 1.0, "prompt_adapt": 0.0,
+                                "listen_overlap_odds": 1.0, "listen_gap_odds": 1.0}
     assert "3 validation dialogue(s), fewer than tune.min_dialogues = 4" in record["how"]["markov_weight"]
     assert record["selfplay"] == [] and record["how"]["temperature"] == "fixed in the config"
 
@@ -98,11 +83,43 @@ def test_the_prompt_adaptation_keeps_the_best_r_that_costs_no_timing():
     assert best_adaptation(undefined)["prompt_adapt"] == 300.0  # by timing alone where r cannot be computed
 
 
+def test_the_listeners_start_odds_bring_its_turn_taking_to_the_humans(split):
+    """A listener that never overlaps against partners who do: the odds are searched in the partner's talk first,
+    then after its silence at the best of those, and the choice is the smallest miss in units of 50 ms / 0.05."""
+    train, val = split
+    good = MarkovModel.fit(train, order=8)
+    odds = {"markov_weight": (0.0,), "prompt_adapt": (0.0,), "listen_overlap_odds": (0.5, 1.0, 2.0),
+            "listen_gap_odds": (0.5, 1.0)}
+    record = choose_settings(good, good, train, val, settings(candidates=odds, minutes=1.0))
+    rows = record["listen"]
+    tried = [(r["listen_overlap_odds"], r["listen_gap_odds"]) for r in rows]
+    best = best_listener(rows)
+    assert tried[:3] == [(0.5, 1.0), (1.0, 1.0), (2.0, 1.0)] and len(tried) == 4  # (o, 1) is not run twice
+    assert tried[3] == (best_listener(rows[:3])["listen_overlap_odds"], 0.5)
+    assert (record["chosen"]["listen_overlap_odds"], record["chosen"]["listen_gap_odds"]) == tried[rows.index(best)]
+    assert record["how"]["listen_gap_odds"].startswith("listen on validation")
+    for r in rows:
+        assert r["miss"] == pytest.approx(max(abs(r["fto_median_diff"]) / 0.05, abs(r["overlap_share_diff"]) / 0.05))
+    share = {o: r["overlap_share"] for (o, g), r in zip(tried, rows) if g == 1.0}
+    assert share[0.5] <= share[1.0] <= share[2.0], share  # more overlap odds, more transfers in overlap
+
+
+def test_the_listener_kept_misses_least_without_losing_timing():
+    rows = [{"listen_overlap_odds": o, "listen_gap_odds": 1.0, "miss": m, "score": s}
+            for o, m, s in ((0.5, 3.0, 1.1), (1.0, 2.0, 1.0), (2.0, 0.5, 1.3), (1.4, 0.8, 0.95))]
+    assert best_listener(rows)["listen_overlap_odds"] == 1.4  # 2.0 misses less but moves the timing away
+
+
 def test_each_system_is_drawn_with_its_numbers_or_the_chosen_values():
-    chosen = {"markov_weight": 0.25, "temperature": 0.9, "prompt_adapt": 30.0}
-    assert system_settings("auto", "auto", "auto", chosen) == chosen  # the agent's systems
-    assert system_settings(0, 0, "auto", None) == {"markov_weight": 0.0, "prompt_adapt": 0.0, "temperature": 1.0}
-    assert system_settings(0.5, 100, 1.1, chosen) == {"markov_weight": 0.5, "prompt_adapt": 100.0, "temperature": 1.1}
+    chosen = {"markov_weight": 0.25, "temperature": 0.9, "prompt_adapt": 30.0, "listen_overlap_odds": 1.4,
+              "listen_gap_odds": 0.7}
+    auto = {k: "auto" for k in TUNABLES}
+    assert system_settings(auto, chosen) == chosen  # the agent's systems
+    baseline = {"markov_weight": 0, "prompt_adapt": 0, "temperature": "auto", "listen_overlap_odds": 1,
+                "listen_gap_odds": 1}
+    assert system_settings(baseline, None) == {**{k: 0.0 for k in ("markov_weight", "prompt_adapt")},
+                                               "temperature": 1.0, "listen_overlap_odds": 1.0, "listen_gap_odds": 1.0}
+    assert system_settings({**auto, "markov_weight": 0.5}, chosen)["markov_weight"] == 0.5
     assert auto_keys({"markov_weight": "auto", "temperature": 1.0, "prompt_adapt": "auto"}) == ["markov_weight",
                                                                                                "prompt_adapt"]
     assert {t.neutral for t in TUNABLES.values()} == {0.0, 1.0}

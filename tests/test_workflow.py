@@ -67,7 +67,8 @@ TINY_DEMO = {
     "frame_eval": {"max_events": 10},
     "sample": {"prompt_seconds": 5},
     "tune": {"min_dialogues": 1, "minutes": 0.1, "samples": 1,  # choose on the one validation dialogue
-             "candidates": {"markov_weight": [0, 0.5], "temperature": [1.0, 1.5], "prompt_adapt": [0, 100]}},
+             "candidates": {"markov_weight": [0, 0.5], "temperature": [1.0, 1.5], "prompt_adapt": [0, 100],
+                            "listen_overlap_odds": [1.0, 2.0], "listen_gap_odds": [1.0]}},
     "voices": ["source_filter", "wavenet", "samplernn", "tacotron", "tacotron_wavenet"],
     "voice": {"excerpt_seconds": 0.5,
               "wavenet": {"model": {"stacks": 1, "layers_per_stack": 4, "residual": 8, "skip": 8, "cond": 4},
@@ -159,6 +160,10 @@ def test_demo_dag_to_mono_then_nothing_to_do(tiny_demo_run):
     assert (tuned["chosen"]["markov_weight"], tuned["chosen"]["temperature"]) == (best["markov_weight"],
                                                                                   best["temperature"])
     assert len(tuned["continuation"]) == (2 if best["markov_weight"] > 0 else 0)
+    assert [(r["listen_overlap_odds"], r["listen_gap_odds"]) for r in tuned["listen"]] == [(1.0, 1.0), (2.0, 1.0)]
+    odds = tuned["chosen"]["listen_overlap_odds"]
+    assert (f"scaled by {odds:g} in the partner's talk" in (res / "logs/sample/demo.listen/batch1.log").read_text()) == (
+        odds != 1.0)
     log = (res / "logs/sample/demo.selfplay/batch1.log").read_text()
     assert f"temperature {tuned['chosen']['temperature']:g}" in log
     assert "temperature 1\n" in (res / "logs/sample/demo.markov/batch1.log").read_text()  # the baselines' own

@@ -8,7 +8,7 @@ import torch
 
 from babbler.models.dataset import load_dataset
 from babbler.models.registry import load_model
-from babbler.sampling.generate import RunLimits, generate, mixed, sampler, write_generated
+from babbler.sampling.generate import RunLimits, generate, mixed, sampler, start_odds, write_generated
 from babbler.sampling.modes.registry import MODES
 from babbler.sampling.systems import system_spec
 from babbler.sampling.tunables import system_settings
@@ -34,8 +34,7 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
     else:
         model = load_model(snakemake.input.model[0])
         tuned = [json.loads(Path(p).read_text())["chosen"] for p in snakemake.input.sampling]  # rule tune's choice
-        chosen = system_settings(snakemake.params.markov_weight, snakemake.params.prompt_adapt, opts["temperature"],
-                                 tuned[0] if tuned else None)
+        chosen = system_settings(snakemake.params.tunables, tuned[0] if tuned else None)
         weight, adapt, prompt = chosen["markov_weight"], chosen["prompt_adapt"], mode.given_frames(settings)
         if weight > 0:  # sample.markov_weight: interpolated with the count model
             model = mixed(model, load_model(snakemake.input.model[1]), weight, adapt, prompt)
@@ -47,8 +46,12 @@ with rule_logging(snakemake.log[0]) as log:  # noqa: F821
         limits = RunLimits.from_tracks(train) if opts["run_limits"] else None
         log.info("run limits (frames): %s", limits)
         log.info("temperature %g", chosen["temperature"])
-        drawn = generate(sampler(model, opts["stop"]), plan, rng, temperature=chosen["temperature"], desc=system,
-                         limits=limits)
+        odds = chosen["listen_overlap_odds"], chosen["listen_gap_odds"]
+        factory = sampler(model, opts["stop"])
+        if odds != (1.0, 1.0):  # a listener's start odds (sample.listen_*_odds)
+            factory = start_odds(factory, "AB".index(settings["listen_agent"]), *odds)
+            log.info("the listener's start odds scaled by %g in the partner's talk, %g after its silence", *odds)
+        drawn = generate(factory, plan, rng, temperature=chosen["temperature"], desc=system, limits=limits)
         tokens = [drawn[i, : len(r)] for i, r in enumerate(real)]
     folder = Path(snakemake.output.tracks[0]).parent.parent
     for d, tok in zip(ids, tokens):

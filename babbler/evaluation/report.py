@@ -251,6 +251,18 @@ def sampling_section(metrics: dict) -> Markup:
         out += table(["prompt_adapt", "Pearson r avg", "IPU r", "pause r", "FTO r", "mean W1 ratio"],
                      [[fmt(r["prompt_adapt"]), fmt(r.get("pearson_avg")), fmt(r.get("pearson_ipu")),
                        fmt(r.get("pearson_pause")), fmt(r.get("pearson_fto")), fmt(r.get("score"), 3)] for r in rows])
+    rows = record.get("listen") or []
+    if rows:
+        out += Markup("<p class='muted'>The listener beside the validation dialogues' real partners per start-odds "
+                      "candidate: its FTO median and overlap share against the human it replaces (miss: the larger "
+                      "difference in units of 50 ms and 0.05), and the mean W1 ratio; the smallest miss whose W1 "
+                      "ratio is no worse than odds 1's kept.</p>")
+        out += table(["odds in the partner's talk", "odds after its silence", "FTO median (s)", "human's",
+                      "overlap share", "human's", "miss", "mean W1 ratio"],
+                     [[fmt(r["listen_overlap_odds"]), fmt(r["listen_gap_odds"]), fmt(r.get("fto_median")),
+                       fmt(r.get("fto_median_human")), fmt(r.get("overlap_share"), 2),
+                       fmt(r.get("overlap_share_human"), 2), fmt(r.get("miss"), 2), fmt(r.get("score"), 3)]
+                      for r in rows])
     return out
 
 

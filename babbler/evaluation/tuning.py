@@ -1,6 +1,7 @@
-"""Sampling settings chosen on the validation split (config `sample.{key}: auto`, rule `tune`, sample stage): the agent's mix with
-the count model and its temperature by its selfplay timing, the prompt adaptation's prior by its continuation — the
-same timing distance checkpoint selection uses, so a corpus gets its own settings without hand tuning."""
+"""Sampling settings chosen on the validation split (config `sample.{key}: auto`, rule `tune`, sample stage): the
+agent's mix with the count model and its temperature by its selfplay timing, the prompt adaptation's prior by its
+continuation, the listener's start odds by its turn-taking beside the real partner — with the timing distance
+checkpoint selection uses, so that a corpus gets its own settings without hand tuning."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ import math
 import numpy as np
 
 from babbler.evaluation.selfplay_timing import TimingTarget, selfplay_lengths, timing_target
-from babbler.sampling.generate import RunLimits, generate, mixed, sampler
+from babbler.sampling.generate import RunLimits, generate, mixed, sampler, start_odds
 from babbler.sampling.modes.continuation import (
     continuation_pearson,
     continuation_plan,
     continuation_table,
 )
+from babbler.sampling.modes.listen import listen_comparison, listen_plan
 from babbler.sampling.modes.selfplay import selfplay_plan
 from babbler.sampling.tunables import TUNABLES, TuneSettings
 from babbler.timing.events import events_from_tokens
@@ -24,10 +26,15 @@ from babbler.va import TOKEN_RATE
 
 log = logging.getLogger(__name__)
 
-def _draw(model, plan: np.ndarray, settings: TuneSettings, temperature: float, limits, desc: str) -> np.ndarray:
-    """One seeded draw of a plan (every candidate gets the same random stream)."""
-    return generate(sampler(model, settings.stop), plan, np.random.default_rng(settings.seed), temperature=temperature,
-                    desc=desc, limits=limits)
+LISTEN_TOLERANCE = {"fto_median_diff": 0.05, "overlap_share_diff": 0.05}  # the listener's targets (s, share)
+
+
+def _draw(model, plan: np.ndarray, settings: TuneSettings, temperature: float, limits, desc: str,
+          odds: tuple[float, float] = (1.0, 1.0)) -> np.ndarray:
+    """One seeded draw of a plan (every candidate gets the same random stream); `odds` scale the listener's starts."""
+    factory = start_odds(sampler(model, settings.stop), "AB".index(settings.listen_agent), *odds)
+    return generate(factory, plan, np.random.default_rng(settings.seed), temperature=temperature, desc=desc,
+                    limits=limits)
 
 
 def selfplay_search(model, markov, val: list[np.ndarray], target: TimingTarget, settings: TuneSettings,
@@ -85,6 +92,57 @@ def best_adaptation(rows: list[dict]) -> dict:
     return min(rows, key=lambda r: r["score"])
 
 
+def listen_search(model, markov, val: list[np.ndarray], target: TimingTarget, settings: TuneSettings,
+                  limits: RunLimits | None, weight: float, temperature: float) -> list[dict]:
+    """The listener beside each validation dialogue's real partner (`minutes` of it) at each start-odds candidate:
+    first every overlap odds with the gap odds at 1, then every gap odds with the best overlap odds (`best_listener`);
+    per candidate its FTO median and overlap share against the human it replaces, and its W1 ratios."""
+    agent = settings.listen_agent
+    cut = [d[: max(2, int(settings.minutes * 60 * TOKEN_RATE))] for d in val]
+    keys = [f"{i}.{s}" for s in range(settings.samples) for i in range(len(cut))]
+    real = {k: events_from_tokens(cut[j % len(cut)]) for j, k in enumerate(keys)}
+    plan = listen_plan(cut * settings.samples, "AB".index(agent))
+    agent_model = mixed(model, markov, weight)
+    rows: dict[tuple[float, float], dict] = {}
+
+    def run(odds: tuple[float, float]) -> None:
+        if odds in rows:
+            return
+        drawn = _draw(agent_model, plan, settings, temperature, limits, f"tune listen odds {odds[0]:g}/{odds[1]:g}",
+                      odds)
+        generated = {k: events_from_tokens(drawn[j, : len(cut[j % len(cut)])]) for j, k in enumerate(keys)}
+        turn = listen_comparison(real, generated, agent)
+        rows[odds] = {"listen_overlap_odds": odds[0], "listen_gap_odds": odds[1],
+                      **{k: turn[k] for k in ("fto_median", "fto_median_human", "fto_median_diff", "overlap_share",
+                                              "overlap_share_human", "overlap_share_diff")},
+                      "miss": listen_miss(turn), **target.ratios(generated)}
+        log.info("listen on validation, start odds %g in the partner's talk, %g after its silence: FTO median %+.3f "
+                 "s, overlap share %+.3f off the human's; mean W1 ratio %.3f", *odds, turn["fto_median_diff"],
+                 turn["overlap_share_diff"], rows[odds]["score"])
+
+    for overlap in settings.candidates["listen_overlap_odds"]:
+        run((overlap, 1.0))
+    overlap = best_listener(list(rows.values()))["listen_overlap_odds"]
+    for gap in settings.candidates["listen_gap_odds"]:
+        run((overlap, gap))
+    return list(rows.values())
+
+
+def listen_miss(turn: dict) -> float:
+    """How far a listener is from the human it replaces: the larger of its FTO median's and overlap share's
+    differences in units of their targets (< 1: both met); infinite where either is undefined."""
+    misses = [abs(turn[k]) / tol for k, tol in LISTEN_TOLERANCE.items()]
+    return max(misses) if all(math.isfinite(m) for m in misses) else math.inf
+
+
+def best_listener(rows: list[dict]) -> dict:
+    """The start odds kept: the smallest miss (`listen_miss`) among the candidates whose timing is no further from
+    human (mean W1 ratio) than odds 1's (the model's own starts; the first candidate where 1 was not tried)."""
+    neutral = next((r for r in rows if (r["listen_overlap_odds"], r["listen_gap_odds"]) == (1.0, 1.0)), rows[0])
+    allowed = [r for r in rows if r["score"] <= neutral["score"] + 1e-12]
+    return min(allowed, key=lambda r: (r["miss"], r["score"]))
+
+
 def choose_settings(model, markov, train: list[np.ndarray], val: list[np.ndarray], settings: TuneSettings) -> dict:
     """The agent's sampling settings for a corpus: each searched key chosen on validation, each fixed key as the
     config gives it; the record of every candidate tried (what `models/{corpus}/sampling.json` holds)."""
@@ -93,7 +151,7 @@ def choose_settings(model, markov, train: list[np.ndarray], val: list[np.ndarray
     how = {k: "fixed in the config" for k in chosen}
     record = {"validation_dialogues": len(val), "minutes": settings.minutes, "samples": settings.samples,
               "seed": settings.seed, "candidates": {k: list(settings.candidates[k]) for k in searched},
-              "selfplay": [], "continuation": []}
+              "selfplay": [], "continuation": [], "listen": []}
     if len(val) < settings.min_dialogues:
         for k in searched:
             chosen[k], how[k] = TUNABLES[k].neutral, (f"neutral: {len(val)} validation dialogue(s), fewer than "
@@ -124,6 +182,16 @@ def choose_settings(model, markov, train: list[np.ndarray], val: list[np.ndarray
                                        f"mean W1 ratio {best['score']:.3f}")
             else:
                 chosen["prompt_adapt"], how["prompt_adapt"] = 0.0, "no validation dialogue outlasts the prompt"
+    by_listen = [k for k, t in TUNABLES.items() if t.judged_by == "listen"]
+    if set(by_listen) & set(searched):
+        rows = listen_search(model, markov, val, target, settings, limits, chosen["markov_weight"],
+                             chosen["temperature"])
+        record["listen"] = rows
+        best = best_listener(rows)
+        for k in by_listen:
+            if k in searched:
+                chosen[k], how[k] = best[k], (f"listen on validation: FTO median {best['fto_median_diff']:+.3f} s, "
+                                              f"overlap share {best['overlap_share_diff']:+.3f} off the human's")
     for k in searched:
         log.info("sample.%s = %g (%s)", k, chosen[k], how[k])
     return {**record, "chosen": {k: chosen[k] for k in TUNABLES}, "how": {k: how[k] for k in TUNABLES}}

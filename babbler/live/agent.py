@@ -7,7 +7,7 @@ import numpy as np
 from babbler.models import sample_token, temper
 from babbler.models.baselines import MarkovModel
 from babbler.models.transformer import FrameTransformer
-from babbler.sampling.generate import STOP_RULES, RunLimits, RunTracker, mixed, sampler
+from babbler.sampling.generate import STOP_RULES, RunLimits, RunTracker, mixed, sampler, start_odds
 
 
 class Agent:
@@ -23,12 +23,14 @@ class Agent:
 
     def __init__(self, model: FrameTransformer, temperature: float = 1.0, seed: int = 0,
                  limits: RunLimits | None = None, stop: str = "overlap", seat: int = 1,
-                 markov: MarkovModel | None = None, markov_weight: float = 0.0):
+                 markov: MarkovModel | None = None, markov_weight: float = 0.0,
+                 odds: tuple[float, float] = (1.0, 1.0)):
         if stop not in STOP_RULES:
             raise ValueError(f"stop must be one of {STOP_RULES}, not {stop!r}")
         if not 0.0 <= markov_weight <= 1.0 or (markov_weight > 0 and markov is None):
             raise ValueError(f"markov_weight must be in [0, 1] and needs a markov model, got {markov_weight}")
-        self.new_stream = sampler(mixed(model.eval(), markov, markov_weight), stop)  # the sample rule's stream factory
+        # the sample rule's stream factory, with the listener's start odds (sample.listen_overlap_odds, _gap_odds)
+        self.new_stream = start_odds(sampler(mixed(model.eval(), markov, markov_weight), stop), seat, *odds)
         self.seat = int(seat)
         self.temperature = temperature
         self.rng = np.random.default_rng(seed)

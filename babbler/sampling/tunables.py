@@ -15,7 +15,7 @@ class Tunable:
 
     key: str  # the sample.{key} setting
     neutral: float  # its value where nothing is chosen (too few validation dialogues, or nothing to choose for)
-    judged_by: str  # the mode whose validation timing chooses it: selfplay | continuation
+    judged_by: str  # the mode whose validation timing chooses it: selfplay | continuation | listen
     note: str  # what it is, for the report
 
 
@@ -23,6 +23,9 @@ TUNABLES = {t.key: t for t in (
     Tunable("markov_weight", 0.0, "selfplay", "the count model's share in the agent's frames"),
     Tunable("temperature", 1.0, "selfplay", "the agent's sampling temperature"),
     Tunable("prompt_adapt", 0.0, "continuation", "the prior (frames) of the count model adapting to a prompt"),
+    Tunable("listen_overlap_odds", 1.0, "listen", "the listener's odds of starting while its partner talks, scaled"),
+    Tunable("listen_gap_odds", 1.0, "listen", "the listener's odds of taking the floor after its partner's silence, "
+                                              "scaled"),
 )}
 
 
@@ -44,6 +47,7 @@ class TuneSettings:
     stop: str = "overlap"  # sample.stop
     run_limits: bool = True  # sample.run_limits
     prompt_seconds: float = 20.0  # sample.prompt_seconds
+    listen_agent: str = "B"  # sample.listen_agent: the listener's channel
 
     @classmethod
     def from_config(cls, config: dict) -> "TuneSettings":
@@ -52,13 +56,13 @@ class TuneSettings:
         candidates = {k: tuple(float(v) for v in tune["candidates"][k]) if sample[k] == AUTO else (float(sample[k]),)
                       for k in TUNABLES}
         return cls(candidates, tune["minutes"], tune["samples"], tune["min_dialogues"], tune["seed"],
-                   stop=sample["stop"], run_limits=sample["run_limits"], prompt_seconds=sample["prompt_seconds"])
+                   stop=sample["stop"], run_limits=sample["run_limits"], prompt_seconds=sample["prompt_seconds"],
+                   listen_agent=sample["listen_agent"])
 
 
-def system_settings(markov_weight: float | str, prompt_adapt: float | str, temperature: float | str,
-                    chosen: dict | None) -> dict[str, float]:
-    """The tunable settings a system is drawn with: its configured values, each `auto` one taken from the values
-    chosen on validation (`chosen`: the agent's systems) or, without them, its neutral value (the baselines)."""
-    values = {"markov_weight": markov_weight, "prompt_adapt": prompt_adapt, "temperature": temperature}
-    return {k: float((chosen or {}).get(k, TUNABLES[k].neutral)) if v == AUTO else float(v)
-            for k, v in values.items()}
+def system_settings(values: dict[str, float | str], chosen: dict | None) -> dict[str, float]:
+    """The tunable settings a system is drawn with: its configured values (every key of TUNABLES), each `auto` one
+    taken from the values chosen on validation (`chosen`: the agent's systems) or, without them, its neutral value
+    (the baselines)."""
+    return {k: float((chosen or {}).get(k, TUNABLES[k].neutral)) if values[k] == AUTO else float(values[k])
+            for k in TUNABLES}

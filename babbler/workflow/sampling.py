@@ -33,6 +33,17 @@ class SamplingInputs:
         weight = self.markov_weight(system)
         return self.config["sample"]["prompt_adapt"] if (weight == AUTO or weight > 0) and given > 0 else 0
 
+    def tunable_values(self, system: str) -> dict[str, float | str]:
+        """The tunable settings as a system uses them (numbers, or auto for the value chosen on validation): the mix
+        and prompt adaptation for the agent's systems, the start odds for the agent's listener, the temperature for
+        all (a baseline's auto one is 1)."""
+        sample = self.config["sample"]
+        listener = self.agent(system) and system_spec(system).mode == "listen"
+        return {"markov_weight": self.markov_weight(system), "prompt_adapt": self.prompt_adapt(system),
+                "temperature": sample["temperature"],
+                **{k: sample[k] if listener else TUNABLES[k].neutral for k in ("listen_overlap_odds",
+                                                                               "listen_gap_odds")}}
+
     @property
     def tunes(self) -> bool:
         """Whether the run chooses sample settings on validation (rule tune): some are left auto, and there are
