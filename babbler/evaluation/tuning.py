@@ -95,7 +95,8 @@ def best_adaptation(rows: list[dict]) -> dict:
 def listen_search(model, markov, val: list[np.ndarray], target: TimingTarget, settings: TuneSettings,
                   limits: RunLimits | None, weight: float, temperature: float) -> list[dict]:
     """The listener beside each validation dialogue's real partner (`minutes` of it) at each start-odds candidate:
-    first every overlap odds with the gap odds at 1, then every gap odds with the best overlap odds (`best_listener`);
+    first every overlap odds with the gap odds at 1 (or at their one value where the config fixes them), then every
+    gap odds with the best overlap odds (`best_listener`);
     per candidate its FTO median and overlap share against the human it replaces, and its W1 ratios."""
     agent = settings.listen_agent
     cut = [d[: max(2, int(settings.minutes * 60 * TOKEN_RATE))] for d in val]
@@ -120,8 +121,9 @@ def listen_search(model, markov, val: list[np.ndarray], target: TimingTarget, se
                  "s, overlap share %+.3f off the human's; mean W1 ratio %.3f", *odds, turn["fto_median_diff"],
                  turn["overlap_share_diff"], rows[odds]["score"])
 
+    gaps = settings.candidates["listen_gap_odds"]
     for overlap in settings.candidates["listen_overlap_odds"]:
-        run((overlap, 1.0))
+        run((overlap, 1.0 if 1.0 in gaps else gaps[0]))  # the model's own gap odds where they are a candidate
     overlap = best_listener(list(rows.values()))["listen_overlap_odds"]
     for gap in settings.candidates["listen_gap_odds"]:
         run((overlap, gap))
