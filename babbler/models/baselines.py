@@ -17,9 +17,15 @@ from babbler.util.fileio import atomic_path
 from babbler.va import runs
 
 
-def _token_dist(tokens: np.ndarray) -> np.ndarray:
-    """Add-one smoothed distribution over speech tokens 1…VOCAB−1 (index 0 unused)."""
-    counts = np.bincount(tokens[tokens > 0].astype(np.int64), minlength=VOCAB).astype(float)
+def _token_counts(tokens: np.ndarray) -> np.ndarray:
+    """How often each speech token 1…VOCAB−1 occurs (index 0 unused): counted a dialogue at a time, so that a fit
+    never holds a copy of the corpus's tokens."""
+    return np.bincount(tokens[tokens > 0].astype(np.int64), minlength=VOCAB)
+
+
+def _token_dist(counts: np.ndarray) -> np.ndarray:
+    """Add-one smoothed distribution over speech tokens 1…VOCAB−1 (index 0 unused) from their counts."""
+    counts = counts.astype(float)
     counts[1:] += 1.0
     counts[0] = 0.0
     return counts / counts.sum()
@@ -48,12 +54,12 @@ class IndependentModel:
         """Run-length hazards and token distribution from (T, 2) token arrays, both speakers pooled."""
         lens = {True: [], False: []}
         cens = {True: [], False: []}
-        all_tokens, on = [], []
+        token_counts, on = np.zeros(VOCAB, dtype=np.int64), []
         for tok in dialogues:
             for s in range(2):
                 va = tok[:, s] > 0
                 on.append(va.mean())
-                all_tokens.append(tok[:, s])
+                token_counts += _token_counts(tok[:, s])
                 for value in (True, False):
                     st, en = runs(va if value else ~va)
                     lens[value].append(en - st)
@@ -62,7 +68,7 @@ class IndependentModel:
         for value in (True, False):
             lengths = np.minimum(np.concatenate(lens[value]), max_len)
             h[value] = _hazard(lengths, np.concatenate(cens[value]), max_len)
-        return cls(h[True], h[False], float(np.mean(on)), _token_dist(np.concatenate(all_tokens)))
+        return cls(h[True], h[False], float(np.mean(on)), _token_dist(token_counts))
 
     def stream(self, batch: int) -> "IndependentStream":
         """A fresh stream for `batch` dialogues."""
@@ -129,7 +135,7 @@ class MarkovModel:
         if not 1 <= order <= 10:
             raise ValueError(f"markov order must be 1…10, got {order}")
         counts = [np.zeros((4**j, 4)) for j in range(order + 1)]
-        per_state: list[list[list[np.ndarray]]] = [[[], []] for _ in range(4)]
+        token_counts = np.zeros((4, 2, VOCAB), dtype=np.int64)  # per joint state and speaker
         for tok in dialogues:
             for view in (tok, tok[:, ::-1]):  # speaker-swap: symmetric in the two roles
                 va = view > 0
@@ -142,11 +148,11 @@ class MarkovModel:
             state = (tok[:, 0] > 0).astype(np.int64) + 2 * (tok[:, 1] > 0).astype(np.int64)
             for st in range(4):
                 for s in range(2):
-                    per_state[st][s].append(tok[state == st, s])
+                    token_counts[st, s] += _token_counts(tok[state == st, s])
         speech = np.zeros((4, 2, VOCAB))
         for st in range(4):
             for s in range(2):
-                speech[st, s] = _token_dist(np.concatenate(per_state[st][s]))
+                speech[st, s] = _token_dist(token_counts[st, s])
         return cls(order, counts, beta, speech)
 
     def adapted(self, prior_frames: float, frames: int) -> "MarkovModel":
