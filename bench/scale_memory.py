@@ -47,6 +47,7 @@ from babbler.models.spec import FitJob
 from babbler.sampling.generate import generate, sampler
 from babbler.sampling.modes.registry import MODES, mode_settings
 from babbler.sampling.systems import SYSTEMS
+from babbler.sampling.tunables import TUNABLES, system_settings
 from babbler.timing.events import events_from_tokens, source_stats
 from babbler.util.fileio import read_va
 from babbler.va import TOKEN_RATE, segments_to_frames
@@ -90,6 +91,13 @@ def fit(name: str, work: Path, config: dict, steps: int) -> str:
     return f"{len(train)} train / {len(val)} val dialogues: {json.dumps(summary, default=str)[:200]}"
 
 
+def baseline_temperature(config: dict) -> float:
+    """The temperature a baseline is sampled at: sample.temperature, or its neutral value where that is auto (the
+    value chosen on validation is the agent's)."""
+    values = {**{k: t.neutral for k, t in TUNABLES.items()}, "temperature": config["sample"]["temperature"]}
+    return system_settings(values, None)["temperature"]
+
+
 def sample(work: Path, config: dict) -> str:
     """Selfplay by the count model for one batch of test dialogues, as a sample job does."""
     data = load_dataset(work / "frames.npz", work / "splits.csv")
@@ -99,7 +107,7 @@ def sample(work: Path, config: dict) -> str:
     plan = mode.plan(real, mode_settings(config, "selfplay"))
     model = load_model(work / "markov.pt")
     drawn = generate(sampler(model, config["sample"]["stop"]), plan, np.random.default_rng(1),
-                     temperature=config["sample"]["temperature"], desc="selfplay")
+                     temperature=baseline_temperature(config), desc="selfplay")
     return f"{len(ids)} test dialogues, {drawn.shape[0]} × {drawn.shape[1]} frames drawn"
 
 
