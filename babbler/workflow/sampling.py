@@ -41,8 +41,7 @@ class SamplingInputs:
         listener = self.agent(system) and system_spec(system).mode == "listen"
         return {"markov_weight": self.markov_weight(system), "prompt_adapt": self.prompt_adapt(system),
                 "temperature": sample["temperature"],
-                **{k: sample[k] if listener else TUNABLES[k].neutral for k in ("listen_overlap_odds",
-                                                                               "listen_gap_odds")}}
+                **{k: sample[k] if listener else t.neutral for k, t in TUNABLES.items() if t.judged_by == "listen"}}
 
     @property
     def tunes(self) -> bool:
