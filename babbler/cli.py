@@ -113,7 +113,7 @@ def agent_options(args: argparse.Namespace, live: bool = False) -> dict:
         "markov_weight", TUNABLES["markov_weight"].neutral)
     options["temperature"] = args.temperature if args.temperature is not None else tuned.get(
         "temperature", TUNABLES["temperature"].neutral)
-    options["odds"] = tuple(tuned.get(k, TUNABLES[k].neutral) for k in ("listen_overlap_odds", "listen_gap_odds"))
+    options["odds"] = tuple(tuned.get(k, t.neutral) for k, t in TUNABLES.items() if t.judged_by == "listen")
     if weight > 0 and not args.markov:
         given = "--markov-weight W > 0" if args.markov_weight is not None else f"--sampling's markov_weight {weight:g}"
         raise BabblerError(f"{given} needs --markov PATH: the agent's frames are drawn from "

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from babbler.sampling.modes.listen import LISTEN_TOLERANCE
+
 TYPES = ("ipu", "pause", "gap", "overlap_between", "fto")
 BASELINES = ("markov", "independent")
 
@@ -65,13 +67,15 @@ def targets(metrics: dict) -> list[dict]:
     rows.append({"target": "continuation Pearson avg ≥ 0.55 (prompt-only baseline beside)",
                  "value": f"{fmt(avg)} (prompt {fmt(prompt)}, n={cont['pearson']['n_dialogues']})",
                  "holds": measured(avg) and avg >= 0.55})
-    listen = metrics["listen"]
-    rows.append({"target": "listen FTO median within 50 ms of the human's",
+    listen, tol = metrics["listen"], LISTEN_TOLERANCE
+    rows.append({"target": f"listen FTO median within {1000 * tol['fto_median_diff']:g} ms of the human's",
                  "value": f"{fmt(listen['fto_median'], '.3f')} vs {fmt(listen['fto_median_human'], '.3f')} s",
-                 "holds": measured(listen["fto_median_diff"]) and abs(listen["fto_median_diff"]) <= 0.05 + 1e-9})
-    rows.append({"target": "listen overlap share within 0.05",
+                 "holds": measured(listen["fto_median_diff"])
+                 and abs(listen["fto_median_diff"]) <= tol["fto_median_diff"] + 1e-9})
+    rows.append({"target": f"listen overlap share within {tol['overlap_share_diff']:g}",
                  "value": f"{fmt(listen['overlap_share'])} vs {fmt(listen['overlap_share_human'])}",
-                 "holds": measured(listen["overlap_share_diff"]) and abs(listen["overlap_share_diff"]) <= 0.05 + 1e-9})
+                 "holds": measured(listen["overlap_share_diff"])
+                 and abs(listen["overlap_share_diff"]) <= tol["overlap_share_diff"] + 1e-9})
     return rows
 
 

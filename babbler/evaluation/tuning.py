@@ -18,7 +18,7 @@ from babbler.sampling.modes.continuation import (
     continuation_plan,
     continuation_table,
 )
-from babbler.sampling.modes.listen import listen_comparison, listen_plan
+from babbler.sampling.modes.listen import LISTEN_TOLERANCE, listen_comparison, listen_plan
 from babbler.sampling.modes.selfplay import selfplay_plan
 from babbler.sampling.tunables import TUNABLES, TuneSettings
 from babbler.timing.events import events_from_tokens
@@ -26,15 +26,29 @@ from babbler.va import TOKEN_RATE
 
 log = logging.getLogger(__name__)
 
-LISTEN_TOLERANCE = {"fto_median_diff": 0.05, "overlap_share_diff": 0.05}  # the listener's targets (s, share)
-
-
 def _draw(model, plan: np.ndarray, settings: TuneSettings, temperature: float, limits, desc: str,
           odds: tuple[float, float] = (1.0, 1.0)) -> np.ndarray:
     """One seeded draw of a plan (every candidate gets the same random stream); `odds` scale the listener's starts."""
     factory = start_odds(sampler(model, settings.stop), "AB".index(settings.listen_agent), *odds)
     return generate(factory, plan, np.random.default_rng(settings.seed), temperature=temperature, desc=desc,
                     limits=limits)
+
+
+def _repeated(cut: list[np.ndarray], samples: int) -> tuple[list[str], dict[str, int]]:
+    """Keys of `samples` draws of each dialogue of `cut` (all first draws, then all second ones, as a plan of
+    `cut * samples` rows), and the dialogue each key draws."""
+    keys = [f"{i}.{s}" for s in range(samples) for i in range(len(cut))]
+    return keys, {k: j % len(cut) for j, k in enumerate(keys)}
+
+
+def _events(drawn: np.ndarray, cut: list[np.ndarray], keys: list[str], source: dict[str, int]) -> dict:
+    """Each draw's events, over its dialogue's own length."""
+    return {k: events_from_tokens(drawn[j, : len(cut[source[k]])]) for j, k in enumerate(keys)}
+
+
+def _no_worse(rows: list[dict], reference: dict) -> list[dict]:
+    """The candidates whose timing is no further from human (mean W1 ratio) than the reference candidate's."""
+    return [r for r in rows if r["score"] <= reference["score"] + 1e-12]
 
 
 def selfplay_search(model, markov, val: list[np.ndarray], target: TimingTarget, settings: TuneSettings,
@@ -63,14 +77,14 @@ def continuation_search(model, markov, val: list[np.ndarray], target: TimingTarg
     if not cut:
         return []
     real = [events_from_tokens(d) for d in cut]
-    keys = [f"{i}.{s}" for s in range(settings.samples) for i in range(len(cut))]
+    keys, source = _repeated(cut, settings.samples)
+    truth = {k: real[source[k]] for k in keys}
     plan = continuation_plan(cut * settings.samples, prompt)
     rows = []
     for adapt in settings.candidates["prompt_adapt"]:
         drawn = _draw(mixed(model, markov, weight, adapt, prompt), plan, settings, temperature, limits,
                       f"tune prompt_adapt={adapt:g}")
-        generated = {k: events_from_tokens(drawn[j, : len(cut[j % len(cut)])]) for j, k in enumerate(keys)}
-        truth = {k: real[j % len(cut)] for j, k in enumerate(keys)}
+        generated = _events(drawn, cut, keys, source)
         table = continuation_table(truth, generated, settings.prompt_seconds)
         r = continuation_pearson(table)
         ratios = target.ratios(generated)
@@ -84,9 +98,7 @@ def continuation_search(model, markov, val: list[np.ndarray], target: TimingTarg
 def best_adaptation(rows: list[dict]) -> dict:
     """The continuation candidate kept: the largest Pearson r among those whose timing is no further from human
     (mean W1 ratio) than the first candidate's (the least adapted); by the W1 ratio alone where r is undefined."""
-    first = rows[0]["score"]
-    allowed = [r for r in rows if r["score"] <= first + 1e-12]
-    finite = [r for r in allowed if not math.isnan(r["pearson_avg"])]
+    finite = [r for r in _no_worse(rows, rows[0]) if not math.isnan(r["pearson_avg"])]
     if finite:
         return max(finite, key=lambda r: r["pearson_avg"])
     return min(rows, key=lambda r: r["score"])
@@ -100,8 +112,8 @@ def listen_search(model, markov, val: list[np.ndarray], target: TimingTarget, se
     per candidate its FTO median and overlap share against the human it replaces, and its W1 ratios."""
     agent = settings.listen_agent
     cut = [d[: max(2, int(settings.minutes * 60 * TOKEN_RATE))] for d in val]
-    keys = [f"{i}.{s}" for s in range(settings.samples) for i in range(len(cut))]
-    real = {k: events_from_tokens(cut[j % len(cut)]) for j, k in enumerate(keys)}
+    keys, source = _repeated(cut, settings.samples)
+    real = {k: events_from_tokens(cut[source[k]]) for k in keys}
     plan = listen_plan(cut * settings.samples, "AB".index(agent))
     agent_model = mixed(model, markov, weight)
     rows: dict[tuple[float, float], dict] = {}
@@ -111,7 +123,7 @@ def listen_search(model, markov, val: list[np.ndarray], target: TimingTarget, se
             return
         drawn = _draw(agent_model, plan, settings, temperature, limits, f"tune listen odds {odds[0]:g}/{odds[1]:g}",
                       odds)
-        generated = {k: events_from_tokens(drawn[j, : len(cut[j % len(cut)])]) for j, k in enumerate(keys)}
+        generated = _events(drawn, cut, keys, source)
         turn = listen_comparison(real, generated, agent)
         rows[odds] = {"listen_overlap_odds": odds[0], "listen_gap_odds": odds[1],
                       **{k: turn[k] for k in ("fto_median", "fto_median_human", "fto_median_diff", "overlap_share",
@@ -141,8 +153,7 @@ def best_listener(rows: list[dict]) -> dict:
     """The start odds kept: the smallest miss (`listen_miss`) among the candidates whose timing is no further from
     human (mean W1 ratio) than odds 1's (the model's own starts; the first candidate where 1 was not tried)."""
     neutral = next((r for r in rows if (r["listen_overlap_odds"], r["listen_gap_odds"]) == (1.0, 1.0)), rows[0])
-    allowed = [r for r in rows if r["score"] <= neutral["score"] + 1e-12]
-    return min(allowed, key=lambda r: (r["miss"], r["score"]))
+    return min(_no_worse(rows, neutral), key=lambda r: (r["miss"], r["score"]))
 
 
 def choose_settings(model, markov, train: list[np.ndarray], val: list[np.ndarray], settings: TuneSettings) -> dict:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from babbler.models.selection import TimingSelection
+
 AUTO = "auto"  # a `sample` setting's value that asks for the choice on validation
 
 
@@ -43,7 +45,7 @@ class TuneSettings:
     samples: int = 2  # draws per validation dialogue
     min_dialogues: int = 8  # fewer validation dialogues than this: the neutral values are kept, nothing is chosen
     seed: int = 1  # sampling seed, the same for every candidate (they differ only by their settings)
-    floor_draws: int = 20  # pairs of disjoint human halves behind the timing floor (as checkpoint selection's)
+    floor_draws: int = TimingSelection.floor_draws  # pairs of disjoint human halves behind the timing floor
     stop: str = "overlap"  # sample.stop
     run_limits: bool = True  # sample.run_limits
     prompt_seconds: float = 20.0  # sample.prompt_seconds

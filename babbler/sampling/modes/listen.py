@@ -14,6 +14,9 @@ from babbler.sampling.modes.spec import Mode, ModeEvents, ModeResult
 from babbler.timing.events import fto_values
 from babbler.util.html import fmt
 
+# The listener's targets against the human it replaces: |agent − human| of the FTO median (s) and the overlap share.
+LISTEN_TOLERANCE = {"fto_median_diff": 0.05, "overlap_share_diff": 0.05}
+
 
 def listen_plan(dialogues: list[np.ndarray], agent: int) -> np.ndarray:
     """The partner channel is the real speaker throughout; the agent's channel is free."""
