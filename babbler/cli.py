@@ -106,14 +106,14 @@ def agent_options(args: argparse.Namespace, live: bool = False) -> dict:
     settings = render_settings(with_defaults({}), args.voice)
     options = {"stop": args.stop, "voice": AgentVoice(args.voice, load_voice_model(args.voice, args.voice_model)
                                                       if needed else None, settings)}
-    from babbler.sampling.tunables import TUNABLES
+    from babbler.sampling.tunables import LISTEN_ODDS, TUNABLES
 
     tuned = tuned_settings(args.sampling)
     weight = args.markov_weight if args.markov_weight is not None else tuned.get(
         "markov_weight", TUNABLES["markov_weight"].neutral)
     options["temperature"] = args.temperature if args.temperature is not None else tuned.get(
         "temperature", TUNABLES["temperature"].neutral)
-    options["odds"] = tuple(tuned.get(k, t.neutral) for k, t in TUNABLES.items() if t.judged_by == "listen")
+    options["odds"] = tuple(tuned.get(k, TUNABLES[k].neutral) for k in LISTEN_ODDS)
     if weight > 0 and not args.markov:
         given = "--markov-weight W > 0" if args.markov_weight is not None else f"--sampling's markov_weight {weight:g}"
         raise BabblerError(f"{given} needs --markov PATH: the agent's frames are drawn from "

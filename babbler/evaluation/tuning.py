@@ -20,7 +20,7 @@ from babbler.sampling.modes.continuation import (
 )
 from babbler.sampling.modes.listen import LISTEN_TOLERANCE, listen_comparison, listen_plan
 from babbler.sampling.modes.selfplay import selfplay_plan
-from babbler.sampling.tunables import TUNABLES, TuneSettings
+from babbler.sampling.tunables import LISTEN_ODDS, TUNABLES, TuneSettings
 from babbler.timing.events import events_from_tokens
 from babbler.va import TOKEN_RATE
 
@@ -195,13 +195,12 @@ def choose_settings(model, markov, train: list[np.ndarray], val: list[np.ndarray
                                        f"mean W1 ratio {best['score']:.3f}")
             else:
                 chosen["prompt_adapt"], how["prompt_adapt"] = 0.0, "no validation dialogue outlasts the prompt"
-    by_listen = [k for k, t in TUNABLES.items() if t.judged_by == "listen"]
-    if set(by_listen) & set(searched):
+    if set(LISTEN_ODDS) & set(searched):
         rows = listen_search(model, markov, val, target, settings, limits, chosen["markov_weight"],
                              chosen["temperature"])
         record["listen"] = rows
         best = best_listener(rows)
-        for k in by_listen:
+        for k in LISTEN_ODDS:
             if k in searched:
                 chosen[k], how[k] = best[k], (f"listen on validation: FTO median {best['fto_median_diff']:+.3f} s, "
                                               f"overlap share {best['overlap_share_diff']:+.3f} off the human's")

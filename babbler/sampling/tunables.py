@@ -29,6 +29,8 @@ TUNABLES = {t.key: t for t in (
     Tunable("listen_gap_odds", 1.0, "listen", "the listener's odds of taking the floor after its partner's silence, "
                                               "scaled"),
 )}
+# The listener's start odds (overlap, gap), in the order `StartOdds` takes them.
+LISTEN_ODDS = tuple(k for k, t in TUNABLES.items() if t.judged_by == "listen")
 
 
 def auto_keys(sample: dict) -> list[str]:

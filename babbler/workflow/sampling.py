@@ -5,7 +5,7 @@ from __future__ import annotations
 from babbler.models.registry import FRAME_MODELS
 from babbler.sampling.modes.registry import MODES, mode_settings
 from babbler.sampling.systems import agent_system, system_spec
-from babbler.sampling.tunables import AUTO, TUNABLES, TuneSettings, auto_keys
+from babbler.sampling.tunables import AUTO, LISTEN_ODDS, TUNABLES, TuneSettings, auto_keys
 from babbler.workflow.paths import path, paths
 
 
@@ -41,7 +41,7 @@ class SamplingInputs:
         listener = self.agent(system) and system_spec(system).mode == "listen"
         return {"markov_weight": self.markov_weight(system), "prompt_adapt": self.prompt_adapt(system),
                 "temperature": sample["temperature"],
-                **{k: sample[k] if listener else t.neutral for k, t in TUNABLES.items() if t.judged_by == "listen"}}
+                **{k: sample[k] if listener else TUNABLES[k].neutral for k in LISTEN_ODDS}}
 
     @property
     def tunes(self) -> bool:
