@@ -148,3 +148,18 @@ def test_fitted_scores_in_chunks_of_dialogues_equal_the_whole():
     chunked = scored_bits(model.stream, dialogues, chunk=2)
     assert chunked[2] == frames == sum(len(d) - 1 for d in dialogues)
     assert chunked[:2] == pytest.approx((va, tok), rel=1e-12) and 0 < va < tok
+
+
+def test_shift_hold_threshold_comes_from_validation_and_leaves_the_test_draws_alone():
+    from babbler.models.frame_eval import shift_hold_accuracy
+
+    train, test, val = demo_like_tokens(10, 1), demo_like_tokens(2, 99), demo_like_tokens(2, 7)
+    model = MarkovModel.fit(train, order=8)
+    fixed = shift_hold_accuracy(model.stream, test, max_events=20)
+    tuned = evaluate_frame_model(model.stream, test, "markov", max_events=20, val=val)
+    assert fixed["shift_hold_threshold"] == 0.5
+    assert tuned["shift_hold_threshold_from"] == "validation" and 0 < tuned["shift_hold_threshold"] < 1
+    assert tuned["shift_hold_auc"] == fixed["shift_hold_auc"] and tuned["n_shift"] == fixed["n_shift"] > 0
+    silent = [np.zeros((500, 2), dtype=np.int64)]  # a validation split without a single event
+    alone = evaluate_frame_model(model.stream, test[:1], "markov", max_events=5, val=silent)
+    assert alone["shift_hold_threshold"] == 0.5 and alone["shift_hold_threshold_from"].startswith("0.5: ")

@@ -114,6 +114,21 @@ def test_shift_auc_is_the_chance_a_shift_scores_above_a_hold():
     assert np.isnan(shift_auc(np.array([0.3, 0.4]), np.array([True, True])))
 
 
+def test_shift_threshold_chosen_on_validation_separates_what_half_cannot():
+    from babbler.models.frame_eval import recalls, validation_threshold
+
+    truth = np.array([True, True, False, False, False])
+    shy = np.array([0.3, 0.25, 0.1, 0.05, 0.0])  # ranks every shift first, yet never says "shift" at 0.5
+    assert recalls(shy, truth, 0.5) == (0.0, 1.0)  # balanced accuracy 0.5: the degenerate score
+    assert validation_threshold(shy, truth) == pytest.approx(0.175)  # between the lowest shift and highest hold
+    assert recalls(shy, truth, 0.175) == (1.0, 1.0)
+    assert validation_threshold(np.array([0.6, 0.1, 0.3]), np.array([True, False, False])) == 0.5  # ties: nearest 0.5
+    assert validation_threshold(np.full(5, 0.2), truth) == 0.5  # a constant score separates nothing
+    assert validation_threshold(np.array([0.3, 0.4]), np.array([False, False])) is None  # no shift to place it by
+    assert validation_threshold(np.zeros(0), np.zeros(0, dtype=bool)) is None
+    assert np.isnan(recalls(shy[2:], truth[2:], 0.5)[0])
+
+
 class FixedStream:
     """A stream whose every next frame is the same: P(talk) = 0.2 for both speakers, spread over two tokens."""
 

@@ -129,6 +129,8 @@ def test_demo_dag_to_mono_then_nothing_to_do(tiny_demo_run):
         assert 0 < result["test_bits_per_frame"] < (10 if model == "transformer" else 1)  # 20 steps learn little
         auc = result["shift_hold_auc"]  # defined only where the test split holds both shifts and holds
         assert 0 <= auc <= 1 if result["n_shift"] and result["n_hold"] else np.isnan(auc)
+        assert 0 < result["shift_hold_threshold"] < 1 and result["shift_hold_threshold_from"] in (
+            "validation", "0.5: the validation split lacks shift or hold events")
     metrics = pd.read_csv(res / "models/demo/transformer.metrics.csv")
     assert metrics["step"].max() == 20 and metrics["val_loss"].notna().sum() == 2
     metrics = json.loads((res / "eval/demo/metrics.json").read_text())

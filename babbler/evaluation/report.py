@@ -209,10 +209,11 @@ def models_section(metrics: dict, voice_audio: dict[str, str | Path] | None = No
     notes = notes or {}
     fm = metrics.get("frame_model", {})
     rows = [[m, notes.get(m, ""), fmt(v.get("test_bits_per_frame"), 4), fmt(v.get("shift_hold_auc")),
-             fmt(v.get("shift_hold_balanced_accuracy")), fmt(v.get("n_shift")), fmt(v.get("n_hold"))]
+             fmt(v.get("shift_hold_balanced_accuracy")), fmt(v.get("shift_hold_threshold")),
+             fmt(v.get("n_shift")), fmt(v.get("n_hold"))]
             for m, v in fm.items()]
     out = table(["frame model", "what it is", "test VA bits/frame", "shift/hold AUC", "shift/hold balanced accuracy",
-                 "shift events", "hold events"], rows)
+                 "P(shift) threshold (chosen on validation)", "shift events", "hold events"], rows)
     vo = metrics.get("voice", {})
     voice_audio = voice_audio or {}
     rows = [[v, notes.get(v, ""), d.get("system", ""), fmt(d.get("va_precision")), fmt(d.get("va_recall")), fmt(d.get("va_f1")),

@@ -123,10 +123,10 @@ def shift_auc(p_shift: np.ndarray, truth: np.ndarray) -> float:
     return float(stats.mannwhitneyu(shifts, holds).statistic / (len(shifts) * len(holds)))
 
 
-def shift_hold_accuracy(stream_factory: Callable[[int], Stream], dialogues: list[np.ndarray], seed: int = 0,
-                        max_events: int = 200, chunk: int = 32) -> dict[str, float]:
-    """How well the model's own rollouts predict shift vs hold at VAP events: the balanced accuracy of P(shift) > 0.5
-    and the AUC of P(shift), which tells models apart where a threshold at 0.5 scores them all 0.5."""
+def shift_probs(stream_factory: Callable[[int], Stream], dialogues: list[np.ndarray], seed: int = 0,
+                max_events: int = 200, chunk: int = 32) -> tuple[np.ndarray, np.ndarray]:
+    """The model's P(shift) at (at most `max_events`, a seeded draw of) the dialogues' shift/hold events, and whether
+    each event was a shift."""
     rng = np.random.default_rng(seed)
     events = [(i, *ev) for i, tok in enumerate(dialogues) for ev in shift_hold_events(tok)]
     if len(events) > max_events:
@@ -137,18 +137,49 @@ def shift_hold_accuracy(stream_factory: Callable[[int], Stream], dialogues: list
                       rng)
         for k in tqdm(range(0, len(events), chunk), desc="shift/hold", mininterval=5.0)
     ]) if events else np.zeros(0)
-    pred = p > 0.5
+    return p, truth
+
+
+def recalls(p_shift: np.ndarray, truth: np.ndarray, threshold: float) -> tuple[float, float]:
+    """Recall of shifts and of holds when P(shift) > `threshold` predicts a shift (NaN where a kind is absent)."""
+    pred = p_shift > threshold
     n_shift, n_hold = int(truth.sum()), int((~truth).sum())
-    rec_shift = float((pred & truth).sum() / n_shift) if n_shift else float("nan")
-    rec_hold = float((~pred & ~truth).sum() / n_hold) if n_hold else float("nan")
+    return (float((pred & truth).sum() / n_shift) if n_shift else float("nan"),
+            float((~pred & ~truth).sum() / n_hold) if n_hold else float("nan"))
+
+
+def validation_threshold(p_shift: np.ndarray, truth: np.ndarray) -> float | None:
+    """The P(shift) threshold with the best balanced accuracy on (validation) events: a midpoint between two of their
+    P(shift) values, or 0.5; ties go to the one nearest 0.5. None without both shifts and holds."""
+    if not truth.any() or truth.all():
+        return None
+    values = np.unique(p_shift)
+    candidates = np.unique(np.concatenate([(values[:-1] + values[1:]) / 2, [0.5]]))
+    scores = np.array([np.mean(recalls(p_shift, truth, t)) for t in candidates])
+    best = np.flatnonzero(np.isclose(scores, scores.max()))
+    return float(candidates[best[np.argmin(np.abs(candidates[best] - 0.5))]])
+
+
+def shift_hold_accuracy(stream_factory: Callable[[int], Stream], dialogues: list[np.ndarray], seed: int = 0,
+                        max_events: int = 200, threshold: float = 0.5) -> dict[str, float]:
+    """How well the model's own rollouts predict shift vs hold at VAP events: the AUC of P(shift), which tells models
+    apart without a threshold, and the balanced accuracy of P(shift) > `threshold`."""
+    p, truth = shift_probs(stream_factory, dialogues, seed, max_events)
+    rec_shift, rec_hold = recalls(p, truth, threshold)
     return {"shift_hold_balanced_accuracy": float(np.nanmean([rec_shift, rec_hold])) if truth.size else float("nan"),
-            "shift_hold_auc": shift_auc(p, truth),
-            "shift_recall": rec_shift, "hold_recall": rec_hold, "n_shift": n_shift, "n_hold": n_hold}
+            "shift_hold_auc": shift_auc(p, truth), "shift_hold_threshold": threshold,
+            "shift_recall": rec_shift, "hold_recall": rec_hold, "n_shift": int(truth.sum()),
+            "n_hold": int((~truth).sum())}
 
 
 def evaluate_frame_model(stream_factory: Callable[[int], Stream], dialogues: list[np.ndarray], name: str,
-                         seed: int = 0, max_events: int = 200) -> dict:
-    """Test bits per frame (joint VA, and full tokens) and shift/hold accuracy of one model."""
+                         seed: int = 0, max_events: int = 200, val: list[np.ndarray] | None = None) -> dict:
+    """Test bits per frame (joint VA, and full tokens) and shift/hold prediction of one model; the shift/hold
+    threshold is chosen on the `val` dialogues' events (0.5 where they lack shifts or holds)."""
     va, tok, frames = scored_bits(stream_factory, dialogues, desc=name)
+    threshold = validation_threshold(*shift_probs(stream_factory, val or [], seed, max_events))
+    chosen = "validation" if threshold is not None else "0.5: the validation split lacks shift or hold events"
     return {"model": name, "test_bits_per_frame": va, "test_token_bits_per_frame": tok, "test_frames": frames,
-            **shift_hold_accuracy(stream_factory, dialogues, seed, max_events)}
+            **shift_hold_accuracy(stream_factory, dialogues, seed, max_events,
+                                  0.5 if threshold is None else threshold),
+            "shift_hold_threshold_from": chosen}
