@@ -26,6 +26,7 @@ rule train_voice:
         model=lambda wc: config["voice"][wc.voice]["model"],
         train=lambda wc: config["voice"][wc.voice]["train"],
         checkpoint=lambda wc: path("checkpoint", corpus=wc.corpus, model=wc.voice),
+        minutes=config["voice"]["train_minutes"],
         file_format=MODEL_FILE_FORMAT,
     script:
         "../workflow_scripts/train_voice.py"

@@ -77,3 +77,8 @@ def test_smoke_of_the_benchmarks_on_a_workflow_run(tiny_demo_run, tmp_path):
     config.write_text((tiny_demo_run / "config.yaml").read_text())
     out = bench("plan_time.py", "--configfile", str(config), "--repeats", "1", cwd=tiny_demo_run)
     assert "jobs planned, median" in out
+    out = bench("continuation_prompts.py", str(tiny_demo_run), "--configfile", str(config), "--prompts", "5", "20",
+                "--seeds", "1", "2")
+    assert "demo: 1 test dialogues; agent transformer" in out
+    assert out.count("| 5 s | ") == 2 and "| 5 s | 2 | 1 | n/a / n/a / n/a | n/a | n/a | n/a |" in out  # r needs 3
+    assert "| 20 s | 1 | 0 |" in out  # the 15 s test dialogue is no longer than a 20 s prompt

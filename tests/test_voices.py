@@ -5,6 +5,7 @@ voice (F0 accuracy, silence, determinism); splicing real audio into renders; the
 import numpy as np
 import pandas as pd
 import pytest
+import soundfile as sf
 import torch
 
 from babbler.models.dataset import SpeakerScale
@@ -449,3 +450,32 @@ def test_mel_cepstral_distance_is_zero_for_the_same_audio_and_grows_with_differe
     far = mel_cepstral_distance(voice, 0.3 * rng.standard_normal(sr), sr, va).mean()
     assert 0 < near < far and far > 2
     assert len(mel_cepstral_distance(voice, voice, sr, np.r_[np.ones(10), np.zeros(40)].astype(bool))) == 20
+
+
+def test_voice_training_holds_a_window_of_each_track_within_its_minutes(tmp_path):
+    """voice.train_minutes: tracks that come to more keep the same share of each, read as a frame-aligned window
+    whose audio and tracks match the whole track's at the same place; the speaker's scale stays the whole track's."""
+    from babbler.voices.features import kept_share, voice_item
+
+    assert kept_share([600.0, 1200.0], 60) == 1.0  # 30 minutes within 60: everything
+    assert kept_share([3600.0, 3600.0], 60) == pytest.approx(0.5)
+    sr, seconds = 8000, 20.0
+    n10 = int(seconds * 100)  # 10 ms prosody frames
+    t = np.arange(int(seconds * sr)) / sr
+    audio = (0.1 * np.sin(2 * np.pi * 3.0 * t) * np.sin(2 * np.pi * 200 * t)).astype(np.float32)
+    sf.write(tmp_path / "x.wav", audio, sr, subtype="FLOAT")
+    k = np.arange(n10)
+    va = (k // 50) % 2 == 0  # 0.5 s on, 0.5 s off
+    pd.DataFrame({"va": va, "f0": np.where(va, 120.0 + (k % 50), np.nan),
+                  "intensity": 60.0 + (k % 7)}).to_parquet(tmp_path / "x.parquet")
+    whole = voice_item(tmp_path / "x.wav", tmp_path / "x.parquet", None, sr)
+    part = voice_item(tmp_path / "x.wav", tmp_path / "x.parquet", None, sr, keep=0.25,
+                      rng=np.random.default_rng(3))
+    frames = len(part.tracks.va)
+    assert frames == 250 and len(whole.tracks.va) == 1000 and len(part.audio) == frames * sr // 50
+    first = next(i for i in range(1000 - frames + 1) if np.array_equal(whole.audio[i * 160 : i * 160 + 160],
+                                                                          part.audio[:160]))
+    np.testing.assert_array_equal(part.audio, whole.audio[first * 160 : (first + frames) * 160])
+    np.testing.assert_array_equal(part.tracks.va, whole.tracks.va[first : first + frames])
+    np.testing.assert_array_equal(part.tracks.f0, whole.tracks.f0[first : first + frames])
+    assert part.scale == whole.scale  # measured on the whole track

@@ -103,14 +103,35 @@ def prosody_tracks(prosody: pd.DataFrame) -> Tracks:
     return Tracks(va, np.where(va, f0, np.nan), db, frame_rate=TOKEN_RATE)
 
 
-def voice_item(wav: str | Path, prosody: str | Path, scale: SpeakerScale | None, sample_rate: int) -> VoiceItem:
+def voice_item(wav: str | Path, prosody: str | Path, scale: SpeakerScale | None, sample_rate: int,
+               keep: float = 1.0, rng: np.random.Generator | None = None) -> VoiceItem:
     """A speaker's mono track resampled to the voice's rate (soxr), with the continuous F0, VA and intensity that
-    Praat measured on it (its prosody parquet, at 50 Hz); `scale` None: the speaker's scale from these tracks."""
-    y, sr = sf.read(str(wav), dtype="float32")
+    Praat measured on it (its prosody parquet, at 50 Hz); `scale` None: the speaker's scale from these tracks.
+    `keep` < 1: only a window of that share of the track (whole 50 Hz frames, at an offset drawn from `rng`) is read
+    and held, the speaker's scale still measured on the whole track."""
+    tracks = prosody_tracks(pd.read_parquet(prosody, columns=["va", "f0", "intensity"]))
+    scale = scale or tracks_scale(tracks)
+    if keep >= 1.0:
+        y, sr = sf.read(str(wav), dtype="float32")
+    else:
+        n = len(tracks.va)
+        frames = max(1, int(round(keep * n)))
+        first = int((rng or np.random.default_rng(0)).integers(0, n - frames + 1))
+        rate = sf.info(str(wav)).samplerate
+        y, sr = sf.read(str(wav), dtype="float32", start=int(round(first * rate / TOKEN_RATE)),
+                        stop=int(round((first + frames) * rate / TOKEN_RATE)))
+        window = slice(first, first + frames)
+        tracks = Tracks(tracks.va[window], tracks.f0[window], tracks.intensity[window], frame_rate=tracks.frame_rate)
     if sr != sample_rate:
         y = librosa.resample(y, orig_sr=sr, target_sr=sample_rate, res_type="soxr_hq")
-    tracks = prosody_tracks(pd.read_parquet(prosody, columns=["va", "f0", "intensity"]))
-    return make_item(y, tracks, scale or tracks_scale(tracks), sample_rate)
+    return make_item(y, tracks, scale, sample_rate)
+
+
+def kept_share(seconds: list[float], minutes: float) -> float:
+    """The share of each track a voice holds in memory to learn from, so that a split's tracks come to at most
+    `minutes` (config `voice.train_minutes`): 1 where they already do."""
+    total = float(sum(seconds))
+    return 1.0 if total <= 60.0 * minutes else 60.0 * minutes / total
 
 
 @dataclass
