@@ -147,6 +147,36 @@ class FixedStream:
         self.batch *= k
 
 
+class RecordingStream(FixedStream):
+    """A FixedStream that keeps every frame pushed into it."""
+
+    def __init__(self, batch: int):
+        super().__init__(batch)
+        self.pushed: list[np.ndarray] = []
+
+    def push(self, tokens: np.ndarray) -> None:
+        self.pushed.append(np.asarray(tokens).copy())
+
+
+def test_shift_rollouts_continue_with_the_tokens_they_draw():
+    """The rollouts behind P(shift) feed the model the tokens it drew (3 or 7 here), never a token it cannot draw
+    (a VA-only corpus speaks in one mid-range token: pushing token 1 took its model off its training data)."""
+    from babbler.models.frame_eval import HISTORY, p_shift_batch
+
+    made: list[RecordingStream] = []
+
+    def factory(batch: int) -> RecordingStream:
+        made.append(RecordingStream(batch))
+        return made[-1]
+
+    tokens = np.zeros((300, 2), dtype=np.int64)
+    tokens[:250, 0] = 7
+    p = p_shift_batch(factory, [(tokens, 250, 0)], np.random.default_rng(0))
+    rolled = np.concatenate(made[0].pushed[HISTORY:])
+    assert len(rolled) > 0 and set(np.unique(rolled)) <= {0, 3, 7} and {3, 7} <= set(np.unique(rolled))
+    assert 0.0 <= p[0] <= 1.0
+
+
 def test_start_odds_scale_a_silent_listeners_odds_of_taking_the_floor_and_nothing_else():
     """Odds 0.2/0.8 = 1/4: ×2 in the partner's talk → 1/2 (P 1/3), ×0.5 after the partner's silence → 1/8 (P 1/9), the
     spoken tokens' shares kept; the listener's own speech and pauses, and the partner's channel, untouched."""

@@ -100,14 +100,15 @@ def p_shift_batch(stream_factory: Callable[[int], Stream], starts: list[tuple[np
     stream.repeat(ROLLOUTS)
     first = np.full(n * ROLLOUTS, -1)
     for _ in range(HORIZON):
-        on = sample_token(stream.next_probs(), rng) > 0
+        drawn = sample_token(stream.next_probs(), rng)
+        on = drawn > 0
         undecided = first < 0
         only = on[:, 0] ^ on[:, 1]
         first = np.where(undecided & only, np.where(on[:, 0], 0, 1), first)
         first = np.where(undecided & on[:, 0] & on[:, 1], 2, first)  # both at once: no vote
         if (first >= 0).all():
             break
-        stream.push(on.astype(np.int64))
+        stream.push(drawn)  # the drawn tokens themselves: a speech frame's token is one the model can draw
     first, before = first.reshape(n, ROLLOUTS), before.reshape(n, ROLLOUTS)
     votes = (first == 0) | (first == 1)
     shift = votes & (first != before)
