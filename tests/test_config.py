@@ -242,7 +242,7 @@ def test_timing_selection_needs_a_validation_split():
 
 def test_shipped_maptask_timing_config_is_valid():
     """configs/maptask-timing.yaml, over config.yaml as snakemake merges them: timing only, reference VA, the
-    selfplay-timing checkpoint choice."""
+    selfplay-timing checkpoint choice, every tunable sample setting left to rule tune."""
     base = yaml.safe_load((ROOT / "config.yaml").read_text())
     extra = yaml.safe_load((ROOT / "configs" / "maptask-timing.yaml").read_text())
 
@@ -255,6 +255,9 @@ def test_shipped_maptask_timing_config_is_valid():
     assert cfg["corpus"]["maptask"]["annotations_url"] == "../shared/data/maptask-timed-units.zip"
     cfg["corpus"]["maptask"]["annotations_url"] = str(ROOT / "tests" / "data" / "maptask-excerpt.zip")
     assert cfg["vad"]["method"] == "reference" and cfg["train"]["select"] == "timing"
+    from babbler.sampling.tunables import AUTO, TUNABLES
+
+    assert all(cfg["sample"][k] == AUTO for k in TUNABLES)  # chosen on the corpus's own validation split, not by hand
     check_config(cfg)
 
 
