@@ -159,8 +159,9 @@ class RecordingStream(FixedStream):
 
 
 def test_shift_rollouts_continue_with_the_tokens_they_draw():
-    """The rollouts behind P(shift) feed the model the tokens it drew (3 or 7 here), never a token it cannot draw
-    (a VA-only corpus speaks in one mid-range token: pushing token 1 took its model off its training data)."""
+    """The rollouts behind P(shift) feed the model the tokens it drew (3 or 7 here), never a token it cannot draw (token
+    1 for every speech frame, before: no score moved, since a rollout votes at its first speech frame, before pushing
+    it, but a stream is only ever fed tokens it can draw)."""
     from babbler.models.frame_eval import HISTORY, p_shift_batch
 
     made: list[RecordingStream] = []
