@@ -54,20 +54,28 @@ def check_options(args: argparse.Namespace) -> None:
             raise BabblerError(f"--{name.replace('_', '-')} {problem}{where}")
 
 
-def tuned_settings(path: str | None) -> dict[str, float]:
-    """The sample settings a workflow run chose on validation (`--sampling results/models/{corpus}/sampling.json`),
-    read as data; {} without the option. A file that is not such a record is refused with its name."""
+def tuned_settings(path: str | None) -> tuple[dict[str, float], tuple[float, ...] | None]:
+    """The sample settings a workflow run chose on validation (`--sampling results/models/{corpus}/sampling.json`)
+    and the agent's recalibrated odds they imply, read as data; ({}, None) without the option. A file that is not
+    such a record is refused with its name."""
     import json
+    import math
     from pathlib import Path
 
     from babbler.config import number_problem, number_rule, setting_rule
-    from babbler.sampling.tunables import TUNABLES
+    from babbler.sampling.odds import CONTEXTS
+    from babbler.sampling.tunables import TUNABLES, calibration_odds
 
     if path is None:
-        return {}
+        return {}, None
     try:
-        chosen = json.loads(Path(path).read_text())["chosen"]
+        record = json.loads(Path(path).read_text())
+        chosen = record["chosen"]
         values = {k: float(chosen[k]) for k in TUNABLES}
+        calibration = calibration_odds(record, values["markov_weight"], values["calibration"])
+        if calibration is not None and (len(calibration) != len(CONTEXTS) or
+                                        not all(math.isfinite(o) and o > 0 for o in calibration)):
+            raise ValueError(f"calibration odds {calibration} are not {len(CONTEXTS)} positive numbers")
     except OSError as exc:
         raise BabblerError(f"--sampling {path}: cannot read it ({exc.strerror or exc})") from None
     except (ValueError, KeyError, TypeError) as exc:
@@ -77,7 +85,7 @@ def tuned_settings(path: str | None) -> dict[str, float]:
         problem = number_problem(v, number_rule(setting_rule(f"sample.{k}")))
         if problem:
             raise BabblerError(f"--sampling {path}: chosen {k} {problem}")
-    return values
+    return values, None if calibration is None else tuple(calibration)
 
 
 def agent_options(args: argparse.Namespace, live: bool = False) -> dict:
@@ -108,12 +116,17 @@ def agent_options(args: argparse.Namespace, live: bool = False) -> dict:
                                                       if needed else None, settings)}
     from babbler.sampling.tunables import LISTEN_ODDS, TUNABLES
 
-    tuned = tuned_settings(args.sampling)
+    tuned, calibration = tuned_settings(args.sampling)
     weight = args.markov_weight if args.markov_weight is not None else tuned.get(
         "markov_weight", TUNABLES["markov_weight"].neutral)
     options["temperature"] = args.temperature if args.temperature is not None else tuned.get(
         "temperature", TUNABLES["temperature"].neutral)
     options["odds"] = tuple(tuned.get(k, TUNABLES[k].neutral) for k in LISTEN_ODDS)
+    if calibration is not None and weight != tuned["markov_weight"]:
+        print(f"babbler: note: the odds --sampling recalibrated were fitted at markov weight {tuned['markov_weight']:g}"
+              f", not {weight:g}: the agent takes its model's own odds", file=sys.stderr)
+        calibration = None
+    options["calibration"] = calibration  # the odds recalibrated on validation, as the workflow's agent takes them
     if weight > 0 and not args.markov:
         given = "--markov-weight W > 0" if args.markov_weight is not None else f"--sampling's markov_weight {weight:g}"
         raise BabblerError(f"{given} needs --markov PATH: the agent's frames are drawn from "

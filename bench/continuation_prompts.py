@@ -25,15 +25,16 @@ import numpy as np
 from babbler.config import load_config
 from babbler.models.dataset import load_dataset
 from babbler.models.registry import load_model
-from babbler.sampling.generate import RunLimits, generate, mixed, sampler
+from babbler.sampling.generate import RunLimits, generate
 from babbler.sampling.modes.continuation import (
     continuation_pearson,
     continuation_plan,
     continuation_table,
     prompt_pearson,
 )
+from babbler.sampling.odds import agent_odds, agent_stream
 from babbler.sampling.systems import agent_system, system_spec
-from babbler.sampling.tunables import system_settings
+from babbler.sampling.tunables import calibration_odds, system_settings
 from babbler.timing.events import events_from_tokens
 from babbler.util.seeds import derived_seed
 from babbler.va import TOKEN_RATE
@@ -43,20 +44,24 @@ from babbler.workflow.plan import RunPlan
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def agent_settings(config: dict, results: str) -> tuple[str, dict[str, float]]:
-    """The continuation system's frame model and the tunable settings it is drawn with in this run."""
+def agent_settings(config: dict, results: str) -> tuple[str, dict[str, float], list[float] | None]:
+    """The continuation system's frame model, the tunable settings it is drawn with in this run and the odds it
+    takes recalibrated."""
     system = agent_system("continuation")
     if system is None:
         raise SystemExit("no agent system in continuation mode is registered")
     corpus = config["corpus"]["name"]
     values = RunPlan(config, corpus, [], {}).tunable_values(system)
     tuned = Path(path("sampling", root=results, corpus=corpus))
-    chosen = json.loads(tuned.read_text())["chosen"] if tuned.exists() else None
-    return system_spec(system).model, system_settings(values, chosen)
+    record = json.loads(tuned.read_text()) if tuned.exists() else None
+    settings = system_settings(values, record["chosen"] if record else None)
+    return (system_spec(system).model, settings,
+            calibration_odds(record, settings["markov_weight"], settings["calibration"]))
 
 
 def continuation_at(model, markov, tokens: dict[str, np.ndarray], settings: dict[str, float], sample: dict,
-                    limits: RunLimits | None, prompt_seconds: float, seed: int) -> dict:
+                    limits: RunLimits | None, prompt_seconds: float, seed: int,
+                    calibration: list[float] | None = None) -> dict:
     """Pearson r of the agent's continuation and of the prompt alone, over the test dialogues longer than the
     prompt, at one prompt length and sampling seed."""
     prompt = int(round(prompt_seconds * TOKEN_RATE))
@@ -66,9 +71,10 @@ def continuation_at(model, markov, tokens: dict[str, np.ndarray], settings: dict
         return {"prompt_seconds": prompt_seconds, "seed": seed, "dialogues": 0, "agent": undefined,
                 "prompt_only": undefined}
     real_tokens = [tokens[d] for d in ids]
-    agent = mixed(model, markov, settings["markov_weight"], settings["prompt_adapt"], prompt)
+    agent = agent_stream(model, markov, sample["stop"], settings["markov_weight"], settings["prompt_adapt"], prompt,
+                         agent_odds(calibration))
     rng = np.random.default_rng(derived_seed(seed, "continuation", f"{prompt_seconds:g}s"))
-    drawn = generate(sampler(agent, sample["stop"]), continuation_plan(real_tokens, prompt), rng,
+    drawn = generate(agent, continuation_plan(real_tokens, prompt), rng,
                      temperature=settings["temperature"], desc=f"prompt {prompt_seconds:g} s, seed {seed}",
                      limits=limits)
     real = {d: events_from_tokens(t) for d, t in zip(ids, real_tokens)}
@@ -96,7 +102,7 @@ def main() -> None:
     for needed in (frames, splits):
         if not Path(needed).exists():
             raise SystemExit(f"{needed} is missing: run the workflow in {args.run} with these config files first")
-    name, settings = agent_settings(config, results)
+    name, settings, calibration = agent_settings(config, results)
     data = load_dataset(frames, splits)
     model = load_model(path("model", root=results, corpus=corpus, model=name))
     markov = load_model(path("model", root=results, corpus=corpus, model="markov")) \
@@ -110,7 +116,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     for seconds in args.prompts:
         for seed in args.seeds or [sample["seed"]]:
-            row = continuation_at(model, markov, test, settings, sample, limits, seconds, seed)
+            row = continuation_at(model, markov, test, settings, sample, limits, seconds, seed, calibration)
             agent, alone = row["agent"], row["prompt_only"]
             holds = "n/a" if math.isnan(agent["avg"]) or math.isnan(alone["avg"]) else \
                 ("yes" if agent["avg"] >= alone["avg"] else "no")

@@ -10,9 +10,10 @@ from babbler.models.dataset import VOCAB
 from babbler.models.registry import load_model
 from babbler.models.train_transformer import TrainConfig, train_transformer
 from babbler.models.transformer import TransformerConfig
-from babbler.sampling.generate import RunLimits, generate, sampler, start_odds
+from babbler.sampling.generate import RunLimits, generate, sampler
 from babbler.sampling.modes.listen import listen_plan
 from babbler.sampling.modes.selfplay import selfplay_plan
+from babbler.sampling.odds import ContextOdds, agent_odds
 from babbler.va import runs
 from tests.model_helpers import run_lengths_of, toy_dialogue
 
@@ -111,14 +112,16 @@ def test_live_agent_interpolated_with_the_count_model(toy_model):
         Agent(model, markov_weight=0.5)
 
 
-@pytest.mark.parametrize("stop, temperature, mixed, seat, odds", [
-    ("overlap", 1.0, False, 1, (1.0, 1.0)), ("duration", 0.8, True, 0, (1.0, 1.0)), ("frame", 1.3, False, 1, (1.0, 1.0)),
-    ("overlap", 1.0, True, 1, (2.0, 0.5))])
+@pytest.mark.parametrize("stop, temperature, mixed, seat, odds, calibration", [
+    ("overlap", 1.0, False, 1, (1.0, 1.0), None), ("duration", 0.8, True, 0, (1.0, 1.0), None),
+    ("frame", 1.3, False, 1, (1.0, 1.0), None), ("overlap", 1.0, True, 1, (2.0, 0.5), None),
+    ("overlap", 1.0, False, 0, (1.4, 1.0), (0.8, 1.2, 1.1, 0.9, 1.3))])
 def test_live_agent_decides_frame_by_frame_as_the_workflows_listen_system(toy_model, stop, temperature, mixed, seat,
-                                                                         odds):
+                                                                         odds, calibration):
     """One sampling path: the live Agent, fed a partner's frames one at a time, draws exactly the tokens the
     workflow's sample rule draws for the `listen` system (its mode's plan, `sampler`, the count-model ensemble, the
-    start odds, run limits, the seeded generator) on the same partner with the same seed, stop rule and temperature."""
+    recalibrated and the listener's start odds, run limits, the seeded generator) on the same partner with the same
+    seed, stop rule and temperature."""
     from babbler.models.baselines import MarkovModel
     from babbler.models.ensemble import Ensemble
     from babbler.sampling.modes.registry import MODES
@@ -129,10 +132,13 @@ def test_live_agent_decides_frame_by_frame_as_the_workflows_listen_system(toy_mo
     markov = MarkovModel.fit([toy_dialogue(np.random.default_rng(s)) for s in range(4)], order=4) if mixed else None
     workflow_model = Ensemble([model, markov], (0.7, 0.3)) if mixed else model
     plan = MODES["listen"].plan([partner], {"listen_agent": "AB"[seat]})
-    expected = generate(start_odds(sampler(workflow_model, stop), seat, *odds), plan, np.random.default_rng(7),
-                        temperature=temperature, limits=limits)[0, :, seat]
+    scaled = agent_odds(calibration, (seat, *odds))
+    factory = sampler(workflow_model, stop)
+    if scaled is not None:
+        factory = (lambda inner: lambda batch: ContextOdds(inner(batch), scaled))(factory)
+    expected = generate(factory, plan, np.random.default_rng(7), temperature=temperature, limits=limits)[0, :, seat]
     agent = Agent(model, temperature=temperature, seed=7, limits=limits, stop=stop, seat=seat, markov=markov,
-                  markov_weight=0.3 if mixed else 0.0, odds=odds)
+                  markov_weight=0.3 if mixed else 0.0, odds=odds, calibration=calibration)
     live = [0] + [agent.step(int(partner[t, 1 - seat])) for t in range(len(partner) - 1)]
     assert (np.array(live) > 0).mean() > 0.1  # it talks
     np.testing.assert_array_equal(np.array(live), expected)

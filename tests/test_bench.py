@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,6 +46,15 @@ def test_smoke_of_the_benchmarks_that_need_no_workflow_run(tmp_path):
 
     tables = [pd.read_csv(p) for p in sorted((tmp_path / "standin" / "va").glob("*.csv"))]
     assert len(tables) == 3 and all(set(t["speaker"]) == {"A", "B"} and 80 < t["end"].max() < 160 for t in tables)
+    # conversations differ as callers do: the spread of their mean segment lengths grows with --spread
+    def spread_of_means(spread: str) -> float:
+        folder = tmp_path / f"spread{spread}"
+        bench("standin_corpus.py", str(folder), "--size", "8", "--minutes", "3", "--spread", spread)
+        means = [(t["end"] - t["start"]).mean() for t in map(pd.read_csv, sorted((folder / "va").glob("*.csv")))]
+        return float(np.std(means) / np.mean(means))
+
+    alike, varied = spread_of_means("0"), spread_of_means("0.5")
+    assert alike < 0.15 and varied > 2 * alike, (alike, varied)
     overlay = yaml.safe_load((tmp_path / "standin" / "config.yaml").read_text())
     assert overlay["corpus"] == {"name": "local", "local": {"path": None, "va": str(tmp_path / "standin" / "va")}}
     out = bench("dialogue_overhead.py", "--configfile", str(ROOT / "configs/maptask-timing.yaml"),

@@ -308,8 +308,8 @@ def test_respond_command_interpolates_the_agent_with_the_count_model(demo_agent,
     assert not (tmp_path / "x.wav").exists()
     # the settings a workflow run chose (--sampling): its weight and temperature, the explicit options winning
     chosen = tmp_path / "sampling.json"
-    settings = {"markov_weight": 1.0, "temperature": 1.0, "prompt_adapt": 0.0, "listen_overlap_odds": 1.0,
-                "listen_gap_odds": 1.0}
+    settings = {"markov_weight": 1.0, "temperature": 1.0, "calibration": 0.0, "prompt_adapt": 0.0,
+                "listen_overlap_odds": 1.0, "listen_gap_odds": 1.0}
     chosen.write_text(json.dumps({"chosen": settings}))
     out = tmp_path / "tuned.wav"
     assert cli_main([*run[:-1], "0", str(out), "--markov", str(markov), "--sampling", str(chosen)]) == 0
@@ -319,8 +319,18 @@ def test_respond_command_interpolates_the_agent_with_the_count_model(demo_agent,
     assert (tmp_path / "over.wav").read_bytes() == (tmp_path / "plain.wav").read_bytes()
     assert cli_main([*run, str(tmp_path / "x.wav"), "--sampling", str(chosen)]) == 2
     assert "--sampling's markov_weight 1 needs --markov PATH" in capsys.readouterr().err
+    # with the odds recalibrated on validation taken (calibration 1): the agent is drawn with them
+    recalibrated = {"chosen": {**settings, "calibration": 1.0},
+                    "calibration": {"odds": {"1": [3.0, 3.0, 3.0, 0.3, 0.3]}}}
+    chosen.write_text(json.dumps(recalibrated))
+    out = tmp_path / "recalibrated.wav"
+    assert cli_main([*run[:-1], "0", str(out), "--markov", str(markov), "--sampling", str(chosen)]) == 0
+    va, plain = pd.read_csv(out.with_suffix(".va.csv")), pd.read_csv((tmp_path / "w1.0.va.csv"))
+    talk = [(v[v.speaker == "B"].end - v[v.speaker == "B"].start).mean() for v in (va, plain)]
+    assert talk[0] > 1.5 * talk[1], talk  # stopping at 0.3 the odds: longer IPUs
     for junk in ("not json", json.dumps({"chosen": {**settings, "markov_weight": "heavy"}}),
-                 json.dumps({"chosen": {**settings, "markov_weight": 2.0}}), json.dumps({"chosen": {}})):
+                 json.dumps({"chosen": {**settings, "markov_weight": 2.0}}), json.dumps({"chosen": {}}),
+                 json.dumps({**recalibrated, "calibration": {"odds": {"1": [1.0, -2.0]}}})):
         chosen.write_text(junk)
         assert cli_main([*run, str(tmp_path / "x.wav"), "--sampling", str(chosen)]) == 2
         err = capsys.readouterr().err

@@ -8,14 +8,13 @@ from babbler.models.frame_eval import shift_hold_events
 from babbler.sampling.generate import (
     FREE,
     RunLimits,
-    StartOdds,
     generate,
     sample_token,
-    start_odds,
     tracks_table,
 )
 from babbler.sampling.modes.listen import listen_plan
 from babbler.sampling.modes.selfplay import selfplay_plan
+from babbler.sampling.odds import CONTEXTS, ContextOdds, agent_odds, agent_stream, fit_calibration
 from tests.model_helpers import run_lengths_of
 
 # ---------------------------------------------------------------- sampling and evaluation helpers
@@ -181,7 +180,7 @@ def test_shift_rollouts_continue_with_the_tokens_they_draw():
 def test_start_odds_scale_a_silent_listeners_odds_of_taking_the_floor_and_nothing_else():
     """Odds 0.2/0.8 = 1/4: ×2 in the partner's talk → 1/2 (P 1/3), ×0.5 after the partner's silence → 1/8 (P 1/9), the
     spoken tokens' shares kept; the listener's own speech and pauses, and the partner's channel, untouched."""
-    stream = StartOdds(FixedStream(4), seat=1, overlap=2.0, gap=0.5)
+    stream = ContextOdds(FixedStream(4), agent_odds(listener=(1, 2.0, 0.5)))
     # rows: partner talks | partner spoke, now both silent | listener talks | listener paused after its own speech
     stream.push(np.array([[5, 0], [5, 0], [0, 5], [0, 5]]))
     stream.push(np.array([[5, 0], [0, 0], [0, 5], [0, 0]]))
@@ -193,7 +192,49 @@ def test_start_odds_scale_a_silent_listeners_odds_of_taking_the_floor_and_nothin
     np.testing.assert_allclose(p[:, 0], FixedStream(4).next_probs()[:, 0])  # the partner's channel as it was
     stream.repeat(2)
     assert stream.next_probs().shape == (8, 2, VOCAB) and np.allclose(1 - stream.next_probs()[::2, 1, 0], talk)
-    assert start_odds(FixedStream, 1) is FixedStream  # odds 1: the factory itself
+    assert agent_odds(listener=(1, 1.0, 1.0)) is None  # odds 1: nothing to scale
+
+
+def test_context_odds_scale_starting_and_stopping_in_each_turn_taking_context():
+    """P(talk) 0.2 everywhere (odds of starting 1/4, of stopping 4): calibration odds (0.5, 3, 2, 0.25, 1.5) on both
+    seats give P(start) 1/9 in the partner's talk, 3/7 after its silence, 1/3 after one's own (and in the opening
+    silence); P(stop) 1/2 alone and 6/7 in overlap; a listener's start odds multiply on its seat only."""
+    calibration = (0.5, 3.0, 2.0, 0.25, 1.5)
+    odds = agent_odds(calibration, listener=(1, 2.0, 1.0))
+    np.testing.assert_allclose(odds, [calibration, (1.0, 3.0, 2.0, 0.25, 1.5)])
+    stream = ContextOdds(FixedStream(5), odds)
+    # rows (seat A's view): A silent, B talks | both silent, B spoke last | both silent, A spoke last | A alone |
+    # both talk
+    stream.push(np.array([[0, 5], [0, 5], [5, 0], [5, 0], [5, 5]]))
+    stream.push(np.array([[0, 5], [0, 0], [0, 0], [5, 0], [5, 5]]))
+    np.testing.assert_array_equal(stream.contexts()[:, 0], [0, 1, 2, 3, 4])
+    np.testing.assert_array_equal(stream.contexts()[:, 1], [3, 2, 1, 0, 4])
+    p = stream.next_probs()
+    np.testing.assert_allclose(1 - p[:, 0, 0], [1 / 9, 3 / 7, 1 / 3, 1 / 2, 1 / 7])
+    np.testing.assert_allclose(1 - p[:, 1, 0], [1 / 2, 1 / 3, 3 / 7, 1 / 5, 1 / 7])  # B in A's talk: 0.5 × 2 = 1
+    np.testing.assert_allclose(p[..., 3] / p[..., 7], 3.0)  # the spoken tokens keep their ratio
+    np.testing.assert_allclose(p.sum(axis=-1), 1.0)
+    assert list(CONTEXTS) == ["start_overlap", "start_gap", "start_pause", "stop_alone", "stop_overlap"]
+
+
+def test_calibration_recovers_the_odds_the_dialogues_were_drawn_with():
+    """Dialogues drawn from a chain with its odds scaled by known factors: fitted on them, teacher-forced through the
+    unscaled chain, the calibration finds those factors (within 15 %); fitted through the scaled chain, about 1."""
+    from babbler.models.baselines import MarkovModel
+    from tests.model_helpers import varied_dialogue
+
+    rng = np.random.default_rng(3)
+    chain = MarkovModel.fit([varied_dialogue(rng) for _ in range(12)], order=6)
+    true = (0.6, 1.6, 1.0, 0.7, 1.8)
+    skewed = agent_stream(chain, odds=agent_odds(true))
+    drawn = generate(skewed, selfplay_plan([6000] * 48), np.random.default_rng(4))
+    fitted, events = fit_calibration(chain.stream, list(drawn))
+    assert min(events.values()) > 200, events
+    np.testing.assert_allclose(fitted, true, rtol=0.15)
+    again, _ = fit_calibration(skewed, list(drawn))
+    np.testing.assert_allclose(again, 1.0, rtol=0.1)
+    few, counts = fit_calibration(chain.stream, [d[:200] for d in drawn[:1]], min_events=20)
+    assert all(f == 1.0 for f, c in zip(few, counts.values()) if c < 20)  # too few changes: left as it is
 
 
 def test_a_listener_with_higher_overlap_odds_starts_inside_its_partners_talk_more_often():
@@ -208,7 +249,8 @@ def test_a_listener_with_higher_overlap_odds_starts_inside_its_partners_talk_mor
     plan = listen_plan(partners, agent=1)
 
     def inside_share(overlap: float) -> float:
-        drawn = generate(start_odds(chain.stream, 1, overlap, 1.0), plan, np.random.default_rng(1))
+        odds = agent_odds(listener=(1, overlap, 1.0))
+        drawn = generate(agent_stream(chain, odds=odds), plan, np.random.default_rng(1))
         starts = (drawn[:, 1:, 1] > 0) & (drawn[:, :-1, 1] == 0)
         return float((starts & (drawn[:, :-1, 0] > 0)).sum() / starts.sum())
 

@@ -1,5 +1,6 @@
 """Sampling settings chosen on the validation split (config `sample.{key}: auto`, rule `tune`, sample stage): the
-agent's mix with the count model and its temperature by its selfplay timing, the prompt adaptation's prior by its
+agent's odds recalibrated on validation (fitted by its own likelihood there), its mix with the count model, its
+temperature and how much of the recalibration it takes by its selfplay timing, the prompt adaptation's prior by its
 continuation, the listener's start odds by its turn-taking beside the real partner — with the timing distance
 checkpoint selection uses, so that a corpus gets its own settings without hand tuning."""
 
@@ -12,7 +13,7 @@ import math
 import numpy as np
 
 from babbler.evaluation.selfplay_timing import TimingTarget, selfplay_lengths, timing_target
-from babbler.sampling.generate import RunLimits, generate, mixed, sampler, start_odds
+from babbler.sampling.generate import RunLimits, generate
 from babbler.sampling.modes.continuation import (
     continuation_pearson,
     continuation_plan,
@@ -20,18 +21,36 @@ from babbler.sampling.modes.continuation import (
 )
 from babbler.sampling.modes.listen import LISTEN_TOLERANCE, listen_comparison, listen_plan
 from babbler.sampling.modes.selfplay import selfplay_plan
-from babbler.sampling.tunables import LISTEN_ODDS, TUNABLES, TuneSettings
+from babbler.sampling.odds import CONTEXTS, agent_odds, agent_stream, fit_calibration
+from babbler.sampling.tunables import LISTEN_ODDS, TUNABLES, TuneSettings, calibration_key, calibration_odds
 from babbler.timing.events import events_from_tokens
 from babbler.va import TOKEN_RATE
 
 log = logging.getLogger(__name__)
 
-def _draw(model, plan: np.ndarray, settings: TuneSettings, temperature: float, limits, desc: str,
-          odds: tuple[float, float] = (1.0, 1.0)) -> np.ndarray:
-    """One seeded draw of a plan (every candidate gets the same random stream); `odds` scale the listener's starts."""
-    factory = start_odds(sampler(model, settings.stop), "AB".index(settings.listen_agent), *odds)
+def _draw(model, markov, plan: np.ndarray, settings: TuneSettings, temperature: float, limits, desc: str,
+          weight: float = 0.0, adapt: float = 0.0, prompt: int = 0, calibration: list[float] | None = None,
+          listen: tuple[float, float] | None = None) -> np.ndarray:
+    """One seeded draw of a plan by the agent (every candidate gets the same random stream): mixed at `weight`, its
+    odds recalibrated by `calibration`, and, with `listen`, the listener's start odds on its seat."""
+    listener = ("AB".index(settings.listen_agent), *listen) if listen is not None else None
+    factory = agent_stream(model, markov, settings.stop, weight, adapt, prompt, agent_odds(calibration, listener))
     return generate(factory, plan, np.random.default_rng(settings.seed), temperature=temperature, desc=desc,
                     limits=limits)
+
+
+def fit_calibrations(model, markov, val: list[np.ndarray], settings: TuneSettings) -> dict:
+    """The recalibration odds of the agent at each markov_weight candidate, fitted on the first `minutes` of every
+    validation dialogue (`babbler.sampling.odds.fit_calibration`): sampling.json's `calibration`."""
+    cut = [d[: n] for d, n in zip(val, selfplay_lengths(val, settings.minutes))]
+    record = {"contexts": list(CONTEXTS), "odds": {}, "events": {}}
+    for weight in settings.candidates["markov_weight"]:
+        odds, events = fit_calibration(agent_stream(model, markov, settings.stop, weight), cut,
+                                       desc=f"calibrate w={weight:g}")
+        record["odds"][calibration_key(weight)], record["events"][calibration_key(weight)] = odds, events
+        log.info("odds recalibrated on validation at markov_weight %g: %s (changes of state: %s)", weight,
+                 ", ".join(f"{c} {o:.3f}" for c, o in zip(CONTEXTS, odds)), events)
+    return record
 
 
 def _repeated(cut: list[np.ndarray], samples: int) -> tuple[list[str], dict[str, int]]:
@@ -46,29 +65,41 @@ def _events(drawn: np.ndarray, cut: list[np.ndarray], keys: list[str], source: d
     return {k: events_from_tokens(drawn[j, : len(cut[source[k]])]) for j, k in enumerate(keys)}
 
 
-def _no_worse(rows: list[dict], reference: dict) -> list[dict]:
-    """The candidates whose timing is no further from human (mean W1 ratio) than the reference candidate's."""
-    return [r for r in rows if r["score"] <= reference["score"] + 1e-12]
+def _no_worse(rows: list[dict], reference: dict, tolerance: float = 0.0) -> list[dict]:
+    """The candidates whose timing is no further from human (mean W1 ratio) than the reference candidate's (by more
+    than `tolerance`, a share of it)."""
+    return [r for r in rows if r["score"] <= reference["score"] * (1 + tolerance) + 1e-12]
+
+
+# A listener's timing may be this much further from human (a share of odds 1's mean W1 ratio) if its turn-taking
+# comes closer to the human it replaces: the draws on validation are too few to tell smaller differences apart.
+LISTEN_W1_TOLERANCE = 0.1
 
 
 def selfplay_search(model, markov, val: list[np.ndarray], target: TimingTarget, settings: TuneSettings,
-                    limits: RunLimits | None) -> list[dict]:
-    """Every (markov_weight, temperature) candidate's selfplay W1 ratios against the validation timing."""
+                    limits: RunLimits | None, fitted: dict | None = None) -> list[dict]:
+    """Every (markov_weight, temperature, calibration) candidate's selfplay W1 ratios against the validation timing
+    (`fitted`: the recalibration odds per weight, `fit_calibrations`)."""
     lengths = selfplay_lengths(val, settings.minutes) * settings.samples
     rows = []
-    for weight, temperature in itertools.product(settings.candidates["markov_weight"],
-                                                 settings.candidates["temperature"]):
-        drawn = _draw(mixed(model, markov, weight), selfplay_plan(lengths), settings, temperature, limits,
-                      f"tune w={weight:g} T={temperature:g}")
+    for weight, temperature, strength in itertools.product(settings.candidates["markov_weight"],
+                                                           settings.candidates["temperature"],
+                                                           settings.candidates["calibration"]):
+        odds = calibration_odds({"calibration": fitted}, weight, strength)
+        if strength > 0 and odds is None:
+            continue  # nothing fitted to take
+        drawn = _draw(model, markov, selfplay_plan(lengths), settings, temperature, limits,
+                      f"tune w={weight:g} T={temperature:g} c={strength:g}", weight, calibration=odds)
         ratios = target.ratios({str(j): events_from_tokens(drawn[j, :n]) for j, n in enumerate(lengths)})
-        rows.append({"markov_weight": weight, "temperature": temperature, **ratios})
-        log.info("selfplay on validation, markov_weight %g, temperature %g: mean W1 ratio %.3f", weight, temperature,
-                 ratios["score"])
+        rows.append({"markov_weight": weight, "temperature": temperature, "calibration": strength, **ratios})
+        log.info("selfplay on validation, markov_weight %g, temperature %g, calibration %g: mean W1 ratio %.3f",
+                 weight, temperature, strength, ratios["score"])
     return rows
 
 
 def continuation_search(model, markov, val: list[np.ndarray], target: TimingTarget, settings: TuneSettings,
-                        limits: RunLimits | None, weight: float, temperature: float) -> list[dict]:
+                        limits: RunLimits | None, weight: float, temperature: float,
+                        calibration: list[float] | None = None) -> list[dict]:
     """Every prompt_adapt candidate's continuation on validation (prompts of sample.prompt_seconds, then `minutes`):
     its Pearson r against the true continuations (as the evaluation's) and its W1 ratios."""
     prompt = int(round(settings.prompt_seconds * TOKEN_RATE))
@@ -82,8 +113,8 @@ def continuation_search(model, markov, val: list[np.ndarray], target: TimingTarg
     plan = continuation_plan(cut * settings.samples, prompt)
     rows = []
     for adapt in settings.candidates["prompt_adapt"]:
-        drawn = _draw(mixed(model, markov, weight, adapt, prompt), plan, settings, temperature, limits,
-                      f"tune prompt_adapt={adapt:g}")
+        drawn = _draw(model, markov, plan, settings, temperature, limits, f"tune prompt_adapt={adapt:g}", weight,
+                      adapt, prompt, calibration)
         generated = _events(drawn, cut, keys, source)
         table = continuation_table(truth, generated, settings.prompt_seconds)
         r = continuation_pearson(table)
@@ -105,24 +136,24 @@ def best_adaptation(rows: list[dict]) -> dict:
 
 
 def listen_search(model, markov, val: list[np.ndarray], target: TimingTarget, settings: TuneSettings,
-                  limits: RunLimits | None, weight: float, temperature: float) -> list[dict]:
+                  limits: RunLimits | None, weight: float, temperature: float,
+                  calibration: list[float] | None = None) -> list[dict]:
     """The listener beside each validation dialogue's real partner (`minutes` of it) at each start-odds candidate:
     first every overlap odds with the gap odds at 1 (or at their one value where the config fixes them), then every
-    gap odds with the best overlap odds (`best_listener`);
+    gap odds with the best overlap odds (`best_listener`), then every overlap odds again with the best gap odds;
     per candidate its FTO median and overlap share against the human it replaces, and its W1 ratios."""
     agent = settings.listen_agent
     cut = [d[: max(2, int(settings.minutes * 60 * TOKEN_RATE))] for d in val]
     keys, source = _repeated(cut, settings.samples)
     real = {k: events_from_tokens(cut[source[k]]) for k in keys}
     plan = listen_plan(cut * settings.samples, "AB".index(agent))
-    agent_model = mixed(model, markov, weight)
     rows: dict[tuple[float, float], dict] = {}
 
     def run(odds: tuple[float, float]) -> None:
         if odds in rows:
             return
-        drawn = _draw(agent_model, plan, settings, temperature, limits, f"tune listen odds {odds[0]:g}/{odds[1]:g}",
-                      odds)
+        drawn = _draw(model, markov, plan, settings, temperature, limits, f"tune listen odds {odds[0]:g}/{odds[1]:g}",
+                      weight, calibration=calibration, listen=odds)
         generated = _events(drawn, cut, keys, source)
         turn = listen_comparison(real, generated, agent)
         rows[odds] = {"listen_overlap_odds": odds[0], "listen_gap_odds": odds[1],
@@ -139,6 +170,9 @@ def listen_search(model, markov, val: list[np.ndarray], target: TimingTarget, se
     overlap = best_listener(list(rows.values()))["listen_overlap_odds"]
     for gap in settings.candidates["listen_gap_odds"]:
         run((overlap, gap))
+    gap = best_listener(list(rows.values()))["listen_gap_odds"]
+    for overlap in settings.candidates["listen_overlap_odds"]:
+        run((overlap, gap))
     return list(rows.values())
 
 
@@ -151,9 +185,10 @@ def listen_miss(turn: dict) -> float:
 
 def best_listener(rows: list[dict]) -> dict:
     """The start odds kept: the smallest miss (`listen_miss`) among the candidates whose timing is no further from
-    human (mean W1 ratio) than odds 1's (the model's own starts; the first candidate where 1 was not tried)."""
+    human (mean W1 ratio) than odds 1's (the model's own starts; the first candidate where 1 was not tried) by more
+    than LISTEN_W1_TOLERANCE."""
     neutral = next((r for r in rows if (r["listen_overlap_odds"], r["listen_gap_odds"]) == (1.0, 1.0)), rows[0])
-    return min(_no_worse(rows, neutral), key=lambda r: (r["miss"], r["score"]))
+    return min(_no_worse(rows, neutral, LISTEN_W1_TOLERANCE), key=lambda r: (r["miss"], r["score"]))
 
 
 def choose_settings(model, markov, train: list[np.ndarray], val: list[np.ndarray], settings: TuneSettings) -> dict:
@@ -173,20 +208,25 @@ def choose_settings(model, markov, train: list[np.ndarray], val: list[np.ndarray
         return {**record, "chosen": {k: chosen[k] for k in TUNABLES}, "how": {k: how[k] for k in TUNABLES}}
     target = timing_target(train, val, settings.floor_draws, settings.seed)
     limits = RunLimits.from_tracks(train) if settings.run_limits else None
+    if any(c > 0 for c in settings.candidates["calibration"]):
+        record["calibration"] = fit_calibrations(model, markov, val, settings)
     by_selfplay = [k for k, t in TUNABLES.items() if t.judged_by == "selfplay"]
     if set(by_selfplay) & set(searched):
-        rows = selfplay_search(model, markov, val, target, settings, limits)
+        rows = selfplay_search(model, markov, val, target, settings, limits, record.get("calibration"))
         best = min(rows, key=lambda r: r["score"])
         record["selfplay"] = rows
         for k in by_selfplay:
             if k in searched:
                 chosen[k], how[k] = best[k], f"selfplay on validation: mean W1 ratio {best['score']:.3f}"
+    odds = calibration_odds(record, chosen["markov_weight"], chosen["calibration"])
+    if odds is not None:
+        how["calibration"] += "; odds " + ", ".join(f"{c} {o:.2f}" for c, o in zip(CONTEXTS, odds))
     if "prompt_adapt" in searched:
         if chosen["markov_weight"] <= 0:
             chosen["prompt_adapt"], how["prompt_adapt"] = 0.0, "no count model in the agent's mix to adapt"
         else:
             rows = continuation_search(model, markov, val, target, settings, limits, chosen["markov_weight"],
-                                       chosen["temperature"])
+                                       chosen["temperature"], odds)
             record["continuation"] = rows
             if rows:
                 best = best_adaptation(rows)
@@ -197,7 +237,7 @@ def choose_settings(model, markov, train: list[np.ndarray], val: list[np.ndarray
                 chosen["prompt_adapt"], how["prompt_adapt"] = 0.0, "no validation dialogue outlasts the prompt"
     if set(LISTEN_ODDS) & set(searched):
         rows = listen_search(model, markov, val, target, settings, limits, chosen["markov_weight"],
-                             chosen["temperature"])
+                             chosen["temperature"], odds)
         record["listen"] = rows
         best = best_listener(rows)
         for k in LISTEN_ODDS:

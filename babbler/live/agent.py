@@ -7,15 +7,17 @@ import numpy as np
 from babbler.models import sample_token, temper
 from babbler.models.baselines import MarkovModel
 from babbler.models.transformer import FrameTransformer
-from babbler.sampling.generate import STOP_RULES, RunLimits, RunTracker, mixed, sampler, start_odds
+from babbler.sampling.generate import STOP_RULES, RunLimits, RunTracker
+from babbler.sampling.odds import agent_odds, agent_stream
 
 
 class Agent:
     """A streaming agent: `step(partner_token)` takes the partner's last frame and returns its own next frame.
 
-    It is a batch-of-one client of the objects the workflow samples with (babbler.sampling.generate): the model's
-    stream from `sampler` (its stop rule, `sample.stop`), the count model mixed in by `Ensemble` (`markov` at
-    `markov_weight`, as `sample.markov_weight`), `RunTracker` with `RunLimits`, and `sample_token` at the
+    It is a batch-of-one client of the objects the workflow samples with (babbler.sampling.generate and .odds): the
+    agent's stream from `agent_stream` (its stop rule, `sample.stop`; the count model mixed in at `markov_weight`, as
+    `sample.markov_weight`; its odds recalibrated by `calibration`, as `sample.calibration`, and its start odds
+    scaled by `odds`, as `sample.listen_*_odds`), `RunTracker` with `RunLimits`, and `sample_token` at the
     temperature. Fed the same partner frames with the same seed, it makes exactly the decisions the workflow's
     `listen` system makes on `seat` (0 = A, 1 = B). Both speakers act simultaneously: the token returned for frame t
     depends on both speakers' frames up to t − 1; the model's cache keeps its context, so each step costs the same.
@@ -24,13 +26,15 @@ class Agent:
     def __init__(self, model: FrameTransformer, temperature: float = 1.0, seed: int = 0,
                  limits: RunLimits | None = None, stop: str = "overlap", seat: int = 1,
                  markov: MarkovModel | None = None, markov_weight: float = 0.0,
-                 odds: tuple[float, float] = (1.0, 1.0)):
+                 odds: tuple[float, float] = (1.0, 1.0), calibration: tuple[float, ...] | None = None):
         if stop not in STOP_RULES:
             raise ValueError(f"stop must be one of {STOP_RULES}, not {stop!r}")
         if not 0.0 <= markov_weight <= 1.0 or (markov_weight > 0 and markov is None):
             raise ValueError(f"markov_weight must be in [0, 1] and needs a markov model, got {markov_weight}")
-        # the sample rule's stream factory, with the listener's start odds (sample.listen_overlap_odds, _gap_odds)
-        self.new_stream = start_odds(sampler(mixed(model.eval(), markov, markov_weight), stop), seat, *odds)
+        # the sample rule's stream factory: recalibrated (sample.calibration), with the listener's start odds
+        # (sample.listen_overlap_odds, _gap_odds)
+        self.new_stream = agent_stream(model.eval(), markov, stop, markov_weight,
+                                       odds=agent_odds(calibration, (seat, *odds)))
         self.seat = int(seat)
         self.temperature = temperature
         self.rng = np.random.default_rng(seed)

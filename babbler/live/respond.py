@@ -55,10 +55,12 @@ class LiveSession:
     @classmethod
     def create(cls, model: FrameTransformer, seed: int = 0, temperature: float = 1.0, agent_f0: float = 120.0,
                markov: MarkovModel | None = None, markov_weight: float = 0.0, stop: str = "overlap",
-               voice: AgentVoice | None = None, odds: tuple[float, float] = (1.0, 1.0)) -> "LiveSession":
+               voice: AgentVoice | None = None, odds: tuple[float, float] = (1.0, 1.0),
+               calibration: tuple[float, ...] | None = None) -> "LiveSession":
         """A fresh session: a silent agent on channel B (interpolated with `markov` at `markov_weight`, as
         `sample.markov_weight`; ending its runs by `stop`, as `sample.stop`; its start odds scaled by `odds`, as
-        `sample.listen_overlap_odds` and `listen_gap_odds`), a front end that has heard nothing, a voice at
+        `sample.listen_overlap_odds` and `listen_gap_odds`; its odds recalibrated by `calibration`, as
+        `sample.calibration`), a front end that has heard nothing, a voice at
         `agent_f0` Hz."""
         if not isinstance(model, FrameTransformer):
             raise TypeError(f"the live agent needs a trained transformer, not {type(model).__name__}")
@@ -68,7 +70,7 @@ class LiveSession:
         stream = VOICES[voice.name].stream
         renderer = stream(scale, STREAM_RATE, agent_f0, seed) if stream else None
         agent = Agent(model, temperature=temperature, seed=seed, stop=stop, markov=markov,
-                      markov_weight=markov_weight, odds=odds)
+                      markov_weight=markov_weight, odds=odds, calibration=calibration)
         return cls(agent, frontend, voice, renderer, agent_f0, seed, frontend.p.prior_db)
 
     def hop(self, partner: np.ndarray) -> tuple[np.ndarray, int, int]:
@@ -175,7 +177,8 @@ def read_partner(path: str | Path) -> np.ndarray:
 def respond(model: FrameTransformer, partner_path: str | Path, out_path: str | Path, va_path: str | Path | None = None,
             seed: int = 0, temperature: float = 1.0, agent_f0: float = 120.0, progress: bool = True,
             markov: MarkovModel | None = None, markov_weight: float = 0.0, stop: str = "overlap",
-            voice: AgentVoice | None = None, odds: tuple[float, float] = (1.0, 1.0)) -> pd.DataFrame:
+            voice: AgentVoice | None = None, odds: tuple[float, float] = (1.0, 1.0),
+            calibration: tuple[float, ...] | None = None) -> pd.DataFrame:
     """Write `out_path` (stereo 16 kHz: partner, agent) and `va_path` (speaker A = partner as the front end heard
     it, B = agent; default: beside the output as `.va.csv`); return that VA table. Nothing is written if an output
     is a folder, is the partner's recording, or has a suffix other than .wav or .flac."""
@@ -185,7 +188,8 @@ def respond(model: FrameTransformer, partner_path: str | Path, out_path: str | P
     audio_format(out_path)
     partner = read_partner(partner_path)
     session = LiveSession.create(model, seed=seed, temperature=temperature, agent_f0=agent_f0, markov=markov,
-                                 markov_weight=markov_weight, stop=stop, voice=voice, odds=odds)
+                                 markov_weight=markov_weight, stop=stop, voice=voice, odds=odds,
+                                 calibration=calibration)
     talk = Conversation()
     for h in tqdm(range(len(partner) // HOP), desc="respond", unit="hop", mininterval=2.0, disable=not progress):
         hop = partner[h * HOP : (h + 1) * HOP]

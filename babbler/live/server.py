@@ -59,6 +59,7 @@ class LiveConfig:
     markov: MarkovModel | None = None  # the count model the agent is interpolated with (sample.markov_weight)
     markov_weight: float = 0.0
     odds: tuple[float, float] = (1.0, 1.0)  # the agent's start odds (sample.listen_overlap_odds, listen_gap_odds)
+    calibration: tuple[float, ...] | None = None  # the agent's recalibrated odds per context (sample.calibration)
     stop: str = "overlap"  # how the agent's speech runs end (sample.stop)
     voice: AgentVoice | None = None  # a registered voice that renders 20 ms at a time; None: source_filter
     hosts: frozenset = LOOPBACK  # the host names requests may be addressed to (allowed_hosts of the bound address)
@@ -220,7 +221,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
                                     f"the hello said sampleRate {rate}", 1003)
         session = LiveSession.create(cfg.model, seed=cfg.seed + number, temperature=cfg.temperature,
                                      agent_f0=cfg.agent_f0, markov=cfg.markov, markov_weight=cfg.markov_weight,
-                                     stop=cfg.stop, voice=cfg.voice, odds=cfg.odds)
+                                     stop=cfg.stop, voice=cfg.voice, odds=cfg.odds, calibration=cfg.calibration)
         if cfg.record is not None:
             recording = Recording(cfg.record, number)
         log.info("session %d: started", number)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from babbler.models import Stream, joint_from_marginals, sample_token
+from babbler.models import Stream, sample_token
 from babbler.models.dataset import SpeakerScale, token_values
 from babbler.models.ensemble import Ensemble
 from babbler.util.fileio import atomic_path, write_va
@@ -40,61 +40,6 @@ def mixed(model, markov, weight: float, adapt: float = 0.0, prompt: int = 0):
     if weight <= 0:
         return model
     return Ensemble([model, markov.adapted(adapt, prompt)], (1 - weight, weight))
-
-
-class StartOdds:
-    """A stream whose speaker on `seat` takes the floor at scaled odds: while it is silent, the odds of its talking in
-    the next frame are multiplied by `overlap` where the partner talks, and by `gap` where both are silent and the
-    partner spoke last (a floor transfer after the partner's silence). Its own pauses, its speech and the partner's
-    channel are left as the model gives them. A listener's start rates calibrated on validation (rule tune)."""
-
-    def __init__(self, stream: Stream, seat: int, overlap: float = 1.0, gap: float = 1.0):
-        self.stream, self.seat, self.overlap, self.gap = stream, int(seat), float(overlap), float(gap)
-        self.last: np.ndarray | None = None  # (batch, 2) tokens of the last frame pushed
-        self.partner_last: np.ndarray | None = None  # (batch,) whether the partner spoke after this seat last did
-
-    def next_probs(self) -> np.ndarray:
-        probs = self.stream.next_probs()
-        if self.last is None:
-            return probs
-        silent = self.last[:, self.seat] == 0
-        partner = self.last[:, 1 - self.seat] > 0
-        odds = np.where(silent & partner, self.overlap, np.where(silent & self.partner_last, self.gap, 1.0))
-        own = probs[:, self.seat]
-        talk = 1.0 - own[:, 0]
-        scaled = odds * talk / np.maximum(1.0 - talk + odds * talk, 1e-30)
-        factor = np.where(talk > 0, scaled / np.maximum(talk, 1e-30), 1.0)
-        out = probs.copy()
-        out[:, self.seat, 1:] = own[:, 1:] * factor[:, None]
-        out[:, self.seat, 0] = 1.0 - out[:, self.seat, 1:].sum(axis=-1)
-        return out
-
-    def va_joint(self) -> np.ndarray:
-        return joint_from_marginals(1 - self.next_probs()[:, :, 0])
-
-    def push(self, tokens: np.ndarray) -> None:
-        self.stream.push(tokens)
-        now = np.asarray(tokens) > 0
-        if self.partner_last is None:
-            self.partner_last = np.zeros(len(now), dtype=bool)
-        own, partner = now[:, self.seat], now[:, 1 - self.seat]
-        self.partner_last = np.where(own, False, self.partner_last | partner)
-        self.last = np.array(tokens, copy=True)
-
-    def repeat(self, k: int) -> None:
-        """Replicate every dialogue's state k times."""
-        self.stream.repeat(k)
-        if self.last is not None:
-            self.last = np.repeat(self.last, k, axis=0)
-            self.partner_last = np.repeat(self.partner_last, k, axis=0)
-
-
-def start_odds(stream_factory: Callable[[int], Stream], seat: int, overlap: float = 1.0,
-               gap: float = 1.0) -> Callable[[int], Stream]:
-    """A stream factory whose `seat` takes the floor at scaled odds (`StartOdds`); the factory itself at odds 1."""
-    if overlap == 1.0 and gap == 1.0:
-        return stream_factory
-    return lambda batch: StartOdds(stream_factory(batch), seat, overlap, gap)
 
 
 @dataclass(frozen=True)

@@ -24,18 +24,41 @@ class Tunable:
 TUNABLES = {t.key: t for t in (
     Tunable("markov_weight", 0.0, "selfplay", "the count model's share in the agent's frames"),
     Tunable("temperature", 1.0, "selfplay", "the agent's sampling temperature"),
+    Tunable("calibration", 0.0, "selfplay", "how much of the odds recalibrated on validation the agent takes (0: its "
+                                            "model's own odds, 1: the fitted ones)"),
     Tunable("prompt_adapt", 0.0, "continuation", "the prior (frames) of the count model adapting to a prompt"),
     Tunable("listen_overlap_odds", 1.0, "listen", "the listener's odds of starting while its partner talks, scaled"),
     Tunable("listen_gap_odds", 1.0, "listen", "the listener's odds of taking the floor after its partner's silence, "
                                               "scaled"),
 )}
-# The listener's start odds (overlap, gap), in the order `StartOdds` takes them.
+# The listener's start odds (overlap, gap), in the order `babbler.sampling.odds.agent_odds` takes them.
 LISTEN_ODDS = tuple(k for k, t in TUNABLES.items() if t.judged_by == "listen")
 
 
 def auto_keys(sample: dict) -> list[str]:
     """The tunable `sample` settings a config leaves to the choice on validation."""
     return [k for k in TUNABLES if sample.get(k) == AUTO]
+
+
+def needs_validation(sample: dict) -> bool:
+    """Whether the agent's settings need rule tune: some are left auto, or the odds recalibration is used (its odds
+    are fitted on validation whatever its strength)."""
+    return bool(auto_keys(sample)) or float(sample.get("calibration", 0) or 0) > 0
+
+
+def calibration_odds(record: dict | None, weight: float, strength: float) -> list[float] | None:
+    """The agent's recalibration odds per context (`babbler.sampling.odds.CONTEXTS`): those rule tune fitted for its
+    mix `weight` (sampling.json's `calibration`), raised to `strength`; None at strength 0 or without a fit."""
+    fitted = ((record or {}).get("calibration") or {}).get("odds", {})
+    odds = fitted.get(calibration_key(weight))
+    if strength <= 0 or odds is None:
+        return None
+    return [float(o) ** strength for o in odds]
+
+
+def calibration_key(weight: float) -> str:
+    """How sampling.json names the odds fitted for a mix weight."""
+    return f"{float(weight):g}"
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from babbler.models.registry import FRAME_MODELS
 from babbler.sampling.modes.registry import MODES, mode_settings
 from babbler.sampling.systems import agent_system, system_spec
-from babbler.sampling.tunables import AUTO, LISTEN_ODDS, TUNABLES, TuneSettings, auto_keys
+from babbler.sampling.tunables import AUTO, LISTEN_ODDS, TUNABLES, TuneSettings, needs_validation
 from babbler.workflow.paths import path, paths
 
 
@@ -34,20 +34,21 @@ class SamplingInputs:
         return self.config["sample"]["prompt_adapt"] if (weight == AUTO or weight > 0) and given > 0 else 0
 
     def tunable_values(self, system: str) -> dict[str, float | str]:
-        """The tunable settings as a system uses them (numbers, or auto for the value chosen on validation): the mix
-        and prompt adaptation for the agent's systems, the start odds for the agent's listener, the temperature for
-        all (a baseline's auto one is 1)."""
+        """The tunable settings as a system uses them (numbers, or auto for the value chosen on validation): the mix,
+        the recalibration and the prompt adaptation for the agent's systems, the start odds for the agent's listener,
+        the temperature for all (a baseline's auto one is 1)."""
         sample = self.config["sample"]
         listener = self.agent(system) and system_spec(system).mode == "listen"
         return {"markov_weight": self.markov_weight(system), "prompt_adapt": self.prompt_adapt(system),
                 "temperature": sample["temperature"],
+                "calibration": sample["calibration"] if self.agent(system) else TUNABLES["calibration"].neutral,
                 **{k: sample[k] if listener else TUNABLES[k].neutral for k in LISTEN_ODDS}}
 
     @property
     def tunes(self) -> bool:
-        """Whether the run chooses sample settings on validation (rule tune): some are left auto, and there are
-        models and an agent to choose them for."""
-        return bool(auto_keys(self.config["sample"])) and self.has_models and agent_system("selfplay") is not None
+        """Whether the run chooses sample settings on validation (rule tune): some are left auto (or the agent's odds
+        are recalibrated there), and there are models and an agent to choose them for."""
+        return needs_validation(self.config["sample"]) and self.has_models and agent_system("selfplay") is not None
 
     def tune_inputs(self) -> list[str]:
         """The agent's frame model, then the count model it may be mixed with."""
