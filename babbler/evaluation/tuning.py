@@ -39,18 +39,27 @@ def _draw(model, markov, plan: np.ndarray, settings: TuneSettings, temperature: 
                     limits=limits)
 
 
-def fit_calibrations(model, markov, val: list[np.ndarray], settings: TuneSettings) -> dict:
-    """The recalibration odds of the agent at each markov_weight candidate, fitted on the first `minutes` of every
-    validation dialogue (`babbler.sampling.odds.fit_calibration`): sampling.json's `calibration`."""
-    cut = [d[: n] for d, n in zip(val, selfplay_lengths(val, settings.minutes))]
-    record = {"contexts": list(CONTEXTS), "odds": {}, "events": {}}
-    for weight in settings.candidates["markov_weight"]:
-        odds, events = fit_calibration(agent_stream(model, markov, settings.stop, weight), cut,
-                                       desc=f"calibrate w={weight:g}")
-        record["odds"][calibration_key(weight)], record["events"][calibration_key(weight)] = odds, events
-        log.info("odds recalibrated on validation at markov_weight %g: %s (changes of state: %s)", weight,
-                 ", ".join(f"{c} {o:.3f}" for c, o in zip(CONTEXTS, odds)), events)
-    return record
+class Calibrations:
+    """The recalibration odds of the agent, fitted on the first `minutes` of every validation dialogue at a mix weight
+    when first asked for (`babbler.sampling.odds.fit_calibration`); `record` is sampling.json's `calibration`."""
+
+    def __init__(self, model, markov, val: list[np.ndarray], settings: TuneSettings):
+        self.model, self.markov, self.settings = model, markov, settings
+        self.cut = [d[:n] for d, n in zip(val, selfplay_lengths(val, settings.minutes))]
+        self.record = {"contexts": list(CONTEXTS), "odds": {}, "events": {}}
+
+    def odds(self, weight: float, strength: float) -> list[float] | None:
+        """The odds the agent takes at `weight` and calibration `strength` (None at strength 0)."""
+        if strength <= 0:
+            return None
+        key = calibration_key(weight)
+        if key not in self.record["odds"]:
+            odds, events = fit_calibration(agent_stream(self.model, self.markov, self.settings.stop, weight), self.cut,
+                                           desc=f"calibrate w={weight:g}")
+            self.record["odds"][key], self.record["events"][key] = odds, events
+            log.info("odds recalibrated on validation at markov_weight %g: %s (changes of state: %s)", weight,
+                     ", ".join(f"{c} {o:.3f}" for c, o in zip(CONTEXTS, odds)), events)
+        return calibration_odds({"calibration": self.record}, weight, strength)
 
 
 def _repeated(cut: list[np.ndarray], samples: int) -> tuple[list[str], dict[str, int]]:
@@ -77,23 +86,28 @@ LISTEN_W1_TOLERANCE = 0.1
 
 
 def selfplay_search(model, markov, val: list[np.ndarray], target: TimingTarget, settings: TuneSettings,
-                    limits: RunLimits | None, fitted: dict | None = None) -> list[dict]:
-    """Every (markov_weight, temperature, calibration) candidate's selfplay W1 ratios against the validation timing
-    (`fitted`: the recalibration odds per weight, `fit_calibrations`)."""
+                    limits: RunLimits | None, calibrations: Calibrations) -> list[dict]:
+    """Selfplay W1 ratios against the validation timing: every (markov_weight, temperature) candidate at the first
+    calibration candidate, then every other calibration with every temperature at the best of those weights."""
     lengths = selfplay_lengths(val, settings.minutes) * settings.samples
     rows = []
-    for weight, temperature, strength in itertools.product(settings.candidates["markov_weight"],
-                                                           settings.candidates["temperature"],
-                                                           settings.candidates["calibration"]):
-        odds = calibration_odds({"calibration": fitted}, weight, strength)
-        if strength > 0 and odds is None:
-            continue  # nothing fitted to take
+
+    def run(weight: float, temperature: float, strength: float) -> None:
         drawn = _draw(model, markov, selfplay_plan(lengths), settings, temperature, limits,
-                      f"tune w={weight:g} T={temperature:g} c={strength:g}", weight, calibration=odds)
+                      f"tune w={weight:g} T={temperature:g} c={strength:g}", weight,
+                      calibration=calibrations.odds(weight, strength))
         ratios = target.ratios({str(j): events_from_tokens(drawn[j, :n]) for j, n in enumerate(lengths)})
         rows.append({"markov_weight": weight, "temperature": temperature, "calibration": strength, **ratios})
         log.info("selfplay on validation, markov_weight %g, temperature %g, calibration %g: mean W1 ratio %.3f",
                  weight, temperature, strength, ratios["score"])
+
+    first, *others = settings.candidates["calibration"]
+    for weight, temperature in itertools.product(settings.candidates["markov_weight"],
+                                                 settings.candidates["temperature"]):
+        run(weight, temperature, first)
+    weight = min(rows, key=lambda r: r["score"])["markov_weight"]
+    for strength, temperature in itertools.product(others, settings.candidates["temperature"]):
+        run(weight, temperature, strength)
     return rows
 
 
@@ -208,17 +222,18 @@ def choose_settings(model, markov, train: list[np.ndarray], val: list[np.ndarray
         return {**record, "chosen": {k: chosen[k] for k in TUNABLES}, "how": {k: how[k] for k in TUNABLES}}
     target = timing_target(train, val, settings.floor_draws, settings.seed)
     limits = RunLimits.from_tracks(train) if settings.run_limits else None
-    if any(c > 0 for c in settings.candidates["calibration"]):
-        record["calibration"] = fit_calibrations(model, markov, val, settings)
+    calibrations = Calibrations(model, markov, val, settings)
     by_selfplay = [k for k, t in TUNABLES.items() if t.judged_by == "selfplay"]
     if set(by_selfplay) & set(searched):
-        rows = selfplay_search(model, markov, val, target, settings, limits, record.get("calibration"))
+        rows = selfplay_search(model, markov, val, target, settings, limits, calibrations)
         best = min(rows, key=lambda r: r["score"])
         record["selfplay"] = rows
         for k in by_selfplay:
             if k in searched:
                 chosen[k], how[k] = best[k], f"selfplay on validation: mean W1 ratio {best['score']:.3f}"
-    odds = calibration_odds(record, chosen["markov_weight"], chosen["calibration"])
+    odds = calibrations.odds(chosen["markov_weight"], chosen["calibration"])
+    if calibrations.record["odds"]:
+        record["calibration"] = calibrations.record
     if odds is not None:
         how["calibration"] += "; odds " + ", ".join(f"{c} {o:.2f}" for c, o in zip(CONTEXTS, odds))
     if "prompt_adapt" in searched:
