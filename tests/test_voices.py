@@ -478,4 +478,6 @@ def test_voice_training_holds_a_window_of_each_track_within_its_minutes(tmp_path
     np.testing.assert_array_equal(part.audio, whole.audio[first * 160 : (first + frames) * 160])
     np.testing.assert_array_equal(part.tracks.va, whole.tracks.va[first : first + frames])
     np.testing.assert_array_equal(part.tracks.f0, whole.tracks.f0[first : first + frames])
+    with pytest.raises(ValueError, match="seeded rng"):  # a window's offset is always drawn from the run's seed
+        voice_item(tmp_path / "x.wav", tmp_path / "x.parquet", None, sr, keep=0.25)
     assert part.scale == whole.scale  # measured on the whole track

@@ -109,6 +109,8 @@ def voice_item(wav: str | Path, prosody: str | Path, scale: SpeakerScale | None,
     Praat measured on it (its prosody parquet, at 50 Hz); `scale` None: the speaker's scale from these tracks.
     `keep` < 1: only a window of that share of the track (whole 50 Hz frames, at an offset drawn from `rng`) is read
     and held, the speaker's scale still measured on the whole track."""
+    if keep < 1.0 and rng is None:
+        raise ValueError("voice_item: keep < 1 reads a window at a drawn offset; give the seeded rng to draw it")
     tracks = prosody_tracks(pd.read_parquet(prosody, columns=["va", "f0", "intensity"]))
     scale = scale or tracks_scale(tracks)
     if keep >= 1.0:
@@ -116,7 +118,7 @@ def voice_item(wav: str | Path, prosody: str | Path, scale: SpeakerScale | None,
     else:
         n = len(tracks.va)
         frames = max(1, int(round(keep * n)))
-        first = int((rng or np.random.default_rng(0)).integers(0, n - frames + 1))
+        first = int(rng.integers(0, n - frames + 1))
         rate = sf.info(str(wav)).samplerate
         y, sr = sf.read(str(wav), dtype="float32", start=int(round(first * rate / TOKEN_RATE)),
                         stop=int(round((first + frames) * rate / TOKEN_RATE)))
