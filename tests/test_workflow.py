@@ -155,12 +155,18 @@ def test_demo_dag_to_mono_then_nothing_to_do(tiny_demo_run):
     assert set(metrics["voice"]) == set(TINY_DEMO["voices"])
     assert pd.read_csv(res / "eval/demo/distances.csv").shape == (len(evaluated) * 5, 12)  # with the intervals
     assert len(metrics["distance"]["selfplay"]["fto_w1_ratio_ci90"]) == 2
-    # the agent's sample settings were chosen on validation: every candidate pair tried, the lowest mean W1 ratio kept
+    # the agent's sample settings were chosen on validation: every weight × temperature uncalibrated, then the odds
+    # recalibrated at the best of those weights with every temperature; the lowest mean W1 ratio kept
     tuned = metrics["sampling"]
-    best = min(tuned["selfplay"], key=lambda r: r["score"])
-    assert len(tuned["selfplay"]) == 4 and tuned["validation_dialogues"] == 1
-    assert (tuned["chosen"]["markov_weight"], tuned["chosen"]["temperature"]) == (best["markov_weight"],
-                                                                                  best["temperature"])
+    rows = tuned["selfplay"]
+    first = min(rows[:4], key=lambda r: r["score"])
+    assert len(rows) == 6 and tuned["validation_dialogues"] == 1
+    assert [(r["markov_weight"], r["calibration"]) for r in rows[4:]] == [(first["markov_weight"], 1.0)] * 2
+    assert list(tuned["calibration"]["odds"]) == [f"{first['markov_weight']:g}"]  # fitted where it was tried
+    assert all(o > 0 for o in tuned["calibration"]["odds"][f"{first['markov_weight']:g}"])
+    best = min(rows, key=lambda r: r["score"])
+    assert [tuned["chosen"][k] for k in ("markov_weight", "temperature", "calibration")] == [
+        best[k] for k in ("markov_weight", "temperature", "calibration")]
     assert len(tuned["continuation"]) == (2 if best["markov_weight"] > 0 else 0)
     assert [(r["listen_overlap_odds"], r["listen_gap_odds"]) for r in tuned["listen"]] == [(1.0, 1.0), (2.0, 1.0)]
     odds = tuned["chosen"]["listen_overlap_odds"]
