@@ -21,7 +21,7 @@ CONTEXTS = (
     "stop_alone",  # talking while the partner is silent: stopping ends an IPU
     "stop_overlap",  # talking while the partner talks: stopping yields
 )
-START_OVERLAP, START_GAP = 0, 1
+START_OVERLAP, START_GAP, START_PAUSE, STOP_ALONE, STOP_OVERLAP = range(len(CONTEXTS))
 MIN_EVENTS = 20  # fewer changes of state than this in a context on validation: its odds stay 1
 
 
@@ -39,8 +39,8 @@ class ContextOdds:
         """(batch, 2) index into CONTEXTS of each speaker's next frame (after the first push)."""
         talking = self.last > 0
         partner = talking[:, ::-1]
-        silent_ctx = np.where(partner, START_OVERLAP, np.where(self.partner_last, START_GAP, 2))
-        return np.where(talking, np.where(partner, 4, 3), silent_ctx)
+        silent_ctx = np.where(partner, START_OVERLAP, np.where(self.partner_last, START_GAP, START_PAUSE))
+        return np.where(talking, np.where(partner, STOP_OVERLAP, STOP_ALONE), silent_ctx)
 
     def next_probs(self) -> np.ndarray:
         probs = self.stream.next_probs()
